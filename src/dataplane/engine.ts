@@ -1,0 +1,64 @@
+// The one interface every data plane (ipvs, nft, userspace) implements. The planner in src/lvs
+// diffs desired against `read()` and hands the ordered changes to `apply()`.
+
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+export type Family = 4 | 6;
+/** IPVS forwarding methods (masq, gate, ipip) plus full NAT (DNAT + SNAT). */
+export type Forwarding = 'nat' | 'dr' | 'tun' | 'fullnat';
+
+export type ServiceKey =
+  | { kind: 'addr'; family: Family; address: string; port: number; protocol: Protocol }
+  | { kind: 'fwmark'; family: Family; fwmark: number };
+
+export interface ServiceSpec {
+  key: ServiceKey;
+  /** IPVS scheduler name: rr, wrr, lc, wlc, sed, nq, sh, dh, lblc, lblcr, fo, ovf, mh, twos. */
+  scheduler: string;
+  /** Seconds; absent when not persistent. */
+  persistenceTimeout?: number;
+  /** IPv4 netmask (dotted) or IPv6 prefix length for persistence granularity. */
+  persistenceNetmask?: string;
+  /** One-packet scheduling (UDP), sh/mh fallback and port flags. */
+  flags: { ops?: boolean; fallback?: boolean; port?: boolean };
+}
+
+export interface DestSpec {
+  address: string;
+  port: number;
+  forwarding: Forwarding;
+  weight: number;
+  /** 0 means no limit, as in IPVS. */
+  upperThreshold: number;
+  lowerThreshold: number;
+  tunnelType?: 'ipip' | 'gue' | 'gre';
+  tunnelPort?: number;
+}
+
+export interface ServiceState extends ServiceSpec {
+  dests: DestSpec[];
+}
+
+export type Change =
+  | { op: 'add-service'; service: ServiceSpec }
+  | { op: 'edit-service'; service: ServiceSpec }
+  | { op: 'del-service'; key: ServiceKey }
+  | { op: 'add-dest'; key: ServiceKey; dest: DestSpec }
+  | { op: 'edit-dest'; key: ServiceKey; dest: DestSpec }
+  | { op: 'del-dest'; key: ServiceKey; address: string; port: number };
+
+export interface Counters {
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export interface Engine {
+  readonly name: 'ipvs' | 'nft' | 'userspace';
+  /** What is programmed now (for adoption after a restart and for idempotent planning). */
+  read(): Promise<ServiceState[]>;
+  /** Applies changes in order; rejects with an Error naming the service/destination on failure. */
+  apply(changes: Change[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The README's test command: sets up what a fresh Debian 12 machine lacks, then runs every check.
+# As root it installs the Debian packages the system tests use (network namespaces, nftables,
+# keepalived as an interop peer, QEMU for the IPVS kernel tests); without root those tests skip
+# and say why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc)
+
+missing=()
+if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # keepalived's package starts a service on install; the tests start their own peers.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet keepalived 2>/dev/null; then
+    systemctl stop keepalived || true
+  fi
+else
+  echo "not root: skipping Debian packages; system tests will skip with their reason"
+fi
+
+npm ci --no-audit --no-fund
+npm run typecheck
+npm run lint
+npm test

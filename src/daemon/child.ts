@@ -1,0 +1,85 @@
+// The runtime every child shares: answers the supervisor's requests, stops cleanly when told to
+// or when the supervisor disappears (keepalived's children get SIGTERM on parent death), and
+// measures its own event-loop lateness so a slow handler cannot hide.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { CHILD_OPTIONS_ENV, isParentMessage, type ChildMessage } from './ipc.js';
+import type { DaemonOptions } from './options.js';
+import type { Logger } from './log.js';
+
+export interface ChildHandlers {
+  status(): unknown;
+  reload(): Promise<unknown>;
+  dump(): unknown;
+  stop(): Promise<void>;
+}
+
+export function childOptions(): DaemonOptions {
+  const raw = process.env[CHILD_OPTIONS_ENV];
+  if (!raw) throw new Error(`${CHILD_OPTIONS_ENV} is not set: children are started by the vigil supervisor`);
+  return JSON.parse(raw) as DaemonOptions;
+}
+
+/** Event-loop lateness figures (ms) since the child started. */
+export interface LoopLateness {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): LoopLateness } {
+  const hist = monitorEventLoopDelay({ resolution: 10 });
+  hist.enable();
+  const lateness = (): LoopLateness => ({
+    p50: hist.percentile(50) / 1e6,
+    p99: hist.percentile(99) / 1e6,
+    max: hist.max / 1e6,
+  });
+  // Report lateness that an operator should know about, at most once a minute.
+  const watch = setInterval(() => {
+    const l = lateness();
+    if (l.max > 50) log.warn(`event loop ran late: max ${l.max.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
+    hist.reset();
+  }, 60_000);
+  watch.unref();
+
+  const send = (m: ChildMessage): void => {
+    if (process.connected) process.send?.(m);
+  };
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await handlers.stop();
+    } catch (e) {
+      log.error(`stop failed: ${(e as Error).message}`);
+    }
+    process.exit(0);
+  };
+
+  process.on('message', (m: unknown) => {
+    if (!isParentMessage(m)) return;
+    if (m.type === 'stop') {
+      void stop();
+      return;
+    }
+    const run = async (): Promise<unknown> => {
+      if (m.cmd === 'status') return handlers.status();
+      if (m.cmd === 'reload') return handlers.reload();
+      return handlers.dump();
+    };
+    run().then(
+      (result) => send({ type: 'reply', id: m.id, result }),
+      (e: unknown) => send({ type: 'reply', id: m.id, error: e instanceof Error ? e.message : String(e) }),
+    );
+  });
+  process.on('disconnect', () => {
+    log.warn('supervisor went away: stopping');
+    void stop();
+  });
+  process.on('SIGTERM', () => void stop());
+  // The supervisor handles ^C for the whole group; a child must not die half-way through it.
+  process.on('SIGINT', () => undefined);
+  send({ type: 'ready' });
+  return { lateness };
+}

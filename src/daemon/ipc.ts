@@ -1,0 +1,21 @@
+// Messages between the supervisor and its children over Node's IPC channel.
+export type ChildKind = 'vrrp' | 'checker';
+
+export type ParentMessage =
+  { type: 'request'; id: number; cmd: 'status' | 'reload' | 'dump'; args?: unknown } | { type: 'stop' };
+
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'reply'; id: number; result?: unknown; error?: string }
+  | { type: 'event'; event: Record<string, unknown> };
+
+export function isChildMessage(m: unknown): m is ChildMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}
+
+export function isParentMessage(m: unknown): m is ParentMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}
+
+/** Environment variable through which a child receives the daemon options. */
+export const CHILD_OPTIONS_ENV = 'VIGIL_CHILD_OPTIONS';

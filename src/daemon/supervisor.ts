@@ -1,0 +1,205 @@
+// The parent process: starts the VRRP and checker children, restarts a crashed one with back-off,
+// serves the control socket, and turns signals into reload / stop / dump.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { initialBackoff, restartDelay, type BackoffState } from './backoff.js';
+import { controlSocketPath, serveControl, type ControlRequest } from './control.js';
+import { CHILD_OPTIONS_ENV, isChildMessage, type ChildKind, type ParentMessage } from './ipc.js';
+import type { Logger } from './log.js';
+import type { DaemonOptions } from './options.js';
+import { removePidFile, runningPid, writePidFile } from './pidfile.js';
+
+/** Validates the configuration before a reload; returns printable errors (empty: fine). */
+export type ConfigCheck = (options: DaemonOptions) => string[];
+
+interface ChildSlot {
+  kind: ChildKind;
+  proc?: ChildProcess;
+  startedAt: number;
+  restarts: number;
+  backoff: BackoffState;
+  restartTimer?: NodeJS.Timeout;
+  pidFile: string;
+}
+
+const STOP_GRACE_MS = 5000;
+const REQUEST_TIMEOUT_MS = 5000;
+
+function childEntry(kind: ChildKind): string {
+  // Same extension as this file: .ts under tsx (tests, dev), .js from dist.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`./${kind}-child${ext}`, import.meta.url));
+}
+
+export class Supervisor {
+  private readonly slots = new Map<ChildKind, ChildSlot>();
+  private control?: Server;
+  private stopping = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: { result?: unknown; error?: string }) => void>();
+  private reloads = 0;
+
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+    private readonly checkConfig: ConfigCheck,
+  ) {}
+
+  get pidFile(): string {
+    return this.options.pidFile ?? `${this.options.runtimeDir}/vigil.pid`;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.options.runtimeDir, { recursive: true });
+    const other = runningPid(this.pidFile);
+    if (other !== null) throw new Error(`another vigil (pid ${other}) runs with pid file ${this.pidFile}`);
+    writePidFile(this.pidFile);
+    this.control = await serveControl(controlSocketPath(this.options.runtimeDir), (r) => this.handle(r));
+    const kinds: ChildKind[] = [];
+    if (this.options.vrrp) kinds.push('vrrp');
+    if (this.options.check) kinds.push('checker');
+    for (const kind of kinds) {
+      const pidFile =
+        (kind === 'vrrp' ? this.options.vrrpPidFile : this.options.checkersPidFile) ??
+        `${this.options.runtimeDir}/${kind}.pid`;
+      this.slots.set(kind, { kind, startedAt: 0, restarts: 0, backoff: initialBackoff(), pidFile });
+      this.spawn(kind);
+    }
+    process.on('SIGHUP', () => void this.reload());
+    process.on('SIGTERM', () => void this.stop().then(() => process.exit(0)));
+    process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
+    process.on('SIGUSR1', () => void this.dump());
+    this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
+  }
+
+  private spawn(kind: ChildKind): void {
+    const slot = this.slots.get(kind)!;
+    const proc = fork(childEntry(kind), [], {
+      env: { ...process.env, [CHILD_OPTIONS_ENV]: JSON.stringify(this.options) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    slot.proc = proc;
+    slot.startedAt = Date.now();
+    if (proc.pid) writePidFile(slot.pidFile, proc.pid);
+    proc.on('message', (m: unknown) => {
+      if (!isChildMessage(m)) return;
+      if (m.type === 'reply') {
+        this.pending.get(m.id)?.(m);
+        this.pending.delete(m.id);
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      if (proc.pid) removePidFile(slot.pidFile, proc.pid);
+      if (slot.proc === proc) slot.proc = undefined;
+      if (this.stopping) return;
+      const { delayMs, next } = restartDelay(slot.backoff, Date.now() - slot.startedAt);
+      slot.backoff = next;
+      slot.restarts++;
+      this.log.error(
+        `${kind} child (pid ${proc.pid}) exited (${signal ?? `code ${code}`}); restarting in ${delayMs} ms`,
+      );
+      slot.restartTimer = setTimeout(() => this.spawn(kind), delayMs);
+    });
+  }
+
+  private request(kind: ChildKind, cmd: 'status' | 'reload' | 'dump', args?: unknown): Promise<unknown> {
+    const proc = this.slots.get(kind)?.proc;
+    if (!proc?.connected) return Promise.reject(new Error(`${kind} child is not running`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${kind} child did not answer '${cmd}' within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, (r) => {
+        clearTimeout(timer);
+        if (r.error !== undefined) reject(new Error(r.error));
+        else resolve(r.result);
+      });
+      const msg: ParentMessage = { type: 'request', id, cmd, args };
+      proc.send(msg);
+    });
+  }
+
+  /** Everything the supervisor knows plus each child's own status. */
+  async status(): Promise<Record<string, unknown>> {
+    const children: Record<string, unknown> = {};
+    for (const [kind, slot] of this.slots) {
+      let detail: unknown;
+      try {
+        detail = await this.request(kind, 'status');
+      } catch (e) {
+        detail = { error: (e as Error).message };
+      }
+      children[kind] = { pid: slot.proc?.pid ?? null, restarts: slot.restarts, status: detail };
+    }
+    return {
+      pid: process.pid,
+      configFile: this.options.configFile,
+      runtimeDir: this.options.runtimeDir,
+      reloads: this.reloads,
+      children,
+    };
+  }
+
+  /** Validates first: a broken file keeps the running configuration, as keepalived does. */
+  async reload(): Promise<{ reloaded: boolean; errors: string[] }> {
+    const errors = this.checkConfig(this.options);
+    if (errors.length) {
+      for (const e of errors) this.log.error(e);
+      this.log.error('reload refused: the configuration has errors; keeping the running one');
+      return { reloaded: false, errors };
+    }
+    this.reloads++;
+    this.log.info('reloading configuration');
+    await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
+    return { reloaded: true, errors: [] };
+  }
+
+  async dump(): Promise<string> {
+    const path = `${this.options.runtimeDir}/vigil.data`;
+    const status = await this.status();
+    writeFileSync(path, JSON.stringify(status, null, 2) + '\n');
+    this.log.info(`state dumped to ${path}`);
+    return path;
+  }
+
+  private async handle(req: ControlRequest): Promise<unknown> {
+    switch (req.cmd) {
+      case 'status':
+        return this.status();
+      case 'reload':
+        return this.reload();
+      case 'dump':
+        return this.dump();
+      default:
+        throw new Error(`unknown command '${req.cmd}'`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info('stopping');
+    const exits = [...this.slots.values()].map((slot) => {
+      clearTimeout(slot.restartTimer);
+      const proc = slot.proc;
+      if (!proc || proc.exitCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const kill = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        if (proc.connected) proc.send({ type: 'stop' } satisfies ParentMessage);
+        else proc.kill('SIGTERM');
+      });
+    });
+    await Promise.all(exits);
+    await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
+    removePidFile(this.pidFile);
+    this.log.info('stopped');
+  }
+}

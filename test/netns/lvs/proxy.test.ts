@@ -190,6 +190,22 @@ test('counters follow the traffic; lc counts live connections', async () => {
   });
 });
 
+test('upper threshold: a server at its limit takes no new connection until one ends', async () => {
+  await withService('rr', [1, 1], async (engine, key, port) => {
+    const [a] = servers;
+    await engine.apply([{ op: 'edit-dest', key, dest: { ...dest(a!.address, a!.port), upperThreshold: 1 } }]);
+    const held = await heldConnection(port);
+    assert.equal(held.server, 'a');
+    assert.deepEqual(await sequential(port, 4), { b: 4 });
+    held.agent.destroy();
+    for (let i = 0; i < 100 && (await engine.stats())[0]!.dests[0]!.activeConns > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Without a lower threshold the flag clears below 3/4 of the upper one: a is back.
+    assert.deepEqual(await sequential(port, 4), { a: 2, b: 2 });
+  });
+});
+
 test('half-close: the client FIN reaches the server and its reply still comes back', async () => {
   const address = `${base}.20`;
   const echo = net.createServer({ allowHalfOpen: true }, (s) => {
@@ -277,6 +293,40 @@ test('UDP echo round-trip through a flow per client, flows counted', async () =>
     client.close();
     await engine.close();
     echo.close();
+  }
+});
+
+test('UDP: one-packet scheduling spreads datagrams, idle flows expire', async () => {
+  const echoes: dgram.Socket[] = [];
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'udp' };
+  const engine = new ProxyEngine({ timeouts: { udp: 0.2 } });
+  const client = dgram.createSocket('udp4');
+  try {
+    await engine.apply([{ op: 'add-service', service: { key, scheduler: 'rr', flags: { ops: true } } }]);
+    for (const name of ['x', 'y']) {
+      const echo = dgram.createSocket('udp4');
+      echo.on('message', (_m, r) => echo.send(name, r.port, r.address));
+      const address = `${base}.${name === 'x' ? 40 : 41}`;
+      await new Promise<void>((r) => echo.bind(0, address, r));
+      echoes.push(echo);
+      await engine.apply([{ op: 'add-dest', key, dest: dest(address, echo.address().port) }]);
+    }
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      client.send('ping', port, VIP);
+      const [msg] = (await once(client, 'message')) as [Buffer];
+      got.push(msg.toString());
+    }
+    assert.deepEqual(got, ['x', 'y', 'x', 'y']);
+    const flows = async () => (await engine.stats())[0]!.dests.reduce((n, d) => n + d.inactiveConns, 0);
+    assert.equal(await flows(), 2);
+    for (let i = 0; i < 100 && (await flows()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await flows(), 0);
+  } finally {
+    client.close();
+    await engine.close();
+    for (const e of echoes) e.close();
   }
 });
 

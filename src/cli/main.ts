@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: {
+    summary: 'check a keepalived.conf: FILE:LINE:COL diagnostics and a summary (-f FILE [-f PEER] [--json])',
+    load: async () => (await import('./check.js')).runCheck,
+  },
   status: {
     summary: 'show the running daemon (VRRP instances, virtual servers, children); --json for the model',
     load: async () => (await import('./status.js')).runStatus,
@@ -42,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
   if (first === '-v' || first === '--version' || first === 'version') {
     console.log(version());
     return 0;
+  }
+  // keepalived's own spelling: `keepalived -t -f FILE` checks the configuration.
+  if (first.startsWith('-') && (argv.includes('-t') || argv.includes('--config-test'))) {
+    return (await COMMANDS.check!.load())(argv);
   }
   const cmd = COMMANDS[first];
   if (!cmd) {

@@ -9,9 +9,13 @@ export interface Decommented {
   continued: boolean;
 }
 
+const SPECIAL = /[!#"\\]/;
+
 export function decomment(line: string): Decommented {
   let start = 0;
   while (start < line.length && (line[start] === ' ' || line[start] === '\t')) start++;
+  // Most lines have nothing to strip or unescape: no need to copy them character by character.
+  if (!SPECIAL.test(line)) return { text: line.slice(start).trimEnd(), start, continued: false };
   let out = '';
   let quote = false;
   let continued = false;

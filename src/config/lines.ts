@@ -131,8 +131,9 @@ export class LineReader {
         continue;
       }
       const line = f.idx + 1;
-      const raw = f.lines[f.idx++]!.replace(/\r+$/, '');
-      if (raw.trim() === '') {
+      let raw = f.lines[f.idx++]!;
+      if (raw.endsWith('\r')) raw = raw.replace(/\r+$/, '');
+      if (raw.length === 0 || /^\s*$/.test(raw)) {
         if (this.collecting) {
           if (this.collecting.lines.length === 0) this.collecting.multiline = false;
           this.collecting = null;
@@ -219,16 +220,17 @@ export class LineReader {
         }
       }
       if (text === '') continue;
-      const inc = parseInclude(text);
+      const inc = text.startsWith('include') ? parseInclude(text) : null;
       if (inc) {
         this.include(inc.strict, inc.pattern, l);
         continue;
       }
-      if (/^include_check([ \t]|$)/.test(text)) {
+      if (text.startsWith('include_check') && /^include_check([ \t]|$)/.test(text)) {
         this.setIncludeCheck(text.split(/[ \t]+/).slice(1), l);
         continue;
       }
-      return this.splitBraces({ ...l, text });
+      l.text = text;
+      return this.splitBraces(l);
     }
     return null;
   }

@@ -12,16 +12,18 @@ export interface RawToken {
 
 export type TokenizeResult = { tokens: RawToken[]; unmatchedQuoteAt?: number };
 
-const SPACE = /[ \t\f\n\r\v]/;
+/** space, \t, \n, \v, \f, \r */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+const QUOTE = 34;
 
 export function tokenize(line: string): TokenizeResult {
   const tokens: RawToken[] = [];
   let i = 0;
   while (i < line.length) {
-    while (i < line.length && SPACE.test(line[i]!)) i++;
+    while (i < line.length && isSpace(line.charCodeAt(i))) i++;
     if (i >= line.length) break;
     const start = i;
-    if (line[i] === '"') {
+    if (line.charCodeAt(i) === QUOTE) {
       const close = line.indexOf('"', i + 1);
       if (close < 0) {
         // keepalived stops at an unmatched quote: the rest of the line is lost.
@@ -35,7 +37,7 @@ export function tokenize(line: string): TokenizeResult {
       });
       i = close + 1;
     } else {
-      while (i < line.length && !SPACE.test(line[i]!) && line[i] !== '"') i++;
+      while (i < line.length && !isSpace(line.charCodeAt(i)) && line.charCodeAt(i) !== QUOTE) i++;
       const text = line.slice(start, i);
       tokens.push({ text, quoted: false, offset: start, source: text });
     }

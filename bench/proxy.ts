@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   ] as const;
   const rows: Row[] = [];
   try {
-    for (const mode of ['keep-alive', 'new-conn', '1MiB']) {
+    for (const mode of (process.env.MODES ?? 'keep-alive,new-conn,1MiB').split(',')) {
       // Warm both paths (JIT, connection pools) before measuring; then interleave the runs.
       for (const [, port] of targets) await measure('warm-up', port, mode, 1, conns);
       const samples = new Map<string, Row[]>(targets.map(([name]) => [name, []]));

@@ -80,14 +80,14 @@ export class ProxyEngine implements Engine {
   }
 
   async read(): Promise<ServiceState[]> {
-    return [...this.services.values()].map(({ table }) => ({
-      ...table.spec,
-      dests: table.views.map((d) => ({ ...d.spec })),
-    }));
+    return [...this.services.values()].map(({ table }) =>
+      structuredClone({ ...table.spec, dests: table.views.map((d) => d.spec) }),
+    );
   }
 
   async apply(changes: Change[]): Promise<void> {
-    for (const c of changes) await this.applyOne(c);
+    // Copies, so the caller's desired-state objects never alias what is programmed.
+    for (const c of changes) await this.applyOne(structuredClone(c));
   }
 
   async stats(): Promise<ServiceStats[]> {

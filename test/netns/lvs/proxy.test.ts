@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
+import { plan } from '../../../src/lvs/plan.js';
 import type { DestSpec, ServiceKey } from '../../../src/dataplane/engine.js';
 
 const base = `127.${randomInt(1, 250)}.${randomInt(1, 250)}`;
@@ -327,6 +328,71 @@ test('UDP: one-packet scheduling spreads datagrams, idle flows expire', async ()
     client.close();
     await engine.close();
     for (const e of echoes) e.close();
+  }
+});
+
+test('the planner against the engine: applying its plan converges, replanning is empty', async () => {
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'tcp' };
+  const desired = [
+    {
+      key,
+      scheduler: 'wrr',
+      flags: {},
+      dests: servers.map((s, i) => dest(s.address, s.port, i + 1)),
+    },
+  ];
+  const engine = new ProxyEngine();
+  try {
+    await engine.apply(plan(desired, await engine.read()));
+    assert.deepEqual(plan(desired, await engine.read()), []);
+    desired[0]!.dests.pop();
+    desired[0]!.dests[0]!.weight = 5;
+    const changes = plan(desired, await engine.read());
+    assert.deepEqual(
+      changes.map((c) => c.op),
+      ['del-dest', 'edit-dest'],
+    );
+    await engine.apply(changes);
+    assert.deepEqual(plan(desired, await engine.read()), []);
+    assert.deepEqual(await sequential(port, 7), { a: 5, b: 2 });
+  } finally {
+    await engine.close();
+  }
+});
+
+test('IPv6: a service on ::1 proxies to a server on ::1', async (t) => {
+  const server = http.createServer((_q, r) => r.end('six'));
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '::1', resolve));
+  } catch {
+    t.skip('no IPv6 loopback');
+    return;
+  }
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '::1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const key: ServiceKey = { kind: 'addr', family: 6, address: '::1', port, protocol: 'tcp' };
+  const engine = new ProxyEngine();
+  try {
+    await engine.apply([
+      { op: 'add-service', service: { key, scheduler: 'mh', flags: {} } },
+      { op: 'add-dest', key, dest: dest('::1', (server.address() as net.AddressInfo).port) },
+    ]);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '::1', port, agent: false }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject);
+    });
+    assert.equal(body, 'six');
+  } finally {
+    await engine.close();
+    server.close();
   }
 });
 

@@ -20,7 +20,9 @@ import type {
 import { destId, serviceId } from '../../lvs/plan.js';
 import { isSchedulerName } from '../../lvs/schedulers/index.js';
 import { ServiceTable } from './service.js';
-import { TcpFlow, type TcpTimeouts } from './tcp.js';
+import { TcpFlow, type ConnEntry, type TcpTimeouts } from './tcp.js';
+
+export type { ConnEntry } from './tcp.js';
 import { UdpService } from './udp.js';
 
 export interface ProxyTimeouts extends TcpTimeouts {
@@ -92,6 +94,17 @@ export class ProxyEngine implements Engine {
 
   async stats(): Promise<ServiceStats[]> {
     return [...this.services.values()].map((r) => r.table.stats());
+  }
+
+  /** The connection table (ipvsadm -Lc): every proxied TCP connection and UDP flow. */
+  connections(): ConnEntry[] {
+    const now = this.now();
+    const out: ConnEntry[] = [];
+    for (const r of this.services.values()) {
+      for (const f of r.flows) out.push(f.entry(now));
+      if (r.udp) out.push(...r.udp.entries(now));
+    }
+    return out;
   }
 
   /** Bytes held in user space across all connections (back-pressure keeps this bounded). */

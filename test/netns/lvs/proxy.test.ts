@@ -172,6 +172,13 @@ test('weight 0 drains: no new connections, the established one stays counted and
     const [st] = await engine.stats();
     const d = st!.dests.find((x) => x.address === drained.address)!;
     assert.equal(d.activeConns, 1);
+    // Short requests to the other server may still be closing; the held one is the drained one's only.
+    const table = engine.connections().filter((c) => c.dest === drained.address);
+    assert.equal(table.length, 1);
+    assert.equal(table[0]!.dest, drained.address);
+    assert.equal(table[0]!.state, 'ESTABLISHED');
+    assert.equal(table[0]!.virtualPort, port);
+    assert.ok(table[0]!.expiresMs > 800_000 && table[0]!.expiresMs <= 900_000);
     assert.equal(await held.ask(), drained.name);
     assert.deepEqual((await engine.read())[0]!.dests.map((x) => x.weight).sort(), [0, 1]);
     held.agent.destroy();
@@ -288,6 +295,9 @@ test('UDP echo round-trip through a flow per client, flows counted', async () =>
     const [st] = await engine.stats();
     assert.equal(st!.counters.conns, 1);
     assert.equal(st!.dests[0]!.inactiveConns, 1);
+    const [flow] = engine.connections();
+    assert.equal(flow!.state, 'UDP');
+    assert.equal(flow!.clientPort, client.address().port);
     assert.equal(st!.counters.inPkts, 2);
     assert.equal(st!.counters.outPkts, 2);
   } finally {

@@ -406,6 +406,44 @@ test('IPv6: a service on ::1 proxies to a server on ::1', async (t) => {
   }
 });
 
+test('an idle TCP connection is closed after the tcp timeout', async () => {
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'tcp' };
+  const engine = new ProxyEngine({ timeouts: { tcp: 0.2 } });
+  try {
+    await engine.apply([
+      { op: 'add-service', service: { key, scheduler: 'rr', flags: {} } },
+      { op: 'add-dest', key, dest: dest(servers[0]!.address, servers[0]!.port) },
+    ]);
+    const c = net.connect({ host: VIP, port });
+    c.on('error', () => {});
+    await once(c, 'connect');
+    const closed = once(c, 'close');
+    const guard = new Promise((_r, reject) =>
+      setTimeout(() => reject(new Error('not closed within 5 s')), 5000).unref(),
+    );
+    await Promise.race([closed, guard]);
+    for (let i = 0; i < 100 && engine.connections().length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(engine.connections().length, 0);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a virtual address not on this host yet keeps the service programmed and retries', async () => {
+  const logs: string[] = [];
+  const engine = new ProxyEngine({ log: (m) => logs.push(m), rebindMs: 50 });
+  const key: ServiceKey = { kind: 'addr', family: 4, address: '192.0.2.123', port: 80, protocol: 'tcp' };
+  try {
+    await engine.apply([{ op: 'add-service', service: { key, scheduler: 'rr', flags: {} } }]);
+    assert.equal((await engine.read()).length, 1);
+    assert.match(logs[0] ?? '', /192\.0\.2\.123 is not local yet/);
+  } finally {
+    await engine.close();
+  }
+});
+
 test('bad changes are refused with the service and server named, nothing changed', async () => {
   await withService('rr', [1], async (engine, key) => {
     const before = await engine.read();

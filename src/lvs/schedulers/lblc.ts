@@ -3,16 +3,21 @@
 // until that server is unavailable or overloaded relative to the others, then wlc picks anew.
 // Entries idle for `expiration` (IPVS sysctl lblc_expiration, 24 h) are forgotten.
 import type { ConnInfo, DestView, Scheduler } from './types.js';
-import { available, connOverhead } from './types.js';
+import { available } from './types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** wlc over the given servers. */
+/** lblc's own load estimate: an active connection costs fifty inactive ones (ip_vs_lblc.c). */
+function overhead(d: DestView): number {
+  return d.activeConns * 50 + d.inactiveConns;
+}
+
+/** wlc over the given servers, with lblc's overhead. */
 function leastLoaded<D extends DestView>(dests: Iterable<D>): D | null {
   let least: D | null = null;
   for (const d of dests) {
     if (!available(d)) continue;
-    if (least === null || connOverhead(least) * d.weight > connOverhead(d) * least.weight) least = d;
+    if (least === null || overhead(least) * d.weight > overhead(d) * least.weight) least = d;
   }
   return least;
 }
@@ -88,10 +93,10 @@ export class LocalityLeastConnectionReplicated implements Scheduler {
     }
     if (entry) {
       entry.lastUse = t;
-      // A set unchanged for a while sheds its most loaded member (ip_vs_dest_set_max).
-      if (entry.value.size > 1 && t - entry.lastMod > 6 * 60 * 1000) {
+      // A set unchanged for the expiration time sheds its most loaded member (ip_vs_dest_set_max).
+      if (entry.value.size > 1 && t - entry.lastMod > this.expiration) {
         const most = members.reduce<D | null>(
-          (m, x) => (m === null || connOverhead(x) * m.weight > connOverhead(m) * x.weight ? x : m),
+          (m, x) => (m === null || overhead(x) * m.weight > overhead(m) * x.weight ? x : m),
           null,
         );
         if (most && most !== d) entry.value.delete(most.id);

@@ -310,3 +310,9 @@ test('upper threshold is honoured with the overload flag (property)', () => {
     ),
   );
 });
+
+test('lblc weighs an active connection as fifty inactive ones, wlc as 1024', () => {
+  const ds = [dest('a', 1, { activeConns: 1 }), dest('b', 1, { inactiveConns: 60 })];
+  assert.equal(createScheduler('lblc').pick(conn(), ds)?.id, 'a');
+  assert.equal(createScheduler('wlc').pick(conn(), ds)?.id, 'b');
+});

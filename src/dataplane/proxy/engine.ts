@@ -64,6 +64,8 @@ export class ProxyEngine implements Engine {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private readonly rebindMs: number;
+  /** Expires idle persistence templates of clients that never come back. */
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: ProxyEngineOptions = {}) {
     this.timeouts = { tcp: 900, tcpfin: 120, udp: 300, ...options.timeouts };
@@ -115,6 +117,8 @@ export class ProxyEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     for (const r of [...this.services.values()]) await this.stop(r);
     this.services.clear();
   }
@@ -182,6 +186,10 @@ export class ProxyEngine implements Engine {
     const r: Running = { table: new ServiceTable(spec, this.now), flows: new Set(), closed: false };
     await this.listen(r, key);
     this.services.set(id, r);
+    this.sweeper ??= setInterval(() => {
+      const now = this.now();
+      for (const s of this.services.values()) s.table.persistence?.sweep(now);
+    }, 10_000).unref();
   }
 
   private async listen(r: Running, key: Extract<ServiceKey, { kind: 'addr' }>): Promise<void> {

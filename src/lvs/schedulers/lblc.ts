@@ -28,6 +28,20 @@ function overloadedAmong(dest: DestView, dests: readonly DestView[]): boolean {
   return dests.some((d) => d.activeConns * 2 < d.weight);
 }
 
+/** How often the caches are swept for idle entries (IPVS's lblc timer runs every minute). */
+const SWEEP_MS = 60 * 1000;
+
+/** Drops entries idle longer than `expiration`, at most once per SWEEP_MS. */
+class Sweeper {
+  private next = 0;
+  constructor(private readonly expiration: number) {}
+  run<T extends { lastUse: number }>(cache: Map<string, T>, t: number): void {
+    if (t < this.next) return;
+    this.next = t + SWEEP_MS;
+    for (const [k, e] of cache) if (t - e.lastUse > this.expiration) cache.delete(k);
+  }
+}
+
 interface Entry<T> {
   value: T;
   lastUse: number;
@@ -37,14 +51,18 @@ export class LocalityLeastConnection implements Scheduler {
   readonly name = 'lblc';
   private readonly cache = new Map<string, Entry<string>>();
 
+  private readonly sweeper: Sweeper;
+
   constructor(
     private readonly now: () => number = Date.now,
     private readonly expiration = DAY_MS,
-  ) {}
+  ) {
+    this.sweeper = new Sweeper(expiration);
+  }
 
   pick<D extends DestView>(conn: ConnInfo, dests: readonly D[]): D | null {
     const t = this.now();
-    this.expire(t);
+    this.sweeper.run(this.cache, t);
     const entry = this.cache.get(conn.destination);
     const cached = entry && dests.find((d) => d.id === entry.value);
     if (cached && available(cached) && !overloadedAmong(cached, dests)) {
@@ -55,24 +73,24 @@ export class LocalityLeastConnection implements Scheduler {
     if (d) this.cache.set(conn.destination, { value: d.id, lastUse: t });
     return d;
   }
-
-  private expire(t: number): void {
-    for (const [k, e] of this.cache) if (t - e.lastUse > this.expiration) this.cache.delete(k);
-  }
 }
 
 export class LocalityLeastConnectionReplicated implements Scheduler {
   readonly name = 'lblcr';
   private readonly cache = new Map<string, Entry<Set<string>> & { lastMod: number }>();
 
+  private readonly sweeper: Sweeper;
+
   constructor(
     private readonly now: () => number = Date.now,
     private readonly expiration = DAY_MS,
-  ) {}
+  ) {
+    this.sweeper = new Sweeper(expiration);
+  }
 
   pick<D extends DestView>(conn: ConnInfo, dests: readonly D[]): D | null {
     const t = this.now();
-    for (const [k, e] of this.cache) if (t - e.lastUse > this.expiration) this.cache.delete(k);
+    this.sweeper.run(this.cache, t);
     let entry = this.cache.get(conn.destination);
     const members = entry ? dests.filter((d) => entry!.value.has(d.id)) : [];
     let d = leastLoaded(members);

@@ -1,7 +1,8 @@
 // Requests/s and MiB/s through the user-space engine against the same backend direct, on
-// loopback. Backend, proxy and load generator run as separate processes; CPU is taken over the
-// whole machine from /proc/stat, so "µs/req" compares total work per request.
-// Run: npx tsx bench/proxy.ts [seconds=5] [conns=64]
+// loopback. Backend, proxy and load generator run as separate processes; "CPU µs/req" sums their
+// user + system time (not the whole machine's, which other work on a shared host would skew;
+// loopback softirq work mostly lands on the sending process).
+// Run: npx tsx bench/proxy.ts [seconds=5] [conns=64] [runs=3]
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -10,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { ProxyEngine } from '../src/dataplane/proxy/engine.js';
 
 const HOST = '127.0.0.1';
+const UPSTREAM = '127.0.0.2';
 const BIG = 1024 * 1024;
 
 async function freePort(): Promise<number> {
@@ -34,7 +36,14 @@ function backend(): void {
     }
   });
   server.keepAliveTimeout = 60_000;
-  server.listen(0, HOST, () => console.log(`ready ${(server.address() as net.AddressInfo).port}`));
+  // A second listener on another loopback address serves the proxy, so the TIME_WAIT tuples the
+  // direct rows leave behind never collide with the proxy's upstream connections.
+  const second = http.createServer(server.listeners('request')[0] as http.RequestListener);
+  second.keepAliveTimeout = 60_000;
+  server.listen(0, HOST, () => {
+    const port = (server.address() as net.AddressInfo).port;
+    second.listen(port, UPSTREAM, () => console.log(`ready ${port}`));
+  });
 }
 
 async function proxy(target: number): Promise<void> {
@@ -61,11 +70,19 @@ async function proxy(target: number): Promise<void> {
 
 // ---- load generator ------------------------------------------------------------------------
 
-function busyJiffies(): { busy: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  const idle = f[3]! + (f[4] ?? 0);
-  return { busy: total - idle, total };
+const childPids: number[] = [];
+
+/** CPU µs used so far by this process and the backend and proxy children (user + system). */
+function benchCpuUs(): number {
+  const self = process.cpuUsage();
+  let us = self.user + self.system;
+  for (const pid of childPids) {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name) are utime and stime in ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    us += ((Number(f[11]) + Number(f[12])) / 100) * 1e6;
+  }
+  return us;
 }
 
 /** Closed loop: each connection sends a request and waits for the whole response. */
@@ -89,11 +106,12 @@ function loop(
         got += b.length;
         while (got >= responseBytes) {
           got -= responseBytes;
-          done++;
+          // Only responses completed inside the window count; the rate divides by the window.
           if (Date.now() >= until) {
             s.destroy();
             return resolve(done);
           }
+          done++;
           if (keepAlive) s.write(request);
         }
       });
@@ -134,14 +152,13 @@ async function measure(
   const path = mode === '1MiB' ? '/big' : '/';
   const keepAlive = mode !== 'new-conn';
   const size = await responseSize(port, path);
-  const hz = 100; // USER_HZ
-  const cpu0 = busyJiffies();
+  const cpu0 = benchCpuUs();
   const t0 = Date.now();
   const until = t0 + seconds * 1000;
   const n = mode === '1MiB' ? Math.min(conns, 8) : conns;
   const counts = await Promise.all(Array.from({ length: n }, () => loop(port, path, keepAlive, until, size)));
-  const elapsed = (Date.now() - t0) / 1000;
-  const cpu1 = busyJiffies();
+  const elapsed = seconds;
+  const cpu1 = benchCpuUs();
   const reqs = counts.reduce((a, b) => a + b, 0);
   return {
     path: target,
@@ -149,7 +166,7 @@ async function measure(
     reqs,
     rate: reqs / elapsed,
     mibs: (reqs * size) / elapsed / BIG,
-    cpuUs: (((cpu1.busy - cpu0.busy) / hz) * 1e6) / reqs,
+    cpuUs: (cpu1 - cpu0) / reqs,
   };
 }
 
@@ -168,25 +185,52 @@ function child(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
   });
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const conns = Number(process.argv[3] ?? 64);
+  const runs = Number(process.argv[4] ?? 3);
   const back = await child(['backend']);
   const prox = await child(['proxy', String(back.port)]);
+  childPids.push(back.proc.pid!, prox.proc.pid!);
+  const targets = [
+    ['direct', back.port],
+    ['vigil-userspace', prox.port],
+  ] as const;
   const rows: Row[] = [];
   try {
-    for (const mode of ['keep-alive', 'new-conn', '1MiB']) {
-      rows.push(await measure('direct', back.port, mode, seconds, conns));
-      rows.push(await measure('vigil-userspace', prox.port, mode, seconds, conns));
+    for (const mode of (process.env.MODES ?? 'keep-alive,new-conn,1MiB').split(',')) {
+      // Warm both paths (JIT, connection pools) before measuring; then interleave the runs.
+      for (const [, port] of targets) await measure('warm-up', port, mode, 1, conns);
+      const samples = new Map<string, Row[]>(targets.map(([name]) => [name, []]));
+      for (let i = 0; i < runs; i++) {
+        for (const [name, port] of targets)
+          samples.get(name)!.push(await measure(name, port, mode, seconds, conns));
+      }
+      for (const [name, rs] of samples) {
+        rows.push({
+          path: name,
+          mode,
+          reqs: median(rs.map((r) => r.reqs)),
+          rate: median(rs.map((r) => r.rate)),
+          mibs: median(rs.map((r) => r.mibs)),
+          cpuUs: median(rs.map((r) => r.cpuUs)),
+        });
+      }
     }
   } finally {
     prox.proc.kill();
     back.proc.kill();
   }
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
-    `loopback, ${seconds} s per row, ${conns} connections (8 for 1 MiB), ${process.version}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    `loopback, medians of ${runs} interleaved runs of ${seconds} s, ${conns} connections (8 for 1 MiB), ${process.version}, load ${load}`,
   );
-  console.log('| path | mode | requests | req/s | MiB/s | CPU µs/req (machine) |');
+  console.log('| path | mode | requests | req/s | MiB/s | CPU µs/req (bench processes) |');
   console.log('|---|---|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(

@@ -20,7 +20,9 @@ import type {
 import { destId, serviceId } from '../../lvs/plan.js';
 import { isSchedulerName } from '../../lvs/schedulers/index.js';
 import { ServiceTable } from './service.js';
-import { TcpFlow, type TcpTimeouts } from './tcp.js';
+import { TcpFlow, type ConnEntry, type TcpTimeouts } from './tcp.js';
+
+export type { ConnEntry } from './tcp.js';
 import { UdpService } from './udp.js';
 
 export interface ProxyTimeouts extends TcpTimeouts {
@@ -62,6 +64,8 @@ export class ProxyEngine implements Engine {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private readonly rebindMs: number;
+  /** Expires idle persistence templates of clients that never come back. */
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: ProxyEngineOptions = {}) {
     this.timeouts = { tcp: 900, tcpfin: 120, udp: 300, ...options.timeouts };
@@ -80,18 +84,29 @@ export class ProxyEngine implements Engine {
   }
 
   async read(): Promise<ServiceState[]> {
-    return [...this.services.values()].map(({ table }) => ({
-      ...table.spec,
-      dests: table.views.map((d) => ({ ...d.spec })),
-    }));
+    return [...this.services.values()].map(({ table }) =>
+      structuredClone({ ...table.spec, dests: table.views.map((d) => d.spec) }),
+    );
   }
 
   async apply(changes: Change[]): Promise<void> {
-    for (const c of changes) await this.applyOne(c);
+    // Copies, so the caller's desired-state objects never alias what is programmed.
+    for (const c of changes) await this.applyOne(structuredClone(c));
   }
 
   async stats(): Promise<ServiceStats[]> {
     return [...this.services.values()].map((r) => r.table.stats());
+  }
+
+  /** The connection table (ipvsadm -Lc): every proxied TCP connection and UDP flow. */
+  connections(): ConnEntry[] {
+    const now = this.now();
+    const out: ConnEntry[] = [];
+    for (const r of this.services.values()) {
+      for (const f of r.flows) out.push(f.entry(now));
+      if (r.udp) out.push(...r.udp.entries(now));
+    }
+    return out;
   }
 
   /** Bytes held in user space across all connections (back-pressure keeps this bounded). */
@@ -102,6 +117,8 @@ export class ProxyEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     for (const r of [...this.services.values()]) await this.stop(r);
     this.services.clear();
   }
@@ -169,6 +186,10 @@ export class ProxyEngine implements Engine {
     const r: Running = { table: new ServiceTable(spec, this.now), flows: new Set(), closed: false };
     await this.listen(r, key);
     this.services.set(id, r);
+    this.sweeper ??= setInterval(() => {
+      const now = this.now();
+      for (const s of this.services.values()) s.table.persistence?.sweep(now);
+    }, 10_000).unref();
   }
 
   private async listen(r: Running, key: Extract<ServiceKey, { kind: 'addr' }>): Promise<void> {

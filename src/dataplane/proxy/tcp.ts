@@ -13,8 +13,28 @@ export interface TcpTimeouts {
   tcpfin: number;
 }
 
+/** One entry of the connection table (ipvsadm -Lc). */
+export interface ConnEntry {
+  protocol: 'tcp' | 'udp';
+  client: string;
+  clientPort: number;
+  virtual: string;
+  virtualPort: number;
+  dest: string;
+  destPort: number;
+  /** IPVS state names: SYN_RECV while connecting, ESTABLISHED, FIN_WAIT after a FIN; UDP. */
+  state: string;
+  /** Milliseconds until the entry times out unless traffic refreshes it. */
+  expiresMs: number;
+}
+
 export class TcpFlow {
   private state: 'active' | 'inactive' | null = 'inactive';
+  private phase: 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT' = 'SYN_RECV';
+  private lastActivity = 0;
+  private clientAddr = '';
+  private clientPort = 0;
+  private timeouts: TcpTimeouts = { tcp: 0, tcpfin: 0 };
   private closedSides = 0;
   private finTimer: NodeJS.Timeout | null = null;
 
@@ -32,6 +52,22 @@ export class TcpFlow {
       this.upstream.writableLength +
       this.upstream.readableLength
     );
+  }
+
+  entry(now: number): ConnEntry {
+    const local = this.client.localPort ?? 0;
+    const timeout = (this.phase === 'FIN_WAIT' ? this.timeouts.tcpfin : this.timeouts.tcp) * 1000;
+    return {
+      protocol: 'tcp',
+      client: this.clientAddr,
+      clientPort: this.clientPort,
+      virtual: this.client.localAddress ?? '',
+      virtualPort: local,
+      dest: this.dest.address,
+      destPort: this.dest.port,
+      state: this.phase,
+      expiresMs: Math.max(0, this.lastActivity + timeout - now),
+    };
   }
 
   destroy(): void {
@@ -59,6 +95,10 @@ export class TcpFlow {
     }
     const upstream = net.connect({ host: dest.address, port: dest.port, allowHalfOpen: true, noDelay: true });
     const flow = new TcpFlow(client, upstream, dest);
+    flow.clientAddr = address;
+    flow.clientPort = port;
+    flow.timeouts = timeouts;
+    flow.lastActivity = now();
     svc.counters.conns++;
     dest.counters.conns++;
     dest.shift(null, 'inactive');
@@ -71,21 +111,28 @@ export class TcpFlow {
       flow.state = s;
     };
     upstream.once('connect', () => {
-      if (flow.state === 'inactive' && !client.readableEnded) setState('active');
+      if (flow.state === 'inactive' && !client.readableEnded) {
+        setState('active');
+        flow.phase = 'ESTABLISHED';
+      }
     });
     const onFin = () => {
       setState(flow.state === null ? null : 'inactive');
+      flow.phase = 'FIN_WAIT';
+      flow.lastActivity = now();
       flow.finTimer ??= setTimeout(() => flow.destroy(), timeouts.tcpfin * 1000).unref();
     };
     client.on('end', onFin);
     upstream.on('end', onFin);
     client.on('data', (b: Buffer) => {
+      flow.lastActivity = now();
       svc.counters.inPkts++;
       svc.counters.inBytes += b.length;
       dest.counters.inPkts++;
       dest.counters.inBytes += b.length;
     });
     upstream.on('data', (b: Buffer) => {
+      flow.lastActivity = now();
       svc.counters.outPkts++;
       svc.counters.outBytes += b.length;
       dest.counters.outPkts++;

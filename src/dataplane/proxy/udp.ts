@@ -4,12 +4,14 @@
 // keyed by client and server. Flows count as inactive connections, as IPVS counts UDP.
 import dgram from 'node:dgram';
 import type { LiveDest, ServiceTable } from './service.js';
+import type { ConnEntry } from './tcp.js';
 
 interface Flow {
   upstream: dgram.Socket;
   dest: LiveDest;
   client: dgram.RemoteInfo;
   timer: NodeJS.Timeout;
+  lastSeen: number;
 }
 
 export class UdpService {
@@ -46,6 +48,7 @@ export class UdpService {
       flow = this.flows.get(key) ?? this.open(key, dest, rinfo);
     }
     flow.timer.refresh();
+    flow.lastSeen = this.now();
     svc.counters.inPkts++;
     svc.counters.inBytes += msg.length;
     flow.dest.counters.inPkts++;
@@ -60,6 +63,7 @@ export class UdpService {
       upstream,
       dest,
       client,
+      lastSeen: this.now(),
       timer: setTimeout(() => this.end(key), this.idleSec() * 1000).unref(),
     };
     this.flows.set(key, flow);
@@ -70,6 +74,7 @@ export class UdpService {
     upstream.on('message', (reply, from) => {
       if (from.port !== dest.port) return;
       flow.timer.refresh();
+      flow.lastSeen = this.now();
       svc.counters.outPkts++;
       svc.counters.outBytes += reply.length;
       dest.counters.outPkts++;
@@ -90,6 +95,21 @@ export class UdpService {
     flow.upstream.close();
     flow.dest.shift('inactive', null);
     this.svc.persistence?.close(flow.client.address, flow.dest.id, this.now());
+  }
+
+  entries(now: number): ConnEntry[] {
+    const k = this.svc.spec.key;
+    return [...this.flows.values()].map((f) => ({
+      protocol: 'udp',
+      client: f.client.address,
+      clientPort: f.client.port,
+      virtual: k.kind === 'addr' ? k.address : '',
+      virtualPort: k.kind === 'addr' ? k.port : 0,
+      dest: f.dest.address,
+      destPort: f.dest.port,
+      state: 'UDP',
+      expiresMs: Math.max(0, f.lastSeen + this.idleSec() * 1000 - now),
+    }));
   }
 
   close(): void {

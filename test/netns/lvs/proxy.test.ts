@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
+import { plan } from '../../../src/lvs/plan.js';
 import type { DestSpec, ServiceKey } from '../../../src/dataplane/engine.js';
 
 const base = `127.${randomInt(1, 250)}.${randomInt(1, 250)}`;
@@ -171,6 +172,13 @@ test('weight 0 drains: no new connections, the established one stays counted and
     const [st] = await engine.stats();
     const d = st!.dests.find((x) => x.address === drained.address)!;
     assert.equal(d.activeConns, 1);
+    // Short requests to the other server may still be closing; the held one is the drained one's only.
+    const table = engine.connections().filter((c) => c.dest === drained.address);
+    assert.equal(table.length, 1);
+    assert.equal(table[0]!.dest, drained.address);
+    assert.equal(table[0]!.state, 'ESTABLISHED');
+    assert.equal(table[0]!.virtualPort, port);
+    assert.ok(table[0]!.expiresMs > 800_000 && table[0]!.expiresMs <= 900_000);
     assert.equal(await held.ask(), drained.name);
     assert.deepEqual((await engine.read())[0]!.dests.map((x) => x.weight).sort(), [0, 1]);
     held.agent.destroy();
@@ -287,6 +295,9 @@ test('UDP echo round-trip through a flow per client, flows counted', async () =>
     const [st] = await engine.stats();
     assert.equal(st!.counters.conns, 1);
     assert.equal(st!.dests[0]!.inactiveConns, 1);
+    const [flow] = engine.connections();
+    assert.equal(flow!.state, 'UDP');
+    assert.equal(flow!.clientPort, client.address().port);
     assert.equal(st!.counters.inPkts, 2);
     assert.equal(st!.counters.outPkts, 2);
   } finally {
@@ -327,6 +338,109 @@ test('UDP: one-packet scheduling spreads datagrams, idle flows expire', async ()
     client.close();
     await engine.close();
     for (const e of echoes) e.close();
+  }
+});
+
+test('the planner against the engine: applying its plan converges, replanning is empty', async () => {
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'tcp' };
+  const desired = [
+    {
+      key,
+      scheduler: 'wrr',
+      flags: {},
+      dests: servers.map((s, i) => dest(s.address, s.port, i + 1)),
+    },
+  ];
+  const engine = new ProxyEngine();
+  try {
+    await engine.apply(plan(desired, await engine.read()));
+    assert.deepEqual(plan(desired, await engine.read()), []);
+    desired[0]!.dests.pop();
+    desired[0]!.dests[0]!.weight = 5;
+    const changes = plan(desired, await engine.read());
+    assert.deepEqual(
+      changes.map((c) => c.op),
+      ['del-dest', 'edit-dest'],
+    );
+    await engine.apply(changes);
+    assert.deepEqual(plan(desired, await engine.read()), []);
+    assert.deepEqual(await sequential(port, 7), { a: 5, b: 2 });
+  } finally {
+    await engine.close();
+  }
+});
+
+test('IPv6: a service on ::1 proxies to a server on ::1', async (t) => {
+  const server = http.createServer((_q, r) => r.end('six'));
+  try {
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '::1', resolve));
+  } catch {
+    t.skip('no IPv6 loopback');
+    return;
+  }
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '::1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const key: ServiceKey = { kind: 'addr', family: 6, address: '::1', port, protocol: 'tcp' };
+  const engine = new ProxyEngine();
+  try {
+    await engine.apply([
+      { op: 'add-service', service: { key, scheduler: 'mh', flags: {} } },
+      { op: 'add-dest', key, dest: dest('::1', (server.address() as net.AddressInfo).port) },
+    ]);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '::1', port, agent: false }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject);
+    });
+    assert.equal(body, 'six');
+  } finally {
+    await engine.close();
+    server.close();
+  }
+});
+
+test('an idle TCP connection is closed after the tcp timeout', async () => {
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'tcp' };
+  const engine = new ProxyEngine({ timeouts: { tcp: 0.2 } });
+  try {
+    await engine.apply([
+      { op: 'add-service', service: { key, scheduler: 'rr', flags: {} } },
+      { op: 'add-dest', key, dest: dest(servers[0]!.address, servers[0]!.port) },
+    ]);
+    const c = net.connect({ host: VIP, port });
+    c.on('error', () => {});
+    await once(c, 'connect');
+    const closed = once(c, 'close');
+    const guard = new Promise((_r, reject) =>
+      setTimeout(() => reject(new Error('not closed within 5 s')), 5000).unref(),
+    );
+    await Promise.race([closed, guard]);
+    for (let i = 0; i < 100 && engine.connections().length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(engine.connections().length, 0);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a virtual address not on this host yet keeps the service programmed and retries', async () => {
+  const logs: string[] = [];
+  const engine = new ProxyEngine({ log: (m) => logs.push(m), rebindMs: 50 });
+  const key: ServiceKey = { kind: 'addr', family: 4, address: '192.0.2.123', port: 80, protocol: 'tcp' };
+  try {
+    await engine.apply([{ op: 'add-service', service: { key, scheduler: 'rr', flags: {} } }]);
+    assert.equal((await engine.read()).length, 1);
+    assert.match(logs[0] ?? '', /192\.0\.2\.123 is not local yet/);
+  } finally {
+    await engine.close();
   }
 });
 

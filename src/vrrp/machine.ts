@@ -73,8 +73,11 @@ export type Action =
   | { type: 'log'; message: string };
 
 export type MachineEvent =
-  /** Leave INIT (keepalived's vrrp_init_state); `faulty` when a tracker or the link holds it in FAULT. */
-  | { type: 'start'; faulty?: boolean }
+  /**
+   * Leave INIT (keepalived's vrrp_init_state); `faulty` when a tracker or the link holds it in
+   * FAULT. `quiet`: FAULT only because weight-0 scripts have no result yet (no FAULT notify).
+   */
+  | { type: 'start'; faulty?: boolean; quiet?: boolean }
   | { type: 'timer'; name: TimerName }
   /** A received advert that validateAdvert() accepted. */
   | { type: 'advert'; priority: number; intervalCs: number; source: string }
@@ -139,6 +142,8 @@ export class VrrpMachine {
   private sands: number | null = null;
   private preemptTime: number | null = null;
   private garpRefreshAt: number | null = null;
+  /** False while FAULT only waits for first script results (entered without a notify). */
+  private faultNotified = true;
   private out: Action[] = [];
 
   /**
@@ -209,7 +214,7 @@ export class VrrpMachine {
     this.out = [];
     switch (ev.type) {
       case 'start':
-        this.start(now, ev.faulty ?? false);
+        this.start(now, ev.faulty ?? false, ev.quiet ?? false);
         break;
       case 'timer':
         this.onTimer(ev.name, now);
@@ -282,13 +287,16 @@ export class VrrpMachine {
   }
 
   /** vrrp_init_state (no sync group: the group state is our own want state). */
-  private start(now: number, faulty: boolean): void {
+  private start(now: number, faulty: boolean, quiet: boolean): void {
     if (this.state !== 'INIT') return;
     if (faulty) {
       this.wantState = 'FAULT';
       this.state = 'FAULT';
-      this.emit({ type: 'log', message: `(${this.cfg.name}) Entering FAULT STATE (init)` });
-      this.notify();
+      this.faultNotified = !quiet;
+      if (!quiet) {
+        this.emit({ type: 'log', message: `(${this.cfg.name}) Entering FAULT STATE (init)` });
+        this.notify();
+      }
       this.setSands(null);
       return;
     }
@@ -564,8 +572,13 @@ export class VrrpMachine {
 
   /** down_instance: a fault appeared. */
   private downInstance(now: number): void {
-    if (this.state === 'FAULT' || this.state === 'STOP') {
-      this.wantState = this.state === 'FAULT' ? 'FAULT' : this.wantState;
+    if (this.state === 'STOP') return;
+    if (this.state === 'FAULT') {
+      this.wantState = 'FAULT';
+      if (!this.faultNotified) {
+        this.faultNotified = true;
+        this.notify();
+      }
       return;
     }
     this.wantState = 'FAULT';
@@ -577,7 +590,7 @@ export class VrrpMachine {
   private tryUp(now: number): void {
     if (this.state !== 'FAULT' && !(this.state === 'INIT')) return;
     if (this.state === 'INIT') {
-      this.start(now, false);
+      this.start(now, false, false);
       return;
     }
     const owner = this.cfg.initialMaster && this.basePriority === VRRP_PRIO_OWNER;

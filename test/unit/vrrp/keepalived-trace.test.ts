@@ -63,10 +63,11 @@ test('start: keepalived masters appear Master_Down_Interval after start, v2 and 
   // gap between its first v3 and first v2 master adverts is the difference of their down timers.
   const expected = (machine(V2, 150).masterDownUs() - machine(V3, 150).masterDownUs()) / 1000;
   const zeroA = trace.find((p) => p.src === A && p.priority === 0)!.ms;
-  for (const [from, to] of [
+  const windows: [number, number][] = [
     [0, zeroA],
     [zeroA + 1, Infinity],
-  ]) {
+  ];
+  for (const [from, to] of windows) {
     const first = (vrid: number): number =>
       trace.find((p) => p.src === A && p.vrid === vrid && p.priority > 0 && p.ms >= from && p.ms < to)!.ms;
     within(first(61) - first(62), expected, 'v2 - v3 first advert', 5);

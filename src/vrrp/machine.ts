@@ -77,7 +77,7 @@ export type MachineEvent =
    * Leave INIT (keepalived's vrrp_init_state); `faulty` when a tracker or the link holds it in
    * FAULT. `quiet`: FAULT only because weight-0 scripts have no result yet (no FAULT notify).
    */
-  | { type: 'start'; faulty?: boolean; quiet?: boolean }
+  | { type: 'start'; faulty?: boolean; quiet?: boolean; resume?: Resume }
   | { type: 'timer'; name: TimerName }
   /** A received advert that validateAdvert() accepted. */
   | { type: 'advert'; priority: number; intervalCs: number; source: string }
@@ -87,6 +87,16 @@ export type MachineEvent =
   | { type: 'fault'; faulty: boolean }
   /** Shutdown: a master resigns with a priority-0 advert and removes its VIPs; then STOP. */
   | { type: 'stop' };
+
+/**
+ * Reload (SIGHUP): the same instance in the old configuration was MASTER or BACKUP. It keeps that
+ * state without a flap or a notify (keepalived's restore_vrrp_state / reload_master).
+ */
+export interface Resume {
+  state: 'MASTER' | 'BACKUP';
+  vipsSet: boolean;
+  stats?: MachineStats;
+}
 
 /** What `vigil status` shows for the instance. */
 export interface MachineStatus {
@@ -214,7 +224,7 @@ export class VrrpMachine {
     this.out = [];
     switch (ev.type) {
       case 'start':
-        this.start(now, ev.faulty ?? false, ev.quiet ?? false);
+        this.start(now, ev.faulty ?? false, ev.quiet ?? false, ev.resume);
         break;
       case 'timer':
         this.onTimer(ev.name, now);
@@ -287,9 +297,27 @@ export class VrrpMachine {
   }
 
   /** vrrp_init_state (no sync group: the group state is our own want state). */
-  private start(now: number, faulty: boolean, quiet: boolean): void {
+  private start(now: number, faulty: boolean, quiet: boolean, resume?: Resume): void {
     if (this.state !== 'INIT') return;
+    if (resume?.stats) Object.assign(this.stats, resume.stats);
+    if (resume && !faulty) {
+      this.state = resume.state;
+      this.wantState = resume.state;
+      if (resume.state === 'MASTER') {
+        // Still master: (re-)add the VIPs (new ones may have been configured) and advertise now.
+        this.vipsSet = resume.vipsSet;
+        if (this.vipsSet) this.emit({ type: 'add-vips' });
+        this.garpRefreshAt = this.cfg.garpMasterRefreshMs > 0 ? now + this.cfg.garpMasterRefreshMs : null;
+        this.setSands(now);
+      } else {
+        if (resume.vipsSet) this.emit({ type: 'del-vips' });
+        this.msDownTimerUs = this.masterDownUs();
+        this.initSands(now);
+      }
+      return;
+    }
     if (faulty) {
+      if (resume?.vipsSet) this.emit({ type: 'del-vips' }); // a master at reload now faulty
       this.wantState = 'FAULT';
       this.state = 'FAULT';
       this.faultNotified = !quiet;

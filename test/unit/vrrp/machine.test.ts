@@ -426,3 +426,30 @@ test('stale timer events are ignored', () => {
   assert.deepEqual(m.handle({ type: 'timer', name: 'adver' }, 1000), []);
   assert.equal(m.state, 'BACKUP');
 });
+
+test('reload: a master resumes without a flap, re-adds its VIPs and advertises at once', () => {
+  const m = new VrrpMachine({ name: 'x', version: 2, priority: 150, advertIntCs: 100 }, '10.0.0.1');
+  const stats = { becomeMaster: 3, releaseMaster: 2, advertSent: 40, priZeroSent: 1 };
+  const a = m.handle({ type: 'start', resume: { state: 'MASTER', vipsSet: true, stats } }, 1000);
+  assert.equal(m.state, 'MASTER');
+  assert.deepEqual(
+    a.filter((x) => x.type !== 'log'),
+    [{ type: 'add-vips' }, { type: 'timer', name: 'adver', at: 1000 }],
+  );
+  const tx = m.handle({ type: 'timer', name: 'adver' }, 1000);
+  assert.deepEqual(
+    tx.filter((x) => x.type !== 'log' && x.type !== 'timer'),
+    [{ type: 'send-advert', priority: 150 }],
+    'no second MASTER notify, no GARP burst',
+  );
+  assert.equal(m.status().stats.becomeMaster, 3);
+  const b = new VrrpMachine({ name: 'y', version: 2, priority: 100, advertIntCs: 100 }, '10.0.0.2');
+  const acts = b.handle({ type: 'start', resume: { state: 'BACKUP', vipsSet: false } }, 0);
+  assert.equal(b.state, 'BACKUP');
+  assert.ok(!acts.some((x) => x.type === 'notify'));
+  // A fault found at reload wins over the old state.
+  const c = new VrrpMachine({ name: 'z', version: 2, priority: 100, advertIntCs: 100 }, '10.0.0.3');
+  const ca = c.handle({ type: 'start', faulty: true, resume: { state: 'MASTER', vipsSet: true } }, 0);
+  assert.equal(c.state, 'FAULT');
+  assert.equal(ca[0]?.type, 'del-vips', 'the old master releases its VIPs');
+});

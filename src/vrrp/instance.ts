@@ -2,6 +2,17 @@
 // turns them into machine events, builds the adverts a 'send-advert' action asks for (one per
 // unicast peer, each with its own checksum), and keeps the trackers. Pure like the rest of
 // src/vrrp: sockets, timers and VIP changes stay in the daemon and src/os.
+//
+// How the daemon drives one (route machine events through SyncGroup.handle for group members):
+//   inst = new VrrpInstance(cfg, sourceAddress, initialTrackerStatuses)
+//   run(inst.handle(inst.startEvent(), now))                       // SyncGroup.start for groups
+//   socket 'packet' (VRID matched):  const { event } = inst.receive(datagram); if (event) run(inst.handle(event, now))
+//   tracker change:                  for (const ev of inst.trackerChanged(spec, status)) run(inst.handle(ev, now))
+//   timer fired:                     run(inst.handle({ type: 'timer', name }, now))
+//   SIGTERM:                         run(inst.handle({ type: 'stop' }, now))
+// where run() carries out the actions: 'send-advert' -> socket.send(p.payload, p.destination) for
+// each p of inst.adverts(priority); 'add-vips'/'del-vips' -> rtnetlink; 'send-garp' -> ARP/NA per
+// VIP through GarpPacer; 'notify' -> stateNotifications(); 'timer' -> (re)arm or cancel.
 import { addressFamily, type Family } from './address.js';
 import {
   VrrpMachine,

@@ -4,24 +4,13 @@
 // from the VIP with the Override flag and the target link-layer address option. Frame builders
 // are pure; GarpSender is the thin socket.
 import { ipFamily, ipToBytes } from './inet.js';
+import { getLink, type RtNetlinkSocket } from './link.js';
+import { parseMac } from './mac.js';
 import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, SOCK_RAW, isSyscallError, native, sockaddrLl } from './native.js';
 
 const BROADCAST = Buffer.alloc(6, 0xff);
 const ALL_NODES_MAC = Buffer.from([0x33, 0x33, 0, 0, 0, 1]);
 const ALL_NODES = ipToBytes('ff02::1');
-
-/** Parses aa:bb:cc:dd:ee:ff (or '-' separated) into 6 bytes. */
-export function parseMac(text: string): Buffer {
-  const parts = text.split(/[:-]/);
-  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-f]{1,2}$/i.test(p))) {
-    throw new TypeError(`not a MAC address: '${text}'`);
-  }
-  return Buffer.from(parts.map((p) => parseInt(p, 16)));
-}
-
-export function formatMac(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
-}
 
 function mac6(mac: Buffer | string): Buffer {
   const b = typeof mac === 'string' ? parseMac(mac) : mac;
@@ -159,4 +148,12 @@ export class GarpSender {
 
 function code(e: unknown): string {
   return isSyscallError(e) ? e.code : 'EINVAL';
+}
+
+/** Opens a sender for an interface, reading its MAC over rtnetlink. */
+export async function openGarpSender(rtnl: RtNetlinkSocket, ifname: string): Promise<GarpSender> {
+  const link = await getLink(rtnl, ifname);
+  if (!link) throw new GarpError(`gratuitous ARP: no interface named '${ifname}'`, ifname, 'ENODEV');
+  if (!link.mac) throw new GarpError(`gratuitous ARP: ${ifname} has no Ethernet address`, ifname, 'EINVAL');
+  return new GarpSender(ifname, parseMac(link.mac));
 }

@@ -3,7 +3,7 @@
 // usable when it is both administratively up (IFF_UP) and running (IFF_RUNNING: carrier + oper up).
 import { EventEmitter } from 'node:events';
 import { createRtNetlink, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
-import { formatMac } from './garp.js';
+import { formatMac } from './mac.js';
 
 export type { RtNetlinkSocket };
 

@@ -10,7 +10,9 @@ import {
   native,
   sockaddrLl,
 } from '../../../src/os/native.js';
-import { GarpSender, buildGratuitousArp, buildUnsolicitedNa, parseMac } from '../../../src/os/garp.js';
+import { GarpSender, buildGratuitousArp, buildUnsolicitedNa, openGarpSender } from '../../../src/os/garp.js';
+import { parseMac } from '../../../src/os/mac.js';
+import { closeRtnl, getLink, openRtnl } from '../../../src/os/link.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
 
 const MAC_A = '02:00:00:00:0a:01';
@@ -65,7 +67,11 @@ test('gratuitous ARP and unsolicited NA update the peer neighbour table and arri
   });
   const arp = frameReader(lab.node('b').nsPath, ETH_P_ARP);
   const ip6 = frameReader(lab.node('b').nsPath, ETH_P_IPV6);
-  const sender = inNetns(lab.node('a').nsPath, () => new GarpSender('eth0', parseMac(MAC_A)));
+  const rtnl = inNetns(lab.node('a').nsPath, openRtnl);
+  // The MAC as the daemon reads it (openGarpSender does this in the daemon's own namespace).
+  const mac = (await getLink(rtnl, 'eth0'))?.mac;
+  assert.equal(mac, MAC_A);
+  const sender = inNetns(lab.node('a').nsPath, () => new GarpSender('eth0', parseMac(mac)));
   try {
     // b believes the VIPs live at another MAC (the old master), as after a failover.
     for (const vip of ['192.168.80.100', 'fd00:80::100']) {
@@ -100,6 +106,7 @@ test('gratuitous ARP and unsolicited NA update the peer neighbour table and arri
     );
   } finally {
     sender.close();
+    closeRtnl(rtnl);
     arp.close();
     ip6.close();
     await lab.destroy();
@@ -120,6 +127,9 @@ test('announcing on a vanished interface returns an error instead of throwing', 
       () => inNetns(lab.node('a').nsPath, () => new GarpSender('eth0', parseMac(MAC_A))),
       /no interface named 'eth0'/,
     );
+    const rtnl = inNetns(lab.node('a').nsPath, openRtnl);
+    await assert.rejects(openGarpSender(rtnl, 'eth0'), /no interface named 'eth0'/);
+    closeRtnl(rtnl);
   } finally {
     await lab.destroy();
   }

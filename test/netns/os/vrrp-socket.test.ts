@@ -161,3 +161,36 @@ test('an interface that goes away gives an error event, not a crash', async (t) 
     await lab.destroy();
   }
 });
+
+test('after a link flap the socket still receives; sending while down is an error event', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: ['192.168.53.1/24'] },
+      { name: 'b', addresses: ['192.168.53.2/24'] },
+    ],
+  });
+  const socks: VrrpSocket[] = [];
+  try {
+    const sa = inNetns(
+      lab.node('a').nsPath,
+      () => new VrrpSocket({ family: 4, ifname: 'eth0', source: '192.168.53.1' }),
+    );
+    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
+    socks.push(sa, sb);
+    await lab.setLink('a', 'eth0', false);
+    const err = once(sa, 'error');
+    assert.equal(sa.send(PAYLOAD), false);
+    const [e] = (await err) as [Error & { code: string }];
+    assert.match(e.code, /^ENET(DOWN|UNREACH)$/);
+    await lab.setLink('a', 'eth0', true);
+    await lab.setLink('b', 'eth0', false);
+    await lab.setLink('b', 'eth0', true);
+    const got = nextPacket(sb);
+    assert.equal(sa.send(PAYLOAD), true);
+    assert.equal((await got).destination, '224.0.0.18');
+  } finally {
+    for (const s of socks) s.close();
+    await lab.destroy();
+  }
+});

@@ -1,13 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  buildGratuitousArp,
-  buildUnsolicitedNa,
-  formatMac,
-  icmpv6Checksum,
-  parseMac,
-} from '../../../src/os/garp.js';
+import { buildGratuitousArp, buildUnsolicitedNa, icmpv6Checksum } from '../../../src/os/garp.js';
 import { ipToBytes } from '../../../src/os/inet.js';
+import { formatMac, parseMac } from '../../../src/os/mac.js';
 
 // Vectors checked with `tcpdump -vv -e` (ARP: "Request who-has 192.168.10.100 (Broadcast) tell
 // 192.168.10.100"; NA: "[icmp6 sum ok] ... neighbor advertisement ... Flags [override]").

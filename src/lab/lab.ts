@@ -85,7 +85,11 @@ export interface Lab {
   node(name: string): LabNode;
   /** Runs argv inside the node's namespace; rejects (with stderr in the message) on failure. */
   exec(node: string, argv: string[], opts?: LabExecOptions): Promise<ExecResult>;
-  /** Starts argv inside the node's namespace in its own process group; the lab tracks it. */
+  /**
+   * Starts argv inside the node's namespace in its own process group; the lab tracks it.
+   * stdout/stderr are pipes unless `opts.stdio` says otherwise: read them (a full pipe stalls a
+   * chatty daemon) or pass 'ignore' / file descriptors.
+   */
   spawn(node: string, argv: string[], opts?: SpawnOptions): ChildProcess;
   /** Signals a process this lab spawned (its whole process group). */
   kill(child: ChildProcess, signal?: NodeJS.Signals): void;

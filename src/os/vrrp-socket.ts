@@ -230,14 +230,8 @@ export class VrrpSocket extends EventEmitter<Events> {
   }
 
   private onReadable(status: number): void {
-    if (status < 0) {
-      this.emit(
-        'error',
-        new VrrpSocketError(`VRRP socket on ${this.ifname}: poll failed (${status})`, this.ifname, 'EIO'),
-      );
-      return;
-    }
-    // Drain everything queued: one wake-up may cover several adverts.
+    // Drain everything queued: one wake-up may cover several adverts. On a poll error, recvmsg
+    // reports (and so clears) the socket's pending error, so the poll cannot spin.
     for (let i = 0; i < 64 && this.fd >= 0; i++) {
       let r: Received | null;
       try {
@@ -246,7 +240,13 @@ export class VrrpSocket extends EventEmitter<Events> {
         this.emit('error', wrap(e, this.ifname, 'receive'));
         return;
       }
-      if (r === null) return;
+      if (r === null) {
+        if (status < 0 && i === 0) {
+          const msg = `VRRP socket on ${this.ifname}: poll failed (${status})`;
+          this.emit('error', new VrrpSocketError(msg, this.ifname, 'EIO'));
+        }
+        return;
+      }
       const d = this.family === 4 ? this.parse4(r) : this.parse6(r);
       if (d) this.emit('packet', d);
     }

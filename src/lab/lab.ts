@@ -93,6 +93,8 @@ export interface Lab {
   spawn(node: string, argv: string[], opts?: SpawnOptions): ChildProcess;
   /** Signals a process this lab spawned (its whole process group). */
   kill(child: ChildProcess, signal?: NodeJS.Signals): void;
+  /** The IPv6 link-local address of a node's interface (VRRPv3/IPv6 sources use it). */
+  linkLocal(node: string, ifname?: string): Promise<string>;
   /** Brings a node's interface down or up. */
   setLink(node: string, ifname: string, up: boolean): Promise<void>;
   /** Kills this lab's processes and deletes its namespaces. Idempotent. */
@@ -221,6 +223,15 @@ class LabImpl implements Lab {
     }
   }
 
+  async linkLocal(node: string, ifname = 'eth0'): Promise<string> {
+    const out = (
+      await run('ip', ['-n', this.node(node).ns, '-6', '-o', 'addr', 'show', 'dev', ifname, 'scope', 'link'])
+    ).stdout;
+    const m = /inet6 (fe80:[0-9a-f:]+)\//.exec(out);
+    if (!m?.[1]) throw new LabError(`lab ${this.id}: ${node}/${ifname} has no IPv6 link-local address`);
+    return m[1];
+  }
+
   async setLink(node: string, ifname: string, up: boolean): Promise<void> {
     await ip(['-n', this.node(node).ns, 'link', 'set', ifname, up ? 'up' : 'down']);
   }
@@ -335,11 +346,27 @@ export async function createLab(spec: LabSpec, opts: LabOptions = {}): Promise<L
       }
       for (const r of spec1.routes ?? []) await ip(['-n', ns, 'route', 'add', ...r.split(/\s+/)]);
     }
+    // IPv6 link-local addresses appear a moment after carrier: wait, so VRRPv3/IPv6 users
+    // (keepalived and vigil use the link-local as their source) find them at once.
+    for (const node of lab.nodes.values()) {
+      for (const ifs of node.interfaces) await waitLinkLocal(node.ns, ifs.ifname);
+    }
   } catch (e) {
     lab.destroySync();
     throw e;
   }
   return lab;
+}
+
+async function waitLinkLocal(ns: string, ifname: string): Promise<void> {
+  const end = Date.now() + 3000;
+  for (;;) {
+    const out = (await run('ip', ['-n', ns, '-6', '-o', 'addr', 'show', 'dev', ifname, 'scope', 'link']))
+      .stdout;
+    if (out.includes('fe80:') && !out.includes('tentative')) return;
+    if (Date.now() > end) throw new LabError(`lab: ${ifname} in ${ns} got no IPv6 link-local address in 3 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function netnsList(): string[] {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { inNetns } from '../../../src/os/native.js';
+import { ipToBytes } from '../../../src/os/inet.js';
 import { VrrpSocket, type VrrpDatagram } from '../../../src/os/vrrp-socket.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 
@@ -23,6 +24,27 @@ function advertV2(vrid: number, priority: number, vip: string, pass: string): Bu
   b.write(pass, 12, 8, 'latin1');
   let sum = 0;
   for (let i = 0; i < b.length; i += 2) sum += b.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  b.writeUInt16BE(~sum & 0xffff, 6);
+  return b;
+}
+
+/** A VRRPv3 advert over IPv6 (RFC 5798 §5.1), checksummed with the IPv6 pseudo-header. */
+function advertV3v6(vrid: number, priority: number, vip: string, src: string): Buffer {
+  const b = Buffer.alloc(8 + 16);
+  b[0] = 0x31;
+  b[1] = vrid;
+  b[2] = priority;
+  b[3] = 1;
+  b.writeUInt16BE(100, 4); // 1 s in centiseconds
+  ipToBytes(vip).copy(b, 8);
+  const pseudo = Buffer.alloc(40);
+  ipToBytes(src).copy(pseudo, 0);
+  ipToBytes('ff02::12').copy(pseudo, 16);
+  pseudo.writeUInt32BE(b.length, 32);
+  pseudo[39] = 112;
+  let sum = 0;
+  for (const part of [pseudo, b]) for (let i = 0; i < part.length; i += 2) sum += part.readUInt16BE(i);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   b.writeUInt16BE(~sum & 0xffff, 6);
   return b;
@@ -203,6 +225,53 @@ test('keepalived accepts adverts sent from our socket: a backup hearing them sta
     }
     assert.equal(await vipOnK(), false, 'keepalived took the VIP: it did not accept our adverts');
     // Control: once we fall silent, the backup takes over (so the check above can fail).
+    const end = Date.now() + 6000;
+    while (!(await vipOnK()) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await vipOnK(), true, 'keepalived never became master after our adverts stopped');
+  } finally {
+    sock.close();
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keepalived accepts our IPv6 VRRPv3 adverts (hop limit 255, link-local source)', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: ['fd00:92::11/64'] },
+      { name: 'v', addresses: ['fd00:92::12/64'] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-ka-'));
+  const src = await lab.linkLocal('v');
+  const sock = inNetns(
+    lab.node('v').nsPath,
+    () => new VrrpSocket({ family: 6, ifname: 'eth0', source: src }),
+  );
+  const vipOnK = async (): Promise<boolean> =>
+    (await lab.exec('k', ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes('fd00:92::100');
+  try {
+    await startKeepalived(
+      lab,
+      dir,
+      `vrrp_instance VI_6 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 62
+  priority 100
+  advert_int 1
+  version 3
+  virtual_ipaddress { fd00:92::100/64 }
+}
+`,
+    );
+    const advert = advertV3v6(62, 200, 'fd00:92::100', src);
+    for (let i = 0; i < 12; i++) {
+      assert.equal(sock.send(advert), true);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(await vipOnK(), false, 'keepalived took the VIP: it did not accept our adverts');
     const end = Date.now() + 6000;
     while (!(await vipOnK()) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
     assert.equal(await vipOnK(), true, 'keepalived never became master after our adverts stopped');

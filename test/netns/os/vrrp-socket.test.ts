@@ -1,20 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createLab, type Lab } from '../../../src/lab/index.js';
+import { createLab } from '../../../src/lab/index.js';
 import { inNetns } from '../../../src/os/native.js';
 import { VrrpSocket, type VrrpDatagram } from '../../../src/os/vrrp-socket.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
-
-async function linkLocal(lab: Lab, node: string): Promise<string> {
-  const out = (await lab.exec(node, ['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0'])).stdout;
-  const all = (JSON.parse(out) as { addr_info?: { local?: string; scope?: string }[] }[]).flatMap(
-    (l) => l.addr_info ?? [],
-  );
-  const ll = all.find((a) => a.scope === 'link')?.local;
-  assert.ok(ll, `${node} has no IPv6 link-local address`);
-  return ll;
-}
 
 function nextPacket(sock: VrrpSocket, ms = 2000): Promise<VrrpDatagram> {
   return Promise.race([
@@ -83,7 +73,7 @@ test('IPv6: ff02::12 adverts arrive with hop limit 255 from the link-local sourc
   });
   const socks: VrrpSocket[] = [];
   try {
-    const llA = await linkLocal(lab, 'a');
+    const llA = await lab.linkLocal('a');
     const sa = inNetns(
       lab.node('a').nsPath,
       () => new VrrpSocket({ family: 6, ifname: 'eth0', source: llA }),
@@ -98,7 +88,7 @@ test('IPv6: ff02::12 adverts arrive with hop limit 255 from the link-local sourc
       { src: llA, dst: 'ff02::12', ttl: 255, mc: true, payload: PAYLOAD.toString('hex') },
     );
     const got2 = nextPacket(sb);
-    assert.equal(sa.send(PAYLOAD, await linkLocal(lab, 'b')), true);
+    assert.equal(sa.send(PAYLOAD, await lab.linkLocal('b')), true);
     const u = await got2;
     assert.equal(u.multicast, false);
     assert.equal(u.ttl, 255);

@@ -1,12 +1,14 @@
-export { createLab, LabError } from './lab.js';
+export { createLab, listLabs, openLab, removeLab, LabError } from './lab.js';
 export type {
   Lab,
   LabNode,
   LabInterface,
   LabSpec,
+  LabOptions,
+  LabExecOptions,
   LabNodeSpec,
   LabInterfaceSpec,
   ExecResult,
 } from './lab.js';
-export { guideTopology } from './presets.js';
-export type { GuideTopology, GuideNode } from './presets.js';
+export { guideTopology, natTopology } from './presets.js';
+export type { GuideTopology, GuideNode, NatTopology } from './presets.js';

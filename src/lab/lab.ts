@@ -35,6 +35,16 @@ export interface LabSpec {
   segments?: string[];
 }
 
+export interface LabOptions {
+  /** Fixed id (`vg` + 1-10 lowercase letters/digits, e.g. vgdemo) instead of a random one. */
+  id?: string;
+  /**
+   * Keep the lab when this process exits (for `vigil lab up`): no exit/signal teardown, and
+   * spawned processes outlive the process. Remove it later with removeLab(id).
+   */
+  keep?: boolean;
+}
+
 export interface LabInterface {
   ifname: string;
   segment: string;
@@ -75,10 +85,16 @@ export interface Lab {
   node(name: string): LabNode;
   /** Runs argv inside the node's namespace; rejects (with stderr in the message) on failure. */
   exec(node: string, argv: string[], opts?: LabExecOptions): Promise<ExecResult>;
-  /** Starts argv inside the node's namespace in its own process group; the lab tracks it. */
+  /**
+   * Starts argv inside the node's namespace in its own process group; the lab tracks it.
+   * stdout/stderr are pipes unless `opts.stdio` says otherwise: read them (a full pipe stalls a
+   * chatty daemon) or pass 'ignore' / file descriptors.
+   */
   spawn(node: string, argv: string[], opts?: SpawnOptions): ChildProcess;
   /** Signals a process this lab spawned (its whole process group). */
   kill(child: ChildProcess, signal?: NodeJS.Signals): void;
+  /** The IPv6 link-local address of a node's interface (VRRPv3/IPv6 sources use it). */
+  linkLocal(node: string, ifname?: string): Promise<string>;
   /** Brings a node's interface down or up. */
   setLink(node: string, ifname: string, up: boolean): Promise<void>;
   /** Kills this lab's processes and deletes its namespaces. Idempotent. */
@@ -88,6 +104,7 @@ export interface Lab {
 }
 
 const NAME_RE = /^[a-z][a-z0-9-]{0,30}$/i;
+const ID_RE = /^vg[a-z0-9]{1,10}$/;
 const NETNS_DIR = '/run/netns';
 
 export class LabError extends Error {}
@@ -151,8 +168,18 @@ class LabImpl implements Lab {
   private readonly namespaces: string[] = [];
   private destroyed = false;
 
-  constructor(readonly id: string) {
+  /** `opened`: re-opened by id; destroy() then removes every process in its namespaces. */
+  constructor(
+    readonly id: string,
+    private readonly opened = false,
+  ) {
     this.switchNs = `${id}-sw`;
+    if (opened) this.namespaces.push(this.switchNs);
+  }
+
+  adopt(node: LabNode): void {
+    this.nodes.set(node.name, node);
+    this.namespaces.push(node.ns);
   }
 
   node(name: string): LabNode {
@@ -196,12 +223,26 @@ class LabImpl implements Lab {
     }
   }
 
+  async linkLocal(node: string, ifname = 'eth0'): Promise<string> {
+    const out = (
+      await run('ip', ['-n', this.node(node).ns, '-6', '-o', 'addr', 'show', 'dev', ifname, 'scope', 'link'])
+    ).stdout;
+    const m = /inet6 (fe80:[0-9a-f:]+)\//.exec(out);
+    if (!m?.[1]) throw new LabError(`lab ${this.id}: ${node}/${ifname} has no IPv6 link-local address`);
+    return m[1];
+  }
+
   async setLink(node: string, ifname: string, up: boolean): Promise<void> {
     await ip(['-n', this.node(node).ns, 'link', 'set', ifname, up ? 'up' : 'down']);
   }
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
+    if (this.opened) {
+      this.destroyed = true;
+      await removeLab(this.id);
+      return;
+    }
     const running = [...this.children];
     for (const c of running) this.kill(c, 'SIGTERM');
     await Promise.all(
@@ -237,7 +278,10 @@ class LabImpl implements Lab {
 }
 
 /** Builds the lab described by `spec`. Needs root and iproute2; on failure nothing is left behind. */
-export async function createLab(spec: LabSpec): Promise<Lab> {
+export async function createLab(spec: LabSpec, opts: LabOptions = {}): Promise<Lab> {
+  if (opts.id !== undefined && !ID_RE.test(opts.id)) {
+    throw new LabError(`lab: bad id '${opts.id}' (want vg + 1-10 lowercase letters or digits)`);
+  }
   const segments = spec.segments ?? ['lan'];
   if (segments.length === 0) throw new LabError('lab: at least one segment is needed');
   for (const s of segments) if (!NAME_RE.test(s)) throw new LabError(`lab: bad segment name '${s}'`);
@@ -248,8 +292,11 @@ export async function createLab(spec: LabSpec): Promise<Lab> {
     seen.add(n.name);
   }
 
-  const lab = new LabImpl(randomId());
-  lab.track();
+  const id = opts.id ?? randomId();
+  if (opts.id !== undefined && (await listLabs()).includes(id))
+    throw new LabError(`lab ${id} already exists`);
+  const lab = new LabImpl(id);
+  if (!opts.keep) lab.track();
   try {
     await lab.addNamespace(lab.switchNs);
     for (let i = 0; i < segments.length; i++) {
@@ -299,9 +346,110 @@ export async function createLab(spec: LabSpec): Promise<Lab> {
       }
       for (const r of spec1.routes ?? []) await ip(['-n', ns, 'route', 'add', ...r.split(/\s+/)]);
     }
+    // IPv6 link-local addresses appear a moment after carrier: wait, so VRRPv3/IPv6 users
+    // (keepalived and vigil use the link-local as their source) find them at once.
+    for (const node of lab.nodes.values()) {
+      for (const ifs of node.interfaces) await waitLinkLocal(node.ns, ifs.ifname);
+    }
   } catch (e) {
     lab.destroySync();
     throw e;
   }
   return lab;
+}
+
+async function waitLinkLocal(ns: string, ifname: string): Promise<void> {
+  const end = Date.now() + 3000;
+  for (;;) {
+    const out = (await run('ip', ['-n', ns, '-6', '-o', 'addr', 'show', 'dev', ifname, 'scope', 'link']))
+      .stdout;
+    if (out.includes('fe80:') && !out.includes('tentative')) return;
+    if (Date.now() > end) throw new LabError(`lab: ${ifname} in ${ns} got no IPv6 link-local address in 3 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function netnsList(): string[] {
+  let out: string;
+  try {
+    out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter(Boolean);
+}
+
+/** Ids of the labs present on this machine (made by any process, kept or not). */
+export async function listLabs(): Promise<string[]> {
+  return netnsList()
+    .filter((n) => /^vg[a-z0-9]{1,10}-sw$/.test(n))
+    .map((n) => n.slice(0, -3))
+    .sort();
+}
+
+/**
+ * Re-opens a lab another process made (e.g. `vigil lab up`): its nodes, exec and spawn. Its
+ * destroy() removes it as removeLab does.
+ */
+export async function openLab(id: string): Promise<Lab> {
+  if (!ID_RE.test(id)) throw new LabError(`lab: bad id '${id}'`);
+  const all = netnsList();
+  if (!all.includes(`${id}-sw`)) throw new LabError(`no lab named ${id}`);
+  const lab = new LabImpl(id, true);
+  for (const ns of all) {
+    if (!ns.startsWith(`${id}-`) || ns === lab.switchNs) continue;
+    const name = ns.slice(id.length + 1);
+    const links = JSON.parse((await run('ip', ['-n', ns, '-j', 'addr', 'show'])).stdout || '[]') as {
+      ifname: string;
+      link_netnsid?: number;
+      addr_info?: { local: string; prefixlen: number; scope: string }[];
+    }[];
+    const interfaces = links
+      .filter((l) => l.ifname !== 'lo')
+      .map((l) => ({
+        ifname: l.ifname,
+        segment: '',
+        peer: '',
+        addresses: (l.addr_info ?? [])
+          .filter((a) => a.scope !== 'link')
+          .map((a) => `${a.local}/${a.prefixlen}`),
+      }));
+    lab.adopt({ name, ns, nsPath: `${NETNS_DIR}/${ns}`, interfaces });
+  }
+  return lab;
+}
+
+/**
+ * Removes a lab by id: kills every process inside its namespaces (they belong to the lab), then
+ * deletes the namespaces. Returns false when there was no such lab.
+ */
+export async function removeLab(id: string): Promise<boolean> {
+  if (!ID_RE.test(id)) throw new LabError(`lab: bad id '${id}'`);
+  const mine = netnsList().filter((n) => n.startsWith(`${id}-`));
+  if (mine.length === 0) return false;
+  const pidsOf = async (ns: string): Promise<number[]> =>
+    (await run('ip', ['netns', 'pids', ns], { allowFailure: true })).stdout
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
+    let left = 0;
+    for (const ns of mine) {
+      for (const pid of await pidsOf(ns)) {
+        left++;
+        try {
+          process.kill(pid, sig);
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    if (left === 0) break;
+    if (sig === 'SIGTERM') await new Promise((r) => setTimeout(r, 1000));
+  }
+  for (const ns of [...mine].reverse()) await run('ip', ['netns', 'del', ns], { allowFailure: true });
+  return true;
 }

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "vigil_native",
+      "sources": ["native/vigil_sock.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"]
+    }
+  ]
+}

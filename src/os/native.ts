@@ -1,0 +1,222 @@
+// Typed access to vigil's native addon (native/vigil_sock.c, built by `npm ci` through node-gyp)
+// plus the Linux structure layouts it is called with. Node's core has no raw IP or AF_PACKET
+// sockets, and npm's raw-socket has neither bind() nor recvmsg ancillary data (the IPv6 hop limit
+// and destination address VRRP must check): this is the smallest bridge that reaches them.
+import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
+import { openSync, closeSync } from 'node:fs';
+import { ipToBytes } from './inet.js';
+
+export interface ControlMessage {
+  level: number;
+  type: number;
+  data: Buffer;
+}
+
+export interface Received {
+  data: Buffer;
+  /** The sender's sockaddr as the kernel gave it. */
+  addr: Buffer;
+  cmsgs: ControlMessage[];
+  truncated: boolean;
+}
+
+/** An error from a system call: `code` is the errno name (ENODEV, EPERM, ...). */
+export interface SyscallError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export type WatchHandle = { readonly __watch: unique symbol };
+
+interface Addon {
+  socket(domain: number, type: number, protocol: number): number;
+  setsockopt(fd: number, level: number, name: number, value: number | Buffer): void;
+  bind(fd: number, sockaddr: Buffer): void;
+  sendmsg(
+    fd: number,
+    data: Buffer,
+    sockaddr: Buffer | null,
+    cmsgs: [number, number, Buffer][] | null,
+  ): number;
+  recvmsg(fd: number, maxLen: number): Received | null;
+  close(fd: number): void;
+  setns(fd: number): void;
+  /** if_nametoindex(3) in the calling thread's namespace; 0 when there is no such interface. */
+  ifindex(name: string): number;
+  watch(fd: number, onReadable: (status: number) => void): WatchHandle;
+  unwatch(handle: WatchHandle): void;
+  refWatch(handle: WatchHandle, keepAlive: boolean): void;
+}
+
+let addon: Addon | undefined;
+
+/** The addon, loaded on first use (so pure modules importing constants never need it). */
+export function native(): Addon {
+  if (!addon) {
+    const require = createRequire(import.meta.url);
+    // Same relative path from src/os (tsx) and dist/os (built).
+    try {
+      addon = require('../../build/Release/vigil_native.node') as Addon;
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0];
+      throw new Error(`vigil's native addon is not built (${why}); run \`npm ci\` or \`npm run install\``);
+    }
+  }
+  return addon;
+}
+
+export function isSyscallError(e: unknown): e is SyscallError {
+  return e instanceof Error && typeof (e as Partial<SyscallError>).errno === 'number';
+}
+
+// Linux constants (the same on every architecture Node runs Linux on).
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_PACKET = 17;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOL_SOCKET = 1;
+export const SO_RCVBUF = 8;
+export const SO_BINDTODEVICE = 25;
+export const IPPROTO_IP = 0;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_VRRP = 112;
+export const IP_TOS = 1;
+export const IP_TTL = 2;
+export const IP_PKTINFO = 8;
+export const IP_MULTICAST_IF = 32;
+export const IP_MULTICAST_TTL = 33;
+export const IP_MULTICAST_LOOP = 34;
+export const IP_ADD_MEMBERSHIP = 35;
+export const IPV6_UNICAST_HOPS = 16;
+export const IPV6_MULTICAST_IF = 17;
+export const IPV6_MULTICAST_HOPS = 18;
+export const IPV6_MULTICAST_LOOP = 19;
+export const IPV6_JOIN_GROUP = 20;
+export const IPV6_RECVPKTINFO = 49;
+export const IPV6_PKTINFO = 50;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_HOPLIMIT = 52;
+export const ETH_P_ALL = 0x0003;
+export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
+
+const LE = endianness() === 'LE';
+function u16(b: Buffer, v: number, off: number): void {
+  if (LE) b.writeUInt16LE(v, off);
+  else b.writeUInt16BE(v, off);
+}
+function i32(b: Buffer, v: number, off: number): void {
+  if (LE) b.writeInt32LE(v, off);
+  else b.writeInt32BE(v, off);
+}
+function readI32(b: Buffer, off: number): number {
+  return LE ? b.readInt32LE(off) : b.readInt32BE(off);
+}
+
+/** struct sockaddr_in / sockaddr_in6 for an address (scope id for link-local IPv6). */
+export function sockaddrIn(addr: string, port = 0, scopeId = 0): Buffer {
+  const bytes = ipToBytes(addr);
+  if (bytes.length === 4) {
+    const b = Buffer.alloc(16);
+    u16(b, AF_INET, 0);
+    b.writeUInt16BE(port, 2);
+    bytes.copy(b, 4);
+    return b;
+  }
+  const b = Buffer.alloc(28);
+  u16(b, AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
+  bytes.copy(b, 8);
+  i32(b, scopeId, 24);
+  return b;
+}
+
+/** The address bytes of a sockaddr_in/in6 the kernel returned (null for other families). */
+export function sockaddrAddress(sa: Buffer): Buffer | null {
+  if (sa.length < 2) return null;
+  const family = LE ? sa.readUInt16LE(0) : sa.readUInt16BE(0);
+  if (family === AF_INET && sa.length >= 8) return sa.subarray(4, 8);
+  if (family === AF_INET6 && sa.length >= 24) return sa.subarray(8, 24);
+  return null;
+}
+
+/** struct sockaddr_ll for binding/sending on an interface (destination MAC optional). */
+export function sockaddrLl(ifindex: number, protocol: number, mac?: Buffer): Buffer {
+  const b = Buffer.alloc(20);
+  u16(b, AF_PACKET, 0);
+  b.writeUInt16BE(protocol, 2);
+  i32(b, ifindex, 4);
+  if (mac) {
+    b.writeUInt8(mac.length, 11);
+    mac.copy(b, 12);
+  }
+  return b;
+}
+
+/** struct ip_mreqn: join `group` on interface `ifindex`. */
+export function ipMreqn(group: string, ifindex: number): Buffer {
+  const b = Buffer.alloc(12);
+  ipToBytes(group).copy(b, 0);
+  i32(b, ifindex, 8);
+  return b;
+}
+
+/** struct ipv6_mreq. */
+export function ipv6Mreq(group: string, ifindex: number): Buffer {
+  const b = Buffer.alloc(20);
+  ipToBytes(group).copy(b, 0);
+  i32(b, ifindex, 16);
+  return b;
+}
+
+/** struct in_pktinfo for sendmsg: outgoing interface and source address. */
+export function inPktinfo(ifindex: number, source: string): Buffer {
+  const b = Buffer.alloc(12);
+  i32(b, ifindex, 0);
+  ipToBytes(source).copy(b, 4);
+  return b;
+}
+
+/** struct in6_pktinfo: address (source on send, destination on receive) and interface. */
+export function in6Pktinfo(ifindex: number, addr: string): Buffer {
+  const b = Buffer.alloc(20);
+  ipToBytes(addr).copy(b, 0);
+  i32(b, ifindex, 16);
+  return b;
+}
+
+export function parseIn6Pktinfo(b: Buffer): { addr: Buffer; ifindex: number } {
+  return { addr: b.subarray(0, 16), ifindex: readI32(b, 16) };
+}
+
+/** A C int from control-message data (e.g. IPV6_HOPLIMIT). */
+export function readInt(b: Buffer): number {
+  return readI32(b, 0);
+}
+
+/**
+ * Runs `fn` with the calling thread in the network namespace at `nsPath` (e.g. /run/netns/x),
+ * then returns to the original one. Sockets opened inside stay in that namespace. `fn` must be
+ * synchronous: nothing else may run while the thread is switched.
+ */
+export function inNetns<T>(nsPath: string, fn: () => T): T {
+  const a = native();
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  let target: number | undefined;
+  try {
+    target = openSync(nsPath, 'r');
+    a.setns(target);
+    try {
+      return fn();
+    } finally {
+      a.setns(home);
+    }
+  } finally {
+    if (target !== undefined) closeSync(target);
+    closeSync(home);
+  }
+}

@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createLab } from '../../../src/lab/index.js';
+import { inNetns } from '../../../src/os/native.js';
+import { VrrpSocket, type VrrpDatagram } from '../../../src/os/vrrp-socket.js';
+import { netnsUnavailable, requireSystem } from '../../support/system.js';
+
+function nextPacket(sock: VrrpSocket, ms = 2000): Promise<VrrpDatagram> {
+  return Promise.race([
+    once(sock, 'packet').then(([d]) => d as VrrpDatagram),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no VRRP packet on ${sock.ifname} within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
+}
+
+const PAYLOAD = Buffer.from('3101640100011c20c0a80a64', 'hex'); // any bytes: the socket does not validate
+
+test('IPv4: multicast and unicast adverts arrive with TTL 255, source and destination', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: ['192.168.50.1/24'] },
+      { name: 'b', addresses: ['192.168.50.2/24'] },
+    ],
+  });
+  const socks: VrrpSocket[] = [];
+  try {
+    const sa = inNetns(
+      lab.node('a').nsPath,
+      () => new VrrpSocket({ family: 4, ifname: 'eth0', source: '192.168.50.1' }),
+    );
+    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
+    socks.push(sa, sb);
+    const got = nextPacket(sb);
+    assert.equal(sa.send(PAYLOAD), true);
+    const d = await got;
+    assert.deepEqual(
+      { src: d.source, dst: d.destination, ttl: d.ttl, mc: d.multicast, payload: d.payload.toString('hex') },
+      { src: '192.168.50.1', dst: '224.0.0.18', ttl: 255, mc: true, payload: PAYLOAD.toString('hex') },
+    );
+    assert.equal(d.ipHeader?.[9], 112);
+    assert.equal(d.ipHeader?.[1], 0xc0, 'TOS internetwork control');
+
+    const got2 = nextPacket(sb);
+    assert.equal(sa.send(PAYLOAD, '192.168.50.2'), true);
+    const u = await got2;
+    assert.deepEqual(
+      [u.source, u.destination, u.ttl, u.multicast],
+      ['192.168.50.1', '192.168.50.2', 255, false],
+    );
+
+    // The sender does not hear its own multicast (IP_MULTICAST_LOOP off).
+    let echoed = false;
+    sa.on('packet', () => (echoed = true));
+    sa.send(PAYLOAD);
+    await nextPacket(sb);
+    assert.equal(echoed, false);
+  } finally {
+    for (const s of socks) s.close();
+    await lab.destroy();
+  }
+});
+
+test('IPv6: ff02::12 adverts arrive with hop limit 255 from the link-local source', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: ['fd00:50::1/64'] },
+      { name: 'b', addresses: ['fd00:50::2/64'] },
+    ],
+  });
+  const socks: VrrpSocket[] = [];
+  try {
+    const llA = await lab.linkLocal('a');
+    const sa = inNetns(
+      lab.node('a').nsPath,
+      () => new VrrpSocket({ family: 6, ifname: 'eth0', source: llA }),
+    );
+    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 6, ifname: 'eth0' }));
+    socks.push(sa, sb);
+    const got = nextPacket(sb);
+    assert.equal(sa.send(PAYLOAD), true);
+    const d = await got;
+    assert.deepEqual(
+      { src: d.source, dst: d.destination, ttl: d.ttl, mc: d.multicast, payload: d.payload.toString('hex') },
+      { src: llA, dst: 'ff02::12', ttl: 255, mc: true, payload: PAYLOAD.toString('hex') },
+    );
+    const got2 = nextPacket(sb);
+    assert.equal(sa.send(PAYLOAD, await lab.linkLocal('b')), true);
+    const u = await got2;
+    assert.equal(u.multicast, false);
+    assert.equal(u.ttl, 255);
+    assert.equal(u.source, llA);
+  } finally {
+    for (const s of socks) s.close();
+    await lab.destroy();
+  }
+});
+
+test('a packet with a lower TTL is delivered with that TTL (so the validator can reject it)', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: ['192.168.51.1/24'] },
+      { name: 'b', addresses: ['192.168.51.2/24'] },
+    ],
+  });
+  try {
+    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
+    try {
+      const got = nextPacket(sb);
+      // A plain raw sender with the kernel's default TTL (64), as a misconfigured peer would send.
+      const native = JSON.stringify(new URL('../../../src/os/native.ts', import.meta.url).href);
+      const script = `const n = await import(${native}); const a = n.native();
+        a.sendmsg(a.socket(2, 3, 112), Buffer.from('${PAYLOAD.toString('hex')}', 'hex'), n.sockaddrIn('192.168.51.2'), null);`;
+      await lab.exec('a', [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script]);
+      const d = await got;
+      assert.equal(d.ttl, 64);
+      assert.equal(d.source, '192.168.51.1');
+    } finally {
+      sb.close();
+    }
+  } finally {
+    await lab.destroy();
+  }
+});
+
+test('an interface that goes away gives an error event, not a crash', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({ nodes: [{ name: 'a', addresses: ['192.168.52.1/24'] }] });
+  try {
+    const sa = inNetns(lab.node('a').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
+    try {
+      await lab.exec('a', ['ip', 'link', 'del', 'eth0']);
+      const err = once(sa, 'error');
+      assert.equal(sa.send(PAYLOAD), false);
+      const [e] = (await err) as [Error & { code: string; ifname: string }];
+      assert.equal(e.ifname, 'eth0');
+      assert.match(e.code, /^E[A-Z]+$/);
+      assert.match(e.message, /VRRP socket on eth0/);
+    } finally {
+      sa.close();
+    }
+    assert.throws(
+      () => inNetns(lab.node('a').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' })),
+      /no interface named 'eth0'/,
+    );
+  } finally {
+    await lab.destroy();
+  }
+});
+
+test('after a link flap the socket still receives; sending while down is an error event', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: ['192.168.53.1/24'] },
+      { name: 'b', addresses: ['192.168.53.2/24'] },
+    ],
+  });
+  const socks: VrrpSocket[] = [];
+  try {
+    const sa = inNetns(
+      lab.node('a').nsPath,
+      () => new VrrpSocket({ family: 4, ifname: 'eth0', source: '192.168.53.1' }),
+    );
+    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
+    socks.push(sa, sb);
+    await lab.setLink('a', 'eth0', false);
+    const err = once(sa, 'error');
+    assert.equal(sa.send(PAYLOAD), false);
+    const [e] = (await err) as [Error & { code: string }];
+    assert.match(e.code, /^ENET(DOWN|UNREACH)$/);
+    await lab.setLink('a', 'eth0', true);
+    await lab.setLink('b', 'eth0', false);
+    await lab.setLink('b', 'eth0', true);
+    const got = nextPacket(sb);
+    assert.equal(sa.send(PAYLOAD), true);
+    assert.equal((await got).destination, '224.0.0.18');
+  } finally {
+    for (const s of socks) s.close();
+    await lab.destroy();
+  }
+});

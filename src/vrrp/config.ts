@@ -1,0 +1,148 @@
+// From the typed configuration (src/config/model.ts) to what the VRRP cores take, applying
+// keepalived's defaults and precedence: instance setting, else global_defs, else the default;
+// vrrp_strict forces lower_prio_no_advert and no lower-priority GARPs, as keepalived does.
+import type { Config, GlobalDefs, SyncGroup, TrackRef, VrrpInstance, VrrpScript } from '../config/model.js';
+import type { InstanceConfig } from './instance.js';
+import type { NotifyConfig } from './notify.js';
+import type { TrackerSpec } from './priority.js';
+import type { ScriptParams } from './track/script-state.js';
+
+function flagIn(other: Record<string, string[]>, key: string): boolean {
+  const v = other[key];
+  if (!v) return false;
+  return v.length === 0 || !/^(false|no|off|0)$/i.test(v[0]!);
+}
+
+function intIn(other: Record<string, string[]>, key: string): number | undefined {
+  const v = other[key]?.[0];
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+/** The sync group an instance belongs to, if any. */
+export function syncGroupOf(cfg: Config, instance: string): SyncGroup | undefined {
+  return cfg.syncGroups.find((g) => g.group.some((m) => m.name === instance));
+}
+
+function refTrackers(
+  refs: readonly TrackRef[],
+  kind: 'script' | 'file' | 'process',
+  cfg: Config,
+): TrackerSpec[] {
+  return refs.map((r) => {
+    const def =
+      kind === 'script'
+        ? cfg.vrrpScripts.find((s) => s.name === r.name)
+        : kind === 'file'
+          ? cfg.trackFiles.find((f) => f.name === r.name)
+          : cfg.trackProcesses.find((p) => p.name === r.name);
+    // A weight on the reference overrides the tracked object's own weight (and its reverse).
+    const weight = r.weight ?? def?.weight ?? 0;
+    const reverse = r.weight !== undefined ? r.reverse : (def?.weightReverse ?? false) || r.reverse;
+    return { kind, name: r.name, weight, reverse };
+  });
+}
+
+/** track_script / track_file / track_process of the instance and of its sync group. */
+export function instanceTrackers(cfg: Config, vi: VrrpInstance): TrackerSpec[] {
+  const sg = syncGroupOf(cfg, vi.name);
+  const out = [
+    ...refTrackers(vi.trackScript, 'script', cfg),
+    ...refTrackers(vi.trackFile, 'file', cfg),
+    ...refTrackers(vi.trackProcess, 'process', cfg),
+  ];
+  if (sg) {
+    out.push(
+      ...refTrackers(sg.trackScript, 'script', cfg),
+      ...refTrackers(sg.trackFile, 'file', cfg),
+      ...refTrackers(sg.trackProcess, 'process', cfg),
+    );
+  }
+  // One entry per tracked object (the instance's own reference wins).
+  const seen = new Set<string>();
+  return out.filter((t) => {
+    const k = `${t.kind}\0${t.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The VrrpInstance settings for one vrrp_instance of a loaded configuration. */
+export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
+  const g: GlobalDefs = cfg.globalDefs;
+  const strict = vi.strictMode ?? g.vrrpStrict;
+  const sg = syncGroupOf(cfg, vi.name);
+  const garpMasterDelayMs = (vi.garpMasterDelay ?? g.vrrpGarpMasterDelay) * 1000;
+  const garpMasterRepeat = vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
+  const lowerRepeat =
+    intIn(vi.other, 'garp_lower_prio_repeat') ?? intIn(g.other, 'vrrp_garp_lower_prio_repeat');
+  const lowerDelay = intIn(vi.other, 'garp_lower_prio_delay') ?? intIn(g.other, 'vrrp_garp_lower_prio_delay');
+  const trackInterfaces = [...vi.trackInterface, ...(sg?.trackInterface ?? [])].map((r) => ({
+    name: r.name,
+    weight: r.weight ?? 0,
+    reverse: r.reverse,
+  }));
+  return {
+    name: vi.name,
+    interface: vi.interface ?? '',
+    family: vi.family,
+    version: vi.effectiveVersion,
+    vrid: vi.virtualRouterId ?? 0,
+    priority: vi.priority,
+    advertIntCs: Math.round(vi.advertInt * 100),
+    ...(vi.stateSet ? { initialMaster: vi.state === 'MASTER' } : {}),
+    nopreempt: vi.nopreempt,
+    preemptDelayMs: vi.preemptDelay * 1000,
+    garpMasterDelayMs,
+    garpMasterRepeat,
+    garpMasterRefreshMs: (vi.garpMasterRefresh ?? g.vrrpGarpMasterRefresh) * 1000,
+    garpMasterRefreshRepeat: vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    garpLowerPrioRepeat: strict ? 0 : (lowerRepeat ?? garpMasterRepeat),
+    garpLowerPrioDelayMs: strict ? 0 : lowerDelay !== undefined ? lowerDelay * 1000 : garpMasterDelayMs,
+    lowerPrioNoAdvert:
+      strict || flagIn(vi.other, 'lower_prio_no_advert') || flagIn(g.other, 'vrrp_lower_prio_no_advert'),
+    higherPrioSendAdvert:
+      !strict &&
+      (flagIn(vi.other, 'higher_prio_send_advert') || flagIn(g.other, 'vrrp_higher_prio_send_advert')),
+    notifyPriorityChanges:
+      flagIn(vi.other, 'notify_priority_changes') || flagIn(g.other, 'vrrp_notify_priority_changes'),
+    ...(vi.effectiveVersion === 2 && vi.authentication?.authType === 'PASS' && vi.authentication.authPass
+      ? { authPass: vi.authentication.authPass }
+      : {}),
+    vips: vi.virtualIpaddress.map((v) => ({
+      address: v.address,
+      ...(v.dev ? { interface: v.dev } : {}),
+      dontTrack: v.options.includes('no_track') || v.options.includes('dont_track'),
+    })),
+    ...(vi.unicastSrcIp ? { unicastSrcIp: vi.unicastSrcIp } : {}),
+    unicastPeers: vi.unicastPeer.map((p) => ({ address: p.address })),
+    mcastGroup: vi.family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6,
+    skipCheckAdvAddr: vi.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: flagIn(vi.other, 'check_unicast_src') || g.vrrpCheckUnicastSrc,
+    dontTrackPrimary: vi.dontTrackPrimary,
+    trackInterfaces,
+    trackers: instanceTrackers(cfg, vi),
+  };
+}
+
+/** rise/fall/init_fail of a vrrp_script. */
+export function scriptParams(s: VrrpScript): ScriptParams {
+  return { rise: s.rise, fall: s.fall, initFail: s.initFail };
+}
+
+/** The notify settings of an instance or a sync group. */
+export function notifyConfig(n: VrrpInstance | SyncGroup): NotifyConfig {
+  const argv = (x: { argv: string[] } | undefined): string[] | undefined => (x ? [...x.argv] : undefined);
+  const out: NotifyConfig = {};
+  const set = (k: keyof NotifyConfig, v: string[] | undefined): void => {
+    if (v) (out as Record<string, unknown>)[k] = v;
+  };
+  set('notifyMaster', argv(n.notifyMaster));
+  set('notifyBackup', argv(n.notifyBackup));
+  set('notifyFault', argv(n.notifyFault));
+  set('notifyStop', argv(n.notifyStop));
+  set('notify', argv(n.notify));
+  if (n.smtpAlert) out.smtpAlert = true;
+  return out;
+}

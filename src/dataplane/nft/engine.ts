@@ -1,0 +1,243 @@
+// nftables engine: atomic `nft -f -` transactions sized to each change, read back as JSON.
+import { spawn } from 'node:child_process';
+import type { Change, Engine, ServiceKey, ServiceState } from '../engine.js';
+import {
+  decodeDest,
+  decodeService,
+  describeKey,
+  drTable,
+  INET_TABLE,
+  renderBase,
+  renderServiceChange,
+  renderTeardown,
+  type NftContext,
+} from './ruleset.js';
+
+export { describeApproximation } from './ruleset.js';
+
+export interface NftEngineOptions extends NftContext {
+  /** The nft command line (tests run it inside a namespace: ['ip', 'netns', 'exec', ns, 'nft']). */
+  command?: string[];
+}
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(argv: string[], input: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = argv;
+    if (!cmd) return reject(new Error('nft: empty command'));
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
+    );
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+export function serviceId(key: ServiceKey): string {
+  return key.kind === 'fwmark'
+    ? `fw${key.family}|${key.fwmark}`
+    : `${key.protocol}|${key.address}|${key.port}`;
+}
+
+/** The subset of `nft -j list table` this engine reads. */
+interface NftJsonRule {
+  rule?: { chain?: string; comment?: string; expr?: unknown[] };
+}
+
+const serviceChainOf = (chain: string): string => chain.split('__')[0] ?? chain;
+
+/** ServiceState[] from the JSON listings of vigil's tables (comments carry what rules cannot). */
+export function parseListing(json: string[]): ServiceState[] {
+  const services = new Map<string, ServiceState>();
+  const pending: { chain: string; comment: string }[] = [];
+  for (const text of json) {
+    const doc = JSON.parse(text) as { nftables?: NftJsonRule[] };
+    for (const item of doc.nftables ?? []) {
+      const chain = item.rule?.chain;
+      const comment = item.rule?.comment;
+      if (!chain || !comment) continue;
+      const spec = decodeService(comment);
+      if (spec) services.set(chain, { ...spec, dests: services.get(chain)?.dests ?? [] });
+      else if (comment.startsWith('vigil dest ')) pending.push({ chain, comment });
+    }
+  }
+  for (const { chain, comment } of pending) {
+    const dest = decodeDest(comment);
+    const svc = services.get(serviceChainOf(chain));
+    if (dest && svc) svc.dests.push(dest);
+  }
+  return [...services.values()];
+}
+
+function applyChange(state: Map<string, ServiceState>, c: Change): void {
+  const key = c.op === 'add-service' || c.op === 'edit-service' ? c.service.key : c.key;
+  const id = serviceId(key);
+  const cur = state.get(id);
+  const where = describeKey(key);
+  switch (c.op) {
+    case 'add-service':
+      if (cur) throw new Error(`${where}: service already exists`);
+      state.set(id, { ...c.service, dests: [] });
+      return;
+    case 'edit-service':
+      if (!cur) throw new Error(`${where}: no such service`);
+      state.set(id, { ...c.service, dests: cur.dests });
+      return;
+    case 'del-service':
+      if (!cur) throw new Error(`${where}: no such service`);
+      state.delete(id);
+      return;
+  }
+  if (!cur) throw new Error(`${where}: no such service`);
+  const addr = c.op === 'del-dest' ? c : c.dest;
+  const i = cur.dests.findIndex((d) => d.address === addr.address && d.port === addr.port);
+  const dwhere = `${where}: real server ${addr.address}:${addr.port}`;
+  if (c.op === 'add-dest') {
+    if (i >= 0) throw new Error(`${dwhere} already exists`);
+    state.set(id, { ...cur, dests: [...cur.dests, c.dest] });
+  } else if (i < 0) {
+    throw new Error(`${dwhere}: no such real server`);
+  } else if (c.op === 'edit-dest') {
+    state.set(id, { ...cur, dests: cur.dests.map((d, j) => (j === i ? c.dest : d)) });
+  } else {
+    state.set(id, { ...cur, dests: cur.dests.filter((_, j) => j !== i) });
+  }
+}
+
+/** Builds the transaction for `changes` against `current`; returns it with the resulting state. */
+export function planTransaction(
+  current: ServiceState[],
+  changes: Change[],
+  ctx: NftContext,
+  withBase: boolean,
+): { script: string; next: ServiceState[] } {
+  const before = new Map(current.map((s) => [serviceId(s.key), s]));
+  const after = new Map(before);
+  const touched = new Set<string>();
+  for (const c of changes) {
+    applyChange(after, c);
+    touched.add(serviceId(c.op === 'add-service' || c.op === 'edit-service' ? c.service.key : c.key));
+  }
+  const lines: string[] = withBase ? [renderBase(ctx).trimEnd()] : [];
+  for (const id of touched) lines.push(...renderServiceChange(before.get(id), after.get(id), ctx));
+  return { script: lines.join('\n') + '\n', next: [...after.values()] };
+}
+
+export class NftEngine implements Engine {
+  readonly name = 'nft' as const;
+  private readonly cmd: string[];
+  private state: ServiceState[] | null = null;
+  private baseReady = false;
+
+  constructor(private readonly ctx: NftEngineOptions = {}) {
+    this.cmd = ctx.command ?? ['nft'];
+  }
+
+  /** Whether nft is installed, may be run by us, and the kernel takes a NAT table with a numgen map. */
+  static async probe(command: string[] = ['nft']): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const check =
+      'add table inet vigil_probe\n' +
+      'add chain inet vigil_probe c { type nat hook prerouting priority -100; }\n' +
+      'add rule inet vigil_probe c numgen inc mod 2 vmap { 0 : accept, 1 : accept }\n';
+    try {
+      const r = await run([...command, '-c', '-f', '-'], check);
+      if (r.code === 0) return { ok: true };
+      const msg = r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`;
+      return { ok: false, reason: `nft cannot program the kernel: ${msg}` };
+    } catch (e) {
+      return { ok: false, reason: `nft not available: ${(e as Error).message}` };
+    }
+  }
+
+  private async nft(args: string[], input = ''): Promise<RunResult> {
+    return run([...this.cmd, ...args], input);
+  }
+
+  private async listTable(family: string, name: string): Promise<string | null> {
+    const r = await this.nft(['-j', 'list', 'table', family, name]);
+    if (r.code === 0) return r.stdout;
+    if (/No such file or directory/.test(r.stderr)) return null;
+    throw new Error(`nft list table ${family} ${name}: ${r.stderr.trim()}`);
+  }
+
+  async read(): Promise<ServiceState[]> {
+    const docs: string[] = [];
+    const inet = await this.listTable('inet', this.ctx.table ?? INET_TABLE);
+    if (inet) docs.push(inet);
+    if (this.ctx.dr) {
+      const dr = await this.listTable('netdev', drTable(this.ctx.dr.ifname));
+      if (dr) docs.push(dr);
+    }
+    this.state = parseListing(docs);
+    return this.state;
+  }
+
+  async apply(changes: Change[]): Promise<void> {
+    if (changes.length === 0) return;
+    const current = this.state ?? (await this.read());
+    const { script, next } = planTransaction(current, changes, this.ctx, !this.baseReady);
+    await this.transact(script, changes);
+    this.baseReady = true;
+    this.state = next;
+  }
+
+  /** Runs one atomic transaction; the kernel applies all of it or nothing. */
+  async transact(script: string, changes: Change[] = []): Promise<void> {
+    const r = await this.nft(['-f', '-'], script);
+    if (r.code !== 0) {
+      this.state = null;
+      const keys = [
+        ...new Set(
+          changes.map((c) =>
+            describeKey(c.op === 'add-service' || c.op === 'edit-service' ? c.service.key : c.key),
+          ),
+        ),
+      ];
+      const err = r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('Error') || l.includes('Error:'))
+        .slice(0, 3)
+        .join('; ');
+      throw new Error(
+        `nft engine: applying ${keys.join(', ') || 'ruleset'} failed: ${err || r.stderr.trim()}`,
+      );
+    }
+  }
+
+  /** Deletes vigil's tables (on stop, unless the operator asked to keep them). */
+  async removeAll(): Promise<void> {
+    const present: string[] = [];
+    if (await this.listTable('inet', this.ctx.table ?? INET_TABLE)) present.push('inet');
+    if (this.ctx.dr && (await this.listTable('netdev', drTable(this.ctx.dr.ifname)))) present.push('dr');
+    const script = renderTeardown(this.ctx)
+      .split('\n')
+      .filter(
+        (l) =>
+          (l.includes(' inet ') && present.includes('inet')) ||
+          (l.includes(' netdev ') && present.includes('dr')),
+      )
+      .join('\n');
+    if (script) await this.transact(script + '\n');
+    this.state = [];
+    this.baseReady = false;
+  }
+
+  async close(): Promise<void> {
+    this.state = null;
+  }
+}

@@ -15,9 +15,15 @@ import {
 
 export { describeApproximation } from './ruleset.js';
 
-export interface NftEngineOptions extends NftContext {
-  /** The nft command line (tests run it inside a namespace: ['ip', 'netns', 'exec', ns, 'nft']). */
-  command?: string[];
+export interface NftEngineOptions extends Omit<NftContext, 'dr' | 'macs'> {
+  /** Direct routing: the director's interface (its MAC is read from the link when not given). */
+  dr?: { ifname: string; mac?: string };
+  /** Known real-server MACs; others are resolved through the neighbour table when needed. */
+  macs?: ReadonlyMap<string, string>;
+  /** Run every command in this network namespace (`ip netns exec`), for labs and tests. */
+  netns?: string;
+  /** The nft binary (default nft from PATH). */
+  nft?: string;
 }
 
 interface RunResult {
@@ -140,16 +146,24 @@ export function planTransaction(
 
 export class NftEngine implements Engine {
   readonly name = 'nft' as const;
-  private readonly cmd: string[];
+  private readonly prefix: string[];
+  private readonly ctx: NftContext;
+  private readonly macs: Map<string, string>;
   private state: ServiceState[] | null = null;
   private baseReady = false;
 
-  constructor(private readonly ctx: NftEngineOptions = {}) {
-    this.cmd = ctx.command ?? ['nft'];
+  constructor(private readonly opts: NftEngineOptions = {}) {
+    this.prefix = opts.netns ? ['ip', 'netns', 'exec', opts.netns] : [];
+    this.macs = new Map(opts.macs ?? []);
+    const { dr: _dr, macs: _m, netns: _n, nft: _b, ...rest } = opts;
+    this.ctx = { ...rest, macs: this.macs };
   }
 
   /** Whether nft is installed, may be run by us, and the kernel takes a NAT table with a numgen map. */
-  static async probe(command: string[] = ['nft']): Promise<{ ok: true } | { ok: false; reason: string }> {
+  static async probe(
+    opts: { netns?: string; nft?: string } = {},
+  ): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const command = [...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []), opts.nft ?? 'nft'];
     const check =
       'add table inet vigil_probe\n' +
       'add chain inet vigil_probe c { type nat hook prerouting priority -100; }\n' +
@@ -165,7 +179,33 @@ export class NftEngine implements Engine {
   }
 
   private async nft(args: string[], input = ''): Promise<RunResult> {
-    return run([...this.cmd, ...args], input);
+    return run([...this.prefix, this.opts.nft ?? 'nft', ...args], input);
+  }
+
+  /** The director's MAC and the MACs of DR real servers in `changes` (ping, then the neighbour table). */
+  private async resolveDr(changes: Change[]): Promise<void> {
+    if (!this.opts.dr) return;
+    const ifname = this.opts.dr.ifname;
+    if (!this.ctx.dr) {
+      let mac = this.opts.dr.mac;
+      if (!mac) {
+        const r = await run([...this.prefix, 'ip', '-j', 'link', 'show', 'dev', ifname], '');
+        const link = (JSON.parse(r.code === 0 ? r.stdout : '[]') as { address?: string }[])[0];
+        if (!link?.address) throw new Error(`nft engine: DR interface ${ifname} not found`);
+        mac = link.address;
+      }
+      this.ctx.dr = { ifname, mac };
+    }
+    for (const c of changes) {
+      if ((c.op !== 'add-dest' && c.op !== 'edit-dest') || c.dest.forwarding !== 'dr') continue;
+      const a = c.dest.address;
+      if (this.macs.has(a)) continue;
+      const ping = a.includes(':') ? ['ping', '-6'] : ['ping'];
+      await run([...this.prefix, ...ping, '-c', '1', '-W', '1', '-I', ifname, a], '');
+      const r = await run([...this.prefix, 'ip', '-j', 'neigh', 'show', 'to', a, 'dev', ifname], '');
+      const n = (JSON.parse(r.code === 0 ? r.stdout : '[]') as { lladdr?: string }[])[0];
+      if (n?.lladdr) this.macs.set(a, n.lladdr);
+    }
   }
 
   private async listTable(family: string, name: string): Promise<string | null> {
@@ -179,8 +219,8 @@ export class NftEngine implements Engine {
     const docs: string[] = [];
     const inet = await this.listTable('inet', this.ctx.table ?? INET_TABLE);
     if (inet) docs.push(inet);
-    if (this.ctx.dr) {
-      const dr = await this.listTable('netdev', drTable(this.ctx.dr.ifname));
+    if (this.opts.dr) {
+      const dr = await this.listTable('netdev', drTable(this.opts.dr.ifname));
       if (dr) docs.push(dr);
     }
     this.state = parseListing(docs);
@@ -189,6 +229,7 @@ export class NftEngine implements Engine {
 
   async apply(changes: Change[]): Promise<void> {
     if (changes.length === 0) return;
+    await this.resolveDr(changes);
     const current = this.state ?? (await this.read());
     const { script, next } = planTransaction(current, changes, this.ctx, !this.baseReady);
     await this.transact(script, changes);
@@ -223,8 +264,8 @@ export class NftEngine implements Engine {
   async removeAll(): Promise<void> {
     const present: string[] = [];
     if (await this.listTable('inet', this.ctx.table ?? INET_TABLE)) present.push('inet');
-    if (this.ctx.dr && (await this.listTable('netdev', drTable(this.ctx.dr.ifname)))) present.push('dr');
-    const script = renderTeardown(this.ctx)
+    if (this.opts.dr && (await this.listTable('netdev', drTable(this.opts.dr.ifname)))) present.push('dr');
+    const script = renderTeardown({ ...this.ctx, dr: { ifname: this.opts.dr?.ifname ?? '', mac: '' } })
       .split('\n')
       .filter(
         (l) =>

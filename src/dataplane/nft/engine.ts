@@ -200,10 +200,16 @@ export class NftEngine implements Engine {
       if ((c.op !== 'add-dest' && c.op !== 'edit-dest') || c.dest.forwarding !== 'dr') continue;
       const a = c.dest.address;
       if (this.macs.has(a)) continue;
-      const ping = a.includes(':') ? ['ping', '-6'] : ['ping'];
-      await run([...this.prefix, ...ping, '-c', '1', '-W', '1', '-I', ifname, a], '');
-      const r = await run([...this.prefix, 'ip', '-j', 'neigh', 'show', 'to', a, 'dev', ifname], '');
-      const n = (JSON.parse(r.code === 0 ? r.stdout : '[]') as { lladdr?: string }[])[0];
+      // Any datagram makes the kernel resolve the neighbour (ping may be missing; this runs as node).
+      const family = a.includes(':') ? 'udp6' : 'udp4';
+      const poke = `const s=require('dgram').createSocket('${family}');s.send('',9,'${a}',()=>s.close())`;
+      let n: { lladdr?: string } | undefined;
+      for (let attempt = 0; attempt < 10 && !n?.lladdr; attempt++) {
+        if (attempt % 3 === 0) await run([...this.prefix, process.execPath, '-e', poke], '');
+        await new Promise((r) => setTimeout(r, 100));
+        const r = await run([...this.prefix, 'ip', '-j', 'neigh', 'show', 'to', a, 'dev', ifname], '');
+        n = (JSON.parse(r.code === 0 && r.stdout.trim() ? r.stdout : '[]') as { lladdr?: string }[])[0];
+      }
       if (n?.lladdr) this.macs.set(a, n.lladdr);
     }
   }

@@ -557,6 +557,13 @@ export function renderServiceChange(
     if (!prev) out.push(`add chain ${t} ${destChain(key, d)}`);
     if (after.persistenceTimeout !== undefined && (!prev || before?.persistenceTimeout === undefined)) {
       out.push(addSet(d));
+    } else if (
+      prev &&
+      after.persistenceTimeout !== undefined &&
+      after.persistenceNetmask !== before?.persistenceNetmask
+    ) {
+      // Entries keyed by the old granularity would never match again.
+      out.push(`flush set ${t} ${persistSet(key, d)}`);
     }
     out.push(`add rule ${t} ${destChain(key, d)} ${destRule(after, d, ctx)}`);
   }

@@ -1,7 +1,8 @@
 // nftables engine: atomic `nft -f -` transactions sized to each change, read back as JSON.
 import { spawn } from 'node:child_process';
-import type { Change, Engine, ServiceKey, ServiceState } from '../engine.js';
+import type { Change, Counters, Engine, ServiceKey, ServiceState, ServiceStats } from '../engine.js';
 import {
+  destChain,
   decodeDest,
   decodeService,
   describeKey,
@@ -89,6 +90,48 @@ export function parseListing(json: string[]): ServiceState[] {
   }
   return [...services.values()];
 }
+
+/** Each chain's rule counters summed: `chain -> {packets, bytes}`. */
+export function parseCounters(json: string[]): Map<string, { packets: number; bytes: number }> {
+  const out = new Map<string, { packets: number; bytes: number }>();
+  for (const text of json) {
+    const doc = JSON.parse(text) as { nftables?: NftJsonRule[] };
+    for (const item of doc.nftables ?? []) {
+      const chain = item.rule?.chain;
+      if (!chain) continue;
+      for (const e of item.rule?.expr ?? []) {
+        const c = (e as { counter?: { packets?: number; bytes?: number } }).counter;
+        if (!c) continue;
+        const cur = out.get(chain) ?? { packets: 0, bytes: 0 };
+        out.set(chain, { packets: cur.packets + (c.packets ?? 0), bytes: cur.bytes + (c.bytes ?? 0) });
+      }
+    }
+  }
+  return out;
+}
+
+/** Connections per real server (`address|port`) from /proc/net/nf_conntrack: [active, inactive]. */
+export function countConnections(conntrack: string): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const line of conntrack.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    const proto = f[2];
+    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') continue;
+    // The reply direction's source is the real server after DNAT.
+    const srcs = f.filter((x) => x.startsWith('src=')).map((x) => x.slice(4));
+    const sports = f.filter((x) => x.startsWith('sport=')).map((x) => x.slice(6));
+    const dsts = f.filter((x) => x.startsWith('dst=')).map((x) => x.slice(4));
+    if (srcs.length < 2 || sports.length < 2 || dsts[0] === srcs[1]) continue;
+    const id = `${srcs[1] ?? ''}|${sports[1] ?? ''}`;
+    const cur = out.get(id) ?? [0, 0];
+    if (proto === 'tcp' && f.includes('ESTABLISHED')) cur[0]++;
+    else cur[1]++;
+    out.set(id, cur);
+  }
+  return out;
+}
+
+const zero = (): Counters => ({ conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 });
 
 function applyChange(state: Map<string, ServiceState>, c: Change): void {
   const key = c.op === 'add-service' || c.op === 'edit-service' ? c.service.key : c.key;
@@ -221,7 +264,7 @@ export class NftEngine implements Engine {
     throw new Error(`nft list table ${family} ${name}: ${r.stderr.trim()}`);
   }
 
-  async read(): Promise<ServiceState[]> {
+  private async listings(): Promise<string[]> {
     const docs: string[] = [];
     const inet = await this.listTable('inet', this.ctx.table ?? INET_TABLE);
     if (inet) docs.push(inet);
@@ -229,8 +272,48 @@ export class NftEngine implements Engine {
       const dr = await this.listTable('netdev', drTable(this.opts.dr.ifname));
       if (dr) docs.push(dr);
     }
-    this.state = parseListing(docs);
+    return docs;
+  }
+
+  async read(): Promise<ServiceState[]> {
+    this.state = parseListing(await this.listings());
     return this.state;
+  }
+
+  /**
+   * Per real server figures. NAT: the nat chain sees a connection's first packet only, so its
+   * counter counts connections; live connections come from conntrack (active = TCP established).
+   * DR: the ingress counter sees every client packet (inPkts/inBytes); replies bypass the director
+   * and no connection state exists there, so conns are unknown (0).
+   */
+  async stats(): Promise<ServiceStats[]> {
+    const docs = await this.listings();
+    const services = parseListing(docs);
+    const counters = parseCounters(docs);
+    const ct = await run([...this.prefix, 'cat', '/proc/net/nf_conntrack'], '');
+    const conns = countConnections(ct.code === 0 ? ct.stdout : '');
+    return services.map((s) => {
+      const total = zero();
+      const dests = s.dests.map((d) => {
+        const c = counters.get(destChain(s.key, d)) ?? { packets: 0, bytes: 0 };
+        const counters1 = zero();
+        if (d.forwarding === 'dr') {
+          counters1.inPkts = c.packets;
+          counters1.inBytes = c.bytes;
+        } else counters1.conns = c.packets;
+        const [active, inactive] =
+          d.forwarding === 'dr' ? [0, 0] : (conns.get(`${d.address}|${d.port}`) ?? [0, 0]);
+        for (const k of Object.keys(total) as (keyof Counters)[]) total[k] += counters1[k];
+        return {
+          address: d.address,
+          port: d.port,
+          activeConns: active,
+          inactiveConns: inactive,
+          counters: counters1,
+        };
+      });
+      return { key: s.key, counters: total, dests };
+    });
   }
 
   async apply(changes: Change[]): Promise<void> {

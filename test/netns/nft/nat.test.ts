@@ -89,6 +89,15 @@ describe('nft engine, NAT and full NAT (client | director | rs1, rs2 behind it)'
     const c = await requests(lab, 'client', VIP, 80, 400);
     assert.equal(Object.keys(c).filter((k) => k.startsWith('error')).length, 0, JSON.stringify(c));
     assert.ok(Math.abs(share(c, 'rs1') - 0.75) < 0.05, JSON.stringify(c));
+    const [st] = await engine.stats();
+    assert.deepEqual(
+      st?.dests.map((d) => [d.address, d.counters.conns]),
+      [
+        [RS1, c.rs1],
+        [RS2, c.rs2],
+      ],
+    );
+    assert.equal(st?.counters.conns, 400);
     const fresh = new NftEngine({ netns: lab.node('director').ns });
     assert.deepEqual(await fresh.read(), [
       { key: web, scheduler: 'wrr', flags: {}, dests: [dest(RS1, 3), dest(RS2, 1)] },
@@ -110,6 +119,8 @@ describe('nft engine, NAT and full NAT (client | director | rs1, rs2 behind it)'
       const first = await Promise.all(holders.map((h) => h.ask()));
       const onRs2 = holders[first.indexOf('rs2')];
       assert.ok(onRs2, `no connection on rs2: ${first.join(',')}`);
+      const live = (await engine.stats())[0]?.dests.find((d) => d.address === RS2);
+      assert.equal(live?.activeConns, first.filter((x) => x === 'rs2').length, 'held connections are active');
       await engine.apply([{ op: 'del-dest', key: web, address: RS2, port: 80 }]);
       const c = await requests(lab, 'client', VIP, 80, 100);
       assert.deepEqual(c, { rs1: 100 });

@@ -15,7 +15,12 @@ import {
   wrrSequence,
   type NftContext,
 } from '../../../src/dataplane/nft/ruleset.js';
-import { parseListing, planTransaction } from '../../../src/dataplane/nft/engine.js';
+import {
+  countConnections,
+  parseCounters,
+  parseListing,
+  planTransaction,
+} from '../../../src/dataplane/nft/engine.js';
 
 const dest = (address: string, weight: number, forwarding: Forwarding = 'nat', port = 80): DestSpec => ({
   address,
@@ -324,5 +329,34 @@ describe('nft ruleset: comments and read-back', () => {
     const script = renderFull([tcp80('rr', [dest('10.0.0.2', 1)])], ctx);
     assert.ok(script.startsWith('add table inet vigil\n'));
     assert.ok(script.endsWith('goto s4t_10_0_0_1_80 }\n'));
+  });
+});
+
+describe('nft engine: figures', () => {
+  it('sums rule counters per chain', () => {
+    const doc = JSON.stringify({
+      nftables: [
+        { rule: { chain: 'a__x', expr: [{ counter: { packets: 3, bytes: 180 } }, { dnat: {} }] } },
+        { rule: { chain: 'a__x', expr: [{ counter: { packets: 1, bytes: 60 } }] } },
+        { rule: { chain: 'b', expr: [{ accept: null }] } },
+      ],
+    });
+    assert.deepEqual([...parseCounters([doc])], [['a__x', { packets: 4, bytes: 240 }]]);
+  });
+
+  it('counts live connections per real server from conntrack (active = TCP established)', () => {
+    const ct = [
+      'ipv4     2 tcp      6 431999 ESTABLISHED src=10.71.0.10 dst=10.71.0.100 sport=40000 dport=80 src=10.72.0.21 dst=10.71.0.10 sport=80 dport=40000 [ASSURED] mark=0 zone=0 use=2',
+      'ipv4     2 tcp      6 110 TIME_WAIT src=10.71.0.10 dst=10.71.0.100 sport=40001 dport=80 src=10.72.0.21 dst=10.71.0.10 sport=80 dport=40001 [ASSURED] mark=0 zone=0 use=2',
+      'ipv4     2 udp      17 20 src=10.71.0.10 dst=10.71.0.100 sport=5000 dport=53 src=10.72.0.22 dst=10.72.0.2 sport=53 dport=40002 mark=0 zone=0 use=2',
+      'ipv4     2 tcp      6 431999 ESTABLISHED src=10.71.0.10 dst=10.71.0.1 sport=40003 dport=22 src=10.71.0.1 dst=10.71.0.10 sport=22 dport=40003 [ASSURED] mark=0 zone=0 use=2',
+    ].join('\n');
+    assert.deepEqual(
+      [...countConnections(ct)],
+      [
+        ['10.72.0.21|80', [1, 1]],
+        ['10.72.0.22|53', [0, 1]],
+      ],
+    );
   });
 });

@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'check a keepalived.conf: FILE:LINE:COL diagnostics and a summary (-f FILE [-f PEER] [--json])',
     load: async () => (await import('./check.js')).runCheck,
   },
+  genhash: {
+    summary: 'print the MD5 digest of a page as keepalived genhash does (-s HOST -p PORT -u PATH [-S])',
+    load: async () => (await import('./genhash.js')).runGenhash,
+  },
   status: {
     summary: 'show the running daemon (VRRP instances, virtual servers, children); --json for the model',
     load: async () => (await import('./status.js')).runStatus,

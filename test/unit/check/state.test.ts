@@ -59,7 +59,10 @@ test('alpha starts down and needs one success; without alpha a first failure is 
 
 test('warmup spreads the first run; a server is up only when all its checkers are', () => {
   const c = new CheckerState(timing({ warmupMs: 10_000 }));
-  assert.equal(c.firstDelayMs(() => 0.25), 2500);
+  assert.equal(
+    c.firstDelayMs(() => 0.25),
+    2500,
+  );
   assert.equal(realServerAlive([]), true);
   assert.equal(realServerAlive([{ isUp: true }, { isUp: false }]), false);
 });

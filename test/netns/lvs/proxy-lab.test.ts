@@ -7,7 +7,16 @@ import { createInterface } from 'node:readline';
 import { randomInt } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { createLab, guideTopology, type Lab } from '../../../src/lab/index.js';
-import type { Change, DestSpec, ServiceKey, ServiceStats } from '../../../src/dataplane/engine.js';
+import type {
+  Change,
+  DestSpec,
+  ServiceKey,
+  ServiceState,
+  ServiceStats,
+} from '../../../src/dataplane/engine.js';
+import { plan } from '../../../src/lvs/plan.js';
+import { effectiveDests } from '../../../src/lvs/sorry.js';
+import { evaluateQuorum } from '../../../src/lvs/quorum.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.ts`, import.meta.url).pathname;
@@ -31,13 +40,24 @@ async function ready(child: ChildProcess): Promise<void> {
   assert.equal(line.toString().trim(), 'ready');
 }
 
-async function command(cmd: {
-  apply?: Change[];
-  stats?: boolean;
-}): Promise<{ error?: string; stats?: ServiceStats[] }> {
+interface Reply {
+  error?: string;
+  stats?: ServiceStats[];
+  state?: ServiceState[];
+}
+
+async function command(cmd: { apply?: Change[]; stats?: boolean; read?: boolean }): Promise<Reply> {
   director!.stdin!.write(`${JSON.stringify(cmd)}\n`);
   const r = await replies!.next();
-  return JSON.parse(r.value as string) as { error?: string; stats?: ServiceStats[] };
+  return JSON.parse(r.value as string) as Reply;
+}
+
+/** Plans desired against what the director reports and applies it, as the daemon will. */
+async function converge(desired: ServiceState[]): Promise<Change[]> {
+  const changes = plan(desired, (await command({ read: true })).state!);
+  const r = await command({ apply: changes });
+  assert.equal(r.error, undefined);
+  return changes;
 }
 
 async function client(...args: string[]): Promise<string> {
@@ -108,4 +128,47 @@ test('lab: sh keeps the client on one server; UDP echoes through the VIP', async
       { op: 'del-service', key: ukey },
     ],
   });
+});
+
+test('lab: a weight change takes effect; the sorry server takes over when quorum is lost', async (t) => {
+  if (!requireSystem(t, unavailable)) return;
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port: 80, protocol: 'tcp' };
+  const service = (dests: DestSpec[]): ServiceState[] => [{ key, scheduler: 'wrr', flags: {}, dests }];
+  await converge(service([dest(topo.ipv4.rs1, 8080, 1), dest(topo.ipv4.rs2, 8080, 1)]));
+  assert.deepEqual(JSON.parse(await client('http', VIP, '80', '8')), { rs1: 4, rs2: 4 });
+  const edit = await converge(service([dest(topo.ipv4.rs1, 8080, 3), dest(topo.ipv4.rs2, 8080, 1)]));
+  assert.deepEqual(
+    edit.map((c) => c.op),
+    ['edit-dest'],
+  );
+  assert.deepEqual(JSON.parse(await client('http', VIP, '80', '8')), { rs1: 6, rs2: 2 });
+  // rs1 is the only real server and its check fails: quorum 1 is lost, rs2 is the sorry server.
+  const q = evaluateQuorum({ aliveWeights: [], quorum: 1, hysteresis: 0, wasUp: true });
+  assert.deepEqual(q, { up: false, aliveWeight: 0, changed: true });
+  const sorry = effectiveDests({ real: [], sorry: dest(topo.ipv4.rs2, 8080, 0), quorumUp: q.up });
+  await converge(service(sorry));
+  assert.deepEqual(JSON.parse(await client('http', VIP, '80', '4')), { rs2: 4 });
+  assert.deepEqual(await converge([]), [{ op: 'del-service', key }]);
+});
+
+test('lab: persistence holds for its timeout, then releases', async (t) => {
+  if (!requireSystem(t, unavailable)) return;
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port: 80, protocol: 'tcp' };
+  await converge([
+    {
+      key,
+      scheduler: 'rr',
+      persistenceTimeout: 1,
+      flags: {},
+      dests: [dest(topo.ipv4.rs1, 8080, 1), dest(topo.ipv4.rs2, 8080, 1)],
+    },
+  ]);
+  const first = JSON.parse(await client('http', VIP, '80', '6')) as Record<string, number>;
+  assert.deepEqual(Object.values(first), [6]);
+  // The template outlives the connections by the timeout (1 s), then rr moves on.
+  await new Promise((r) => setTimeout(r, 1500));
+  const second = JSON.parse(await client('http', VIP, '80', '6')) as Record<string, number>;
+  assert.deepEqual(Object.values(second), [6]);
+  assert.notDeepEqual(Object.keys(second), Object.keys(first));
+  await converge([]);
 });

@@ -72,7 +72,8 @@ export class UdpService {
     dest.shift(null, 'inactive');
     svc.persistence?.open(client.address, dest.id, this.now());
     upstream.on('message', (reply, from) => {
-      if (from.port !== dest.port) return;
+      // Only the real server's replies (IPv6 text forms vary, so those are matched by port).
+      if (from.port !== dest.port || (from.address !== dest.address && !dest.address.includes(':'))) return;
       flow.timer.refresh();
       flow.lastSeen = this.now();
       svc.counters.outPkts++;

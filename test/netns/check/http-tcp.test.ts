@@ -194,3 +194,29 @@ test('vigil genhash prints what keepalived genhash prints', async (t) => {
   assert.match(bad.stderr, /vigil genhash: 127\.0\.0\.1:\d+\/: connection refused/);
   assert.equal((await vigil('genhash', '-s', 'x')).status, 2);
 });
+
+test('MISC_CHECK: exit 0 up, other codes down, misc_dynamic weights, killed at its timeout', async () => {
+  const { miscCheck } = await import('../../../src/check/misc.js');
+  assert.deepEqual(
+    (({ ok, reason }) => ({ ok, reason }))(
+      await miscCheck({ argv: ['/bin/true'], timeoutMs: 2000, dynamic: false }),
+    ),
+    {
+      ok: true,
+      reason: 'exit 0',
+    },
+  );
+  const f = await miscCheck({ argv: ['/bin/sh', '-c', 'exit 1'], timeoutMs: 2000, dynamic: true });
+  assert.deepEqual([f.ok, f.reason], [false, 'exit 1']);
+  const d = await miscCheck({ argv: ['/bin/sh', '-c', 'exit 12'], timeoutMs: 2000, dynamic: true });
+  assert.deepEqual([d.ok, d.weight], [true, 10]);
+  const nd = await miscCheck({ argv: ['/bin/sh', '-c', 'exit 12'], timeoutMs: 2000, dynamic: false });
+  assert.equal(nd.ok, false);
+  const t0 = Date.now();
+  const slow = await miscCheck({ argv: ['/bin/sh', '-c', 'sleep 5 & wait'], timeoutMs: 200, dynamic: true });
+  assert.deepEqual([slow.ok, slow.reason, slow.weight], [false, 'timeout after 200 ms (killed)', undefined]);
+  assert.ok(Date.now() - t0 < 1500);
+  const missing = await miscCheck({ argv: ['/nonexistent/check'], timeoutMs: 2000, dynamic: false });
+  assert.equal(missing.ok, false);
+  assert.match(missing.reason, /cannot run \/nonexistent\/check/);
+});

@@ -1,0 +1,52 @@
+// MISC_CHECK: run a command; exit 0 is up. With misc_dynamic an exit code 2..255 also means up and
+// sets the weight to code - 2 (1 means down). Killed (its whole process group) at misc_timeout,
+// which is a failure and leaves the weight alone.
+import { spawn } from 'node:child_process';
+import type { CheckResult } from './result.js';
+
+export interface MiscCheckOptions {
+  argv: string[];
+  timeoutMs: number;
+  dynamic: boolean;
+}
+
+export function miscCheck(
+  o: MiscCheckOptions,
+  signal?: AbortSignal,
+): Promise<CheckResult & { weight?: number }> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const child = spawn(o.argv[0]!, o.argv.slice(1), { stdio: 'ignore', detached: true });
+    const finish = (r: { ok: boolean; reason: string; weight?: number }): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
+      resolve({ ...r, latencyMs: performance.now() - start });
+    };
+    const kill = (): void => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      kill();
+      finish({ ok: false, reason: `timeout after ${o.timeoutMs} ms (killed)` });
+    }, o.timeoutMs);
+    signal?.addEventListener('abort', () => {
+      kill();
+      finish({ ok: false, reason: 'aborted' });
+    });
+    child.once('error', (e) => finish({ ok: false, reason: `cannot run ${o.argv[0]}: ${e.message}` }));
+    child.once('exit', (code, sig) => {
+      if (sig) return finish({ ok: false, reason: `killed by ${sig}` });
+      if (code === 0) return finish({ ok: true, reason: 'exit 0' });
+      if (o.dynamic && code !== null && code >= 2)
+        return finish({ ok: true, reason: `exit ${code}`, weight: code - 2 });
+      finish({ ok: false, reason: `exit ${code}` });
+    });
+  });
+}

@@ -1,0 +1,228 @@
+// Runs every real server's checkers on real timers, keeps what `vigil status` shows, and reports
+// each real server going up or down (the checker process turns that into data-plane changes).
+import { spawn } from 'node:child_process';
+import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
+import { rsKey, type RsHealth } from '../lvs/desired.js';
+import { httpCheck } from './http.js';
+import { miscCheck } from './misc.js';
+import type { CheckResult } from './result.js';
+import { CheckerState, realServerAlive, type CheckTiming } from './state.js';
+import { tcpCheck } from './tcp.js';
+
+type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
+
+export interface RsChange {
+  vs: VirtualServer;
+  rs: RealServer;
+  up: boolean;
+  reason: string;
+}
+
+export interface CheckerStatus {
+  kind: string;
+  up: boolean;
+  lastResult?: { ok: boolean; reason: string; at: string; latencyMs: number };
+  consecutiveFailures: number;
+  note?: string;
+}
+
+export interface RsStatus {
+  virtualServer: string;
+  realServer: string;
+  state: 'up' | 'down';
+  weight: number;
+  lastChange?: string;
+  checkers: CheckerStatus[];
+}
+
+interface Slot {
+  kind: string;
+  state: CheckerState;
+  run?: Run;
+  note?: string;
+  latencyMs?: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface Rs {
+  vs: VirtualServer;
+  rs: RealServer;
+  slots: Slot[];
+  alive: boolean;
+  dynamicWeight?: number;
+  lastChange?: number;
+}
+
+function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
+  const c = ch as Partial<Record<'delayLoop' | 'retry' | 'delayBeforeRetry' | 'warmup', number>> & {
+    alpha?: boolean;
+  };
+  return {
+    delayLoopMs: (c.delayLoop ?? rs.delayLoop ?? vs.delayLoop) * 1000,
+    retry: c.retry ?? rs.retry ?? vs.retry ?? 1,
+    delayBeforeRetryMs: (c.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? 1) * 1000,
+    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? 0) * 1000,
+    alpha: c.alpha ?? rs.alpha ?? vs.alpha,
+  };
+}
+
+function runnerFor(ch: Checker, rs: RealServer, vs: VirtualServer): { run: Run } | { note: string } {
+  const c = ch as {
+    connectIp?: string;
+    connectPort?: number;
+    bindto?: string;
+    bindPort?: number;
+    connectTimeout?: number;
+  };
+  const host = c.connectIp ?? rs.address;
+  const port = c.connectPort ?? rs.port ?? 0;
+  const timeoutMs = (c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000;
+  const bind = { ...(c.bindto ? { bindto: c.bindto } : {}), ...(c.bindPort ? { bindPort: c.bindPort } : {}) };
+  switch (ch.kind) {
+    case 'TCP_CHECK':
+      return { run: (signal) => tcpCheck({ host, port, timeoutMs, ...bind }, signal) };
+    case 'HTTP_GET':
+    case 'SSL_GET': {
+      const urls = ch.urls.map((u) => ({
+        path: u.path ?? '/',
+        statusCodes: u.statusCode,
+        ...(u.digest ? { digest: u.digest } : {}),
+        ...(u.regex ? { regex: new RegExp(u.regex), regexNoMatch: u.regexNoMatch } : {}),
+        ...(u.virtualhost ? { virtualhost: u.virtualhost } : {}),
+      }));
+      const vhost = ch.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
+      const opts = {
+        host,
+        port,
+        ssl: ch.kind === 'SSL_GET',
+        timeoutMs,
+        ...bind,
+        ...(vhost ? { virtualhost: vhost } : {}),
+        ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? host } : {}),
+        ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
+      };
+      return { run: (signal) => httpCheck(opts, urls, signal) };
+    }
+    case 'MISC_CHECK': {
+      const argv = ch.miscPath?.argv;
+      if (!argv) return { note: 'MISC_CHECK without misc_path' };
+      const misc = {
+        argv,
+        timeoutMs: (ch.miscTimeout ?? (vs.delayLoop || 5)) * 1000,
+        dynamic: ch.miscDynamic,
+      };
+      return { run: (signal) => miscCheck(misc, signal) };
+    }
+    default:
+      return {
+        note: `${ch.kind} is not implemented in vigil yet: this checker is not run and does not affect the server`,
+      };
+  }
+}
+
+export interface RunnerOptions {
+  onChange: (c: RsChange) => void;
+  log: (level: 'info' | 'warning', message: string) => void;
+  now?: () => number;
+}
+
+export class CheckRunner {
+  private readonly servers: Rs[] = [];
+  private readonly abort = new AbortController();
+  private readonly now: () => number;
+
+  constructor(
+    config: Config,
+    private readonly opts: RunnerOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    for (const vs of config.virtualServers) {
+      for (const rs of vs.realServers) {
+        const slots: Slot[] = rs.checkers.map((ch) => {
+          const r = runnerFor(ch, rs, vs);
+          return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), ...r };
+        });
+        const runnable = slots.filter((s) => s.run);
+        this.servers.push({ vs, rs, slots, alive: realServerAlive(runnable.map((s) => s.state)) });
+        for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
+      }
+    }
+  }
+
+  start(): void {
+    for (const srv of this.servers) {
+      for (const slot of srv.slots) {
+        if (slot.run) this.schedule(srv, slot, slot.state.firstDelayMs());
+      }
+    }
+  }
+
+  stop(): void {
+    this.abort.abort();
+    for (const srv of this.servers) for (const slot of srv.slots) clearTimeout(slot.timer);
+  }
+
+  private schedule(srv: Rs, slot: Slot, delayMs: number): void {
+    if (this.abort.signal.aborted) return;
+    slot.timer = setTimeout(() => void this.runOnce(srv, slot), delayMs);
+  }
+
+  private async runOnce(srv: Rs, slot: Slot): Promise<void> {
+    const r = await slot.run!(this.abort.signal);
+    if (this.abort.signal.aborted) return;
+    slot.latencyMs = r.latencyMs;
+    if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
+    const step = slot.state.record(r, this.now());
+    this.schedule(srv, slot, step.nextInMs);
+    const alive = realServerAlive(srv.slots.filter((s) => s.run).map((s) => s.state));
+    if (alive === srv.alive) return;
+    srv.alive = alive;
+    srv.lastChange = this.now();
+    const reason = `${slot.kind} ${r.reason}`;
+    this.opts.log('info', `${rsKey(srv.vs, srv.rs)} ${alive ? 'UP' : 'DOWN'} (${reason})`);
+    this.notify(srv, alive);
+    this.opts.onChange({ vs: srv.vs, rs: srv.rs, up: alive, reason });
+  }
+
+  private notify(srv: Rs, up: boolean): void {
+    const n = up ? srv.rs.notifyUp : srv.rs.notifyDown;
+    if (!n) return;
+    const child = spawn(n.argv[0]!, n.argv.slice(1), { stdio: 'ignore', detached: true });
+    child.on('error', (e) => this.opts.log('warning', `notify ${n.argv[0]}: ${e.message}`));
+    child.unref();
+  }
+
+  health(vs: VirtualServer, rs: RealServer): RsHealth {
+    const srv = this.servers.find((s) => s.vs === vs && s.rs === rs);
+    if (!srv) return { alive: true };
+    return srv.dynamicWeight !== undefined
+      ? { alive: srv.alive, weight: srv.dynamicWeight }
+      : { alive: srv.alive };
+  }
+
+  status(): RsStatus[] {
+    return this.servers.map((srv) => ({
+      virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
+      realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
+      state: srv.alive ? 'up' : 'down',
+      weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,
+      ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
+      checkers: srv.slots.map((s) => ({
+        kind: s.kind,
+        up: s.state.isUp,
+        consecutiveFailures: s.state.consecutiveFailures,
+        ...(s.state.last
+          ? {
+              lastResult: {
+                ok: s.state.last.ok,
+                reason: s.state.last.reason,
+                at: new Date(s.state.last.at).toISOString(),
+                latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
+              },
+            }
+          : {}),
+        ...(s.note ? { note: s.note } : {}),
+      })),
+    }));
+  }
+}

@@ -1,0 +1,115 @@
+// The services to program: the configuration's virtual servers with the real servers health
+// allows (removed when down, weight 0 when inhibit_on_failure), the sorry server when quorum is
+// lost, and runtime weight overrides. Pure: the checker process feeds it health.
+import type { DestSpec, Forwarding, ServiceKey, ServiceState } from '../dataplane/engine.js';
+import type { Config, LbKind, RealServer, VirtualServer } from '../config/model.js';
+import { evaluateQuorum } from './quorum.js';
+import { effectiveDests } from './sorry.js';
+
+export interface RsHealth {
+  alive: boolean;
+  /** MISC_CHECK misc_dynamic or a runtime change; else the configured weight. */
+  weight?: number;
+}
+
+const FORWARDING: Record<LbKind, Forwarding> = { NAT: 'nat', DR: 'dr', TUN: 'tun', FULLNAT: 'fullnat' };
+
+export function rsKey(vs: VirtualServer, rs: RealServer): string {
+  return `${vs.label}/${vs.protocol} -> ${rs.address}:${rs.port ?? 0}`;
+}
+
+/** The service keys one virtual_server stands for (a group expands to its members). */
+export function serviceKeys(vs: VirtualServer, c: Config): ServiceKey[] {
+  const proto = vs.protocol.toLowerCase() as 'tcp' | 'udp' | 'sctp';
+  if (vs.key.kind === 'addr')
+    return [
+      { kind: 'addr', family: vs.key.family, address: vs.key.address, port: vs.key.port, protocol: proto },
+    ];
+  if (vs.key.kind === 'fwmark') return [{ kind: 'fwmark', family: vs.ipFamily ?? 4, fwmark: vs.key.fwmark }];
+  const name = vs.key.group;
+  const g = c.virtualServerGroups.find((x) => x.name === name);
+  const keys: ServiceKey[] = [];
+  for (const m of g?.members ?? []) {
+    if (m.kind === 'fwmark') {
+      keys.push({ kind: 'fwmark', family: vs.ipFamily ?? 4, fwmark: m.fwmark });
+      continue;
+    }
+    const last = m.rangeEnd;
+    if (m.family === 4 && last !== undefined) {
+      const parts = m.address.split('.').map(Number);
+      for (let o = parts[3]!; o <= last && o <= 255; o++) {
+        keys.push({
+          kind: 'addr',
+          family: 4,
+          address: `${parts[0]}.${parts[1]}.${parts[2]}.${o}`,
+          port: m.port ?? 0,
+          protocol: proto,
+        });
+      }
+    } else
+      keys.push({ kind: 'addr', family: m.family, address: m.address, port: m.port ?? 0, protocol: proto });
+  }
+  return keys;
+}
+
+export interface DesiredOptions {
+  health: (vs: VirtualServer, rs: RealServer) => RsHealth;
+  /** Quorum state per virtual server label, carried between evaluations for hysteresis. */
+  quorumUp: Map<string, boolean>;
+}
+
+export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
+  const out: ServiceState[] = [];
+  for (const vs of c.virtualServers) {
+    const real: DestSpec[] = [];
+    const alive: number[] = [];
+    for (const rs of vs.realServers) {
+      const h = o.health(vs, rs);
+      const weight = h.weight ?? rs.weight;
+      if (h.alive) alive.push(weight);
+      const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
+      if (!h.alive && !inhibit) continue;
+      real.push({
+        address: rs.address,
+        port: rs.port ?? 0,
+        forwarding: FORWARDING[rs.lvsMethod ?? vs.lbKind],
+        weight: h.alive ? weight : 0,
+        upperThreshold: rs.uthreshold ?? 0,
+        lowerThreshold: rs.lthreshold ?? 0,
+      });
+    }
+    const q = evaluateQuorum({
+      aliveWeights: alive,
+      quorum: vs.quorum,
+      hysteresis: vs.hysteresis,
+      wasUp: o.quorumUp.get(vs.label) ?? true,
+    });
+    o.quorumUp.set(vs.label, q.up);
+    const sorry: DestSpec | undefined = vs.sorryServer
+      ? {
+          address: vs.sorryServer.address,
+          port: vs.sorryServer.port ?? (vs.key.kind === 'addr' ? vs.key.port : 0),
+          forwarding: FORWARDING[vs.sorryServerLvsMethod ?? vs.lbKind],
+          weight: 1,
+          upperThreshold: 0,
+          lowerThreshold: 0,
+        }
+      : undefined;
+    const dests = effectiveDests({ real, ...(sorry ? { sorry } : {}), quorumUp: q.up });
+    for (const key of serviceKeys(vs, c)) {
+      out.push({
+        key,
+        scheduler: vs.lbAlgo,
+        ...(vs.persistenceTimeout !== undefined ? { persistenceTimeout: vs.persistenceTimeout } : {}),
+        ...(vs.persistenceGranularity !== undefined ? { persistenceNetmask: vs.persistenceGranularity } : {}),
+        flags: {
+          ops: vs.ops,
+          fallback: vs.flags.shFallback || vs.flags.mhFallback,
+          port: vs.flags.shPort || vs.flags.mhPort,
+        },
+        dests: dests.map((d) => ({ ...d })),
+      });
+    }
+  }
+  return out;
+}

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc)
+# python3, make and g++ build the native socket addon (src/os) during npm ci; openssl makes test certificates.
+APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc python3 make g++ openssl)
 
 missing=()
 if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then

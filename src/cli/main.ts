@@ -1,2 +1,75 @@
 #!/usr/bin/env node
-console.log('vigil');
+// `vigil` dispatcher: subcommands by name; keepalived's own flags (`-t`, `-f` …) keep working.
+// Each command lives in its own module, loaded only when asked for, so `vigil check` never pays
+// for the daemon's imports.
+import { readFileSync } from 'node:fs';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: {
+    summary: 'check a keepalived.conf: FILE:LINE:COL diagnostics and a summary (-f FILE [-f PEER] [--json])',
+    load: async () => (await import('./check.js')).runCheck,
+  },
+  status: {
+    summary: 'show the running daemon (VRRP instances, virtual servers, children); --json for the model',
+    load: async () => (await import('./status.js')).runStatus,
+  },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return `vigil ${pkg.version}`;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: vigil COMMAND [ARGS]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "'vigil COMMAND --help' tells more about each.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    console.log(usage());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '-v' || first === '--version' || first === 'version') {
+    console.log(version());
+    return 0;
+  }
+  // keepalived's own spelling: `keepalived -t -f FILE` checks the configuration.
+  if (first.startsWith('-') && (argv.includes('-t') || argv.includes('--config-test'))) {
+    return (await COMMANDS.check!.load())(argv);
+  }
+  const cmd = COMMANDS[first];
+  if (!cmd) {
+    console.error(`vigil: unknown command '${first}'`);
+    console.error(usage());
+    return 2;
+  }
+  return (await cmd.load())(rest);
+}
+
+// Last resort: whatever escapes a command is a bug, reported in one line, never a stack trace
+// (VIGIL_DEBUG=1 shows it).
+function internalError(e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  console.error(`vigil: internal error: ${msg}`);
+  if (process.env.VIGIL_DEBUG && e instanceof Error) console.error(e.stack);
+  process.exit(70);
+}
+
+process.on('uncaughtException', internalError);
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, internalError);

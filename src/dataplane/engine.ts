@@ -54,6 +54,21 @@ export interface Counters {
   outBytes: number;
 }
 
+/** One real server's live figures (IPVS ActiveConn / InActConn and its counters). */
+export interface DestStats {
+  address: string;
+  port: number;
+  activeConns: number;
+  inactiveConns: number;
+  counters: Counters;
+}
+
+export interface ServiceStats {
+  key: ServiceKey;
+  counters: Counters;
+  dests: DestStats[];
+}
+
 export interface Engine {
   readonly name: 'ipvs' | 'nft' | 'userspace';
   /** What is programmed now (for adoption after a restart and for idempotent planning). */
@@ -61,4 +76,6 @@ export interface Engine {
   /** Applies changes in order; rejects with an Error naming the service/destination on failure. */
   apply(changes: Change[]): Promise<void>;
   close(): Promise<void>;
+  /** Per service and real server connection counts and counters, where the engine keeps them. */
+  stats?(): Promise<ServiceStats[]>;
 }

@@ -1,0 +1,99 @@
+// `vigil check -f FILE [-f PEER …] [-i CONFIG_ID] [--json]` (keepalived's `-t -f FILE` too):
+// diagnostics on stderr as FILE:LINE:COL: severity: message, a summary on stdout, exit 0 when the
+// configuration would run (warnings allowed), 1 when it has errors, 2 for bad usage.
+import { formatDiagnostic, type Diagnostic, type Loc } from '../config/ast.js';
+import { loadConfig, type LoadResult } from '../config/load.js';
+import { summarize } from '../config/summary.js';
+import { checkTrackWeights } from '../config/validate.js';
+import { chooseEngine, probeMachine } from '../dataplane/choose.js';
+
+const USAGE = `usage: vigil check -f FILE [-f PEER_FILE …] [-i CONFIG_ID] [--json]
+  -f, --use-file FILE   the configuration to check (default /etc/keepalived/keepalived.conf);
+                        more -f files are peers' configurations, compared for failover mistakes
+  -i, --config-id ID    the id @ID lines are kept for (default: the short host name)
+  --json                print the resolved model as JSON instead of the summary
+  -t, --config-test     accepted for keepalived compatibility (checking is what this does)`;
+
+interface CheckArgs {
+  files: string[];
+  configId?: string;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): CheckArgs | string {
+  const a: CheckArgs = { files: [], json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const [flag, inline] =
+      arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    if (flag === '-f' || flag === '--use-file') {
+      const v = value();
+      if (v === undefined) return `${flag} needs a file name`;
+      a.files.push(v);
+    } else if (flag === '-i' || flag === '--config-id') {
+      const v = value();
+      if (v === undefined) return `${flag} needs an id`;
+      a.configId = v;
+    } else if (flag === '--json') a.json = true;
+    else if (flag === '-t' || flag === '--config-test') continue;
+    else if (/^-f./.test(arg)) a.files.push(arg.slice(2));
+    else return `unknown option '${arg}'`;
+  }
+  if (a.files.length === 0) a.files.push('/etc/keepalived/keepalived.conf');
+  return a;
+}
+
+function byPlace(order: string[]): (x: Diagnostic, y: Diagnostic) => number {
+  const rank = (l: Loc): number => {
+    const i = order.indexOf(l.file);
+    return i < 0 ? order.length : i;
+  };
+  return (x, y) => rank(x.loc) - rank(y.loc) || x.loc.line - y.loc.line || x.loc.col - y.loc.col;
+}
+
+export async function runCheck(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    console.error(`vigil check: ${args}\n${USAGE}`);
+    return 2;
+  }
+  const results: LoadResult[] = args.files.map((f) => loadConfig(f, { configId: args.configId }));
+  const diagnostics = results.flatMap((r) => r.diagnostics);
+  if (results.length > 1) {
+    // Peers: a track weight too small to move the VIP is only visible across the files.
+    const cross: Diagnostic[] = [];
+    checkTrackWeights(
+      results.flatMap((r) => r.config.vrrpInstances.map((v) => ({ v, config: r.config }))),
+      {
+        error: (message, loc) => cross.push({ severity: 'error', message, loc }),
+        warn: (message, loc) => cross.push({ severity: 'warning', message, loc }),
+      },
+    );
+    const known = new Set(diagnostics.map(formatDiagnostic));
+    diagnostics.push(...cross.filter((d) => !known.has(formatDiagnostic(d))));
+  }
+  const order = results.flatMap((r) => r.config.files);
+  for (const d of [...diagnostics].sort(byPlace(order))) console.error(formatDiagnostic(d));
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  const first = results[0]!.config;
+  if (args.json) {
+    console.log(JSON.stringify(first, null, 2));
+  } else {
+    const engine = chooseEngine(first.globalDefs.lvsEngine, probeMachine());
+    for (const r of results)
+      console.log(summarize(r.config, r.config.virtualServers.length ? engine : undefined));
+    console.log(
+      errors
+        ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}: vigil would not run this configuration`
+        : `configuration OK${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`,
+    );
+  }
+  return errors ? 1 : 0;
+}

@@ -1,0 +1,312 @@
+// global_defs, and vigil's own api block.
+import type { Stmt } from '../ast.js';
+import type { ApiConfig, GlobalDefs } from '../model.js';
+import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
+import { arg, command, flag, int, intText, ip, parseIp, seconds, text, userGroup } from './values.js';
+
+export function defaultGlobalDefs(): GlobalDefs {
+  return {
+    notificationEmail: [],
+    smtpConnectTimeout: 30,
+    enableScriptSecurity: false,
+    vrrpMcastGroup4: '224.0.0.18',
+    vrrpMcastGroup6: 'ff02::12',
+    vrrpGarpMasterDelay: 5,
+    vrrpGarpMasterRepeat: 5,
+    vrrpGarpMasterRefresh: 0,
+    vrrpGarpMasterRefreshRepeat: 1,
+    vrrpGarpInterval: 0,
+    vrrpGnaInterval: 0,
+    vrrpVersion: 2,
+    vrrpStrict: false,
+    vrrpSkipCheckAdvAddr: false,
+    vrrpCheckUnicastSrc: false,
+    lvsTimeouts: {},
+    lvsFlush: false,
+    lvsFlushOnStop: false,
+    lvsEngine: 'auto',
+    other: {},
+  };
+}
+
+/** Keepalived global keywords vigil reads but does not act on (process tuning, SNMP, D-Bus …). */
+const ACCEPTED = [
+  'linkbeat_use_polling',
+  'net_namespace',
+  'net_namespace_ipvs',
+  'namespace_with_ipsets',
+  'use_pid_dir',
+  'instance',
+  'child_wait_time',
+  'process_names',
+  'process_name',
+  'vrrp_process_name',
+  'checker_process_name',
+  'lvs_process_name',
+  'bfd_process_name',
+  'use_symlink_paths',
+  'set_supplementary_groups',
+  'smtp_alert',
+  'startup_script',
+  'startup_script_timeout',
+  'shutdown_script',
+  'shutdown_script_timeout',
+  'max_auto_priority',
+  'min_auto_priority_delay',
+  'smtp_alert_vrrp',
+  'smtp_alert_checker',
+  'checker_log_all_failures',
+  'dynamic_interfaces',
+  'no_email_faults',
+  'default_interface',
+  'disable_local_igmp',
+  'v3_checksum_as_v2',
+  'vrrp_garp_lower_prio_delay',
+  'vrrp_garp_lower_prio_repeat',
+  'vrrp_down_timer_adverts',
+  'vrrp_min_garp',
+  'vrrp_garp_extra_if',
+  'vrrp_vmac_garp_intvl',
+  'vrrp_lower_prio_no_advert',
+  'vrrp_higher_prio_send_advert',
+  'vrrp_iptables',
+  'vrrp_ipsets',
+  'nftables',
+  'nftables_priority',
+  'nftables_ifindex',
+  'vrrp_priority',
+  'vrrp_no_swap',
+  'vrrp_rt_priority',
+  'vrrp_cpu_affinity',
+  'vrrp_rlimit_rttime',
+  'vrrp_rlimit_rtime',
+  'nftables_ipvs',
+  'nftables_ipvs_priority',
+  'nftables_ipvs_start_fwmark',
+  'nftables_counters',
+  'vrrp_notify_priority_changes',
+  'fifo_write_vrrp_states_on_reload',
+  'checker_priority',
+  'checker_no_swap',
+  'checker_rt_priority',
+  'checker_cpu_affinity',
+  'checker_rlimit_rttime',
+  'checker_rlimit_rtime',
+  'bfd_priority',
+  'bfd_no_swap',
+  'bfd_rt_priority',
+  'bfd_cpu_affinity',
+  'bfd_rlimit_rttime',
+  'bfd_rlimit_rtime',
+  'snmp_socket',
+  'enable_traps',
+  'enable_snmp_vrrp',
+  'enable_snmp_keepalived',
+  'enable_snmp_rfc',
+  'enable_snmp_rfcv2',
+  'enable_snmp_rfcv3',
+  'enable_snmp_checker',
+  'snmp_vs_stats_update_interval',
+  'snmp_rs_stats_update_interval',
+  'enable_dbus',
+  'dbus_service_name',
+  'dbus_no_interface_name',
+  'vrrp_netlink_cmd_rcv_bufs',
+  'vrrp_netlink_cmd_rcv_bufs_force',
+  'vrrp_netlink_monitor_rcv_bufs',
+  'vrrp_netlink_monitor_rcv_bufs_force',
+  'process_monitor_rcv_bufs',
+  'process_monitor_rcv_bufs_force',
+  'lvs_netlink_cmd_rcv_bufs',
+  'lvs_netlink_cmd_rcv_bufs_force',
+  'lvs_netlink_monitor_rcv_bufs',
+  'lvs_netlink_monitor_rcv_bufs_force',
+  'rs_init_notifies',
+  'no_checker_emails',
+  'vrrp_rx_bufs_policy',
+  'vrrp_rx_bufs_multiplier',
+  'vrrp_startup_delay',
+  'vrrp_delay_after_boot',
+  'log_unknown_vrids',
+  'vrrp_owner_ignore_adverts',
+  'vmac_prefix',
+  'vmac_addr_prefix',
+  'umask',
+  'random_seed',
+  'reload_check_config',
+  'reload_time_file',
+  'reload_repeat',
+  'reload_file',
+  'config_save_dir',
+  'tmp_config_directory',
+  'data_use_instance',
+  'json_version',
+  'iproute_usr_dir',
+  'iproute_etc_dir',
+  'state_dump_file',
+  'stats_dump_file',
+  'json_dump_file',
+] as const;
+
+const LVS_ENGINES = ['auto', 'ipvs', 'nft', 'userspace'] as const;
+
+function fifo(s: Stmt, ctx: Ctx): { path: string } | undefined {
+  const p = text(s, ctx);
+  return p === undefined ? undefined : { path: p };
+}
+
+const GLOBAL: BlockSpec<GlobalDefs> = {
+  name: 'global_defs',
+  accepted: ACCEPTED,
+  keywords: {
+    router_id: (s, g, ctx) => (g.routerId = text(s, ctx)),
+    notification_email: (s, g) => {
+      g.notificationEmail.push(
+        ...s.args.map((a) => a.text),
+        ...(s.block ?? []).flatMap((b) => [b.keyword, ...b.args].map((t) => t.text)),
+      );
+    },
+    notification_email_from: (s, g, ctx) => (g.notificationEmailFrom = text(s, ctx)),
+    smtp_server: (s, g, ctx) => {
+      const host = arg(s, 0, ctx, 'a server address');
+      if (!host) return;
+      const p = s.args[1] ? intText(s.args[1], 'smtp_server port', ctx, 1, 65535) : 25;
+      if (p !== undefined) g.smtpServer = { host: host.text, port: p };
+    },
+    smtp_helo_name: (s, g, ctx) => (g.smtpHeloName = text(s, ctx)),
+    smtp_connect_timeout: (s, g, ctx) =>
+      (g.smtpConnectTimeout = int(s, ctx, 1, 3600) ?? g.smtpConnectTimeout),
+    enable_script_security: (s, g, ctx) => (g.enableScriptSecurity = flag(s, ctx)),
+    script_user: (s, g, ctx) => (g.scriptUser = userGroup(s, ctx)),
+    vrrp_mcast_group4: (s, g, ctx) => {
+      const a = ip(s, ctx);
+      if (a && a.family !== 4)
+        ctx.error(`vrrp_mcast_group4 must be an IPv4 multicast address, not '${a.address}'`, s.args[0]!.loc);
+      else if (a) g.vrrpMcastGroup4 = a.address;
+    },
+    vrrp_mcast_group6: (s, g, ctx) => {
+      const a = ip(s, ctx);
+      if (a && a.family !== 6)
+        ctx.error(`vrrp_mcast_group6 must be an IPv6 multicast address, not '${a.address}'`, s.args[0]!.loc);
+      else if (a) g.vrrpMcastGroup6 = a.address;
+    },
+    vrrp_garp_master_delay: (s, g, ctx) =>
+      (g.vrrpGarpMasterDelay = int(s, ctx, 0, 86400) ?? g.vrrpGarpMasterDelay),
+    vrrp_garp_master_repeat: (s, g, ctx) =>
+      (g.vrrpGarpMasterRepeat = int(s, ctx, 0, 10000) ?? g.vrrpGarpMasterRepeat),
+    vrrp_garp_master_refresh: (s, g, ctx) =>
+      (g.vrrpGarpMasterRefresh = int(s, ctx, 0, 86400) ?? g.vrrpGarpMasterRefresh),
+    vrrp_garp_master_refresh_repeat: (s, g, ctx) =>
+      (g.vrrpGarpMasterRefreshRepeat = int(s, ctx, 0, 10000) ?? g.vrrpGarpMasterRefreshRepeat),
+    vrrp_garp_interval: (s, g, ctx) => (g.vrrpGarpInterval = seconds(s, ctx, 0, 1) ?? g.vrrpGarpInterval),
+    vrrp_gna_interval: (s, g, ctx) => (g.vrrpGnaInterval = seconds(s, ctx, 0, 1) ?? g.vrrpGnaInterval),
+    vrrp_version: (s, g, ctx) => {
+      const v = int(s, ctx, 2, 3);
+      if (v === 2 || v === 3) g.vrrpVersion = v;
+    },
+    vrrp_strict: (s, g, ctx) => {
+      g.vrrpStrict = flag(s, ctx);
+      if (g.vrrpStrict) {
+        ctx.warn(
+          "vrrp_strict: vigil applies the strict protocol rules but does not install keepalived's firewall rules that drop traffic to the VIPs",
+          s.keyword.loc,
+        );
+      }
+    },
+    vrrp_skip_check_adv_addr: (s, g, ctx) => (g.vrrpSkipCheckAdvAddr = flag(s, ctx)),
+    vrrp_check_unicast_src: (s, g, ctx) => (g.vrrpCheckUnicastSrc = flag(s, ctx)),
+    notify_fifo: (s, g, ctx) => (g.notifyFifo = fifo(s, ctx)),
+    notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = command(s, ctx)),
+    vrrp_notify_fifo: (s, g, ctx) => (g.vrrpNotifyFifo = fifo(s, ctx)),
+    vrrp_notify_fifo_script: (s, g, ctx) => g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = command(s, ctx)),
+    lvs_notify_fifo: (s, g, ctx) => (g.lvsNotifyFifo = fifo(s, ctx)),
+    lvs_notify_fifo_script: (s, g, ctx) => g.lvsNotifyFifo && (g.lvsNotifyFifo.script = command(s, ctx)),
+    lvs_timeouts: (s, g, ctx) => {
+      for (let i = 0; i + 1 < s.args.length; i += 2) {
+        const k = s.args[i]!.text;
+        const v = intText(s.args[i + 1]!, `lvs_timeouts ${k}`, ctx, 1, 86400 * 31);
+        if (k === 'tcp' || k === 'tcpfin' || k === 'udp') g.lvsTimeouts[k] = v;
+        else ctx.error(`lvs_timeouts: unknown timeout '${k}' (tcp, tcpfin or udp)`, s.args[i]!.loc);
+      }
+      if (s.args.length % 2 === 1)
+        ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.keyword.loc);
+    },
+    lvs_flush: (s, g, ctx) => (g.lvsFlush = flag(s, ctx)),
+    lvs_flush_on_stop: (s, g, ctx) => (g.lvsFlushOnStop = flag(s, ctx)),
+    lvs_sync_daemon: (s, g, ctx) => {
+      const ifname = arg(s, 0, ctx, 'an interface and a VRRP instance name');
+      const inst = arg(s, 1, ctx, 'a VRRP instance name after the interface');
+      if (!ifname || !inst) return;
+      const d: GlobalDefs['lvsSyncDaemon'] = {
+        interface: ifname.text,
+        instance: inst.text,
+        loc: s.keyword.loc,
+      };
+      for (let i = 2; i < s.args.length; i += 2) {
+        const k = s.args[i]!.text;
+        const v = s.args[i + 1];
+        if (!v) {
+          ctx.error(`lvs_sync_daemon: '${k}' needs a value`, s.args[i]!.loc);
+          break;
+        }
+        if (k === 'id') d.id = intText(v, 'lvs_sync_daemon id', ctx, 0, 255);
+        else if (k === 'maxlen') d.maxlen = intText(v, 'lvs_sync_daemon maxlen', ctx, 1, 65507);
+        else if (k === 'port') d.port = intText(v, 'lvs_sync_daemon port', ctx, 1, 65535);
+        else if (k === 'ttl') d.ttl = intText(v, 'lvs_sync_daemon ttl', ctx, 1, 255);
+        else if (k === 'group')
+          d.group =
+            parseIp(v.text)?.address ??
+            (ctx.error(`lvs_sync_daemon group: '${v.text}' is not an IP address`, v.loc), undefined);
+        else
+          ctx.error(`lvs_sync_daemon: unknown option '${k}' (id, maxlen, port, ttl, group)`, s.args[i]!.loc);
+      }
+      g.lvsSyncDaemon = d;
+    },
+    lvs_engine: (s, g, ctx) => {
+      const v = text(s, ctx);
+      if (v === undefined) return;
+      if ((LVS_ENGINES as readonly string[]).includes(v)) g.lvsEngine = v as GlobalDefs['lvsEngine'];
+      else ctx.error(`lvs_engine must be one of ${LVS_ENGINES.join(', ')}, not '${v}'`, s.args[0]!.loc);
+    },
+  },
+  synonyms: {
+    lvs_flush_onstop: 'lvs_flush_on_stop',
+    vrrp_garp_master_refresh_rep: 'vrrp_garp_master_refresh_repeat',
+  },
+};
+
+export function readGlobalDefs(s: Stmt, g: GlobalDefs, ctx: Ctx): void {
+  g.loc ??= s.keyword.loc;
+  applyBlock(GLOBAL, blockOf(s, ctx), g, ctx);
+}
+
+export function readApi(s: Stmt, ctx: Ctx): ApiConfig {
+  const api: ApiConfig = { listen: { host: '127.0.0.1', port: 9273 }, loc: s.keyword.loc };
+  applyBlock<ApiConfig>(
+    {
+      name: 'api',
+      keywords: {
+        listen: (st, a, c) => {
+          const t = arg(st, 0, c, 'ADDRESS:PORT');
+          if (!t) return;
+          const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(t.text);
+          const host = m?.[1];
+          if (!m || !host || !parseIp(host)) {
+            c.error(
+              `api listen must be ADDRESS:PORT (e.g. 127.0.0.1:9273 or [::1]:9273), not '${t.text}'`,
+              t.loc,
+            );
+            return;
+          }
+          const p = intText({ ...t, text: m[2]! }, 'api listen port', c, 1, 65535);
+          if (p !== undefined) a.listen = { host, port: p };
+        },
+        token_file: (st, a, c) => (a.tokenFile = text(st, c)),
+      },
+    },
+    blockOf(s, ctx),
+    api,
+    ctx,
+  );
+  return api;
+}

@@ -1,0 +1,317 @@
+// Cross-block checks: what no single keyword can know. Each finding names the place to fix.
+import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js';
+import type { Ctx } from './schema/block.js';
+import { closest } from './schema/suggest.js';
+
+function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
+  const where = `vrrp_instance ${v.name}`;
+  if (!v.interface) ctx.error(`${where} has no 'interface'`, v.loc);
+  if (v.virtualRouterId === undefined && !v.other.virtual_router_id)
+    ctx.error(`${where} has no 'virtual_router_id' (1-255)`, v.loc);
+  const first = v.virtualIpaddress[0];
+  v.family = first?.family ?? (v.unicastSrcIp?.includes(':') ? 6 : 4);
+  if (v.version === 2 && v.family === 6) {
+    ctx.error(
+      `${where}: VRRP version 2 cannot carry IPv6 addresses (${first?.address}); use version 3`,
+      first?.loc ?? v.loc,
+    );
+  }
+  v.effectiveVersion = v.version ?? (v.family === 6 ? 3 : c.globalDefs.vrrpVersion);
+  for (const vip of v.virtualIpaddress.slice(1)) {
+    if (vip.family !== v.family) {
+      ctx.warn(
+        `${where}: ${vip.address} is IPv${vip.family} but the instance's first address is IPv${v.family}; an advert carries one family, so it is handled like virtual_ipaddress_excluded`,
+        vip.loc,
+      );
+    }
+  }
+  if (v.effectiveVersion === 2 && !Number.isInteger(v.advertInt)) {
+    ctx.error(
+      `${where}: advert_int ${v.advertInt} is not whole seconds, which VRRP version 2 needs (version 3 allows centiseconds)`,
+      v.loc,
+    );
+  }
+  if (v.effectiveVersion === 3 && v.advertInt > 40.95) {
+    ctx.error(`${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`, v.loc);
+  }
+  if (v.effectiveVersion === 3 && v.authentication) {
+    ctx.warn(
+      `${where}: VRRP version 3 has no authentication; the authentication block is ignored`,
+      v.authentication.loc,
+    );
+  }
+  if (v.state === 'MASTER' && v.nopreempt) {
+    ctx.warn(
+      `${where}: nopreempt has no effect with 'state MASTER' (the instance starts as BACKUP, as keepalived does); use 'state BACKUP'`,
+      v.loc,
+    );
+  }
+  if (v.state === 'MASTER' && v.preemptDelay > 0) {
+    ctx.warn(
+      `${where}: preempt_delay only works with 'state BACKUP'; with 'state MASTER' it is ignored`,
+      v.loc,
+    );
+  }
+  if (v.nopreempt && v.preemptDelay > 0) {
+    ctx.warn(`${where}: preempt_delay has no effect with nopreempt (the instance never preempts)`, v.loc);
+  }
+  checkNotifyArgs(v, ctx);
+  if (v.virtualIpaddress.length === 0)
+    ctx.warn(`${where} has no virtual_ipaddress: it will move no address`, v.loc);
+  const refs: [string, { name: string; loc: VrrpInstance['loc'] }[], string[]][] = [
+    ['track_script', v.trackScript, c.vrrpScripts.map((x) => x.name)],
+    ['track_file', v.trackFile, c.trackFiles.map((x) => x.name)],
+    ['track_process', v.trackProcess, c.trackProcesses.map((x) => x.name)],
+  ];
+  for (const [kw, list, known] of refs) {
+    for (const r of list) {
+      if (known.includes(r.name)) continue;
+      const guess = closest(r.name, known);
+      const def =
+        kw === 'track_script' ? 'vrrp_script' : kw === 'track_file' ? 'track_file' : 'vrrp_track_process';
+      ctx.error(
+        `${where}: ${kw} '${r.name}' is not defined (no ${def} ${r.name} { … })${guess ? `; did you mean '${guess}'?` : ''}`,
+        r.loc,
+      );
+    }
+  }
+}
+
+/** The weights a failing tracker can take off this instance (negative numbers). */
+function trackerDrops(v: VrrpInstance, c: Config): { name: string; drop: number }[] {
+  const out: { name: string; drop: number }[] = [];
+  for (const r of v.trackScript) {
+    const s = c.vrrpScripts.find((x) => x.name === r.name);
+    if (!s) continue;
+    const w = r.weight ?? s.weight;
+    // weight 0: a failing script puts the instance in FAULT, which always releases the VIP.
+    if (w !== 0) out.push({ name: r.name, drop: w < 0 ? w : -w });
+  }
+  return out;
+}
+
+/**
+ * Users' most common HA mistake: a track_script whose weight cannot bring the master's priority
+ * below the backup's, so the VIP never moves when the service dies. Compared across every
+ * instance sharing a VRID on the same interface (in this file or the peers' files).
+ */
+export function checkTrackWeights(instances: { v: VrrpInstance; config: Config }[], ctx: Ctx): void {
+  const byVrid = new Map<string, { v: VrrpInstance; config: Config }[]>();
+  for (const x of instances) {
+    if (x.v.virtualRouterId === undefined) continue;
+    const k = `${x.v.virtualRouterId}/${x.v.family}`;
+    byVrid.set(k, [...(byVrid.get(k) ?? []), x]);
+  }
+  for (const group of byVrid.values()) {
+    if (group.length < 2) continue;
+    for (const m of group) {
+      const others = group.filter((o) => o !== m && o.v.priority < m.v.priority);
+      if (others.length === 0) continue;
+      const best = others.reduce((a, b) => (b.v.priority > a.v.priority ? b : a));
+      const gap = m.v.priority - best.v.priority;
+      for (const t of trackerDrops(m.v, m.config)) {
+        if (-t.drop > gap) continue;
+        const loc = m.v.trackScript.find((r) => r.name === t.name)?.loc ?? m.v.loc;
+        ctx.warn(
+          `vrrp_instance ${m.v.name}: when '${t.name}' fails the priority drops ${m.v.priority} → ${m.v.priority + t.drop}, ` +
+            `which is not below ${best.v.name}'s ${best.v.priority}${best.config !== m.config ? ` (${best.v.loc.file})` : ''}: the VIP will not move. ` +
+            `Use a weight below -${gap} (e.g. weight -${gap + 10}) or lower the backup's priority`,
+          loc,
+        );
+      }
+    }
+  }
+}
+
+function rsLabel(r: RealServer): string {
+  return r.family === 6 ? `[${r.address}]:${r.port ?? 0}` : `${r.address}:${r.port ?? 0}`;
+}
+
+function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
+  const where = `virtual_server ${vs.label}`;
+  if (vs.key.kind === 'group') {
+    const name = vs.key.group;
+    if (!c.virtualServerGroups.some((g) => g.name === name)) {
+      ctx.error(`${where}: virtual_server_group '${name}' is not defined`, vs.loc);
+    }
+  }
+  if (vs.key.kind !== 'fwmark' && !vs.protocolSet) {
+    ctx.warn(
+      `${where}: no 'protocol' set; keepalived then uses UDP (add 'protocol TCP' for a TCP service)`,
+      vs.loc,
+    );
+  }
+  if (vs.key.kind === 'fwmark' && vs.protocolSet) {
+    ctx.warn(`${where}: 'protocol' is ignored for a fwmark service`, vs.loc);
+  }
+  if (vs.ops && vs.protocol !== 'UDP')
+    ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.loc);
+  if (vs.realServers.length === 0 && !vs.sorryServer) ctx.warn(`${where} has no real_server`, vs.loc);
+  const vsPort = vs.key.kind === 'addr' ? vs.key.port : undefined;
+  const seen = new Map<string, RealServer>();
+  for (const r of vs.realServers) {
+    if (r.port === undefined && vsPort !== undefined) r.port = vsPort;
+    const label = rsLabel(r);
+    const prev = seen.get(label);
+    if (prev) {
+      ctx.error(`${where}: real_server ${label} is listed twice (first at line ${prev.loc.line})`, r.loc);
+      continue;
+    }
+    seen.set(label, r);
+    const kind = r.lvsMethod ?? vs.lbKind;
+    if ((kind === 'DR' || kind === 'TUN') && vsPort !== undefined && vsPort !== 0 && r.port !== vsPort) {
+      ctx.warn(
+        `${where}: real_server ${label} uses ${kind}, which cannot change the port: it will receive port ${vsPort}`,
+        r.loc,
+      );
+    }
+    if (c.vrrpInstances.length > 0 && vs.key.kind === 'addr' && r.address === vs.key.address) {
+      ctx.error(`${where}: the real server is the virtual address itself`, r.loc);
+    }
+    for (const ch of r.checkers) {
+      if (ch.kind === 'FILE_CHECK' && ch.trackFile && !c.trackFiles.some((t) => t.name === ch.trackFile)) {
+        ctx.error(`${where}: FILE_CHECK track_file '${ch.trackFile}' is not defined`, ch.loc);
+      }
+      if ('connectPort' in ch || ch.kind === 'TCP_CHECK' || ch.kind === 'HTTP_GET' || ch.kind === 'SSL_GET') {
+        const cp = (ch as { connectPort?: number }).connectPort;
+        if (cp === undefined && (r.port === undefined || r.port === 0) && ch.kind !== 'PING_CHECK') {
+          ctx.error(
+            `${where}: ${ch.kind} of real_server ${r.address} has no port to check (add connect_port)`,
+            ch.loc,
+          );
+        }
+      }
+    }
+  }
+  if (vs.sorryServer) {
+    const sorry = vs.sorryServer;
+    const same = vs.realServers.find(
+      (r) => r.address === sorry.address && (sorry.port === undefined || r.port === sorry.port),
+    );
+    if (same) {
+      ctx.warn(
+        `${where}: the sorry_server ${sorry.address} is also a real_server (line ${same.loc.line}): when the real servers are down it is likely down too`,
+        sorry.loc,
+      );
+    }
+  }
+  if (vs.quorum > 1) {
+    const total = vs.realServers.reduce((n, r) => n + r.weight, 0);
+    if (vs.quorum > total) {
+      ctx.warn(
+        `${where}: quorum ${vs.quorum} is more than the total weight of its real servers (${total}): it can never be met`,
+        vs.loc,
+      );
+    }
+  }
+}
+
+const STATES = ['master', 'backup', 'fault', 'stop'];
+
+/** notify scripts usually get the state as an argument; a misspelt one ('faild') never matches. */
+function checkNotifyArgs(v: VrrpInstance, ctx: Ctx): void {
+  for (const n of [v.notifyMaster, v.notifyBackup, v.notifyFault, v.notifyStop, v.notify]) {
+    for (const a of n?.argv.slice(1) ?? []) {
+      const w = a.toLowerCase();
+      if (w.length < 4 || STATES.includes(w)) continue;
+      const guess = closest(w, STATES);
+      if (guess)
+        ctx.warn(
+          `vrrp_instance ${v.name}: notify argument '${a}' looks like a misspelt state; did you mean '${guess}'?`,
+          n!.loc,
+        );
+    }
+  }
+}
+
+function checkGlobals(c: Config, ctx: Ctx): void {
+  const g = c.globalDefs;
+  for (const e of g.notificationEmail) {
+    // A bare local user ('root') is deliverable; a host name or URL is not an address.
+    if (!e.includes('@') && e.includes('.'))
+      ctx.warn(
+        `notification_email '${e}' is not an email address`,
+        g.loc ?? { file: c.files[0] ?? '', line: 1, col: 1 },
+      );
+  }
+  if (g.notificationEmail.length > 0 && !g.smtpServer) {
+    ctx.warn(
+      'notification_email is set but no smtp_server: no mail will be sent',
+      g.loc ?? { file: c.files[0] ?? '', line: 1, col: 1 },
+    );
+  }
+}
+
+export function validate(c: Config, ctx: Ctx): void {
+  checkGlobals(c, ctx);
+  const names = new Map<string, VrrpInstance>();
+  for (const v of c.vrrpInstances) {
+    const prev = names.get(v.name);
+    if (prev) ctx.error(`vrrp_instance ${v.name} is defined twice (first at line ${prev.loc.line})`, v.loc);
+    names.set(v.name, v);
+    checkInstance(v, c, ctx);
+  }
+  const vrids = new Map<string, VrrpInstance>();
+  for (const v of c.vrrpInstances) {
+    if (v.virtualRouterId === undefined || !v.interface) continue;
+    const k = `${v.interface}/${v.virtualRouterId}/${v.family}`;
+    const prev = vrids.get(k);
+    if (prev) {
+      ctx.error(
+        `vrrp_instance ${v.name}: virtual_router_id ${v.virtualRouterId} is already used on ${v.interface} by ${prev.name} (line ${prev.loc.line}); each instance on a segment needs its own VRID`,
+        v.loc,
+      );
+    } else vrids.set(k, v);
+  }
+  for (const g of c.syncGroups) {
+    for (const m of g.group) {
+      if (!names.has(m.name)) {
+        const guess = closest(m.name, names.keys());
+        ctx.error(
+          `vrrp_sync_group ${g.name}: instance '${m.name}' is not defined${guess ? `; did you mean '${guess}'?` : ''}`,
+          m.loc,
+        );
+      }
+    }
+  }
+  const sync = c.globalDefs.lvsSyncDaemon;
+  if (sync && !names.has(sync.instance)) {
+    ctx.error(`lvs_sync_daemon: vrrp_instance '${sync.instance}' is not defined`, sync.loc);
+  }
+  checkTrackWeights(
+    c.vrrpInstances.map((v) => ({ v, config: c })),
+    ctx,
+  );
+  checkServiceAddresses(c, ctx);
+  const vsSeen = new Map<string, VirtualServer>();
+  for (const vs of c.virtualServers) {
+    const k = `${vs.label}/${vs.protocol}`;
+    const prev = vsSeen.get(k);
+    if (prev)
+      ctx.error(`virtual_server ${vs.label} is defined twice (first at line ${prev.loc.line})`, vs.loc);
+    vsSeen.set(k, vs);
+    checkVirtualServer(vs, c, ctx);
+  }
+}
+
+/**
+ * A virtual_server whose address no vrrp_instance moves (nor static_ipaddress sets) is usually a
+ * typo: clients would reach a director that does not hold the address.
+ */
+function checkServiceAddresses(c: Config, ctx: Ctx): void {
+  if (c.vrrpInstances.length === 0) return;
+  const held = new Set(
+    [
+      ...c.vrrpInstances.flatMap((v) => [...v.virtualIpaddress, ...v.virtualIpaddressExcluded]),
+      ...c.staticAddresses.addresses,
+    ].map((a) => a.address),
+  );
+  for (const vs of c.virtualServers) {
+    if (vs.key.kind !== 'addr' || held.has(vs.key.address)) continue;
+    const vips = [...held].join(', ') || 'none';
+    ctx.warn(
+      `virtual_server ${vs.label}: ${vs.key.address} is not a virtual_ipaddress of any vrrp_instance (they are: ${vips}); the director will not hold the address clients connect to`,
+      vs.loc,
+    );
+  }
+}

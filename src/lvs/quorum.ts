@@ -1,0 +1,27 @@
+// Virtual-server quorum (keepalived's `quorum`, `hysteresis`, `quorum_up`/`quorum_down`): the
+// sum of the weights of the healthy real servers against the quorum, with hysteresis so the
+// state flips up only at quorum + hysteresis and down only below quorum - hysteresis.
+
+export interface QuorumInput {
+  /** Weights of the real servers whose checks pass (and are not in maintenance). */
+  aliveWeights: readonly number[];
+  /** keepalived's `quorum` (default 1). */
+  quorum: number;
+  /** keepalived's `hysteresis` (default 0). */
+  hysteresis: number;
+  /** Whether quorum was up before this evaluation (keepalived starts with it up). */
+  wasUp: boolean;
+}
+
+export interface QuorumResult {
+  up: boolean;
+  aliveWeight: number;
+  /** The state changed: run quorum_up / quorum_down and switch to or from the sorry server. */
+  changed: boolean;
+}
+
+export function evaluateQuorum(i: QuorumInput): QuorumResult {
+  const aliveWeight = i.aliveWeights.reduce((s, w) => s + Math.max(0, w), 0);
+  const up = i.wasUp ? aliveWeight >= i.quorum - i.hysteresis : aliveWeight >= i.quorum + i.hysteresis;
+  return { up, aliveWeight, changed: up !== i.wasUp };
+}

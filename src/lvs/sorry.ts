@@ -1,0 +1,17 @@
+// Sorry server (keepalived's `sorry_server`): it takes the service only while no real server can,
+// i.e. quorum is lost. keepalived removes the real servers' entries then and programs the sorry
+// server alone (weight 1), and `inhibit_on_failure` keeps failed servers at weight 0 instead.
+import type { DestSpec } from '../dataplane/engine.js';
+
+export interface SorryInput {
+  /** Real servers as health makes them (failed ones removed or at weight 0 when inhibited). */
+  real: readonly DestSpec[];
+  sorry?: DestSpec;
+  quorumUp: boolean;
+}
+
+/** The destinations to program for a service. */
+export function effectiveDests(i: SorryInput): DestSpec[] {
+  if (i.quorumUp || !i.sorry) return [...i.real];
+  return [{ ...i.sorry, weight: i.sorry.weight > 0 ? i.sorry.weight : 1 }];
+}

@@ -1,0 +1,135 @@
+// `vigil check` as an operator runs it: a real process, its exit code, stderr and stdout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function vigil(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const STACK = /\n\s+at .+:\d+:\d+/;
+const corpus = 'test/fixtures/corpus/seed-configs';
+
+test("the guide's 001-lvs-dr-wlc.conf: every mistake at its line, a summary, exit 1", () => {
+  const r = vigil('check', '-f', `${corpus}/001-lvs-dr-wlc.conf`);
+  assert.equal(r.code, 1);
+  const f = `${corpus}/001-lvs-dr-wlc.conf`;
+  assert.deepEqual(r.stderr.trim().split('\n'), [
+    `${f}:22:1: warning: virtual_server 172.16.1.100:80: 172.16.1.100 is not a virtual_ipaddress of any vrrp_instance (they are: 172.16.1.3); the director will not hold the address clients connect to`,
+    `${f}:30:5: warning: unknown keyword 'perssisstence_timeout' in virtual_server 172.16.1.100:80; did you mean 'persistence_timeout'?`,
+    `${f}:36:16: error: weight -30 is out of range: it must be from 0 to 2147483647`,
+    `${f}:46:13: warning: unknown keyword 'delay_beefore_retry' in TCP_CHECK; did you mean 'delay_before_retry'?`,
+    `${f}:53:16: error: weight -30 is out of range: it must be from 0 to 2147483647`,
+    `${f}:63:13: warning: unknown keyword 'delay_beefore_retry' in TCP_CHECK; did you mean 'delay_before_retry'?`,
+  ]);
+  assert.match(r.stdout, /VI_1: eth1 vrid 50 priority 100 MASTER v2 advert 1s VIPs 172\.16\.1\.3/);
+  assert.match(r.stdout, /172\.16\.1\.100:80 TCP wlc\/DR/);
+  assert.match(r.stdout, /-> 172\.16\.1\.7:80 weight 1: TCP_CHECK:80/);
+  assert.match(r.stdout, /2 errors, 4 warnings: vigil would not run this configuration/);
+});
+
+test("a good configuration exits 0; keepalived's -t -f form works too", () => {
+  const r = vigil('-t', '-f', 'examples/lvs-dr-master.conf');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /configuration OK/);
+  assert.match(r.stdout, /data plane: (ipvs|nft|userspace); /);
+});
+
+test('--json prints the resolved model with keepalived defaults filled in', () => {
+  const r = vigil('check', '--json', '-f', `${corpus}/002-lvs-dr-single.conf`);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout) as {
+    vrrpInstances: { advertInt: number; effectiveVersion: number }[];
+    virtualServers: { delayLoop: number; realServers: { weight: number }[] }[];
+  };
+  assert.equal(m.vrrpInstances[0]!.effectiveVersion, 2);
+  assert.ok(m.virtualServers[0]!.realServers.length >= 2);
+});
+
+test('the classic mistakes each get a message at their place', () => {
+  const f = 'test/fixtures/check/mistakes.conf';
+  const r = vigil('check', '-f', f);
+  assert.equal(r.code, 1);
+  for (const line of [
+    `${f}:1:1: warning: vrrp_instance VI_1: nopreempt has no effect with 'state MASTER'`,
+    `${f}:5:23: error: virtual_router_id 300 is out of range: it must be from 1 to 255`,
+    `${f}:10:19: warning: auth_pass '123456789' is longer than 8 characters: only '12345678' is used`,
+    `${f}:16:9: error: vrrp_instance VI_1: track_script 'chk_nginx' is not defined`,
+    `${f}:24:9: error: vrrp_instance VI_2: VRRP version 2 cannot carry IPv6 addresses`,
+    `${f}:35:13: error: unknown lb_algo 'wrrr' (rr wrr lc wlc lblc sh mh dh fo ovf lblcr sed nq twos); did you mean 'wrr'?`,
+    `${f}:36:13: error: unknown lb_kind 'DRR' (NAT, DR, TUN or FULLNAT); did you mean 'DR'?`,
+    `${f}:41:5: error: virtual_server 192.0.2.100:80: real_server 192.0.2.21:80 is listed twice (first at line 38)`,
+    `${f}:45:1: error: vrrp_instance VI_4: virtual_router_id 51 is already used on eth0 by VI_3 (line 27)`,
+  ]) {
+    assert.ok(r.stderr.includes(line), `missing: ${line}\n--- got:\n${r.stderr}`);
+  }
+  assert.doesNotMatch(r.stderr, /VI_1 has no 'virtual_router_id'/);
+});
+
+test("with the peer's file, a track_script weight too small to move the VIP is named", () => {
+  const r = vigil(
+    'check',
+    '-f',
+    'test/fixtures/check/weak-master.conf',
+    '-f',
+    'test/fixtures/check/weak-backup.conf',
+  );
+  assert.equal(r.code, 0);
+  assert.match(
+    r.stderr,
+    /weak-master\.conf:16:9: warning: vrrp_instance VI_1: when 'chk_web' fails the priority drops 100 → 95, which is not below VI_1's 90 \(test\/fixtures\/check\/weak-backup\.conf\): the VIP will not move\. Use a weight below -10/,
+  );
+  // The guides' own pair (weight -20, priorities 100/90) fails over correctly: no warning.
+  const ok = vigil(
+    'check',
+    '-f',
+    `${corpus}/000-lvs-dr-master.conf`,
+    '-f',
+    `${corpus}/000-lvs-dr-backup.conf`,
+  );
+  assert.doesNotMatch(ok.stderr, /will not move/);
+});
+
+test('bad input: a clear diagnostic and a non-zero exit, never a stack trace', () => {
+  const d = mkdtempSync(join(tmpdir(), 'vigil-check-'));
+  const junk = Buffer.alloc(100_000);
+  for (let i = 0; i < junk.length; i++) junk[i] = (i * 2654435761) >>> 24;
+  writeFileSync(join(d, 'junk.conf'), junk);
+  writeFileSync(join(d, 'big.conf'), Buffer.alloc(20 * 1024 * 1024, 0x20));
+  writeFileSync(join(d, 'a.conf'), 'include b.conf\n');
+  writeFileSync(join(d, 'b.conf'), 'include a.conf\n');
+  writeFileSync(join(d, 'missing.conf'), 'include nowhere.conf\n');
+  writeFileSync(join(d, 'quote.conf'), 'global_defs {\n  router_id "abc\n}\n');
+  writeFileSync(join(d, 'deep.conf'), 'x {\n'.repeat(50_000));
+  writeFileSync(join(d, 'latin1.conf'), Buffer.from('global_defs {\n  router_id caf\xe9\n}\n', 'latin1'));
+  const cases: [string, RegExp][] = [
+    ['junk.conf', /junk\.conf:\d+:\d+: error: /],
+    ['big.conf', /big\.conf:1:1: error: .* is 20\.0 MiB, larger than the 16 MiB a configuration may be/],
+    ['a.conf', /:1:1: error: include cycle: .*a\.conf -> .*b\.conf -> .*a\.conf/],
+    ['missing.conf', /missing\.conf:1:1: error: include: no such file '.*nowhere\.conf'/],
+    ['quote.conf', /quote\.conf:2:13: error: unmatched quote/],
+    ['deep.conf', /deep\.conf:256:3: error: blocks nested deeper than 256 levels/],
+    ['latin1.conf', /latin1\.conf:2:16: error: invalid UTF-8 byte 0xe9/],
+    ['nonexistent.conf', /nonexistent\.conf:1:1: error: cannot read '.*nonexistent\.conf': no such file/],
+  ];
+  for (const [file, want] of cases) {
+    const r = vigil('check', '-f', join(d, file));
+    assert.equal(r.code, 1, `${file}: exit ${r.code}`);
+    assert.match(r.stderr, want, file);
+    assert.doesNotMatch(r.stderr + r.stdout, STACK, file);
+  }
+});
+
+test('bad usage exits 2 and says what is wrong', () => {
+  const r = vigil('check', '--frobnicate');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /vigil check: unknown option '--frobnicate'/);
+  assert.equal(vigil('check', '-f').code, 2);
+});

@@ -168,13 +168,10 @@ static napi_value js_sendmsg(napi_env env, napi_callback_info info) {
       c->cmsg_len = CMSG_LEN(len);
       memcpy(CMSG_DATA(c), data, len);
       used += CMSG_SPACE(len);
-      msg.msg_controllen = used;
-      c = CMSG_NXTHDR(&msg, c);
+      c = CMSG_NXTHDR(&msg, c);  // bounded by the whole buffer until the loop ends
     }
-    if (n == 0) {
-      msg.msg_control = NULL;
-      msg.msg_controllen = 0;
-    }
+    msg.msg_controllen = used;
+    if (n == 0) msg.msg_control = NULL;
   }
   ssize_t sent = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (sent < 0) return throw_errno(env, "sendmsg", errno);

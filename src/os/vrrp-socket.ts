@@ -102,7 +102,9 @@ function wrap(e: unknown, ifname: string, what: string): VrrpSocketError {
 
 /**
  * The VRRP socket for one interface and family. Emits 'packet' for each datagram and 'error' for
- * OS failures (the socket stays usable when the failure is transient, e.g. a link flap).
+ * OS failures (the socket stays usable when the failure is transient, e.g. a link flap). As with
+ * any EventEmitter, attach an 'error' listener: an unheard 'error' throws. If the interface is
+ * deleted and re-created (a new ifindex), close the socket and open a new one.
  */
 export class VrrpSocket extends EventEmitter<Events> {
   readonly family: Family;

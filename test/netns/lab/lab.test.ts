@@ -66,8 +66,12 @@ test('spawned processes are tracked and killed by destroy', async (t) => {
   try {
     child = lab.spawn('a', ['sleep', '60']);
     await once(child, 'spawn');
-    const netns = execFileSync('ip', ['netns', 'identify', String(child.pid)], { encoding: 'utf8' }).trim();
-    assert.equal(netns, lab.node('a').ns);
+    // 'spawn' fires before `ip netns exec` has entered the namespace: poll briefly.
+    const identify = (): string =>
+      execFileSync('ip', ['netns', 'identify', String(child!.pid)], { encoding: 'utf8' }).trim();
+    const end = Date.now() + 2000;
+    while (identify() !== lab.node('a').ns && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(identify(), lab.node('a').ns);
   } finally {
     await lab.destroy();
   }

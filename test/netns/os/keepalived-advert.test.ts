@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { inNetns } from '../../../src/os/native.js';
 import { ipToBytes } from '../../../src/os/inet.js';
+import { passwordBytes, validateAdvert } from '../../../src/vrrp/packet.js';
 import { VrrpSocket, type VrrpDatagram } from '../../../src/os/vrrp-socket.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 
@@ -137,6 +138,25 @@ vrrp_instance VI_2 {
     assert.equal(p.subarray(8, 12).join('.'), '192.168.90.100');
     assert.equal(p.subarray(12, 20).toString('latin1').replace(/\0+$/, ''), 's3cret');
     console.log(`keepalived v2 advert: ${p.toString('hex')}`);
+    // What the socket hands up is all the validator needs (TTL, IP header, source, destination).
+    const v = validateAdvert(d, {
+      version: 2,
+      family: 4,
+      intervalCs: 100,
+      authType: 1,
+      authData: passwordBytes('s3cret'),
+      addresses: ['192.168.90.100'],
+    });
+    assert.equal(v.verdict, 'ok', JSON.stringify(v));
+    const vu = validateAdvert(u, {
+      version: 2,
+      family: 4,
+      intervalCs: 100,
+      authType: 0,
+      addresses: ['192.168.90.101'],
+      unicastPeers: [{ address: '192.168.90.11' }],
+    });
+    assert.equal(vu.verdict, 'ok', JSON.stringify(vu));
   } finally {
     sock.close();
     await lab.destroy();
@@ -180,6 +200,14 @@ vrrp_instance VI_6 {
     assert.equal(p.readUInt16BE(4) & 0x0fff, 50, 'advert interval in centiseconds');
     assert.equal(p.length, 8 + 16);
     console.log(`keepalived v3 advert from ${d.source}: ${p.toString('hex')}`);
+    const v = validateAdvert(d, {
+      version: 3,
+      family: 6,
+      intervalCs: 50,
+      authType: 0,
+      addresses: ['fd00:90::100'],
+    });
+    assert.equal(v.verdict, 'ok', JSON.stringify(v));
   } finally {
     sock.close();
     await lab.destroy();

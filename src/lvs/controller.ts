@@ -20,11 +20,17 @@ export class LvsController {
   private applied = 0;
   private lastError?: string;
 
+  /**
+   * `inherited`: services a previous controller (before a reload) programmed on this engine; the
+   * first sync removes those the new configuration no longer has.
+   */
   constructor(
     private readonly config: Config,
     readonly engine: Engine,
     private readonly opts: ControllerOptions,
+    inherited: Iterable<string> = [],
   ) {
+    for (const id of inherited) this.mine.add(id);
     this.runner = new CheckRunner(config, {
       log: (level, m) => opts.log(level, m),
       onChange: (c) => {
@@ -45,8 +51,11 @@ export class LvsController {
 
   /** Programs the services, then starts checking. */
   async start(): Promise<void> {
-    for (const s of this.desired()) this.mine.add(serviceId(s.key));
+    const wanted = new Set(this.desired().map((s) => serviceId(s.key)));
+    for (const id of wanted) this.mine.add(id);
     await this.sync();
+    // Inherited services the configuration dropped are gone now; keep only what we program.
+    for (const id of [...this.mine]) if (!wanted.has(id)) this.mine.delete(id);
     this.runner.start();
   }
 
@@ -67,18 +76,26 @@ export class LvsController {
     return this.queue;
   }
 
-  /** Stops checking and removes what vigil programmed (unless keep is set). */
-  async stop(keep = false): Promise<void> {
+  /** The services this controller programs (handed to the next one on reload). */
+  owns(): string[] {
+    return [...this.mine];
+  }
+
+  /**
+   * Stops checking. Removes what vigil programmed and closes the engine unless told to keep them
+   * (a reload hands both to the next controller; keepalived's --dont-release-vrrp style stops keep them).
+   */
+  async stop(o: { keep?: boolean; closeEngine?: boolean } = {}): Promise<void> {
     this.runner.stop();
     await this.queue;
-    if (!keep) {
+    if (!o.keep) {
       try {
         await this.engine.apply(plan([], await this.engine.read(), { owned: this.owned }));
       } catch (e) {
         this.opts.log('error', `data plane cleanup: ${(e as Error).message}`);
       }
     }
-    await this.engine.close();
+    if (o.closeEngine ?? true) await this.engine.close();
   }
 
   status(): {

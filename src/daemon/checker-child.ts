@@ -1,0 +1,85 @@
+// The checker child: health checks every real server and keeps the chosen data plane (IPVS,
+// nftables or the user-space proxy) equal to the configuration and the checks. It runs apart
+// from the VRRP child so a slow check can never delay an advert.
+import { formatDiagnostic } from '../config/ast.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/model.js';
+import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose.js';
+import { createEngine } from '../dataplane/create.js';
+import type { Engine } from '../dataplane/engine.js';
+import { LvsController } from '../lvs/controller.js';
+import { childOptions, runChild } from './child.js';
+import { createLogger } from './log.js';
+
+const options = childOptions();
+const log = createLogger('vigil-checker', {
+  console: options.logConsole,
+  ...(options.logFile ? { file: options.logFile } : {}),
+  json: options.logJson,
+  detail: options.logDetail,
+});
+
+function load(): Config | null {
+  const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  for (const d of errors) log.error(formatDiagnostic(d));
+  return errors.length ? null : config;
+}
+
+let controller: LvsController | null = null;
+let engine: Engine | null = null;
+let engineName: EngineName | null = null;
+let why = '';
+let busy: Promise<unknown> = Promise.resolve();
+
+async function start(config: Config): Promise<void> {
+  const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as 'auto' | EngineName;
+  const choice = chooseEngine(requested, probeMachine());
+  why = choice.why;
+  if (!engine || engineName !== choice.engine) {
+    await engine?.close();
+    engine = await createEngine(choice.engine, config, { log: (m) => log.info(m) });
+    engineName = choice.engine;
+    log.info(`data plane: ${choice.engine} (${choice.why})`);
+  }
+  const previous = controller;
+  await previous?.stop({ keep: true, closeEngine: false });
+  controller = new LvsController(
+    config,
+    engine,
+    {
+      log: (level, m) => (level === 'error' ? log.error(m) : level === 'warning' ? log.warn(m) : log.info(m)),
+    },
+    previous?.owns() ?? [],
+  );
+  await controller.start();
+  log.info(
+    `health checking ${config.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real servers`,
+  );
+}
+
+const initial = load();
+if (initial && initial.virtualServers.length > 0) {
+  busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
+}
+
+runChild(log, {
+  status: () => (controller ? { ...controller.status(), why } : { virtualServers: 0 }),
+  dump: () => controller?.status() ?? null,
+  reload: () => {
+    const next = busy.then(async () => {
+      const config = load();
+      if (!config) throw new Error('the configuration has errors; keeping the running one');
+      await start(config);
+      log.info('configuration reloaded');
+      return { virtualServers: config.virtualServers.length };
+    });
+    busy = next.catch(() => undefined);
+    return next;
+  },
+  stop: async () => {
+    await busy;
+    await controller?.stop();
+    log.info('checker child stopped');
+  },
+});

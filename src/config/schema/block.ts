@@ -50,9 +50,7 @@ export function applyBlock<T>(spec: BlockSpec<T>, stmts: Stmt[], target: T, ctx:
 /** The statement's block, or an error naming the missing '{'. */
 export function blockOf(s: Stmt, ctx: Ctx): Stmt[] {
   if (s.block) return s.block;
-  ctx.error(
-    `'${s.keyword.text}' needs a block: '${s.keyword.text} ${s.args.map((a) => a.text).join(' ')}${s.args.length ? ' ' : ''}{ … }'`,
-    s.keyword.loc,
-  );
+  const head = [s.keyword, ...s.args].map((a) => a.text).join(' ');
+  ctx.error(`missing '{' after '${head}': its settings go in a block, '${head} { … }'`, s.keyword.loc);
   return [];
 }

@@ -133,3 +133,15 @@ test('bad usage exits 2 and says what is wrong', () => {
   assert.match(r.stderr, /vigil check: unknown option '--frobnicate'/);
   assert.equal(vigil('check', '-f').code, 2);
 });
+
+test("a missing '{' is named at the keyword that needed it", () => {
+  const d = mkdtempSync(join(tmpdir(), 'vigil-check-'));
+  writeFileSync(join(d, 'k.conf'), 'vrrp_instance VI_1\n    state MASTER\n}\n');
+  const r = vigil('check', '-f', join(d, 'k.conf'));
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /k\.conf:1:1: error: missing '\{' after 'vrrp_instance VI_1': its settings go in a block/,
+  );
+  assert.match(r.stderr, /k\.conf:3:1: error: extra '\}'/);
+});

@@ -261,11 +261,11 @@ const RANDOM_SCHEDULERS = new Set(['lc', 'wlc', 'sed', 'nq', 'twos', 'ovf']);
 export function describeApproximation(scheduler: string, forwarding: Forwarding): string | null {
   if (forwarding === 'tun') return 'nft engine: tunnel forwarding (TUN) is not supported';
   if (forwarding === 'dr') {
-    if (scheduler === 'mh') return null;
     return (
       `nft engine (DR): ${scheduler} is approximated by a weighted Maglev table over the client ` +
       (scheduler === 'sh' ? 'address' : scheduler === 'dh' ? 'destination' : 'address and port') +
-      ' (no connection tracking on the direct-routing path, so every flow is hashed to keep its server)'
+      ' (no connection tracking on the direct-routing path, so every flow is hashed to keep its server;' +
+      ' a server set to weight 0 or removed loses its established flows, which IPVS would keep)'
     );
   }
   switch (scheduler) {

@@ -110,6 +110,30 @@ export function parseCounters(json: string[]): Map<string, { packets: number; by
   return out;
 }
 
+/** Connections per real server (`address|port`) from vigil's conns4/conns6 counter sets. */
+export function parseConnCounters(json: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const text of json) {
+    const doc = JSON.parse(text) as {
+      nftables?: {
+        set?: {
+          name?: string;
+          elem?: { elem?: { val?: { concat?: unknown[] }; counter?: { packets?: number } } }[];
+        };
+      }[];
+    };
+    for (const item of doc.nftables ?? []) {
+      if (item.set?.name !== 'conns4' && item.set?.name !== 'conns6') continue;
+      for (const e of item.set.elem ?? []) {
+        const [addr, port] = e.elem?.val?.concat ?? [];
+        const id = `${String(addr)}|${String(port)}`;
+        out.set(id, (out.get(id) ?? 0) + (e.elem?.counter?.packets ?? 0));
+      }
+    }
+  }
+  return out;
+}
+
 /** Connections per real server (`address|port`) from /proc/net/nf_conntrack: [active, inactive]. */
 export function countConnections(conntrack: string): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
@@ -281,8 +305,9 @@ export class NftEngine implements Engine {
   }
 
   /**
-   * Per real server figures. NAT: the nat chain sees a connection's first packet only, so its
-   * counter counts connections; live connections come from conntrack (active = TCP established).
+   * Per real server figures. NAT: connections made, counted per real address and port (shared by
+   * services using the same server) in postrouting; live ones from conntrack (active = TCP
+   * established).
    * DR: the ingress counter sees every client packet (inPkts/inBytes); replies bypass the director
    * and no connection state exists there, so conns are unknown (0).
    */
@@ -290,6 +315,7 @@ export class NftEngine implements Engine {
     const docs = await this.listings();
     const services = parseListing(docs);
     const counters = parseCounters(docs);
+    const made = parseConnCounters(docs);
     const ct = await run([...this.prefix, 'cat', '/proc/net/nf_conntrack'], '');
     const conns = countConnections(ct.code === 0 ? ct.stdout : '');
     return services.map((s) => {
@@ -300,7 +326,7 @@ export class NftEngine implements Engine {
         if (d.forwarding === 'dr') {
           counters1.inPkts = c.packets;
           counters1.inBytes = c.bytes;
-        } else counters1.conns = c.packets;
+        } else counters1.conns = made.get(`${d.address}|${d.port}`) ?? 0;
         const [active, inactive] =
           d.forwarding === 'dr' ? [0, 0] : (conns.get(`${d.address}|${d.port}`) ?? [0, 0]);
         for (const k of Object.keys(total) as (keyof Counters)[]) total[k] += counters1[k];

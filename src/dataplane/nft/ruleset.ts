@@ -246,6 +246,11 @@ function slotVmap(slots: number[], targets: string[]): string {
   return `{ ${parts.join(', ')} }`;
 }
 
+/** `{ 0-2 : 10.0.0.2 . 80, 3 : 10.0.0.3 . 80 }` for a DNAT slot map. */
+function slotMap(slots: number[], data: string[]): string {
+  return slotVmap(slots, data).replace(/ : goto /g, ' : ');
+}
+
 const WRR_MAX_PERIOD = 4096;
 const RANDOM_SCHEDULERS = new Set(['lc', 'wlc', 'sed', 'nq', 'twos', 'ovf']);
 
@@ -256,11 +261,11 @@ const RANDOM_SCHEDULERS = new Set(['lc', 'wlc', 'sed', 'nq', 'twos', 'ovf']);
 export function describeApproximation(scheduler: string, forwarding: Forwarding): string | null {
   if (forwarding === 'tun') return 'nft engine: tunnel forwarding (TUN) is not supported';
   if (forwarding === 'dr') {
-    if (scheduler === 'mh') return null;
     return (
       `nft engine (DR): ${scheduler} is approximated by a weighted Maglev table over the client ` +
       (scheduler === 'sh' ? 'address' : scheduler === 'dh' ? 'destination' : 'address and port') +
-      ' (no connection tracking on the direct-routing path, so every flow is hashed to keep its server)'
+      ' (no connection tracking on the direct-routing path, so every flow is hashed to keep its server;' +
+      ' a server set to weight 0 or removed loses its established flows, which IPVS would keep)'
     );
   }
   switch (scheduler) {
@@ -350,6 +355,32 @@ function validate(s: ServiceState, ctx: NftContext): void {
   }
 }
 
+/**
+ * A NAT service without persistence whose servers share one forwarding and port style is rendered
+ * in its own chain alone (one DNAT through a slot map, then one unreachable comment rule per server
+ * carrying its spec). Chains are what make nft's transactions slow on big tables (every `nft -f`
+ * fetches them all), so this keeps a 1,000-service table cheap to change.
+ */
+export function isCompact(s: ServiceState): boolean {
+  if (isDr(s) || s.persistenceTimeout !== undefined || s.dests.length === 0) return false;
+  const f = s.dests[0]?.forwarding;
+  const keepPort = s.dests[0]?.port === 0;
+  return s.dests.every((d) => d.forwarding === f && (d.port === 0) === keepPort);
+}
+
+/** `tcp dnat ip to` plus the address (and port) form for a slot map's data. */
+function dnatHead(s: ServiceState): { head: string; target: (d: DestSpec) => string } {
+  const ip = ipKw(s.key.family);
+  const keepPort = s.dests[0]?.port === 0;
+  const proto = keepPort
+    ? ''
+    : s.key.kind === 'addr'
+      ? `meta l4proto ${s.key.protocol} `
+      : 'meta l4proto { tcp, udp, sctp } ';
+  const head = keepPort ? `dnat ${ip} to` : `${proto}dnat ${ip} addr . port to`;
+  return { head, target: (d) => (keepPort ? d.address : `${d.address} . ${d.port}`) };
+}
+
 function destRule(s: ServiceState, d: DestSpec, ctx: NftContext): string {
   const fam = s.key.family;
   const ip = ipKw(fam);
@@ -373,7 +404,7 @@ function destRule(s: ServiceState, d: DestSpec, ctx: NftContext): string {
 }
 
 /** The service chain's rules: persistence lookups, then the scheduler's slot vmap. */
-function serviceRules(s: ServiceState): string[] {
+function serviceRules(s: ServiceState, ctx: NftContext): string[] {
   const fam = s.key.family;
   const ip = ipKw(fam);
   const rules: string[] = [];
@@ -384,9 +415,15 @@ function serviceRules(s: ServiceState): string[] {
   const weights = s.dests.map((d) => d.weight);
   const targets = s.dests.map((d) => destChain(s.key, d));
   const comment = `comment "${encodeService(s)}"`;
+  const compact = isCompact(s);
+  // Compact: the dispatch rule always ends evaluation, so the servers' comment rules never run.
+  const trailer = compact ? s.dests.map((d) => `continue comment "${encodeDest(d)}"`) : [];
   if (!weights.some((w) => w > 0)) {
-    rules.push(`drop ${comment}`);
+    rules.push(`drop ${comment}`, ...trailer);
     return rules;
+  }
+  if (compact && s.dests[0]?.forwarding === 'fullnat') {
+    rules.push(`ct label set ${ctx.fullnat?.label ?? DEFAULT_FULLNAT_LABEL}`);
   }
   const names = s.dests.map((d) => `${d.address}:${d.port}`);
   const port = s.flags.port ? ` . th sport` : '';
@@ -413,11 +450,25 @@ function serviceRules(s: ServiceState): string[] {
     expr = `jhash ${ip} saddr${port} mod ${slots.length}`;
   } else if (sched === 'fo') {
     const max = Math.max(...weights);
-    rules.push(`goto ${targets[weights.indexOf(max)] ?? ''} ${comment}`);
-    return rules;
+    slots = [weights.indexOf(max)];
+    expr = '';
   } else {
     slots = proportionalSlots(weights);
     expr = `numgen random mod ${slots.length}`;
+  }
+  if (compact) {
+    const { head, target } = dnatHead(s);
+    const one = s.dests[slots[0] ?? 0];
+    if (slots.length === 1 && one) {
+      rules.push(
+        `${head.replace(' addr . port to', ' to')} ${s.key.family === 6 ? `[${one.address}]` : one.address}${one.port ? `:${one.port}` : ''} ${comment}`,
+      );
+    } else {
+      const data = s.dests.map((d) => target(d));
+      rules.push(`${head} ${expr} map ${slotMap(slots, data)} ${comment}`);
+    }
+    rules.push(...trailer);
+    return rules;
   }
   if (slots.length === 1) rules.push(`goto ${targets[slots[0] ?? 0] ?? ''} ${comment}`);
   else rules.push(`${expr} vmap ${slotVmap(slots, targets)} ${comment}`);
@@ -450,6 +501,16 @@ export function renderBase(ctx: NftContext): string {
   }
   out.push(`add chain ${t} postrouting { type nat hook postrouting priority 100; policy accept; }`);
   out.push(`flush chain ${t} postrouting`);
+  // Connections per real server (first packet of each DNATed connection) for stats().
+  for (const fam of [4, 6] as const) {
+    const type = fam === 4 ? 'ipv4_addr' : 'ipv6_addr';
+    out.push(
+      `add set ${t} conns${fam} { type ${type} . inet_service; flags dynamic; counter; size 1048576; }`,
+    );
+    out.push(
+      `add rule ${t} postrouting meta nfproto ipv${fam} ct status dnat update @conns${fam} { ${ipKw(fam)} daddr . th dport }`,
+    );
+  }
   const label = ctx.fullnat?.label ?? DEFAULT_FULLNAT_LABEL;
   const range = ctx.fullnat?.ports ? `:${ctx.fullnat.ports[0]}-${ctx.fullnat.ports[1]}` : '';
   for (const fam of [4, 6] as const) {
@@ -528,12 +589,14 @@ export function renderServiceChange(
   const addSet = (d: DestSpec): string =>
     `add set ${t} ${persistSet(key, d)} { type ${setType}; size 1048576; flags timeout; }`;
 
+  // Servers with their own chain (compact services have none).
+  const chained = (x: ServiceState | undefined): DestSpec[] => (x && !isCompact(x) ? x.dests : []);
   if (before) {
     if (!after) out.push(`delete element ${t} ${map} { ${elem} }`);
     out.push(`flush chain ${t} ${svc}`);
-    const kept = new Map((after?.dests ?? []).map((d) => [destId(d), d]));
+    const kept = new Map(chained(after).map((d) => [destId(d), d]));
     const persistKept = after !== undefined && samePersistence(before, after);
-    for (const d of before.dests) {
+    for (const d of chained(before)) {
       const next = kept.get(destId(d));
       if (next && persistKept && sameDest(d, next)) continue;
       out.push(`flush chain ${t} ${destChain(key, d)}`);
@@ -548,10 +611,10 @@ export function renderServiceChange(
     }
   }
   if (!after) return out;
-  const old = new Map((before?.dests ?? []).map((d) => [destId(d), d]));
+  const old = new Map(chained(before).map((d) => [destId(d), d]));
   const persistKept = before !== undefined && samePersistence(before, after);
   if (!before) out.push(`add chain ${t} ${svc}`);
-  for (const d of after.dests) {
+  for (const d of chained(after)) {
     const prev = old.get(destId(d));
     if (prev && persistKept && sameDest(d, prev)) continue;
     if (!prev) out.push(`add chain ${t} ${destChain(key, d)}`);
@@ -567,7 +630,7 @@ export function renderServiceChange(
     }
     out.push(`add rule ${t} ${destChain(key, d)} ${destRule(after, d, ctx)}`);
   }
-  for (const r of serviceRules(after)) out.push(`add rule ${t} ${svc} ${r}`);
+  for (const r of serviceRules(after, ctx)) out.push(`add rule ${t} ${svc} ${r}`);
   if (!before) out.push(`add element ${t} ${map} { ${elem} : goto ${svc} }`);
   return out;
 }

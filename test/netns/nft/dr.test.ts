@@ -92,9 +92,9 @@ describe('nft engine, direct routing (client, director, rs1, rs2 on one segment)
     assert.ok(tx < 50 * 8 * 120, `director sent ${tx} bytes`);
   });
 
-  it('weight 0 quiesces a server but its established connection keeps its server (flow hash)', async (t) => {
+  it('weight 0 stops new flows to a server; flows on the other keep their server (Maglev)', async (t) => {
     if (skip(t) || !lab) return;
-    const holders = Array.from({ length: 6 }, () => holdConnection(lab!, 'client', VIP, 80));
+    const holders = Array.from({ length: 20 }, () => holdConnection(lab!, 'client', VIP, 80));
     try {
       const first = await Promise.all(holders.map((h) => h.ask()));
       const onRs2 = holders[first.indexOf('rs2')];

@@ -48,15 +48,17 @@ const ctx: NftContext = {
   fullnat: { address4: '10.0.0.9', ports: [40000, 49999] },
 };
 
-/** Slot -> dest address from a rendered `mod N vmap { a-b : goto chain, ... }`. */
+/** Slot -> dest address from `mod N vmap { a-b : goto chain, ... }` or `mod N map { a-b : addr . port }`. */
 function slotsOf(rule: string): string[] {
-  const m = /mod (\d+) vmap \{ (.*) \}/.exec(rule);
+  const m = /mod (\d+) v?map \{ (.*?) \}/.exec(rule);
   assert.ok(m, `no slot map in ${rule}`);
   const slots = new Array<string>(Number(m[1]));
   for (const part of (m[2] ?? '').split(', ')) {
-    const [range, target] = part.split(' : goto ');
+    const [range, target = ''] = part.split(' : ');
     const [lo, hi] = (range ?? '').split('-').map(Number);
-    const addr = (target ?? '').split('__')[1]?.replace(/_\d+$/, '').replace(/_/g, '.') ?? '';
+    const addr = target.startsWith('goto ')
+      ? (target.split('__')[1]?.replace(/_\d+$/, '').replace(/_/g, '.') ?? '')
+      : (target.split(' . ')[0] ?? '');
     for (let i = lo ?? 0; i <= (hi ?? lo ?? 0); i++) slots[i] = addr;
   }
   assert.equal(slots.filter((s) => s !== undefined).length, slots.length, 'every slot mapped');
@@ -87,20 +89,43 @@ describe('nft ruleset: scheduling tables', () => {
 });
 
 describe('nft ruleset: rendering', () => {
-  it('wrr 3:1 renders a numgen inc slot vmap with the service spec in its comment', () => {
+  it('wrr 3:1 renders one DNAT through a numgen inc slot map, the specs in comments', () => {
     const lines = renderServiceChange(
       undefined,
       tcp80('wrr', [dest('10.0.0.2', 3), dest('10.0.0.3', 1)]),
       ctx,
     );
-    const sched = lines.find((l) => l.includes('numgen inc'));
-    assert.ok(sched);
+    const sched = lines.find((l) => l.includes('numgen inc')) ?? '';
+    assert.match(
+      sched,
+      /^add rule inet vigil s4t_10_0_0_1_80 meta l4proto tcp dnat ip addr \. port to numgen inc mod 4 map/,
+    );
     assert.deepEqual(slotsOf(sched), ['10.0.0.2', '10.0.0.2', '10.0.0.2', '10.0.0.3']);
     assert.match(sched, /comment "vigil svc k=tcp\/10.0.0.1\/80 s=wrr"/);
-    assert.ok(lines.includes('add element inet vigil svc4 { 10.0.0.1 . tcp . 80 : goto s4t_10_0_0_1_80 }'));
     assert.ok(
-      lines.some((l) => /dnat ip to 10.0.0.2:80 comment "vigil dest a=10.0.0.2 p=80 w=3 f=nat/.test(l)),
+      lines.includes('add element inet vigil svc4 { 10.0.0.1 . tcp . 80 : goto s4t_10_0_0_1_80 }'),
+      'dispatch',
     );
+    // No chain per server (chains make big tables slow to change); the servers' specs follow the
+    // DNAT in rules that never run.
+    assert.equal(lines.filter((l) => l.startsWith('add chain')).length, 1);
+    assert.match(
+      lines[lines.indexOf(sched) + 1] ?? '',
+      /continue comment "vigil dest a=10.0.0.2 p=80 w=3 f=nat/,
+    );
+  });
+
+  it('persistent services get a chain per server (the chosen server is recorded there)', () => {
+    const s = tcp80('wrr', [dest('10.0.0.2', 3), dest('10.0.0.3', 1)], { persistenceTimeout: 60 });
+    const lines = renderServiceChange(undefined, s, ctx);
+    assert.deepEqual(slotsOf(lines.find((l) => l.includes('numgen inc')) ?? ''), [
+      '10.0.0.2',
+      '10.0.0.2',
+      '10.0.0.2',
+      '10.0.0.3',
+    ]);
+    const rule = lines.find((l) => l.startsWith('add rule inet vigil s4t_10_0_0_1_80__10_0_0_2_80 ')) ?? '';
+    assert.match(rule, /dnat ip to 10.0.0.2:80 comment "vigil dest a=10.0.0.2 p=80 w=3 f=nat/);
   });
 
   it('sh hashes the client address, with the port flag the source port too', () => {
@@ -109,7 +134,7 @@ describe('nft ruleset: rendering', () => {
       tcp80('sh', [dest('10.0.0.2', 1), dest('10.0.0.3', 1)]),
       ctx,
     ).filter((l) => l.includes('jhash'));
-    assert.match(sh ?? '', /jhash ip saddr mod 2 vmap/);
+    assert.match(sh ?? '', /jhash ip saddr mod 2 map/);
     const [shp] = renderServiceChange(
       undefined,
       tcp80('sh', [dest('10.0.0.2', 1), dest('10.0.0.3', 1)], { flags: { port: true } }),
@@ -120,15 +145,16 @@ describe('nft ruleset: rendering', () => {
 
   it('lc/wlc become weighted random; fo goes to the heaviest; no live server drops', () => {
     const wlc = renderServiceChange(undefined, tcp80('wlc', [dest('10.0.0.2', 2), dest('10.0.0.3', 1)]), ctx);
-    assert.ok(wlc.some((l) => /numgen random mod 3 vmap/.test(l)));
+    assert.equal(wlc.filter((l) => /numgen random mod 3 map/.test(l)).length, 1);
     const fo = renderServiceChange(undefined, tcp80('fo', [dest('10.0.0.2', 2), dest('10.0.0.3', 5)]), ctx);
-    assert.ok(fo.some((l) => /s4t_10_0_0_1_80 goto s4t_10_0_0_1_80__10_0_0_3_80 comment/.test(l)));
-    const none = renderServiceChange(undefined, tcp80('rr', [dest('10.0.0.2', 0)]), ctx);
-    assert.ok(none.some((l) => /s4t_10_0_0_1_80 drop comment/.test(l)));
-    assert.ok(
-      none.some((l) => l.includes('w=0')),
-      'weight-0 server kept for read-back',
+    assert.equal(
+      fo.filter((l) => /s4t_10_0_0_1_80 meta l4proto tcp dnat ip to 10.0.0.3:80 comment "vigil svc/.test(l))
+        .length,
+      1,
     );
+    const none = renderServiceChange(undefined, tcp80('rr', [dest('10.0.0.2', 0)]), ctx);
+    assert.equal(none.filter((l) => /s4t_10_0_0_1_80 drop comment/.test(l)).length, 1);
+    assert.equal(none.filter((l) => l.includes('w=0')).length, 1, 'weight-0 server kept for read-back');
   });
 
   it('persistence: one timeout set per server keyed by the masked client address', () => {
@@ -171,7 +197,20 @@ describe('nft ruleset: rendering', () => {
 
   it('full NAT labels the connection; the base SNATs labelled ones to the dedicated range', () => {
     const lines = renderServiceChange(undefined, tcp80('rr', [dest('10.0.0.2', 1, 'fullnat')]), ctx);
-    assert.ok(lines.some((l) => l.includes('ct label set 100 meta l4proto tcp dnat ip to 10.0.0.2:80')));
+    assert.equal(lines.filter((l) => l === 'add rule inet vigil s4t_10_0_0_1_80 ct label set 100').length, 1);
+    const mixed = renderServiceChange(
+      undefined,
+      tcp80('rr', [dest('10.0.0.2', 1, 'fullnat'), dest('10.0.0.3', 1)]),
+      ctx,
+    );
+    assert.equal(
+      mixed.filter((l) => l.includes('ct label set 100 meta l4proto tcp dnat ip to 10.0.0.2:80')).length,
+      1,
+    );
+    assert.equal(
+      mixed.filter((l) => l.includes('counter meta l4proto tcp dnat ip to 10.0.0.3:80')).length,
+      1,
+    );
     assert.match(
       renderBase(ctx),
       /ct label 100 meta l4proto \{ tcp, udp, sctp \} snat ip to 10.0.0.9:40000-49999/,
@@ -218,40 +257,55 @@ describe('nft ruleset: rendering', () => {
 });
 
 describe('nft ruleset: incremental transactions', () => {
-  const a = tcp80('wrr', [dest('10.0.0.2', 3), dest('10.0.0.3', 1)]);
+  // Persistent: a chain per server, so changes are sized to one server.
+  const a = tcp80('wrr', [dest('10.0.0.2', 3), dest('10.0.0.3', 1)], { persistenceTimeout: 60 });
   const other = { ...tcp80('rr', [dest('10.0.0.4', 1)]), key: { ...a.key, port: 81 } } as ServiceState;
 
   it('a weight change rewrites one server chain and the scheduler, nothing else', () => {
+    const change = { op: 'edit-dest' as const, key: a.key, dest: dest('10.0.0.3', 3) };
+    const { script } = planTransaction([a, other], [change], ctx, false);
+    const lines = script.trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ['flush chain', 'flush chain', 'add rule', 'add rule', 'add rule', 'add rule'],
+      script,
+    );
+    assert.equal(
+      lines.filter((l) => l.includes('10_0_0_2_80 counter')).length,
+      0,
+      'unchanged server untouched',
+    );
+    assert.equal(lines.filter((l) => l.includes('_81')).length, 0, 'other service untouched');
+    assert.match(script, /numgen inc mod 2/);
+  });
+
+  it('a compact service is rewritten as its own chain only', () => {
+    const c = tcp80('wrr', [dest('10.0.0.2', 3), dest('10.0.0.3', 1)]);
     const { script } = planTransaction(
-      [a, other],
-      [{ op: 'edit-dest', key: a.key, dest: dest('10.0.0.3', 3) }],
+      [c, other],
+      [{ op: 'edit-dest', key: c.key, dest: dest('10.0.0.3', 3) }],
       ctx,
       false,
     );
     const lines = script.trim().split('\n');
-    assert.deepEqual(
-      lines.map((l) => l.split(' ').slice(0, 4).join(' ')),
-      ['flush chain inet vigil', 'flush chain inet vigil', 'add rule inet vigil', 'add rule inet vigil'],
+    assert.equal(lines[0], 'flush chain inet vigil s4t_10_0_0_1_80');
+    assert.equal(lines.length, 4, script);
+    assert.ok(
+      lines.slice(1).every((l) => l.startsWith('add rule inet vigil s4t_10_0_0_1_80 ')),
+      script,
     );
-    assert.ok(!script.includes('10_0_0_2_80 counter'), 'unchanged server untouched');
-    assert.ok(!script.includes('_81'), 'other service untouched');
-    assert.ok(script.includes('numgen inc mod 2'));
   });
 
   it('removing a server deletes its chain after the scheduler stops referring to it', () => {
-    const { script } = planTransaction(
-      [a],
-      [{ op: 'del-dest', key: a.key, address: '10.0.0.3', port: 80 }],
-      ctx,
-      false,
-    );
-    const lines = script.trim().split('\n');
+    const change = { op: 'del-dest' as const, key: a.key, address: '10.0.0.3', port: 80 };
+    const lines = planTransaction([a], [change], ctx, false).script.trim().split('\n');
     const flushSvc = lines.indexOf('flush chain inet vigil s4t_10_0_0_1_80');
     const del = lines.indexOf('delete chain inet vigil s4t_10_0_0_1_80__10_0_0_3_80');
-    assert.ok(flushSvc >= 0 && del > flushSvc);
-    assert.ok(
-      lines.some((l) => /add rule inet vigil s4t_10_0_0_1_80 goto s4t_10_0_0_1_80__10_0_0_2_80/.test(l)),
+    assert.ok(flushSvc >= 0 && del > flushSvc, lines.join('\n'));
+    const svc = lines.filter((l) =>
+      l.startsWith('add rule inet vigil s4t_10_0_0_1_80 goto s4t_10_0_0_1_80__10_0_0_2_80'),
     );
+    assert.equal(svc.length, 1, lines.join('\n'));
   });
 
   it('deleting a service removes its dispatch element first and all its objects', () => {

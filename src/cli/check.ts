@@ -5,7 +5,12 @@ import { formatDiagnostic, type Diagnostic, type Loc } from '../config/ast.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
 import { summarize } from '../config/summary.js';
 import { checkTrackWeights } from '../config/validate.js';
-import { chooseEngine, probeMachine } from '../dataplane/choose.js';
+import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose.js';
+import type { Forwarding } from '../dataplane/engine.js';
+import { describeApproximation } from '../dataplane/nft/ruleset.js';
+import { approximation } from '../dataplane/proxy/engine.js';
+import type { VirtualServer } from '../config/model.js';
+import { serviceKeys } from '../lvs/desired.js';
 
 const USAGE = `usage: vigil check -f FILE [-f PEER_FILE …] [-i CONFIG_ID] [--json]
   -f, --use-file FILE   the configuration to check (default /etc/keepalived/keepalived.conf);
@@ -53,6 +58,35 @@ function byPlace(order: string[]): (x: Diagnostic, y: Diagnostic) => number {
   return (x, y) => rank(x.loc) - rank(y.loc) || x.loc.line - y.loc.line || x.loc.col - y.loc.col;
 }
 
+const FORWARDING: Record<string, Forwarding> = { NAT: 'nat', DR: 'dr', TUN: 'tun', FULLNAT: 'fullnat' };
+
+/** Where the engine that will run only approximates what the configuration asks (said honestly). */
+function approximations(
+  engine: EngineName,
+  vs: VirtualServer,
+  c: Parameters<typeof serviceKeys>[1],
+): string[] {
+  if (engine === 'ipvs') return [];
+  const kinds = new Set([vs.lbKind, ...vs.realServers.map((r) => r.lvsMethod ?? vs.lbKind)]);
+  const notes = new Set<string>();
+  for (const kind of kinds) {
+    const fwd = FORWARDING[kind] ?? 'nat';
+    if (engine === 'nft') {
+      const n = describeApproximation(vs.lbAlgo, fwd);
+      if (n) notes.add(n);
+    } else {
+      for (const key of serviceKeys(vs, c)) {
+        const n = approximation(
+          { key, scheduler: vs.lbAlgo, flags: {} },
+          { address: '', port: 0, forwarding: fwd, weight: 1, upperThreshold: 0, lowerThreshold: 0 },
+        );
+        if (n) notes.add(n.replace(/ to :0/, ''));
+      }
+    }
+  }
+  return [...notes];
+}
+
 export async function runCheck(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     console.log(USAGE);
@@ -87,8 +121,10 @@ export async function runCheck(argv: string[]): Promise<number> {
     console.log(JSON.stringify(first, null, 2));
   } else {
     const engine = chooseEngine(first.globalDefs.lvsEngine, probeMachine());
-    for (const r of results)
-      console.log(summarize(r.config, r.config.virtualServers.length ? engine : undefined));
+    for (const r of results) {
+      const approx = (vs: VirtualServer): string[] => approximations(engine.engine, vs, r.config);
+      console.log(summarize(r.config, r.config.virtualServers.length ? engine : undefined, approx));
+    }
     console.log(
       errors
         ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}: vigil would not run this configuration`

@@ -21,7 +21,14 @@ function checker(c: Checker): string {
   }
 }
 
-export function summarize(c: Config, engine?: { engine: string; why: string }): string {
+/** What the chosen engine only approximates, per virtual server (null: exact). */
+export type Approximate = (vs: Config['virtualServers'][number]) => string[];
+
+export function summarize(
+  c: Config,
+  engine?: { engine: string; why: string },
+  approximate?: Approximate,
+): string {
   const out: string[] = [];
   const files = c.files.length > 1 ? ` (${c.files.length} files)` : '';
   out.push(
@@ -56,6 +63,7 @@ export function summarize(c: Config, engine?: { engine: string; why: string }): 
       );
     }
     if (vs.sorryServer) out.push(`    sorry server ${vs.sorryServer.address}:${vs.sorryServer.port ?? '-'}`);
+    for (const note of approximate?.(vs) ?? []) out.push(`    note: ${note}`);
   }
   return out.join('\n');
 }

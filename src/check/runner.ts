@@ -8,6 +8,10 @@ import { miscCheck } from './misc.js';
 import type { CheckResult } from './result.js';
 import { CheckerState, realServerAlive, type CheckTiming } from './state.js';
 import { tcpCheck } from './tcp.js';
+import { smtpCheck } from './smtp.js';
+import { dnsCheck } from './dns.js';
+import { hexBytes, udpCheck } from './udp.js';
+import { fileCheck } from './file.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
 
@@ -66,7 +70,12 @@ function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
   };
 }
 
-function runnerFor(ch: Checker, rs: RealServer, vs: VirtualServer): { run: Run } | { note: string } {
+function runnerFor(
+  ch: Checker,
+  rs: RealServer,
+  vs: VirtualServer,
+  config: Config,
+): { run: Run } | { note: string } {
   const c = ch as {
     connectIp?: string;
     connectPort?: number;
@@ -113,6 +122,58 @@ function runnerFor(ch: Checker, rs: RealServer, vs: VirtualServer): { run: Run }
       };
       return { run: (signal) => miscCheck(misc, signal) };
     }
+    case 'SMTP_CHECK': {
+      const heloName = ch.heloName ?? 'smtpchecker.keepalived.org';
+      // Each host { } is its own target; all must answer (no host: the real server itself).
+      const targets = (ch.hosts.length ? ch.hosts : [{}]).map(
+        (h: { connectIp?: string; connectPort?: number; connectTimeout?: number; bindto?: string }) => ({
+          host: h.connectIp ?? host,
+          port: h.connectPort ?? c.connectPort ?? 25,
+          timeoutMs:
+            (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
+          heloName,
+          ...(h.bindto ? { bindto: h.bindto } : {}),
+        }),
+      );
+      return {
+        run: async (signal) => {
+          let last: CheckResult = { ok: true, reason: 'no hosts', latencyMs: 0 };
+          for (const t of targets) {
+            last = await smtpCheck(t, signal);
+            if (!last.ok) return { ...last, reason: `${t.host}:${t.port}: ${last.reason}` };
+          }
+          return last;
+        },
+      };
+    }
+    case 'DNS_CHECK':
+      return {
+        run: (signal) =>
+          dnsCheck({ host, port: c.connectPort ?? 53, type: ch.type, name: ch.name, timeoutMs }, signal),
+      };
+    case 'UDP_CHECK': {
+      const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
+      if (!payload) return { note: `UDP_CHECK payload '${ch.payload}' is not a hex string` };
+      let requireReply: true | Buffer | undefined;
+      if (ch.requireReply === true) requireReply = true;
+      else if (typeof ch.requireReply === 'string') {
+        const b = hexBytes(ch.requireReply);
+        if (!b) return { note: `UDP_CHECK require_reply '${ch.requireReply}' is not a hex string` };
+        requireReply = b;
+      }
+      const o = { host, port, payload, timeoutMs, ...(requireReply ? { requireReply } : {}) };
+      return { run: (signal) => udpCheck(o, signal) };
+    }
+    case 'FILE_CHECK': {
+      const tf = config.trackFiles.find((t) => t.name === ch.trackFile);
+      if (!tf?.file) return { note: `FILE_CHECK track_file '${ch.trackFile ?? ''}' is not defined` };
+      const o = {
+        path: tf.file,
+        reverse: ch.weightReverse,
+        ...(ch.weight !== undefined ? { weight: ch.weight } : {}),
+      };
+      return { run: () => fileCheck(o) };
+    }
     default:
       return {
         note: `${ch.kind} is not implemented in vigil yet: this checker is not run and does not affect the server`,
@@ -139,7 +200,7 @@ export class CheckRunner {
     for (const vs of config.virtualServers) {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {
-          const r = runnerFor(ch, rs, vs);
+          const r = runnerFor(ch, rs, vs, config);
           return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), ...r };
         });
         const runnable = slots.filter((s) => s.run);

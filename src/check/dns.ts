@@ -1,0 +1,63 @@
+// DNS_CHECK: one query (recursion desired) for `name` of `type`; the server is up when the answer
+// has our id, is a response and its rcode is 0 (keepalived's test).
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { describeError, type CheckResult } from './result.js';
+
+export const DNS_TYPES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
+
+export interface DnsCheckOptions {
+  host: string;
+  port: number;
+  type: string;
+  name: string;
+  timeoutMs: number;
+}
+
+/** The query message: header (id, RD), one question. */
+export function dnsQuery(id: number, name: string, type: string): Buffer {
+  const labels = name === '.' || name === '' ? [] : name.replace(/\.$/, '').split('.');
+  const qname = Buffer.concat([
+    ...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    Buffer.from([0]),
+  ]);
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(id, 0);
+  header.writeUInt16BE(0x0100, 2); // RD
+  header.writeUInt16BE(1, 4); // QDCOUNT
+  const tail = Buffer.alloc(4);
+  tail.writeUInt16BE(DNS_TYPES[type] ?? 6, 0);
+  tail.writeUInt16BE(1, 2); // IN
+  return Buffer.concat([header, qname, tail]);
+}
+
+export function dnsCheck(o: DnsCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
+  const start = performance.now();
+  const id = randomInt(0, 0x10000);
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
+    let done = false;
+    const finish = (ok: boolean, reason: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      sock.close();
+      resolve({ ok, reason, latencyMs: performance.now() - start });
+    };
+    const onAbort = (): void => finish(false, 'aborted');
+    signal?.addEventListener('abort', onAbort);
+    const timer = setTimeout(() => finish(false, 'timeout: no answer'), o.timeoutMs);
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
+    sock.on('message', (m: Buffer) => {
+      if (m.length < 12 || m.readUInt16BE(0) !== id) return; // not ours
+      const flags = m.readUInt16BE(2);
+      if (!(flags & 0x8000)) return finish(false, 'answer is not a response');
+      const rcode = flags & 0xf;
+      if (rcode !== 0) return finish(false, `rcode ${rcode}`);
+      finish(true, `answered ${m.readUInt16BE(6)} records`);
+    });
+    sock.connect(o.port, o.host, () => sock.send(dnsQuery(id, o.name, o.type)));
+  });
+}

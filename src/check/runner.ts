@@ -12,6 +12,7 @@ import { smtpCheck } from './smtp.js';
 import { dnsCheck } from './dns.js';
 import { hexBytes, udpCheck } from './udp.js';
 import { fileCheck } from './file.js';
+import { pingCheck } from './ping.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
 
@@ -146,6 +147,8 @@ function runnerFor(
         },
       };
     }
+    case 'PING_CHECK':
+      return { run: (signal) => pingCheck({ host, timeoutMs }, signal) };
     case 'DNS_CHECK':
       return {
         run: (signal) =>

@@ -174,3 +174,28 @@ test('FILE_CHECK: 0 is up, non-zero down, a weight turns the value into the real
     `cannot read ${join(d, 'missing')}: ENOENT`,
   ]);
 });
+
+test('PING_CHECK: an echo reply from a live address; silence from one nobody holds', async (t) => {
+  const { requireSystem, netnsUnavailable } = await import('../../support/system.js');
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const { pingCheck } = await import('../../../src/check/ping.js');
+  assert.deepEqual(strip(await pingCheck({ host: '127.0.0.1', timeoutMs: 1000 })), [true, 'echo reply']);
+  assert.deepEqual(strip(await pingCheck({ host: '::1', timeoutMs: 1000 })), [true, 'echo reply']);
+  // In a fresh network namespace even loopback is down: no reply can come.
+  const { execFileSync } = await import('node:child_process');
+  const code = `import { pingCheck } from './src/check/ping.ts';
+const r = await pingCheck({ host: '127.0.0.1', timeoutMs: 300 });
+console.log(JSON.stringify([r.ok, r.reason]));`;
+  const out = execFileSync(
+    'unshare',
+    ['--net', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code],
+    { encoding: 'utf8' },
+  );
+  const [ok, reason] = JSON.parse(out.trim()) as [boolean, string];
+  assert.equal(ok, false);
+  assert.ok(
+    ['timeout: no echo reply', 'enetunreach: sendmsg: Network is unreachable'].includes(reason) ||
+      /unreachable/.test(reason),
+    reason,
+  );
+});

@@ -1,11 +1,19 @@
 // Keeps a data plane equal to what the configuration and the health checks ask for: every health
 // change re-plans against what the engine has programmed and applies the difference, one plan at a
 // time. On stop it removes what it programmed.
+import { spawn } from 'node:child_process';
 import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config } from '../config/model.js';
 import type { Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
 import { desiredServices } from './desired.js';
 import { plan, serviceId } from './plan.js';
+
+/** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
+function runScript(argv: string[], warn: (m: string) => void): void {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
+  child.on('error', (e) => warn(`${argv[0]}: ${e.message}`));
+  child.unref();
+}
 
 export interface ControllerOptions {
   log: (level: 'info' | 'warning' | 'error', message: string) => void;
@@ -41,10 +49,23 @@ export class LvsController {
   }
 
   private desired(): ServiceState[] {
-    return desiredServices(this.config, {
+    const before = new Map(this.quorumUp);
+    const d = desiredServices(this.config, {
       health: (vs, rs) => this.runner.health(vs, rs),
       quorumUp: this.quorumUp,
     });
+    for (const vs of this.config.virtualServers) {
+      const was = before.get(vs.label) ?? true;
+      const now = this.quorumUp.get(vs.label) ?? true;
+      if (was === now) continue;
+      this.opts.log(
+        now ? 'info' : 'warning',
+        `virtual_server ${vs.label}: quorum ${now ? 'gained' : 'lost'}${!now && vs.sorryServer ? ', sorry server in' : ''}`,
+      );
+      const script = now ? vs.quorumUp : vs.quorumDown;
+      if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
+    }
+    return d;
   }
 
   private owned = (key: ServiceKey): boolean => this.mine.has(serviceId(key));

@@ -3,7 +3,10 @@
 // within its retry bound; it comes back on one success; when all are gone the sorry server serves.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { loadConfigText } from '../../../src/config/load.js';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
@@ -70,6 +73,7 @@ after(async () => {
 
 test('health checks add, remove and restore real servers in the running load balancer', async () => {
   const [vport, p1, p2, psorry] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const marks = join(mkdtempSync(join(tmpdir(), 'vigil-quorum-')), 'marks');
   await serve('rs1', '127.0.0.2', p1);
   await serve('rs2', '127.0.0.3', p2);
   await serve('sorry', '127.0.0.4', psorry);
@@ -80,6 +84,8 @@ virtual_server 127.0.0.10 ${vport} {
     lb_kind NAT
     protocol TCP
     sorry_server 127.0.0.4 ${psorry}
+    quorum_up "/bin/sh -c 'echo up >> ${marks}'"
+    quorum_down "/bin/sh -c 'echo down >> ${marks}'"
     real_server 127.0.0.2 ${p1} {
         weight 1
         HTTP_GET {
@@ -138,6 +144,11 @@ virtual_server 127.0.0.10 ${vport} {
   await kill('rs2');
   await until('sorry server', async () => (await dests()).join() === '127.0.0.4', 3000);
   assert.equal(await get('127.0.0.10', vport), 'sorry');
+  await until('quorum_down ran', () => existsSync(marks) && readFileSync(marks, 'utf8') === 'down\n', 2000);
+  // Recovery takes the sorry server out again and runs quorum_up.
+  await serve('rs1', '127.0.0.2', p1);
+  await until('rs1 back, sorry out', async () => (await dests()).join() === '127.0.0.2', 3000);
+  await until('quorum_up ran', () => readFileSync(marks, 'utf8') === 'down\nup\n', 2000);
   assert.deepEqual(changes, ['127.0.0.3 DOWN', '127.0.0.3 UP', ...changes.slice(2)]);
   assert.ok(changes.includes('127.0.0.2 DOWN'));
 

@@ -409,6 +409,9 @@ export class VrrpRuntime {
           this.notify(eventNotifications(r.notify, name, a.event, a.priority));
           break;
         case 'timer':
+          this.log.debug(
+            `(${name}) timer ${a.name} ${a.at === null ? 'off' : `in ${(a.at - now()).toFixed(1)} ms`}`,
+          );
           this.setTimer(r, a.name, a.at);
           break;
         case 'log':
@@ -422,14 +425,24 @@ export class VrrpRuntime {
     clearTimeout(r.timers.get(name));
     r.timers.delete(name);
     if (at === null || this.stopped) return;
-    const timer = setTimeout(
-      () => {
-        r.timers.delete(name);
-        this.drive(r, { type: 'timer', name });
-      },
-      Math.max(0, at - now()),
-    );
-    r.timers.set(name, timer);
+    // Node's timers run off the event loop's cached clock and may fire a fraction of a
+    // millisecond before `at` on our clock; the machine ignores early (stale) timers, so wait
+    // out the remainder instead of delivering it early.
+    const arm = (): void => {
+      const timer = setTimeout(
+        () => {
+          if (now() < at) {
+            arm();
+            return;
+          }
+          r.timers.delete(name);
+          this.drive(r, { type: 'timer', name });
+        },
+        Math.max(0, at - now()),
+      );
+      r.timers.set(name, timer);
+    };
+    arm();
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {

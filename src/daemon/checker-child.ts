@@ -7,6 +7,10 @@ import { childOptions, runChild } from './child.js';
 import { createLogger } from './log.js';
 
 const options = childOptions();
+// SIGHUP and SIGUSR1 are the supervisor's (reload, dump): a signal sent to the whole process
+// group must not end a child (their default action is to terminate).
+process.on('SIGHUP', () => undefined);
+process.on('SIGUSR1', () => undefined);
 const log = createLogger('vigil-checker', {
   console: options.logConsole,
   ...(options.logFile ? { file: options.logFile } : {}),

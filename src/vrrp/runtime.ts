@@ -47,6 +47,8 @@ import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from
 export interface RuntimeCarry {
   instances: Map<string, Resume>;
   scripts: Map<string, ScriptState>;
+  /** Each instance's transition history (a resumed instance did not really leave INIT). */
+  transitions: Map<string, Transition[]>;
 }
 
 export interface Transition {
@@ -214,6 +216,14 @@ export class VrrpRuntime {
       if (r.group) continue;
       this.drive(r, this.startEvent(r, carry));
     }
+
+    if (carry)
+      for (const [name, r] of this.running)
+        if (carry.instances.has(name))
+          r.transitions = [
+            ...(carry.transitions.get(name) ?? []),
+            ...r.transitions.filter((t) => t.from !== 'INIT'),
+          ].slice(-MAX_TRANSITIONS);
 
     for (const s of this.scripts.values()) this.scheduleScript(s.def.name, 0);
     for (const f of this.config.trackFiles) {
@@ -656,7 +666,9 @@ export class VrrpRuntime {
     }
     const scripts = new Map<string, ScriptState>();
     for (const [name, s] of this.scripts) scripts.set(name, { ...s.state });
-    return { instances, scripts };
+    const transitions = new Map<string, Transition[]>();
+    for (const [name, r] of this.running) transitions.set(name, [...r.transitions]);
+    return { instances, scripts, transitions };
   }
 
   /** VIPs this runtime holds as master (for a reload to remove the ones no longer configured). */

@@ -84,6 +84,8 @@ export interface InstanceView {
   advertsSent: number;
   advertsReceived: number;
   rejected: Record<string, number>;
+  transitions: { at: string; from: string; to: string }[];
+  stats: { becomeMaster: number; releaseMaster: number; advertSent: number; priZeroSent: number };
 }
 
 export interface VigilStatus {

@@ -85,6 +85,7 @@ export interface InstanceView {
   advertsReceived: number;
   rejected: Record<string, number>;
   transitions: { at: string; from: string; to: string }[];
+  tracking: { faults: string[] };
   stats: { becomeMaster: number; releaseMaster: number; advertSent: number; priZeroSent: number };
 }
 

@@ -61,7 +61,7 @@ async function measure(lab: Lab, impl: Impl, c: (typeof CASES)[number], dir: str
     let a = await start('a', 150, `${run}k`);
     await waitFor('VIP on a only', onlyOn('a'), 30_000);
     await sleep(3 * c.advertInt * 1000 + Math.random() * c.advertInt * 1000);
-    let appear = vipAppears(lab, 'b', VIP);
+    let appear = await vipAppears(lab, 'b', VIP);
     let t0 = performance.now();
     await stopDaemon(lab, a, 'SIGKILL');
     kill.push((await within(appear.at, 10_000, 'takeover after SIGKILL')) - t0);
@@ -72,7 +72,7 @@ async function measure(lab: Lab, impl: Impl, c: (typeof CASES)[number], dir: str
     a = await start('a', 150, `${run}t`);
     await waitFor('VIP back on a only', onlyOn('a'), 30_000);
     await sleep(3 * c.advertInt * 1000 + Math.random() * c.advertInt * 1000);
-    appear = vipAppears(lab, 'b', VIP);
+    appear = await vipAppears(lab, 'b', VIP);
     t0 = performance.now();
     await stopDaemon(lab, a, 'SIGTERM');
     term.push((await within(appear.at, 10_000, 'takeover after SIGTERM')) - t0);

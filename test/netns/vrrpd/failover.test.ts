@@ -88,7 +88,7 @@ test('two vigil daemons: election, SIGKILL failover, graceful handover, status -
 
     // SIGKILL the master's whole process group: b takes over after 3 x 1 s + (256-100)/256 s at
     // most from a's last advert.
-    const appear = vipAppears(lab, 'b', VIP);
+    const appear = await vipAppears(lab, 'b', VIP);
     const killedAt = performance.now();
     await stopDaemon(lab, a, 'SIGKILL');
     const took = (await within(appear.at, 6000, 'takeover after SIGKILL')) - killedAt;
@@ -109,7 +109,7 @@ test('two vigil daemons: election, SIGKILL failover, graceful handover, status -
     );
 
     // Graceful stop: a sends priority 0, b takes over after Skew_Time (0.61 s).
-    const appear2 = vipAppears(lab, 'b', VIP);
+    const appear2 = await vipAppears(lab, 'b', VIP);
     const termAt = performance.now();
     await stopDaemon(lab, a, 'SIGTERM');
     const handover = (await within(appear2.at, 3000, 'takeover after SIGTERM')) - termAt;

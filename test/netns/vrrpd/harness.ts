@@ -146,9 +146,13 @@ export async function vipHolders(lab: Lab, nodes: string[], vip: string): Promis
 
 /**
  * Resolves with performance.now() when `vip` is added in the node's namespace, as reported by
- * `ip monitor address`. Call before the event that should make it appear; cancel() when done.
+ * `ip monitor address`. Await it before the event that should make it appear; cancel() when done.
  */
-export function vipAppears(lab: Lab, node: string, vip: string): { at: Promise<number>; cancel: () => void } {
+export async function vipAppears(
+  lab: Lab,
+  node: string,
+  vip: string,
+): Promise<{ at: Promise<number>; cancel: () => void }> {
   const mon = lab.spawn(node, ['ip', 'monitor', 'address']);
   let buf = '';
   const at = new Promise<number>((resolve, reject) => {
@@ -161,6 +165,10 @@ export function vipAppears(lab: Lab, node: string, vip: string): { at: Promise<n
     mon.once('exit', () => reject(new Error(`ip monitor in ${node} ended before ${vip} appeared`)));
   });
   at.catch(() => undefined);
+  // `ip monitor` prints nothing once subscribed: give it time to get there, or a fast takeover
+  // (VRRPv3 skew is tens of ms) happens before it listens.
+  await once(mon, 'spawn');
+  await new Promise((r) => setTimeout(r, 300));
   return { at, cancel: () => lab.kill(mon, 'SIGKILL') };
 }
 

@@ -82,7 +82,7 @@ for (const c of CASES) {
       assert.deepEqual(await vipHolders(lab, ['k', 'v'], vip), ['k']);
 
       // keepalived stops (priority-0 advert): vigil takes over after its Skew_Time.
-      const appear = vipAppears(lab, 'v', vip);
+      const appear = await vipAppears(lab, 'v', vip);
       const stopAt = performance.now();
       await stopDaemon(lab, k, 'SIGTERM');
       const took = (await within(appear.at, 5000, 'vigil taking over')) - stopAt;

@@ -277,7 +277,7 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group, !inst.unicast);
+    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group);
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
@@ -292,18 +292,15 @@ export class VrrpRuntime {
     this.byMachine.set(inst.machine, r);
   }
 
-  private socketFor(
-    ifname: string,
-    family: 4 | 6,
-    source: string,
-    group: string,
-    multicast: boolean,
-  ): VrrpSocket {
+  /**
+   * One socket per interface, family, source and group: every raw socket gets every datagram, so
+   * each instance listens on exactly one. Unicast instances join the group too (harmless: the
+   * validator rejects multicast adverts for them, counted as keepalived counts them).
+   */
+  private socketFor(ifname: string, family: 4 | 6, source: string, group: string): VrrpSocket {
     const key = `${ifname}\0${family}\0${source}\0${group}`;
     const have = this.sockets.get(key);
     if (have) return have;
-    // Unicast-only instances still join: a peer may be multicast, and joining costs nothing.
-    void multicast;
     const s = openVrrpSocket({ family, ifname, group, source });
     s.on('packet', (d) => this.onPacket(s, d));
     s.on('error', (e) => this.log.warn(e.message));

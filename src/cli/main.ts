@@ -15,6 +15,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'print the MD5 digest of a page as keepalived genhash does (-s HOST -p PORT -u PATH [-S])',
     load: async () => (await import('./genhash.js')).runGenhash,
   },
+  run: {
+    summary:
+      'run the daemon in the foreground (keepalived flags: -f FILE -l -D -P -C -i -p -r -c; --runtime-dir DIR)',
+    load: async () => (await import('./run.js')).runDaemon,
+  },
   status: {
     summary: 'show the running daemon (VRRP instances, virtual servers, children); --json for the model',
     load: async () => (await import('./status.js')).runStatus,
@@ -55,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
   if (first.startsWith('-') && (argv.includes('-t') || argv.includes('--config-test'))) {
     return (await COMMANDS.check!.load())(argv);
   }
+  // keepalived's spelling of the daemon: `vigil -f FILE -l …`.
+  if (first.startsWith('-')) return (await COMMANDS.run!.load())(argv);
   const cmd = COMMANDS[first];
   if (!cmd) {
     console.error(`vigil: unknown command '${first}'`);

@@ -27,7 +27,7 @@ export async function runStatus(argv: string[]): Promise<number> {
     console.error(`vigil status: ${(e as Error).message}`);
     return 1;
   }
-  console.log(json ? JSON.stringify(status, null, 2) : formatStatus(status));
+  console.log(json ? JSON.stringify(status, null, 2) : formatDaemonStatus(status));
   return 0;
 }
 
@@ -42,6 +42,67 @@ export function formatStatus(value: unknown, indent = ''): string {
       lines.push(formatStatus(v, indent + '  '));
     } else {
       lines.push(`${indent}${k}: ${String(v)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** One line per VRRP instance, e.g. `VI_1 eth0 vrid 51 MASTER prio 100/100 VIPs 10.0.0.100/24`. */
+export function formatInstance(i: Obj): string[] {
+  const vips = Array.isArray(i.vips) ? (i.vips as string[]).join(' ') : '';
+  const parts = [
+    `${String(i.name)} ${String(i.interface)} vrid ${String(i.vrid)}`,
+    String(i.state),
+    `prio ${String(i.effectivePriority)}/${String(i.basePriority)}`,
+    `VIPs ${vips || '-'}`,
+  ];
+  if (i.state !== 'MASTER' && typeof i.masterAddress === 'string')
+    parts.push(`master ${i.masterAddress} (prio ${String(i.masterPriority)})`);
+  parts.push(`adverts sent ${String(i.advertsSent)} rcvd ${String(i.advertsReceived)}`);
+  const rejected = isObj(i.rejected) ? Object.entries(i.rejected) : [];
+  if (rejected.length) parts.push(`rejected ${rejected.map(([k, v]) => `${k}:${String(v)}`).join(',')}`);
+  const lines = [parts.join(' ')];
+  const trackers = Array.isArray(i.trackers) ? (i.trackers as Obj[]) : [];
+  const shown = trackers.filter(
+    (t) => !(t.kind === 'interface' && t.name === i.interface && t.status === 'up'),
+  );
+  if (shown.length)
+    lines.push(
+      `    trackers: ${shown.map((t) => `${String(t.kind)} ${String(t.name)} ${String(t.status)} (weight ${String(t.weight)})`).join('; ')}`,
+    );
+  const tracking = isObj(i.tracking) ? i.tracking : {};
+  if (Array.isArray(tracking.faults) && tracking.faults.length)
+    lines.push(`    fault: ${(tracking.faults as string[]).join('; ')}`);
+  return lines;
+}
+
+/** The daemon's status for a terminal: the supervisor, then each child (VRRP instances one a line). */
+export function formatDaemonStatus(status: unknown): string {
+  if (!isObj(status)) return formatStatus(status);
+  const lines = [
+    `vigil pid ${String(status.pid)}, config ${String(status.configFile)}, runtime dir ${String(status.runtimeDir)}, reloads ${String(status.reloads)}`,
+  ];
+  const children = isObj(status.children) ? status.children : {};
+  for (const [kind, c] of Object.entries(children)) {
+    if (!isObj(c)) continue;
+    lines.push(`${kind} child pid ${String(c.pid)} (restarts ${String(c.restarts)})`);
+    const st = c.status;
+    if (kind === 'vrrp' && isObj(st) && Array.isArray(st.instances)) {
+      for (const i of st.instances as Obj[]) lines.push(...formatInstance(i).map((l) => `  ${l}`));
+      for (const g of Array.isArray(st.syncGroups) ? (st.syncGroups as Obj[]) : [])
+        lines.push(
+          `  sync group ${String(g.name)} ${String(g.state)}: ${(g.members as string[]).join(', ')}`,
+        );
+      for (const f of Array.isArray(st.failed) ? (st.failed as Obj[]) : [])
+        lines.push(`  ${String(f.name)} NOT RUNNING: ${String(f.error)}`);
+    } else if (isObj(st)) {
+      lines.push(formatStatus(st, '  '));
     }
   }
   return lines.join('\n');

@@ -1,0 +1,57 @@
+// `vigil -f FILE [keepalived flags]` / `vigil run …`: the daemon. It checks the configuration,
+// then runs the supervisor (which forks the VRRP and checker children) in the foreground: vigil
+// never daemonises itself (-n is accepted and is always in force); run it under systemd or
+// similar. It ends on SIGTERM/SIGINT after the children have resigned.
+import { formatDiagnostic } from '../config/ast.js';
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../daemon/log.js';
+import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
+import { Supervisor } from '../daemon/supervisor.js';
+
+const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID] [-r VRRP_PID] [-c CHECKERS_PID]
+             [--runtime-dir DIR] [--log-file FILE] [--log-json]
+  runs in the foreground always (-n is implied); default runtime dir /run/vigil`;
+
+/** The configuration's errors, printable (empty: it can run). */
+export function configErrors(options: DaemonOptions): string[] {
+  try {
+    const { diagnostics } = loadConfig(options.configFile, { configId: options.configId });
+    return diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  } catch (e) {
+    return [`${options.configFile}: ${(e as Error).message}`];
+  }
+}
+
+export async function runDaemon(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const parsed = parseDaemonArgs(argv);
+  if (!parsed.ok) {
+    console.error(`vigil: ${parsed.error}\n${USAGE}`);
+    return 2;
+  }
+  const options = parsed.options;
+  const errors = configErrors(options);
+  if (errors.length) {
+    for (const e of errors) console.error(e);
+    console.error(`vigil: ${options.configFile} has errors; not starting`);
+    return 1;
+  }
+  const log = createLogger('vigil', {
+    console: options.logConsole,
+    ...(options.logFile ? { file: options.logFile } : {}),
+    json: options.logJson,
+    detail: options.logDetail,
+  });
+  const supervisor = new Supervisor(options, log, configErrors);
+  try {
+    await supervisor.start();
+  } catch (e) {
+    console.error(`vigil: ${(e as Error).message}`);
+    return 1;
+  }
+  // The supervisor's signal handlers end the process; until then, keep running.
+  return new Promise<number>(() => undefined);
+}

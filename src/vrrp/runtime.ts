@@ -1,0 +1,755 @@
+// The VRRP engine at run time: the pure cores (VrrpInstance, SyncGroup, GarpPacer, notify,
+// script rise/fall) wired to real timers, sockets and rtnetlink. It owns one VRRP socket per
+// interface/family/source, the instances' timers, VIP changes (serialised on one queue so a
+// GARP never precedes its VIP), the vrrp_script runners, track_file polling and the link monitor.
+// Construction does no I/O; start() opens everything, stop() resigns (priority-0 adverts, VIPs
+// removed, notify_stop) and closes everything.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Config, VipSpec as ConfigVip, VrrpScript } from '../config/model.js';
+import type { Logger } from '../daemon/log.js';
+import {
+  LinkMonitor,
+  addAddress,
+  closeRtnl,
+  deleteAddress,
+  linkUsable,
+  openGarpSender,
+  openRtnl,
+  openVrrpSocket,
+  primaryAddress,
+  removeLeftoverVips,
+  type GarpSender,
+  type RtNetlinkSocket,
+  type VipSpec as OsVip,
+  type VrrpDatagram,
+  type VrrpSocket,
+} from '../os/index.js';
+import { addressFamily } from './address.js';
+import { instanceConfig, notifyConfig, scriptParams } from './config.js';
+import { GarpPacer } from './garp.js';
+import { VrrpInstance, defaultTrackers, type InstanceStatus } from './instance.js';
+import type { Action, MachineEvent, Resume, TimerName, VrrpState } from './machine.js';
+import {
+  eventNotifications,
+  stateNotifications,
+  type NotifyConfig,
+  type NotifyStateName,
+  type Notification,
+} from './notify.js';
+import type { TrackerStatus } from './priority.js';
+import { runScript } from './run-script.js';
+import { SyncGroup } from './sync-group.js';
+import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
+
+/** What a reload carries from the old runtime to the new one, by name. */
+export interface RuntimeCarry {
+  instances: Map<string, Resume>;
+  scripts: Map<string, ScriptState>;
+  /** Each instance's transition history (a resumed instance did not really leave INIT). */
+  transitions: Map<string, Transition[]>;
+}
+
+export interface Transition {
+  at: string;
+  from: VrrpState;
+  to: VrrpState;
+}
+
+export interface InstanceRuntimeStatus extends InstanceStatus {
+  family: 4 | 6;
+  version: 2 | 3;
+  source: string;
+  syncGroup: string | null;
+  advertsSent: number;
+  advertsReceived: number;
+  /** Rejected packets by reason (only reasons with a count). */
+  rejected: Record<string, number>;
+  trackers: { kind: string; name: string; weight: number; status: string }[];
+  transitions: Transition[];
+}
+
+export interface RuntimeStatus {
+  instances: InstanceRuntimeStatus[];
+  syncGroups: { name: string; state: string; members: string[] }[];
+  /** Instances that could not start (no address on the interface, no such interface, ...). */
+  failed: { name: string; error: string }[];
+  /** Datagrams for a VRID no instance here runs. */
+  unknownVrid: number;
+}
+
+const MAX_TRANSITIONS = 10;
+const NOTIFY_TIMEOUT_MS = 30_000;
+
+interface Running {
+  inst: VrrpInstance;
+  cfgVips: ConfigVip[];
+  notify: NotifyConfig;
+  group: SyncGroup | null;
+  socket: VrrpSocket;
+  timers: Map<TimerName, NodeJS.Timeout>;
+  transitions: Transition[];
+  lastMail: NotifyStateName | null;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function statusText(s: TrackerStatus): string {
+  if (s === null) return 'no result yet';
+  if (typeof s === 'object') return `value ${s.value}`;
+  return s ? 'up' : 'down';
+}
+
+export class VrrpRuntime {
+  private rtnl: RtNetlinkSocket | null = null;
+  private links: LinkMonitor | null = null;
+  private readonly running = new Map<string, Running>();
+  private readonly byMachine = new Map<unknown, Running>();
+  private readonly groups = new Map<string, SyncGroup>();
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly garpSenders = new Map<string, Promise<GarpSender | null>>();
+  private readonly failed: { name: string; error: string }[] = [];
+  private readonly scripts = new Map<
+    string,
+    { def: VrrpScript; state: ScriptState; timer?: NodeJS.Timeout }
+  >();
+  private readonly fileTimers: NodeJS.Timeout[] = [];
+  private readonly trackerStatus = new Map<string, TrackerStatus>();
+  private readonly pacer: GarpPacer;
+  private pacerTimer: NodeJS.Timeout | undefined;
+  /** VIP changes and GARPs in order. */
+  private queue: Promise<void> = Promise.resolve();
+  private fifos: { path: string; fd: number }[] = [];
+  private unknownVrid = 0;
+  private stopped = false;
+
+  constructor(
+    readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    const g = config.globalDefs;
+    this.pacer = new GarpPacer((ifname, ipv6) => {
+      const gg = config.garpGroups.find((x) => x.interfaces.includes(ifname));
+      const s = ipv6 ? (gg?.gnaInterval ?? g.vrrpGnaInterval) : (gg?.garpInterval ?? g.vrrpGarpInterval);
+      return Math.round(s * 1000);
+    });
+  }
+
+  // ---- start ----------------------------------------------------------------------------------
+
+  /**
+   * Opens sockets and monitors, and starts every instance. `carry` (reload) resumes instances
+   * that existed before in their state; without it, VIPs a crashed run left are removed first.
+   */
+  async start(carry?: RuntimeCarry): Promise<void> {
+    const rtnl = openRtnl();
+    this.rtnl = rtnl;
+    this.links = new LinkMonitor();
+    this.links.on('error', (e) => this.log.error(`link monitor: ${e.message}`));
+    this.links.on('change', (c) => this.trackerUpdate('interface', c.ifname, c.usable));
+    await this.links.ready;
+    this.openFifos();
+
+    if (!carry) {
+      const all = this.config.vrrpInstances.flatMap((vi) =>
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
+          this.osVip(v, vi.interface ?? ''),
+        ),
+      );
+      try {
+        const removed = await removeLeftoverVips(rtnl, all);
+        for (const v of removed) this.log.info(`removed leftover VIP ${v.address} from ${v.dev}`);
+      } catch (e) {
+        this.log.error(`removing leftover VIPs: ${(e as Error).message}`);
+      }
+    }
+
+    // vrrp_script state: carried over a reload, else initial (init_fail or "no result yet").
+    for (const s of this.config.vrrpScripts) {
+      const state = carry?.scripts.get(s.name) ?? initialScriptState(scriptParams(s));
+      this.scripts.set(s.name, { def: s, state });
+      this.trackerStatus.set(`script\0${s.name}`, scriptStatus(scriptParams(s), state));
+    }
+    for (const f of this.config.trackFiles)
+      this.trackerStatus.set(`file\0${f.name}`, { value: this.readTrackFile(f.file, f.initFile?.value) });
+
+    for (const vi of this.config.vrrpInstances) {
+      try {
+        await this.createInstance(vi.name);
+      } catch (e) {
+        const error = (e as Error).message;
+        this.failed.push({ name: vi.name, error });
+        this.log.error(`(${vi.name}) cannot start: ${error}`);
+      }
+    }
+
+    // Sync groups whose members all started; the others run their members alone.
+    for (const sg of this.config.syncGroups) {
+      const members = sg.group.map((m) => this.running.get(m.name));
+      if (members.some((m) => !m)) {
+        this.log.error(`sync group ${sg.name}: not every member started; members run alone`);
+        continue;
+      }
+      const group = new SyncGroup(
+        sg.name,
+        members.map((m) => m!.inst.machine),
+      );
+      this.groups.set(sg.name, group);
+      for (const m of members) m!.group = group;
+    }
+
+    const t = now();
+    for (const [name, group] of this.groups) {
+      const sg = this.config.syncGroups.find((g) => g.name === name)!;
+      const members = sg.group.map((m) => this.running.get(m.name)!);
+      const events = new Map(
+        members.map((r) => [r.inst.machine, this.startEvent(r, carry) as MachineEvent & { type: 'start' }]),
+      );
+      const before = new Map(members.map((r) => [r, r.inst.machine.state]));
+      const out = group.start(events, t);
+      this.applyGroup(out, notifyConfig(sg), before);
+    }
+    for (const r of this.running.values()) {
+      if (r.group) continue;
+      this.drive(r, this.startEvent(r, carry));
+    }
+
+    if (carry)
+      for (const [name, r] of this.running)
+        if (carry.instances.has(name))
+          r.transitions = [
+            ...(carry.transitions.get(name) ?? []),
+            ...r.transitions.filter((t) => t.from !== 'INIT'),
+          ].slice(-MAX_TRANSITIONS);
+
+    for (const s of this.scripts.values()) this.scheduleScript(s.def.name, 0);
+    for (const f of this.config.trackFiles) {
+      const timer = setInterval(() => {
+        this.trackerUpdate('file', f.name, { value: this.readTrackFile(f.file, f.initFile?.value) });
+      }, 1000);
+      this.fileTimers.push(timer);
+    }
+    if (this.config.trackProcesses.length > 0)
+      this.log.warn('vrrp_track_process is not implemented yet: tracked processes count as running');
+  }
+
+  private startEvent(r: Running, carry?: RuntimeCarry): MachineEvent {
+    const ev = r.inst.startEvent();
+    const resume = carry?.instances.get(r.inst.cfg.name);
+    return resume && ev.type === 'start' ? { ...ev, resume } : ev;
+  }
+
+  private osVip(v: ConfigVip, instanceIf: string): OsVip {
+    const out: OsVip = {
+      address: v.address,
+      dev: v.dev ?? instanceIf,
+      ...(v.prefix !== undefined ? { prefix: v.prefix } : {}),
+    };
+    if (v.label !== undefined) out.label = v.label;
+    if (v.scope !== undefined) out.scope = v.scope;
+    if (v.brd !== undefined) out.brd = v.brd;
+    return out;
+  }
+
+  private async createInstance(name: string): Promise<void> {
+    const vi = this.config.vrrpInstances.find((v) => v.name === name)!;
+    const cfg = instanceConfig(this.config, vi);
+    if (!cfg.interface) throw new Error('no interface');
+    const vipAddrs = vi.virtualIpaddress.map((v) => v.address);
+    const source =
+      cfg.unicastSrcIp ?? (await primaryAddress(this.rtnl!, cfg.interface, cfg.family, vipAddrs));
+    if (!source) throw new Error(`${cfg.interface} has no IPv${cfg.family} address to send adverts from`);
+    const initial = new Map<string, TrackerStatus>();
+    for (const t of cfg.trackers ?? []) {
+      const s = this.trackerStatus.get(`${t.kind}\0${t.name}`);
+      if (s !== undefined) initial.set(t.name, s);
+    }
+    for (const t of [
+      ...(cfg.trackInterfaces ?? []),
+      { name: cfg.interface },
+      ...cfg.vips.map((v) => ({ name: v.interface })),
+    ]) {
+      if (!t.name) continue;
+      const l = this.links!.get(t.name);
+      initial.set(t.name, l ? linkUsable(l) : false);
+    }
+    const inst = new VrrpInstance(cfg, source, initial);
+    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group);
+    const r: Running = {
+      inst,
+      cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
+      notify: notifyConfig(vi),
+      group: null,
+      socket,
+      timers: new Map(),
+      transitions: [],
+      lastMail: null,
+    };
+    this.running.set(name, r);
+    this.byMachine.set(inst.machine, r);
+  }
+
+  /**
+   * One socket per interface, family, source and group: every raw socket gets every datagram, so
+   * each instance listens on exactly one. Unicast instances join the group too (harmless: the
+   * validator rejects multicast adverts for them, counted as keepalived counts them).
+   */
+  private socketFor(ifname: string, family: 4 | 6, source: string, group: string): VrrpSocket {
+    const key = `${ifname}\0${family}\0${source}\0${group}`;
+    const have = this.sockets.get(key);
+    if (have) return have;
+    const s = openVrrpSocket({ family, ifname, group, source });
+    s.on('packet', (d) => this.onPacket(s, d));
+    s.on('error', (e) => this.log.warn(e.message));
+    this.sockets.set(key, s);
+    return s;
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  private onPacket(socket: VrrpSocket, d: VrrpDatagram): void {
+    if (this.stopped) return;
+    const vrid = d.payload.length >= 2 ? d.payload[1]! : -1;
+    let matched = false;
+    for (const r of this.running.values()) {
+      if (r.socket !== socket || r.inst.cfg.vrid !== vrid) continue;
+      matched = true;
+      const { event } = r.inst.receive(d);
+      if (event) this.drive(r, event);
+    }
+    if (!matched) this.unknownVrid++;
+  }
+
+  /** Feeds one event to an instance (through its sync group) and carries out the actions. */
+  private drive(r: Running, ev: MachineEvent): void {
+    if (r.group) {
+      const members = [...this.running.values()].filter((x) => x.group === r.group);
+      const before = new Map(members.map((m) => [m, m.inst.machine.state]));
+      const sg = this.config.syncGroups.find((g) => g.name === r.group!.name)!;
+      this.applyGroup(r.group.handle(r.inst.machine, ev, now()), notifyConfig(sg), before);
+      return;
+    }
+    const from = r.inst.machine.state;
+    this.carryOut(r, r.inst.handle(ev, now()));
+    this.noteTransition(r, from);
+  }
+
+  private applyGroup(
+    out: ReturnType<SyncGroup['handle']>,
+    groupNotify: NotifyConfig,
+    before: Map<Running, VrrpState>,
+  ): void {
+    for (const { member, actions } of out.actions) {
+      const r = this.byMachine.get(member);
+      if (r) this.carryOut(r, actions);
+    }
+    for (const [r, from] of before) this.noteTransition(r, from);
+    for (const n of out.notifies) {
+      this.log.info(`VRRP_Group(${n.group}) Syncing instances to ${n.state} state`);
+      this.notify(stateNotifications(groupNotify, 'GROUP', n.group, n.state, 0));
+    }
+  }
+
+  private noteTransition(r: Running, from: VrrpState): void {
+    const to = r.inst.machine.state;
+    if (to === from) return;
+    r.transitions.push({ at: new Date().toISOString(), from, to });
+    if (r.transitions.length > MAX_TRANSITIONS) r.transitions.shift();
+  }
+
+  private trackerUpdate(kind: 'script' | 'interface' | 'file', name: string, status: TrackerStatus): void {
+    const key = `${kind}\0${name}`;
+    const prev = this.trackerStatus.get(key);
+    this.trackerStatus.set(key, status);
+    if (
+      kind === 'file' &&
+      typeof prev === 'object' &&
+      prev !== null &&
+      typeof status === 'object' &&
+      status !== null &&
+      prev.value === status.value
+    )
+      return;
+    if (this.stopped) return;
+    for (const r of this.running.values()) {
+      const spec = defaultTrackers(r.inst.cfg).find((t) => t.kind === kind && t.name === name);
+      if (!spec) continue;
+      for (const ev of r.inst.trackerChanged(spec, status)) this.drive(r, ev);
+    }
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  private carryOut(r: Running, actions: Action[]): void {
+    const name = r.inst.cfg.name;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send-advert':
+          for (const p of r.inst.adverts(a.priority)) r.socket.send(p.payload, p.destination);
+          break;
+        case 'add-vips':
+          this.enqueue(() => this.setVips(r, true));
+          break;
+        case 'del-vips':
+          this.pacer.cancel(name);
+          this.enqueue(() => this.setVips(r, false));
+          break;
+        case 'send-garp':
+          this.enqueue(() => this.garp(r, a.repeat));
+          break;
+        case 'announce-source':
+          this.enqueue(() => this.garpAddresses(r, [r.inst.source], 1));
+          break;
+        case 'notify': {
+          const n = stateNotifications(r.notify, 'INSTANCE', name, a.state, a.priority, {
+            noEmailFaults: this.config.globalDefs.other.no_email_faults !== undefined,
+            lastEmailState: r.lastMail,
+          });
+          if (n.some((x) => x.kind === 'smtp')) r.lastMail = a.state;
+          this.notify(n);
+          break;
+        }
+        case 'notify-event':
+          this.notify(eventNotifications(r.notify, name, a.event, a.priority));
+          break;
+        case 'timer':
+          this.log.debug(
+            `(${name}) timer ${a.name} ${a.at === null ? 'off' : `in ${(a.at - now()).toFixed(1)} ms`}`,
+          );
+          this.setTimer(r, a.name, a.at);
+          break;
+        case 'log':
+          this.log.info(a.message);
+          break;
+      }
+    }
+  }
+
+  private setTimer(r: Running, name: TimerName, at: number | null): void {
+    clearTimeout(r.timers.get(name));
+    r.timers.delete(name);
+    if (at === null || this.stopped) return;
+    // Node's timers run off the event loop's cached clock and may fire a fraction of a
+    // millisecond before `at` on our clock; the machine ignores early (stale) timers, so wait
+    // out the remainder instead of delivering it early.
+    const arm = (): void => {
+      const timer = setTimeout(
+        () => {
+          if (now() < at) {
+            arm();
+            return;
+          }
+          r.timers.delete(name);
+          this.drive(r, { type: 'timer', name });
+        },
+        Math.max(0, at - now()),
+      );
+      r.timers.set(name, timer);
+    };
+    arm();
+  }
+
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(fn).catch((e: unknown) => this.log.error((e as Error).message));
+    return this.queue;
+  }
+
+  private async setVips(r: Running, add: boolean): Promise<void> {
+    const rtnl = this.rtnl;
+    if (!rtnl) return;
+    for (const v of r.cfgVips) {
+      const spec = this.osVip(v, r.inst.cfg.interface);
+      try {
+        if (add) await addAddress(rtnl, spec);
+        else await deleteAddress(rtnl, spec);
+      } catch (e) {
+        this.log.error(`(${r.inst.cfg.name}) ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private async garp(r: Running, repeat: number): Promise<void> {
+    await this.garpAddresses(
+      r,
+      r.cfgVips.map((v) => v.address),
+      repeat,
+    );
+  }
+
+  private async garpAddresses(r: Running, addresses: string[], repeat: number): Promise<void> {
+    if (repeat <= 0) return;
+    const name = r.inst.cfg.name;
+    for (let i = 0; i < repeat; i++) {
+      for (const address of addresses) {
+        const dev = r.cfgVips.find((v) => v.address === address)?.dev ?? r.inst.cfg.interface;
+        const req = { instance: name, ifname: dev, address, ipv6: addressFamily(address) === 6 };
+        if (this.pacer.request(req, now())) await this.announce(dev, address);
+      }
+    }
+    this.armPacer();
+  }
+
+  private armPacer(): void {
+    clearTimeout(this.pacerTimer);
+    const wake = this.pacer.nextWake();
+    if (wake === null || this.stopped) return;
+    this.pacerTimer = setTimeout(
+      () => {
+        for (const req of this.pacer.due(now())) void this.announce(req.ifname, req.address);
+        this.armPacer();
+      },
+      Math.max(0, wake - now()),
+    );
+  }
+
+  private async announce(ifname: string, address: string): Promise<void> {
+    let sender = this.garpSenders.get(ifname);
+    if (!sender) {
+      sender = openGarpSender(this.rtnl!, ifname).catch((e: unknown) => {
+        this.log.error((e as Error).message);
+        this.garpSenders.delete(ifname);
+        return null;
+      });
+      this.garpSenders.set(ifname, sender);
+    }
+    const s = await sender;
+    const err = s?.announce(address);
+    if (err) this.log.warn(err.message);
+  }
+
+  // ---- notifications --------------------------------------------------------------------------
+
+  private openFifos(): void {
+    const g = this.config.globalDefs;
+    for (const f of [g.notifyFifo, g.vrrpNotifyFifo]) {
+      if (!f) continue;
+      try {
+        if (!existsSync(f.path)) execFileSync('mkfifo', ['-m', '0600', f.path]);
+        // Read-write: opening a FIFO for writing alone fails (ENXIO) while nobody reads it.
+        const fd = openSync(f.path, constants.O_RDWR | constants.O_NONBLOCK);
+        this.fifos.push({ path: f.path, fd });
+        if (f.script) void runScript([...f.script.argv, f.path], 0);
+      } catch (e) {
+        this.log.error(`notify fifo ${f.path}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private notify(list: Notification[]): void {
+    for (const n of list) {
+      if (n.kind === 'exec') {
+        void runScript(n.argv, n.timeoutMs ?? NOTIFY_TIMEOUT_MS).then((x) => {
+          if (x.error) this.log.error(`notify ${n.argv.join(' ')}: ${x.error}`);
+          else if (x.timedOut) this.log.warn(`notify ${n.argv.join(' ')} timed out and was killed`);
+        });
+      } else if (n.kind === 'fifo') {
+        for (const f of this.fifos) {
+          try {
+            writeSync(f.fd, n.line);
+          } catch (e) {
+            this.log.warn(`notify fifo ${f.path}: ${(e as Error).message}`);
+          }
+        }
+      } else {
+        this.log.warn(`smtp_alert "${n.subject}": mail is not wired into the daemon yet`);
+      }
+    }
+  }
+
+  // ---- trackers -------------------------------------------------------------------------------
+
+  private scheduleScript(name: string, delayMs: number): void {
+    const s = this.scripts.get(name);
+    if (!s || this.stopped) return;
+    const used = [...this.running.values()].some((r) =>
+      (r.inst.cfg.trackers ?? []).some((t) => t.kind === 'script' && t.name === name),
+    );
+    if (!used) return;
+    s.timer = setTimeout(() => void this.runTrackScript(name), delayMs);
+  }
+
+  private async runTrackScript(name: string): Promise<void> {
+    const s = this.scripts.get(name);
+    if (!s || this.stopped) return;
+    const def = s.def;
+    const started = now();
+    let success = false;
+    if (!def.script) this.log.error(`vrrp_script ${name} has no script`);
+    else {
+      const timeoutMs = Math.round((def.timeout ?? def.interval) * 1000);
+      const x = await runScript(def.script.argv, timeoutMs);
+      if (x.error) this.log.warn(`vrrp_script ${name}: ${x.error}`);
+      if (x.timedOut) this.log.warn(`vrrp_script ${name} timed out`);
+      success = x.code === 0;
+    }
+    if (this.stopped) return;
+    const p = scriptParams(def);
+    const { state, changed } = scriptExited(p, s.state, success);
+    s.state = state;
+    if (changed !== null) {
+      this.log.info(`VRRP_Script(${name}) ${changed ? 'succeeded' : 'failed'}`);
+      this.trackerUpdate('script', name, changed);
+    }
+    const intervalMs = def.interval * 1000;
+    this.scheduleScript(name, Math.max(0, intervalMs - (now() - started)));
+  }
+
+  private readTrackFile(path: string | undefined, init: number | undefined): number {
+    if (!path) return 0;
+    try {
+      const v = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+      return Number.isFinite(v) ? v : 0;
+    } catch {
+      return init ?? 0;
+    }
+  }
+
+  // ---- status, reload, stop -------------------------------------------------------------------
+
+  status(): RuntimeStatus {
+    const instances = [...this.running.values()].map((r): InstanceRuntimeStatus => {
+      const st = r.inst.status();
+      const rejected: Record<string, number> = {};
+      for (const [k, v] of Object.entries(st.counters.rejected)) if (v > 0) rejected[k] = v;
+      return {
+        ...st,
+        family: r.inst.cfg.family,
+        version: r.inst.cfg.version,
+        source: r.inst.source,
+        syncGroup: r.group?.name ?? null,
+        vips: r.cfgVips.map((v) => (v.prefix !== undefined ? `${v.address}/${v.prefix}` : v.address)),
+        advertsSent: st.stats.advertSent,
+        advertsReceived: st.counters.advertRcvd,
+        rejected,
+        trackers: defaultTrackers(r.inst.cfg).map((t) => ({
+          kind: t.kind,
+          name: t.name,
+          weight: t.weight,
+          status: statusText(
+            this.trackerStatus.get(`${t.kind}\0${t.name}`) ??
+              (t.kind === 'interface' ? this.linkStatus(t.name) : null),
+          ),
+        })),
+        transitions: [...r.transitions],
+      };
+    });
+    return {
+      instances,
+      syncGroups: [...this.groups.values()].map((g) => ({
+        name: g.name,
+        state: g.state,
+        members: g.members.map((m) => m.cfg.name),
+      })),
+      failed: [...this.failed],
+      unknownVrid: this.unknownVrid,
+    };
+  }
+
+  private linkStatus(ifname: string): TrackerStatus {
+    const l = this.links?.get(ifname);
+    return l ? linkUsable(l) : false;
+  }
+
+  /** What a reload hands to the next runtime: instance states and script results. */
+  carry(): RuntimeCarry {
+    const instances = new Map<string, Resume>();
+    for (const [name, r] of this.running) {
+      const m = r.inst.machine;
+      if (m.state === 'MASTER' || m.state === 'BACKUP')
+        instances.set(name, { state: m.state, vipsSet: m.vipsSet, stats: { ...m.stats } });
+    }
+    const scripts = new Map<string, ScriptState>();
+    for (const [name, s] of this.scripts) scripts.set(name, { ...s.state });
+    const transitions = new Map<string, Transition[]>();
+    for (const [name, r] of this.running) transitions.set(name, [...r.transitions]);
+    return { instances, scripts, transitions };
+  }
+
+  /** VIPs this runtime holds as master (for a reload to remove the ones no longer configured). */
+  heldVips(): OsVip[] {
+    const out: OsVip[] = [];
+    for (const r of this.running.values())
+      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.inst.cfg.interface));
+    return out;
+  }
+
+  /** The VIPs this runtime's configuration gives each instance, by instance name. */
+  configuredVips(): Map<string, OsVip[]> {
+    const out = new Map<string, OsVip[]>();
+    for (const vi of this.config.vrrpInstances)
+      out.set(
+        vi.name,
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
+          this.osVip(v, vi.interface ?? ''),
+        ),
+      );
+    return out;
+  }
+
+  /** Removes VIPs (a reload dropping them); used between two runtimes. */
+  async removeVips(vips: OsVip[]): Promise<void> {
+    const rtnl = this.rtnl;
+    if (!rtnl) return;
+    for (const v of vips) {
+      try {
+        if ((await deleteAddress(rtnl, v)) === 'deleted')
+          this.log.info(`removed VIP ${v.address} from ${v.dev}`);
+      } catch (e) {
+        this.log.error((e as Error).message);
+      }
+    }
+  }
+
+  /**
+   * Stops. `resign` (shutdown): masters send priority-0 adverts and remove their VIPs, notify_stop
+   * runs. Without it (reload): everything closes silently and the VIPs stay for the successor.
+   */
+  async stop(resign = true): Promise<void> {
+    if (this.stopped) return;
+    if (resign) {
+      for (const r of this.running.values()) this.drive(r, { type: 'stop' });
+    }
+    this.stopped = true;
+    await this.queue;
+    for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);
+    for (const s of this.scripts.values()) clearTimeout(s.timer);
+    for (const t of this.fileTimers) clearInterval(t);
+    clearTimeout(this.pacerTimer);
+    for (const s of this.sockets.values()) s.close();
+    for (const p of this.garpSenders.values()) (await p)?.close();
+    for (const f of this.fifos) closeSync(f.fd);
+    this.fifos = [];
+    this.links?.close();
+    if (this.rtnl) closeRtnl(this.rtnl);
+    this.rtnl = null;
+  }
+}
+
+function sameVip(a: OsVip, b: OsVip): boolean {
+  return a.address === b.address && a.dev === b.dev;
+}
+
+/**
+ * SIGHUP: stops `old` silently and starts a runtime for `config` that resumes every instance
+ * still configured in the state it had (MASTER keeps its VIPs and advertises at once, BACKUP
+ * keeps waiting: no flap, no notify), with vrrp_script results carried over. VIPs the old one
+ * held that the new configuration no longer gives a resumed master are removed.
+ */
+export async function reloadRuntime(old: VrrpRuntime, config: Config, log: Logger): Promise<VrrpRuntime> {
+  const carry = old.carry();
+  const held = old.heldVips();
+  for (const name of [...carry.instances.keys()])
+    if (!config.vrrpInstances.some((v) => v.name === name)) carry.instances.delete(name);
+  await old.stop(false);
+  const next = new VrrpRuntime(config, log);
+  await next.start(carry);
+  const kept = new Map(next.configuredVips());
+  const keep: OsVip[] = [];
+  for (const [name, resume] of carry.instances)
+    if (resume.state === 'MASTER' && resume.vipsSet) keep.push(...(kept.get(name) ?? []));
+  await next.removeVips(held.filter((v) => !keep.some((k) => sameVip(k, v))));
+  return next;
+}

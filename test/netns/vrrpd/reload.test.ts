@@ -1,0 +1,107 @@
+// SIGHUP: a broken configuration is refused and the running one kept; a valid one is applied
+// without a flap: the master stays master (no transition, no new become-master), the backup
+// never takes over, a VIP added to the instance appears, a VIP taken out is removed, and a new
+// instance starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { controlRequest, controlSocketPath } from '../../../src/daemon/control.js';
+import { createLab } from '../../../src/lab/index.js';
+import { netnsUnavailable, requireSystem } from '../../support/system.js';
+import {
+  type Daemon,
+  hasVip,
+  instanceConf,
+  instanceOf,
+  startVigil,
+  stopDaemon,
+  waitFor,
+  waitState,
+} from './harness.js';
+
+const START_MS = 20_000;
+const NET = '192.168.75';
+
+test('SIGHUP reload keeps the master without a flap and applies VIP and instance changes', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: [`${NET}.11/24`] },
+      { name: 'b', addresses: [`${NET}.12/24`] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-reload-'));
+  const vi1 = (priority: number, vips: string): string =>
+    instanceConf({ vrid: 51, priority, vip: vips, authPass: 'pw' });
+  const daemons: Daemon[] = [];
+  try {
+    const a = await startVigil(lab, 'a', join(dir, 'a'), vi1(150, `${NET}.100/24`));
+    const b = await startVigil(lab, 'b', join(dir, 'b'), vi1(100, `${NET}.100/24`));
+    daemons.push(a, b);
+    await waitState(a, 'VI_1', 'MASTER', START_MS);
+    await waitFor(
+      'b backup of a',
+      async () => (await instanceOf(b, 'VI_1'))?.masterAddress === `${NET}.11`,
+      START_MS,
+    );
+    const before = (await instanceOf(a, 'VI_1'))!;
+    const file = join(dir, 'a', 'vigil.conf');
+    const sighup = async (): Promise<void> => {
+      process.kill(a.child.pid!, 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 1500));
+    };
+
+    // A broken file: refused over the control socket, the daemon runs on unchanged.
+    writeFileSync(file, 'vrrp_instance VI_1 {\n  priority 999\n');
+    const refused = (await controlRequest(controlSocketPath(join(dir, 'a')), { cmd: 'reload' })) as {
+      reloaded: boolean;
+      errors: string[];
+    };
+    assert.equal(refused.reloaded, false);
+    assert.ok(
+      refused.errors.length > 0 && refused.errors[0]!.includes('vigil.conf'),
+      refused.errors.join('\n'),
+    );
+    assert.equal((await instanceOf(a, 'VI_1'))?.state, 'MASTER');
+
+    // A second VIP and a new instance.
+    writeFileSync(
+      file,
+      vi1(150, `${NET}.100/24\n    ${NET}.101/24`) +
+        instanceConf({ name: 'VI_2', vrid: 52, priority: 120, vip: `${NET}.102/24` }),
+    );
+    await sighup();
+    const after = await waitState(a, 'VI_1', 'MASTER', 2000);
+    assert.deepEqual(after.transitions, before.transitions, 'VI_1 did not change state');
+    assert.equal(after.stats.becomeMaster, 1);
+    assert.deepEqual(after.vips, [`${NET}.100/24`, `${NET}.101/24`]);
+    assert.ok(await hasVip(lab, 'a', `${NET}.101`), 'the added VIP is on the master');
+    await waitState(a, 'VI_2', 'MASTER', 6000);
+    assert.ok(await hasVip(lab, 'a', `${NET}.102`));
+    const bView = (await instanceOf(b, 'VI_1'))!;
+    assert.equal(bView.state, 'BACKUP');
+    assert.ok(
+      bView.transitions.every((x) => x.to !== 'MASTER'),
+      'b never took over during the reload',
+    );
+
+    // VIP .100 taken out of VI_1 (b still advertises it: VIP lists differ, which is counted, not fatal).
+    writeFileSync(file, vi1(150, `${NET}.101/24`));
+    await sighup();
+    await waitState(a, 'VI_1', 'MASTER', 2000);
+    assert.equal(await hasVip(lab, 'a', `${NET}.100`), false, 'the VIP taken out was removed');
+    assert.equal(await hasVip(lab, 'a', `${NET}.101`), true);
+    assert.equal(await hasVip(lab, 'a', `${NET}.102`), false, 'the deleted instance left no VIP');
+    assert.equal(await instanceOf(a, 'VI_2'), null);
+    await stopDaemon(lab, a, 'SIGTERM');
+    await stopDaemon(lab, b, 'SIGTERM');
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -24,7 +24,7 @@ export interface AdmBackend {
   apply(changes: Change[]): Promise<void>;
   /** Per service and server figures (engine.stats()); rates and persistConns optional. */
   stats?(): Promise<ServiceStats[] | AdmStats[]>;
-  /** Resets the counters of one service or all (ipvsadm -Z). */
+  /** Resets the counters of one service or all (ipvsadm -Z); CounterBaseline does it for any engine. */
   zero?(key?: ServiceKey): Promise<void>;
   /** The connection table (ipvsadm -Lc). */
   connections?(): Promise<AdmConnection[]>;
@@ -123,8 +123,6 @@ export async function handleAdm(
       } catch (e) {
         return kernelError(e instanceof Error ? e.message : String(e));
       }
-      // -R may list the table (ipvsadm prints what its -L lines print).
-      if (cmd.cmd === 'restore') return ok();
       return ok();
     }
   }

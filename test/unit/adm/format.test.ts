@@ -135,3 +135,26 @@ test('address helpers: inet_aton forms, canonical IPv6, 32-bit words', () => {
   assert.deepEqual(addressWords('2001:db8::1'), [0x20010db8, 0, 0, 1]);
   assert.deepEqual(addressWords('::ffff:10.0.0.1'), [0, 0, 0xffff, 0x0a000001]);
 });
+
+test('CounterBaseline: -Z shows counters since the zero, per service', async () => {
+  const { CounterBaseline } = await import('../../../src/adm/baseline.js');
+  let n = 100;
+  const other = { ...key, port: 81 };
+  const src = async () => [
+    {
+      key,
+      counters: counters(n),
+      dests: [{ address: '10.0.0.2', port: 80, activeConns: 0, inactiveConns: 0, counters: counters(n) }],
+    },
+    { key: other, counters: counters(n), dests: [] },
+  ];
+  const b = new CounterBaseline(src);
+  await b.zero(key);
+  n = 130;
+  const [s1, s2] = await b.stats();
+  assert.equal(s1!.counters.conns, 30);
+  assert.equal(s1!.dests[0]!.counters.inBytes, 30_000);
+  assert.equal(s2!.counters.conns, 130, 'the other service is untouched');
+  await b.zero();
+  assert.equal((await b.stats())[1]!.counters.conns, 0);
+});

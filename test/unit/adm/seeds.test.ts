@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseAdmArgs } from '../../../src/adm/args.js';
+import { parseAdmArgs, parseRestore } from '../../../src/adm/args.js';
 import { handleAdm } from '../../../src/adm/handle.js';
 import { MemoryAdmBackend } from '../../../src/adm/memory.js';
 import { applyAdmToTable } from '../../../src/adm/table.js';
@@ -86,4 +86,26 @@ test('seed 000: real-server maintenance and the sync daemons', async () => {
     output: 'No daemon is running\n',
     exitCode: 255,
   });
+});
+
+test('-S output round trip: real ipvsadm -R of vigil -S output saves back the same lines', async () => {
+  // vm-roundtrip-*.txt: roundtrip.sh in the VM restored vigil's -S/-S -n output for transcript 1's
+  // table with ipvsadm -R and saved it again with ipvsadm -S/-S -n.
+  const backend = new MemoryAdmBackend();
+  for (const l of readFileSync(new URL('probe1.sh', FIX), 'utf8').split('\n')) {
+    if (!/^r -[Aa] /.test(l)) continue;
+    const p = parseAdmArgs(l.slice(2).split(' '), { names });
+    assert.ok(p.ok, l);
+    assert.equal((await handleAdm(p.command, backend, names)).exitCode, 0, l);
+  }
+  const save = async (numeric: boolean) => (await handleAdm({ cmd: 'save', numeric }, backend, names)).output;
+  assert.equal(await save(true), readFileSync(new URL('vm-roundtrip-Sn.txt', FIX), 'utf8'));
+  assert.equal(await save(false), readFileSync(new URL('vm-roundtrip-S.txt', FIX), 'utf8'));
+  // And vigil restores it to a table that saves the same (-S, like ipvsadm's, omits thresholds).
+  const again = new MemoryAdmBackend();
+  const restored = parseRestore(await save(true), { names });
+  assert.ok(restored.ok);
+  assert.equal((await handleAdm(restored.command, again, names)).exitCode, 0);
+  assert.equal((await handleAdm({ cmd: 'save', numeric: true }, again, names)).output, await save(true));
+  assert.equal(again.table.length, backend.table.length);
 });

@@ -195,7 +195,8 @@ class Popt {
       return { kind: 'error', text, why: 'unknown option' };
     }
     if (def.arg !== 'none' && this.cluster) {
-      const arg = this.cluster;
+      // popt takes "-w=3" as "-w 3".
+      const arg = this.cluster.startsWith('=') ? this.cluster.slice(1) : this.cluster;
       this.cluster = '';
       return { kind: 'opt', tag: def.tag, arg, text };
     }

@@ -45,7 +45,7 @@ function blocks(text: string): Block[] {
 function skipped(b: Block): boolean {
   const a = b.argv.join(' ');
   return (
-    /--start-daemon|--stop-daemon|--daemon/.test(a) ||
+    /^--(start|stop)-daemon|--daemon/.test(a) ||
     ['-h', '-v'].includes(b.argv[0] ?? '') ||
     a.includes('twos') ||
     a.includes('--nosort')

@@ -1,6 +1,17 @@
 // The daemon's side of `vigil adm`: one parsed ipvsadm command against the running engine (through
 // an AdmBackend the daemon wires to its planner and engine), answered with what ipvsadm would print
-// and its exit status.
+// and its exit status. Wiring, in the daemon's control handler:
+//
+//   if (req.cmd === 'adm') {
+//     const r = checkAdmRequest(req.args);            // validate the JSON first
+//     if ('error' in r) throw new Error(r.error);
+//     return handleAdm(r.command, backend);           // -> { output, exitCode }
+//   }
+//
+// with backend.read() = what is programmed (engine.read()), backend.apply(changes) = record them as
+// runtime changes in the planner's desired state and apply them to the engine (so a reload keeps
+// them), stats/zero from a CounterBaseline over engine.stats(), and the engine's timeouts,
+// connection table and sync daemons where it has them.
 import type { Change, ServiceKey, ServiceStats } from '../dataplane/engine.js';
 import { serviceId } from '../lvs/plan.js';
 import type { AdmCommand } from './args.js';

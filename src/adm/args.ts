@@ -29,7 +29,7 @@ export type AdmCommand =
     }
   | { cmd: 'save'; numeric: boolean }
   /** `commands` are the parsed lines of the input (the CLI reads them from stdin). */
-  | { cmd: 'restore'; commands: AdmCommand[] }
+  | { cmd: 'restore'; commands: AdmCommand[]; lines?: number[] }
   | { cmd: 'flush' }
   | { cmd: 'add-service' | 'edit-service'; service: AdmService }
   | { cmd: 'delete-service'; key: ServiceKey }
@@ -836,11 +836,13 @@ export function restoreLines(text: string): { line: number; argv: string[] }[] {
 /** Parses -R input; all lines or none, the error naming the line. */
 export function parseRestore(text: string, opts: ParseOptions = {}): ParseResult {
   const commands: AdmCommand[] = [];
+  const lines: number[] = [];
   for (const { line, argv } of restoreLines(text)) {
     const r = parseAdmArgs(argv, { ...opts, restoreLine: true });
     if (!r.ok)
       return { ...r, message: `${r.message}\n(line ${line} of the restore input: ${argv.join(' ')})` };
     commands.push(r.command);
+    lines.push(line);
   }
-  return { ok: true, command: { cmd: 'restore', commands } };
+  return { ok: true, command: { cmd: 'restore', commands, lines } };
 }

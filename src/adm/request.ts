@@ -43,6 +43,8 @@ function commandError(c: unknown, where: string): string | undefined {
       return undefined;
     case 'restore': {
       if (!Array.isArray(c.commands)) return `${where}: restore needs "commands"`;
+      if (c.lines !== undefined && !(Array.isArray(c.lines) && c.lines.every((n) => isInt(n, 1, 2 ** 31))))
+        return `${where}: bad restore "lines"`;
       for (const [i, x] of c.commands.entries()) {
         const e = commandError(x, `${where} command ${i + 1}`);
         if (e) return e;

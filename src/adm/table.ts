@@ -129,8 +129,11 @@ export function applyAdm(table: AdmTable, cmd: AdmCommand): TableResult {
       for (const [i, c] of cmd.commands.entries()) {
         if (!isTableCommand(c)) continue;
         const r = applyAdm(state, c);
-        if ('error' in r)
-          return { ...r, error: `${r.error}\n(restore command ${i + 1}: nothing was changed)` };
+        if ('error' in r) {
+          const line = cmd.lines?.[i];
+          const where = line !== undefined ? `line ${line} of the restore input` : `restore command ${i + 1}`;
+          return { ...r, error: `${r.error}\n(${where}; nothing was changed)` };
+        }
         state = applyChanges(state, r.changes) as AdmTable;
         changes.push(...r.changes);
       }

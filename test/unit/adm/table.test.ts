@@ -90,7 +90,7 @@ test('-R applies every line in order, or nothing with the failing command named'
   const failing = parseRestore('-A -t 10.0.0.7:80\n-a -t 10.0.0.9:80 -r 10.0.0.3\n', { names });
   assert.ok(failing.ok);
   assert.deepEqual(applyAdm(base, failing.command), {
-    error: 'Service not defined\n(restore command 2: nothing was changed)',
+    error: 'Service not defined\n(line 2 of the restore input; nothing was changed)',
     exitCode: 255,
   });
 });

@@ -1,0 +1,53 @@
+// What `vigil adm` keeps beyond the engine contract: ipvsadm's persistence engine name, the third
+// scheduler flag and the tunnel checksum mode. Engines that do not know them pass them through.
+import type { DestSpec, ServiceKey, ServiceSpec, ServiceState } from '../dataplane/engine.js';
+
+export interface AdmService extends ServiceSpec {
+  /** Persistence engine (ipvsadm --pe), e.g. "sip". */
+  pe?: string;
+  flags: ServiceSpec['flags'] & { flag3?: boolean };
+}
+
+export interface AdmDest extends DestSpec {
+  /** GUE/GRE checksum mode (--tun-nocsum, --tun-csum, --tun-remcsum). */
+  tunnelFlags?: 'nocsum' | 'csum' | 'remcsum';
+}
+
+export interface AdmServiceState extends AdmService {
+  dests: AdmDest[];
+}
+
+export type AdmTable = (ServiceState | AdmServiceState)[];
+
+export interface SyncDaemonSpec {
+  state: 'master' | 'backup';
+  mcastInterface: string;
+  syncid: number;
+  syncMaxlen?: number;
+  mcastGroup?: string;
+  mcastPort?: number;
+  mcastTtl?: number;
+}
+
+export interface Timeouts {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
+}
+
+/** One entry of the connection table (ipvsadm -Lc). */
+export interface AdmConnection {
+  protocol: 'tcp' | 'udp' | 'sctp';
+  client: string;
+  clientPort: number;
+  virtual: string;
+  virtualPort: number;
+  dest: string;
+  destPort: number;
+  state: string;
+  expiresMs: number;
+  peName?: string;
+  peData?: string;
+}
+
+export type { ServiceKey };

@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  adm: {
+    summary: 'ipvsadm for the running daemon: the same flags and output (-A -E -D -a -e -d -L -n -S -R -Z …)',
+    load: async () => (await import('./adm.js')).runAdm,
+  },
   check: {
     summary: 'check a keepalived.conf: FILE:LINE:COL diagnostics and a summary (-f FILE [-f PEER] [--json])',
     load: async () => (await import('./check.js')).runCheck,

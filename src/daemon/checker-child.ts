@@ -8,6 +8,9 @@ import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose
 import { createEngine } from '../dataplane/create.js';
 import type { Engine } from '../dataplane/engine.js';
 import { LvsController } from '../lvs/controller.js';
+import { CounterBaseline } from '../adm/baseline.js';
+import type { AdmBackend } from '../adm/handle.js';
+import { checkAdmRequest, handleAdm } from '../cli/adm.js';
 import { childOptions, runChild } from './child.js';
 import { createLogger } from './log.js';
 
@@ -63,7 +66,34 @@ if (initial && initial.virtualServers.length > 0) {
   busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }
 
+let baseline: CounterBaseline | null = null;
+
+function admBackend(c: LvsController): AdmBackend {
+  const e = c.engine;
+  const stats = e.stats?.bind(e);
+  if (stats && !baseline) baseline = new CounterBaseline(() => stats());
+  const proxy = e as Partial<{
+    connections: () => Promise<unknown>;
+    getTimeouts: () => unknown;
+    setTimeouts: (t: unknown) => void;
+  }>;
+  return {
+    read: () => e.read(),
+    apply: (changes) => c.applyRuntime(changes),
+    ...(baseline ? { stats: () => baseline!.stats(), zero: (key) => baseline!.zero(key) } : {}),
+    ...(proxy.getTimeouts ? { getTimeouts: () => proxy.getTimeouts!() as never } : {}),
+    ...(proxy.setTimeouts ? { setTimeouts: (t) => proxy.setTimeouts!(t) } : {}),
+  } as AdmBackend;
+}
+
 runChild(log, {
+  adm: async (args) => {
+    const r = checkAdmRequest(args);
+    if ('error' in r) throw new Error(r.error);
+    await busy;
+    if (!controller) throw new Error('no data plane is running (the configuration has no virtual_server)');
+    return handleAdm(r.command, admBackend(controller));
+  },
   status: () => (controller ? { ...controller.status(), why } : { virtualServers: 0 }),
   dump: () => controller?.status() ?? null,
   reload: () => {

@@ -11,6 +11,8 @@ export interface ChildHandlers {
   reload(): Promise<unknown>;
   dump(): unknown;
   stop(): Promise<void>;
+  /** ipvsadm-style commands (the checker child). */
+  adm?(args: unknown): Promise<unknown>;
 }
 
 export function childOptions(): DaemonOptions {
@@ -66,6 +68,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
     const run = async (): Promise<unknown> => {
       if (m.cmd === 'status') return handlers.status();
       if (m.cmd === 'reload') return handlers.reload();
+      if (m.cmd === 'adm') {
+        if (!handlers.adm) throw new Error('this process does not take adm commands');
+        return handlers.adm(m.args);
+      }
       return handlers.dump();
     };
     run().then(

@@ -1,8 +1,10 @@
 // Messages between the supervisor and its children over Node's IPC channel.
 export type ChildKind = 'vrrp' | 'checker';
+/** `adm` goes to the checker child, which holds the data plane. */
+export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm';
 
 export type ParentMessage =
-  { type: 'request'; id: number; cmd: 'status' | 'reload' | 'dump'; args?: unknown } | { type: 'stop' };
+  { type: 'request'; id: number; cmd: RequestCmd; args?: unknown } | { type: 'stop' };
 
 export type ChildMessage =
   | { type: 'ready' }

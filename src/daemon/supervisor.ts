@@ -6,7 +6,13 @@ import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { initialBackoff, restartDelay, type BackoffState } from './backoff.js';
 import { controlSocketPath, serveControl, type ControlRequest } from './control.js';
-import { CHILD_OPTIONS_ENV, isChildMessage, type ChildKind, type ParentMessage } from './ipc.js';
+import {
+  CHILD_OPTIONS_ENV,
+  isChildMessage,
+  type ChildKind,
+  type ParentMessage,
+  type RequestCmd,
+} from './ipc.js';
 import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
@@ -104,7 +110,7 @@ export class Supervisor {
     });
   }
 
-  private request(kind: ChildKind, cmd: 'status' | 'reload' | 'dump', args?: unknown): Promise<unknown> {
+  private request(kind: ChildKind, cmd: RequestCmd, args?: unknown): Promise<unknown> {
     const proc = this.slots.get(kind)?.proc;
     if (!proc?.connected) return Promise.reject(new Error(`${kind} child is not running`));
     const id = this.nextId++;
@@ -174,6 +180,11 @@ export class Supervisor {
         return this.reload();
       case 'dump':
         return this.dump();
+      case 'adm':
+        // ipvsadm commands act on the data plane, which the checker child holds.
+        if (!this.slots.has('checker'))
+          throw new Error('vigil runs without its checker process (-P): no data plane to change');
+        return this.request('checker', 'adm', req.args);
       default:
         throw new Error(`unknown command '${req.cmd}'`);
     }

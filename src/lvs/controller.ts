@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config } from '../config/model.js';
-import type { Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
+import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
 import { desiredServices } from './desired.js';
-import { plan, serviceId } from './plan.js';
+import { applyChanges, destId, plan, serviceId } from './plan.js';
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
 function runScript(argv: string[], warn: (m: string) => void): void {
@@ -25,6 +25,8 @@ export class LvsController {
   private readonly quorumUp = new Map<string, boolean>();
   private readonly mine = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  /** Runtime changes (vigil adm, the API) laid over the configuration, in the order made. */
+  private readonly runtime: Change[] = [];
   private applied = 0;
   private lastError?: string;
 
@@ -65,7 +67,49 @@ export class LvsController {
       const script = now ? vs.quorumUp : vs.quorumDown;
       if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
     }
-    return d;
+    return this.withRuntime(d);
+  }
+
+  /**
+   * The runtime changes on top of what configuration and health want. A change that no longer
+   * applies (its server left on a failed check) waits: it applies again when the server is back.
+   */
+  private withRuntime(d: ServiceState[]): ServiceState[] {
+    if (this.runtime.length === 0) return d;
+    // A configured real server stays under its health checks: a runtime add of it (ipvsadm -e
+    // that changes the forwarding is a delete + add) only edits it while it is up.
+    const configured = new Set(
+      desiredServices(this.config, { health: () => ({ alive: true }), quorumUp: new Map() }).flatMap((s) =>
+        s.dests.map((x) => `${serviceId(s.key)} ${destId(x)}`),
+      ),
+    );
+    let state = d;
+    for (const c of this.runtime) {
+      const change: Change =
+        c.op === 'add-dest' && configured.has(`${serviceId(c.key)} ${destId(c.dest)}`)
+          ? { ...c, op: 'edit-dest' }
+          : c;
+      try {
+        state = applyChanges(state, [change]);
+      } catch {
+        // Not applicable right now (its server is out on a failed check): it applies again later.
+      }
+    }
+    return state;
+  }
+
+  /**
+   * Applies runtime changes (ipvsadm-style): they are kept across health changes and reloads of
+   * the same controller, and programmed at once. Rejects with the engine's message on failure.
+   */
+  async applyRuntime(changes: Change[]): Promise<void> {
+    for (const c of changes) {
+      if (c.op === 'add-service') this.mine.add(serviceId(c.service.key));
+      this.runtime.push(c);
+    }
+    this.opts.log('info', `runtime changes: ${changes.map((c) => c.op).join(', ')}`);
+    await this.sync();
+    if (this.lastError) throw new Error(this.lastError);
   }
 
   private owned = (key: ServiceKey): boolean => this.mine.has(serviceId(key));

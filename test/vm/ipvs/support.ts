@@ -89,11 +89,11 @@ export function expectedSave(states: readonly ServiceState[]): string[] {
   return blocks.sort((a, b) => a[0]!.localeCompare(b[0]!)).flat();
 }
 
-/** `ipvsadm -Ln --thresholds`: "10.0.0.2:80" -> [upper, lower] for every destination. */
+/** `ipvsadm -Ln --thresholds` ("-> ADDR:PORT UPPER LOWER ACTIVE INACTIVE"): address -> [upper, lower]. */
 export function ipvsadmThresholds(): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
   for (const line of ipvsadm('-Ln', '--thresholds').split('\n')) {
-    const m = /^\s+->\s+(\S+)\s+\S+\s+\d+\s+(\d+)\s+(\d+)/.exec(line);
+    const m = /^\s+->\s+(\S+)\s+(\d+)\s+(\d+)\s+\d+\s+\d+/.exec(line);
     if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
   }
   return out;

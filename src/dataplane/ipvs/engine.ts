@@ -82,13 +82,16 @@ export class IpvsEngine implements Engine {
   private constructor(
     private readonly sock: GenericNetlinkSocket,
     private readonly family: number,
+    private readonly window: number,
   ) {}
 
   /**
    * Resolves the IPVS family. With `loadModule` (default) a missing family triggers one
    * `modprobe ip_vs`, as keepalived does. Rejects with a clear reason when there is no IPVS.
+   * `window`: how many changes apply() keeps in flight (default 32). The kernel handles them in
+   * order either way; 1 means nothing after a failed change is sent.
    */
-  static async open(opts: { loadModule?: boolean } = {}): Promise<IpvsEngine> {
+  static async open(opts: { loadModule?: boolean; window?: number } = {}): Promise<IpvsEngine> {
     const sock = createGenericNetlink();
     try {
       let family = await resolveFamily(sock);
@@ -98,7 +101,7 @@ export class IpvsEngine implements Engine {
       }
       if (family === undefined)
         throw new Error('ipvs: the kernel has no IPVS (generic netlink family "IPVS" not found)');
-      return new IpvsEngine(sock, family);
+      return new IpvsEngine(sock, family, Math.max(1, opts.window ?? 32));
     } catch (err) {
       sock.socket.close();
       throw err;
@@ -196,37 +199,62 @@ export class IpvsEngine implements Engine {
     return out;
   }
 
+  /**
+   * Sends the changes in order, up to `window` awaiting their ACK at once (one request per ACK
+   * costs a wake-up each). At the first failure nothing more is sent; the error names that change
+   * and says how many later ones, already in flight, the kernel applied.
+   */
   async apply(changes: Change[]): Promise<void> {
-    for (const c of changes) {
-      let cmd: number;
-      let attrs: Buffer[];
-      switch (c.op) {
-        case 'add-service':
-        case 'edit-service':
-          cmd = c.op === 'add-service' ? Cmd.NEW_SERVICE : Cmd.SET_SERVICE;
-          attrs = [encodeService(c.service)];
-          break;
-        case 'del-service':
-          cmd = Cmd.DEL_SERVICE;
-          attrs = [encodeServiceKey(c.key)];
-          break;
-        case 'add-dest':
-        case 'edit-dest':
-          cmd = c.op === 'add-dest' ? Cmd.NEW_DEST : Cmd.SET_DEST;
-          attrs = [encodeServiceKey(c.key), encodeDest(c.dest)];
-          break;
-        case 'del-dest':
-          cmd = Cmd.DEL_DEST;
-          attrs = [encodeServiceKey(c.key), encodeDest(c, false)];
-          break;
-      }
+    // Encode everything first: bad input fails before anything is sent.
+    const requests = changes.map((c) => {
       try {
-        await this.request(cmd, attrs);
+        return this.encodeChange(c);
       } catch (err) {
-        const errno = errnoOf(err);
-        const sched = c.op === 'add-service' || c.op === 'edit-service' ? c.service.scheduler : undefined;
-        throw new Error(`ipvs: ${describe(c)}: ${meaning(c.op, errno, sched)} (${errno})`, { cause: err });
+        throw new Error(`ipvs: ${describe(c)}: ${(err as Error).message}`, { cause: err });
       }
+    });
+    let first: { index: number; err: unknown } | undefined;
+    const done: boolean[] = [];
+    const inflight = new Set<Promise<void>>();
+    for (let i = 0; i < changes.length && !first; i++) {
+      const [cmd, attrs] = requests[i]!;
+      const p: Promise<void> = this.request(cmd, attrs).then(
+        () => {
+          done[i] = true;
+        },
+        (err: unknown) => {
+          if (!first || i < first.index) first = { index: i, err };
+        },
+      );
+      const tracked = p.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      if (inflight.size >= this.window) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    if (!first) return;
+    const { index, err } = first;
+    const c = changes[index]!;
+    const errno = errnoOf(err);
+    const sched = c.op === 'add-service' || c.op === 'edit-service' ? c.service.scheduler : undefined;
+    const later = done.slice(index + 1).filter(Boolean).length;
+    const tail = later ? `; ${later} later change${later > 1 ? 's' : ''} already sent took effect` : '';
+    throw new Error(`ipvs: ${describe(c)}: ${meaning(c.op, errno, sched)} (${errno})${tail}`, { cause: err });
+  }
+
+  private encodeChange(c: Change): [number, Buffer[]] {
+    switch (c.op) {
+      case 'add-service':
+        return [Cmd.NEW_SERVICE, [encodeService(c.service)]];
+      case 'edit-service':
+        return [Cmd.SET_SERVICE, [encodeService(c.service)]];
+      case 'del-service':
+        return [Cmd.DEL_SERVICE, [encodeServiceKey(c.key)]];
+      case 'add-dest':
+        return [Cmd.NEW_DEST, [encodeServiceKey(c.key), encodeDest(c.dest)]];
+      case 'edit-dest':
+        return [Cmd.SET_DEST, [encodeServiceKey(c.key), encodeDest(c.dest)]];
+      case 'del-dest':
+        return [Cmd.DEL_DEST, [encodeServiceKey(c.key), encodeDest(c, false)]];
     }
   }
 

@@ -295,17 +295,34 @@ test('kernel errors name the service or destination and leave the table as the a
     await assert.rejects(engine.apply(changes), (err: Error) => (assert.match(err.message, re), true));
     assert.deepEqual(canonical(await engine.read()), canonical(base));
   }
-  // a batch stops at the first failure: what came before it is applied, nothing after
+  // in flight together (the default): the kernel applies what follows a failure, and says so
+  const batch = (a: string, b: string): Change[] => [
+    { op: 'add-dest', key: k, dest: dest(a, 80) },
+    { op: 'add-dest', key: k, dest: dest(a, 80) },
+    { op: 'add-dest', key: k, dest: dest(b, 80) },
+  ];
+  await assert.rejects(engine.apply(batch('10.0.2.3', '10.0.2.4')), {
+    message:
+      'ipvs: add-dest 10.0.2.3:80 in tcp|10.0.1.100:80: the destination already exists (EEXIST); 1 later change already sent took effect',
+  });
+  // one at a time: nothing after the failure is sent
+  const serial = await IpvsEngine.open({ window: 1 });
+  try {
+    await assert.rejects(serial.apply(batch('10.0.2.5', '10.0.2.6')), {
+      message: 'ipvs: add-dest 10.0.2.5:80 in tcp|10.0.1.100:80: the destination already exists (EEXIST)',
+    });
+  } finally {
+    await serial.close();
+  }
+  const want = ['10.0.2.2', '10.0.2.3', '10.0.2.4', '10.0.2.5'].map((a) => dest(a, 80));
+  assert.deepEqual(canonical(await engine.read()), canonical([{ ...base[0]!, dests: want }]));
+  // what cannot be encoded fails before anything is sent
   await assert.rejects(
     engine.apply([
-      { op: 'add-dest', key: k, dest: dest('10.0.2.3', 80) },
-      { op: 'add-dest', key: k, dest: dest('10.0.2.3', 80) },
-      { op: 'add-dest', key: k, dest: dest('10.0.2.4', 80) },
+      { op: 'del-dest', key: k, address: '10.0.2.2', port: 80 },
+      { op: 'add-dest', key: k, dest: dest('10.0.2.7', 80, { forwarding: 'fullnat' }) },
     ]),
-    /already exists/,
+    { message: 'ipvs: add-dest 10.0.2.7:80 in tcp|10.0.1.100:80: IPVS has no full-NAT forwarding' },
   );
-  assert.deepEqual(
-    canonical(await engine.read()),
-    canonical([{ ...base[0]!, dests: [dest('10.0.2.2', 80), dest('10.0.2.3', 80)] }]),
-  );
+  assert.equal((await engine.read())[0]!.dests.length, 4);
 });

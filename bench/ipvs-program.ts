@@ -3,6 +3,9 @@
 // change with 10k present — side by side with `ipvsadm -R` of the same table. Needs IPVS, so it
 // runs in the QEMU guest: scripts/ipvs-vm.sh -- node --import tsx bench/ipvs-program.ts [svcs] [dests]
 // (figures inside the TCG guest are ~8× slower than on real hardware).
+// Measured 2026-11-23 in the TCG guest on a loaded 2-core CI host: from scratch 11,000 changes in
+// 41.3 s (3.8 ms each; 58.1 s with one change in flight) vs ipvsadm -R 15.3 s (ratio 2.7);
+// read-back of 10k destinations 11.0 s; one change with 10k present: plan 1.0 s + apply 22 ms.
 import { execFileSync } from 'node:child_process';
 import type { ServiceState } from '../src/dataplane/engine.js';
 import { IpvsEngine } from '../src/dataplane/ipvs/engine.js';

@@ -2,6 +2,7 @@
 import type { Config } from '../config/model.js';
 import type { Engine } from './engine.js';
 import type { EngineName } from './choose.js';
+import { IpvsEngine } from './ipvs/engine.js';
 import { NftEngine } from './nft/engine.js';
 import { ProxyEngine } from './proxy/engine.js';
 
@@ -34,9 +35,7 @@ export async function createEngine(name: EngineName, c: Config, o: CreateOptions
       : undefined;
     return new NftEngine(ifname ? { dr: { ifname } } : {});
   }
-  if (name === 'ipvs') {
-    throw new Error('the ipvs engine is not available in this build; use lvs_engine nft or userspace');
-  }
+  if (name === 'ipvs') return IpvsEngine.open();
   const t = c.globalDefs.lvsTimeouts;
   return new ProxyEngine({
     log: o.log,

@@ -3,6 +3,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
+import { attempt } from './attempt.js';
 import { describeError, type CheckResult } from './result.js';
 
 export const DNS_TYPES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
@@ -33,22 +34,9 @@ export function dnsQuery(id: number, name: string, type: string): Buffer {
 }
 
 export function dnsCheck(o: DnsCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
   const id = randomInt(0, 0x10000);
-  return new Promise((resolve) => {
+  return attempt(o.timeoutMs, 'timeout: no answer', signal, ({ finish }) => {
     const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (ok: boolean, reason: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve({ ok, reason, latencyMs: performance.now() - start });
-    };
-    const onAbort = (): void => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort);
-    const timer = setTimeout(() => finish(false, 'timeout: no answer'), o.timeoutMs);
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
     sock.on('message', (m: Buffer) => {
       if (m.length < 12 || m.readUInt16BE(0) !== id) return; // not ours
@@ -59,5 +47,6 @@ export function dnsCheck(o: DnsCheckOptions, signal?: AbortSignal): Promise<Chec
       finish(true, `answered ${m.readUInt16BE(6)} records`);
     });
     sock.connect(o.port, o.host, () => sock.send(dnsQuery(id, o.name, o.type)));
+    return () => sock.close();
   });
 }

@@ -11,6 +11,7 @@ import {
   native,
   sockaddrIn,
 } from '../os/native.js';
+import { attempt } from './attempt.js';
 import type { CheckResult } from './result.js';
 
 const IPPROTO_ICMP = 1;
@@ -39,44 +40,30 @@ export function echoRequest(v6: boolean, id: number, seq: number, payload: Buffe
 }
 
 export function pingCheck(o: PingCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
   const v6 = isIPv6(o.host);
   const id = randomInt(1, 0x10000);
   const seq = 1;
-  return new Promise((resolve) => {
+  return attempt(o.timeoutMs, 'timeout: no echo reply', signal, ({ finish }) => {
     const n = native();
     let fd: number;
     try {
       fd = n.socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
     } catch (e) {
-      const why =
-        isSyscallError(e) && e.code === 'EPERM' ? 'raw ICMP sockets need root' : (e as Error).message;
-      resolve({ ok: false, reason: why, latencyMs: 0 });
-      return;
+      finish(
+        false,
+        isSyscallError(e) && e.code === 'EPERM' ? 'raw ICMP sockets need root' : (e as Error).message,
+      );
+      return () => undefined;
     }
-    let done = false;
-    const finish = (ok: boolean, reason: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      n.unwatch(handle);
-      n.close(fd);
-      resolve({ ok, reason, latencyMs: performance.now() - start });
-    };
-    const onAbort = (): void => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort);
-    const timer = setTimeout(() => finish(false, 'timeout: no echo reply'), o.timeoutMs);
     const handle = n.watch(fd, () => {
       for (;;) {
         const r = n.recvmsg(fd, 2048);
         if (!r) return;
         // IPv4 raw sockets deliver the IP header too; ICMPv6 ones do not.
         const icmp = v6 ? r.data : r.data.subarray((r.data[0]! & 0x0f) * 4);
-        const reply = v6 ? 129 : 0;
         if (
           icmp.length >= 8 &&
-          icmp[0] === reply &&
+          icmp[0] === (v6 ? 129 : 0) &&
           icmp.readUInt16BE(4) === id &&
           icmp.readUInt16BE(6) === seq
         ) {
@@ -95,5 +82,9 @@ export function pingCheck(o: PingCheckOptions, signal?: AbortSignal): Promise<Ch
     } catch (e) {
       finish(false, isSyscallError(e) ? `${e.code.toLowerCase()}: ${e.message}` : (e as Error).message);
     }
+    return () => {
+      n.unwatch(handle);
+      n.close(fd);
+    };
   });
 }

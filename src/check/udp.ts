@@ -3,6 +3,7 @@
 // given bytes when some are given).
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { attempt } from './attempt.js';
 import { describeError, type CheckResult } from './result.js';
 
 export interface UdpCheckOptions {
@@ -20,24 +21,11 @@ export function hexBytes(hex: string): Buffer | null {
 }
 
 export function udpCheck(o: UdpCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
-  const start = performance.now();
-  return new Promise((resolve) => {
+  // Without require_reply, silence until the timeout is success: attempt() reports it as a
+  // failure named below, which is turned around here.
+  const SILENT = 'no port unreachable';
+  return attempt(o.timeoutMs, o.requireReply ? 'timeout: no reply' : SILENT, signal, ({ finish }) => {
     const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (ok: boolean, reason: string): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve({ ok, reason, latencyMs: performance.now() - start });
-    };
-    const onAbort = (): void => finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort);
-    const timer = setTimeout(
-      () => (o.requireReply ? finish(false, 'timeout: no reply') : finish(true, 'no port unreachable')),
-      o.timeoutMs,
-    );
     // A connected socket reports the ICMP port unreachable as ECONNREFUSED.
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
     sock.on('message', (m: Buffer) => {
@@ -47,5 +35,6 @@ export function udpCheck(o: UdpCheckOptions, signal?: AbortSignal): Promise<Chec
       finish(true, 'reply received');
     });
     sock.connect(o.port, o.host, () => sock.send(o.payload));
-  });
+    return () => sock.close();
+  }).then((r) => (r.reason === SILENT ? { ...r, ok: true } : r));
 }

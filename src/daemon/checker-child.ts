@@ -1,8 +1,6 @@
 // The checker child: health checks every real server and keeps the chosen data plane (IPVS,
 // nftables or the user-space proxy) equal to the configuration and the checks. It runs apart
 // from the VRRP child so a slow check can never delay an advert.
-import { formatDiagnostic } from '../config/ast.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
 import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose.js';
 import { createEngine } from '../dataplane/create.js';
@@ -10,24 +8,11 @@ import type { Engine } from '../dataplane/engine.js';
 import { LvsController } from '../lvs/controller.js';
 import { CounterBaseline } from '../adm/baseline.js';
 import type { AdmBackend } from '../adm/handle.js';
-import { checkAdmRequest, handleAdm } from '../cli/adm.js';
-import { childOptions, runChild } from './child.js';
-import { createLogger } from './log.js';
+import { handleAdm } from '../adm/handle.js';
+import { checkAdmRequest } from '../adm/request.js';
+import { childContext, runChild } from './child.js';
 
-const options = childOptions();
-const log = createLogger('vigil-checker', {
-  console: options.logConsole,
-  ...(options.logFile ? { file: options.logFile } : {}),
-  json: options.logJson,
-  detail: options.logDetail,
-});
-
-function load(): Config | null {
-  const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  for (const d of errors) log.error(formatDiagnostic(d));
-  return errors.length ? null : config;
-}
+const { options, log, load } = childContext('vigil-checker');
 
 let controller: LvsController | null = null;
 let engine: Engine | null = null;

@@ -4,7 +4,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CHILD_OPTIONS_ENV, isParentMessage, type ChildMessage } from './ipc.js';
 import type { DaemonOptions } from './options.js';
-import type { Logger } from './log.js';
+import { createLogger, type Logger } from './log.js';
+import { formatDiagnostic } from '../config/ast.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/model.js';
 
 export interface ChildHandlers {
   status(): unknown;
@@ -88,4 +91,32 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
   process.on('SIGINT', () => undefined);
   send({ type: 'ready' });
   return { lateness };
+}
+
+/**
+ * What every child starts with: its options from the supervisor, its logger, a loader that logs
+ * the configuration's errors and answers null when it cannot run. SIGHUP and SIGUSR1 are the
+ * supervisor's (reload, dump): one sent to the whole process group must not end a child.
+ */
+export function childContext(ident: string): {
+  options: DaemonOptions;
+  log: Logger;
+  load: () => Config | null;
+} {
+  const options = childOptions();
+  process.on('SIGHUP', () => undefined);
+  process.on('SIGUSR1', () => undefined);
+  const log = createLogger(ident, {
+    console: options.logConsole,
+    ...(options.logFile ? { file: options.logFile } : {}),
+    json: options.logJson,
+    detail: options.logDetail,
+  });
+  const load = (): Config | null => {
+    const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    for (const d of errors) log.error(formatDiagnostic(d));
+    return errors.length ? null : config;
+  };
+  return { options, log, load };
 }

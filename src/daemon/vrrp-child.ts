@@ -1,32 +1,11 @@
 // The VRRP child: loads the configuration, runs the VRRP engine (src/vrrp/runtime.ts) and answers
 // the supervisor (status, reload, dump, stop). Nothing else runs in this process, so the
 // protocol timers are never held up by health checks.
-import { formatDiagnostic } from '../config/ast.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
-import { childOptions, runChild } from './child.js';
-import { createLogger } from './log.js';
+import { childContext, runChild } from './child.js';
 
-const options = childOptions();
-// SIGHUP and SIGUSR1 are the supervisor's (reload, dump): a signal sent to the whole process
-// group must not end a child (their default action is to terminate).
-process.on('SIGHUP', () => undefined);
-process.on('SIGUSR1', () => undefined);
-const log = createLogger('vigil-vrrp', {
-  console: options.logConsole,
-  ...(options.logFile ? { file: options.logFile } : {}),
-  json: options.logJson,
-  detail: options.logDetail,
-});
-
-/** The configuration, or null (errors logged) when it cannot run. */
-function load(): Config | null {
-  const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  for (const d of errors) log.error(formatDiagnostic(d));
-  return errors.length ? null : config;
-}
+const { log, load } = childContext('vigil-vrrp');
 
 let runtime: VrrpRuntime | null = null;
 /** Reloads and stops wait for the start (or the previous reload) to finish. */

@@ -13,6 +13,8 @@ import { dnsCheck } from './dns.js';
 import { hexBytes, udpCheck } from './udp.js';
 import { fileCheck } from './file.js';
 import { pingCheck } from './ping.js';
+import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
+import { checkerBody, realServerSubject } from '../alert/message.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
 
@@ -52,6 +54,8 @@ interface Slot {
 interface Rs {
   vs: VirtualServer;
   rs: RealServer;
+  /** smtp_alert for this real server (its own, else global_defs'). */
+  mail: boolean;
   slots: Slot[];
   alive: boolean;
   dynamicWeight?: number;
@@ -194,12 +198,21 @@ export class CheckRunner {
   private readonly servers: Rs[] = [];
   private readonly abort = new AbortController();
   private readonly now: () => number;
+  private readonly mailer: Mailer | null;
+  /** no_checker_emails: mail only when the real server changes, not each checker. */
+  private readonly serverChangesOnly: boolean;
 
   constructor(
     config: Config,
     private readonly opts: RunnerOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    const g = config.globalDefs;
+    this.mailer = Mailer.fromConfig(g, {
+      info: (m) => opts.log('info', m),
+      error: (m) => opts.log('warning', m),
+    });
+    this.serverChangesOnly = g.other.no_checker_emails !== undefined;
     for (const vs of config.virtualServers) {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {
@@ -207,7 +220,13 @@ export class CheckRunner {
           return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), ...r };
         });
         const runnable = slots.filter((s) => s.run);
-        this.servers.push({ vs, rs, slots, alive: realServerAlive(runnable.map((s) => s.state)) });
+        this.servers.push({
+          vs,
+          rs,
+          mail: rs.smtpAlert ?? checkerAlertDefault(g),
+          slots,
+          alive: realServerAlive(runnable.map((s) => s.state)),
+        });
         for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
       }
     }
@@ -239,6 +258,11 @@ export class CheckRunner {
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);
     const alive = realServerAlive(srv.slots.filter((s) => s.run).map((s) => s.state));
+    // keepalived mails each checker's change, or only the server's with no_checker_emails.
+    if (step.change && srv.mail && this.mailer && (alive !== srv.alive || !this.serverChangesOnly)) {
+      const subject = realServerSubject(this.mailer.routerId, srv.vs, srv.rs, alive);
+      void this.mailer.send(subject, checkerBody(slot.kind, step.change === 'up', r.reason));
+    }
     if (alive === srv.alive) return;
     srv.alive = alive;
     srv.lastChange = this.now();

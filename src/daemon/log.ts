@@ -21,7 +21,9 @@ export function sinkOf(o: DaemonOptions): LogSink {
     ...(o.logFile ? { file: o.logFile } : {}),
     json: o.logJson,
     detail: o.logDetail,
-    ...(o.syslog ? { syslog: { facility: o.logFacility, ...(o.syslogSocket ? { socket: o.syslogSocket } : {}) } } : {}),
+    ...(o.syslog
+      ? { syslog: { facility: o.logFacility, ...(o.syslogSocket ? { socket: o.syslogSocket } : {}) } }
+      : {}),
   };
 }
 
@@ -48,7 +50,12 @@ export function formatLine(
 }
 
 /** The part of a syslog record after `ident[pid]: ` (syslog adds its own time stamp). */
-export function syslogMessage(level: Level, msg: string, fields: Record<string, unknown> | undefined, json: boolean): string {
+export function syslogMessage(
+  level: Level,
+  msg: string,
+  fields: Record<string, unknown> | undefined,
+  json: boolean,
+): string {
   if (json) return JSON.stringify({ level, msg, ...fields });
   const extra = fields && Object.keys(fields).length ? ' ' + JSON.stringify(fields) : '';
   return `${level === 'info' ? '' : `${level}: `}${msg}${extra}`;

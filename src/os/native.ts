@@ -141,7 +141,8 @@ export function sockaddrUn(path: string): Buffer {
   const abstract = path.startsWith('@');
   const name = Buffer.from(abstract ? '\0' + path.slice(1) : path, 'utf8');
   // sun_path is 108 bytes, a path's terminating NUL included.
-  if (name.length < 1 || name.length > 107) throw new Error(`unix socket path '${path}' must be 1..107 bytes`);
+  if (name.length < 1 || name.length > 107)
+    throw new Error(`unix socket path '${path}' must be 1..107 bytes`);
   const b = Buffer.alloc(2 + name.length + (abstract ? 0 : 1));
   u16(b, AF_UNIX, 0);
   name.copy(b, 2);

@@ -83,8 +83,12 @@ export class SyncDaemonDriver {
     return this.cfg.instance;
   }
 
-  /** Master when the instance is MASTER, backup in every other state (BACKUP, FAULT, INIT). */
+  /**
+   * Master when the instance is MASTER, backup in every other state (BACKUP, FAULT, INIT).
+   * STOP is shutdown, where stop() follows: switching to backup first would only delay it.
+   */
   follow(vrrpState: string): Promise<void> {
+    if (vrrpState === 'STOP') return this.queue;
     const mode: SyncMode = vrrpState === 'MASTER' ? 'master' : 'backup';
     return this.converge(() => syncDaemonSpec(this.cfg, this.vrid, mode), mode);
   }

@@ -9,7 +9,7 @@ import {
   type SyncDaemonControl,
 } from '../../../src/lvs/sync-daemon.js';
 
-const loc = { file: 'k.conf', line: 3, column: 1 };
+const loc = { file: 'k.conf', line: 3, col: 1 };
 const cfg: LvsSyncDaemon = { interface: 'eth1', instance: 'VI_1', loc };
 
 test('the sync id defaults to the instance VRID; options pass through', () => {
@@ -133,8 +133,12 @@ test('driver: BACKUP -> MASTER -> FAULT -> MASTER switches on every transition, 
     'stop backup',
     'start master',
   ]);
+  // shutdown: the runtime reports STOP, then stop() ends the master directly
+  const before = k.calls.length;
+  await d.follow('STOP');
   await d.stop();
   assert.deepEqual(k.daemons, []);
+  assert.deepEqual(k.calls.slice(before), ['stop master']);
 });
 
 test('driver: a reload with other parameters restarts the daemon in the same mode', async () => {

@@ -27,7 +27,6 @@ import type { ChildProcess } from 'node:child_process';
 import { createLab, type Lab } from '../src/lab/index.js';
 import {
   instanceConf,
-  instanceOf,
   startKeepalived,
   startVigil,
   stopDaemon,
@@ -35,14 +34,9 @@ import {
   waitFor,
   type Daemon,
 } from '../test/netns/vrrpd/harness.js';
+import { CASES, VIP, listening, sleep, spread, type Case, type Impl } from './vrrp-pair.js';
 
 const runs = Number(process.argv[2] ?? 3);
-const VIP = '192.168.74.100';
-const CASES = [
-  { title: 'v2 advert_int 1', version: 2 as const, advertInt: 1 },
-  { title: 'v3 advert_int 0.1', version: 3 as const, advertInt: 0.1 },
-];
-type Impl = 'vigil' | 'keepalived';
 
 const SERVER = `require('node:net').createServer((s)=>{s.on('data',()=>s.end('pong'));s.on('error',()=>{})}).listen(8080)`;
 // Prints the wall-clock time (ms, sub-ms precision) of every successful probe.
@@ -52,13 +46,11 @@ const t=setTimeout(()=>s.destroy(),100);s.on('connect',()=>s.write('ping'));
 s.on('data',(d)=>{if(!ok&&String(d)==='pong'){ok=true;process.stdout.write((p.timeOrigin+p.now()).toFixed(2)+'\\n')}s.destroy()});
 s.on('error',()=>{});s.on('close',()=>clearTimeout(t))},10)`;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const now = (): number => performance.timeOrigin + performance.now();
 
 function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const med = s[Math.floor(s.length / 2)]!;
-  return `${s[0]!.toFixed(0).padStart(5)} ${med.toFixed(0).padStart(6)} ${s[s.length - 1]!.toFixed(0).padStart(5)}`;
+  const { min, median, max } = spread(xs);
+  return `${min.toFixed(0).padStart(5)} ${median.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(5)}`;
 }
 
 /** The client's successes, as wall-clock times. */
@@ -77,13 +69,7 @@ async function outage(oks: number[], t0: number): Promise<number> {
   return oks.find((t) => t > t0)! - before;
 }
 
-async function listening(d: Daemon): Promise<boolean> {
-  if (d.kind === 'keepalived') return /Entering (BACKUP|MASTER) STATE/.test(d.output());
-  const i = await instanceOf(d, 'VI_1');
-  return i !== null && (i.state === 'BACKUP' || i.state === 'MASTER');
-}
-
-async function measure(lab: Lab, impl: Impl, c: (typeof CASES)[number], dir: string) {
+async function measure(lab: Lab, impl: Impl, c: Case, dir: string) {
   const conf = (priority: number): string =>
     instanceConf({ vrid: 74, priority, vip: `${VIP}/24`, advertInt: c.advertInt, version: c.version });
   const start = (node: string, priority: number, tag: string): Promise<Daemon> =>

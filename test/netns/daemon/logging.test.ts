@@ -5,10 +5,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DgramListener } from '../../support/unix-dgram.js';
+import { freePort } from '../../support/ports.js';
 
 const daemons: ChildProcess[] = [];
 const listeners: DgramListener[] = [];
@@ -18,14 +18,6 @@ after(() => {
   for (const l of listeners) l.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** A checker-only daemon whose one real server is down (a port nothing listens on). */
 async function start(

@@ -2,6 +2,8 @@
 // servers, each with a checker (≈100k lines). Target: under 1 s and under 200 MB on our 2-core
 // machines. Each run is a fresh process (peak RSS is per process); the median of 3 is printed.
 // Usage: npx tsx bench/config-check.ts [virtual-servers] [real-servers-each]
+// Measured 2026-12-04 on the shared 2-core host: 105,026 lines (2.1 MiB), median 483 ms
+// (443, 483, 536), peak RSS 152 MB.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -12,7 +12,6 @@ import { performance } from 'node:perf_hooks';
 import { createLab, type Lab } from '../src/lab/index.js';
 import {
   instanceConf,
-  instanceOf,
   startKeepalived,
   startVigil,
   stopDaemon,
@@ -22,30 +21,16 @@ import {
   within,
   type Daemon,
 } from '../test/netns/vrrpd/harness.js';
+import { CASES, VIP, listening, sleep, spread, type Case, type Impl } from './vrrp-pair.js';
 
 const runs = Number(process.argv[2] ?? 3);
-const VIP = '192.168.74.100';
-const CASES = [
-  { title: 'v2 advert_int 1', version: 2 as const, advertInt: 1 },
-  { title: 'v3 advert_int 0.1', version: 3 as const, advertInt: 0.1 },
-];
-type Impl = 'vigil' | 'keepalived';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const med = s[Math.floor(s.length / 2)]!;
-  return `min ${s[0]!.toFixed(0)}  median ${med.toFixed(0)}  max ${s[s.length - 1]!.toFixed(0)} ms (n=${s.length})`;
+  const { min, median, max } = spread(xs);
+  return `min ${min.toFixed(0)}  median ${median.toFixed(0)}  max ${max.toFixed(0)} ms (n=${xs.length})`;
 }
 
-async function listening(d: Daemon): Promise<boolean> {
-  if (d.kind === 'keepalived') return /Entering (BACKUP|MASTER) STATE/.test(d.output());
-  const i = await instanceOf(d, 'VI_1');
-  return i !== null && (i.state === 'BACKUP' || i.state === 'MASTER');
-}
-
-async function measure(lab: Lab, impl: Impl, c: (typeof CASES)[number], dir: string) {
+async function measure(lab: Lab, impl: Impl, c: Case, dir: string) {
   const conf = (priority: number): string =>
     instanceConf({ vrid: 74, priority, vip: `${VIP}/24`, advertInt: c.advertInt, version: c.version });
   const start = (node: string, priority: number, tag: string): Promise<Daemon> =>

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 # python3, make and g++ build the native socket addon (src/os) during npm ci; openssl makes test
 # certificates; QEMU, Debian's kernel (which has IPVS), busybox, cpio, kmod and xz boot the IPVS test
-# VM (scripts/ipvs-vm.sh), where ipvsadm and curl are the reference tools.
+# VM (scripts/ipvs-vm.sh), where ipvsadm and curl are the reference tools; systemd has systemd-analyze,
+# which checks the units in packaging/.
 APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc python3 make g++ openssl
-  qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl)
+  qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl systemd)
 
 missing=()
 if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then

@@ -19,9 +19,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'print the MD5 digest of a page as keepalived genhash does (-s HOST -p PORT -u PATH [-S])',
     load: async () => (await import('./genhash.js')).runGenhash,
   },
+  realserver: {
+    summary:
+      'set up an LVS real server: VIPs on lo or tunl0, ARP sysctls (--vip ADDR [--mode dr|tun] [--persist] [--check] [--undo])',
+    load: async () => (await import('./realserver.js')).runRealserver,
+  },
   run: {
     summary:
-      'run the daemon in the foreground (keepalived flags: -f FILE -l -D -P -C -i -p -r -c; --runtime-dir DIR)',
+      'run the daemon in the foreground (keepalived flags: -f FILE -l -D -S FACILITY -G -g FILE -P -C -i -p -r -c; --log-json)',
     load: async () => (await import('./run.js')).runDaemon,
   },
   status: {

@@ -4,13 +4,14 @@
 // similar. It ends on SIGTERM/SIGINT after the children have resigned.
 import { formatDiagnostic } from '../config/ast.js';
 import { loadConfig } from '../config/load.js';
-import { createLogger } from '../daemon/log.js';
+import { createLogger, sinkOf } from '../daemon/log.js';
 import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
 import { Supervisor } from '../daemon/supervisor.js';
 
 const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID] [-r VRRP_PID] [-c CHECKERS_PID]
-             [--runtime-dir DIR] [--log-file FILE] [--log-json]
-  runs in the foreground always (-n is implied); default runtime dir /run/vigil`;
+             [--runtime-dir DIR] [--log-file FILE] [--log-json] [-S FACILITY] [-G] [--syslog-socket PATH]
+  runs in the foreground always (-n is implied); default runtime dir /run/vigil
+  logs to syslog (/dev/log, facility daemon; -S local0..local7 or 0..7, -G: none), -l to stderr`;
 
 /** The configuration's errors, printable (empty: it can run). */
 export function configErrors(options: DaemonOptions): string[] {
@@ -39,12 +40,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     console.error(`vigil: ${options.configFile} has errors; not starting`);
     return 1;
   }
-  const log = createLogger('vigil', {
-    console: options.logConsole,
-    ...(options.logFile ? { file: options.logFile } : {}),
-    json: options.logJson,
-    detail: options.logDetail,
-  });
+  const log = createLogger('vigil', sinkOf(options));
   const supervisor = new Supervisor(options, log, configErrors);
   try {
     await supervisor.start();

@@ -82,6 +82,32 @@ export function formatInstance(i: Obj): string[] {
   return lines;
 }
 
+/** One line per real server with its checkers' last results, grouped under its virtual server:
+ * `  10.0.0.7:80 up weight 1 since 2026-12-04T10:00:00.000Z` then `    TCP_CHECK ok: connected (1.2 ms)`. */
+export function formatRealServers(servers: Obj[]): string[] {
+  const lines: string[] = [];
+  let vs = '';
+  for (const rs of servers) {
+    if (rs.virtualServer !== vs) {
+      vs = String(rs.virtualServer);
+      lines.push(`virtual server ${vs}`);
+    }
+    const since = typeof rs.lastChange === 'string' ? ` since ${rs.lastChange}` : '';
+    lines.push(`  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${since}`);
+    for (const c of Array.isArray(rs.checkers) ? (rs.checkers as Obj[]) : []) {
+      const last = isObj(c.lastResult) ? c.lastResult : undefined;
+      const result = last
+        ? `${last.ok ? 'ok' : 'failed'}: ${String(last.reason)} (${String(last.latencyMs)} ms, at ${String(last.at)})`
+        : 'not run yet';
+      const failures =
+        Number(c.consecutiveFailures) > 0 ? `, ${String(c.consecutiveFailures)} consecutive failures` : '';
+      const note = typeof c.note === 'string' ? ` [${c.note}]` : '';
+      lines.push(`    ${String(c.kind)} ${c.up ? 'up' : 'down'}, last ${result}${failures}${note}`);
+    }
+  }
+  return lines;
+}
+
 /** The daemon's status for a terminal: the supervisor, then each child (VRRP instances one a line). */
 export function formatDaemonStatus(status: unknown): string {
   if (!isObj(status)) return formatStatus(status);
@@ -101,6 +127,10 @@ export function formatDaemonStatus(status: unknown): string {
         );
       for (const f of Array.isArray(st.failed) ? (st.failed as Obj[]) : [])
         lines.push(`  ${String(f.name)} NOT RUNNING: ${String(f.error)}`);
+    } else if (kind === 'checker' && isObj(st) && Array.isArray(st.realServers)) {
+      const { realServers, ...rest } = st;
+      lines.push(formatStatus(rest, '  '));
+      lines.push(...formatRealServers(realServers as Obj[]).map((l) => `  ${l}`));
     } else if (isObj(st)) {
       lines.push(formatStatus(st, '  '));
     }

@@ -61,6 +61,7 @@ function admBackend(c: LvsController): AdmBackend {
     connections: () => Promise<unknown>;
     getTimeouts: () => unknown;
     setTimeouts: (t: unknown) => void;
+    syncDaemons: AdmBackend['syncDaemons'];
   }>;
   return {
     read: () => e.read(),
@@ -68,6 +69,8 @@ function admBackend(c: LvsController): AdmBackend {
     ...(baseline ? { stats: () => baseline!.stats(), zero: (key) => baseline!.zero(key) } : {}),
     ...(proxy.getTimeouts ? { getTimeouts: () => proxy.getTimeouts!() as never } : {}),
     ...(proxy.setTimeouts ? { setTimeouts: (t) => proxy.setTimeouts!(t) } : {}),
+    // the kernel's sync daemons (IPVS): vigil adm --start-daemon / --stop-daemon / -L --daemon
+    ...(proxy.syncDaemons ? { syncDaemons: proxy.syncDaemons } : {}),
   } as AdmBackend;
 }
 

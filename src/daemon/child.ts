@@ -4,7 +4,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CHILD_OPTIONS_ENV, isParentMessage, type ChildMessage } from './ipc.js';
 import type { DaemonOptions } from './options.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, sinkOf, type Logger } from './log.js';
 import { formatDiagnostic } from '../config/ast.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
@@ -106,12 +106,7 @@ export function childContext(ident: string): {
   const options = childOptions();
   process.on('SIGHUP', () => undefined);
   process.on('SIGUSR1', () => undefined);
-  const log = createLogger(ident, {
-    console: options.logConsole,
-    ...(options.logFile ? { file: options.logFile } : {}),
-    json: options.logJson,
-    detail: options.logDetail,
-  });
+  const log = createLogger(ident, sinkOf(options));
   const load = (): Config | null => {
     const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
     const errors = diagnostics.filter((d) => d.severity === 'error');

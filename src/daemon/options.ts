@@ -1,4 +1,6 @@
 // The daemon's command line: keepalived's flags where they apply, plus vigil's own.
+import { FACILITY_NAMES, parseFacility } from './syslog.js';
+
 export interface DaemonOptions {
   configFile: string;
   dontFork: boolean;
@@ -6,6 +8,10 @@ export interface DaemonOptions {
   logDetail: boolean;
   logFile?: string;
   logJson: boolean;
+  /** Syslog is on unless -G/--no-syslog, with facility -S (default daemon, as keepalived). */
+  syslog: boolean;
+  logFacility: number;
+  syslogSocket?: string;
   /** -P: run only the VRRP child; -C: only the checker child; neither: both. */
   vrrp: boolean;
   check: boolean;
@@ -40,6 +46,7 @@ const VALUE_FLAGS: Record<string, keyof DaemonOptions> = {
   '--log-file': 'logFile',
   '-g': 'logFile',
   '--lvs-engine': 'lvsEngine',
+  '--syslog-socket': 'syslogSocket',
 };
 
 const BOOL_FLAGS: Record<string, keyof DaemonOptions> = {
@@ -56,6 +63,9 @@ const BOOL_FLAGS: Record<string, keyof DaemonOptions> = {
   '--log-json': 'logJson',
 };
 
+const FACILITY_FLAGS = new Set(['-S', '--log-facility']);
+const NO_SYSLOG_FLAGS = new Set(['-G', '--no-syslog']);
+
 export function parseDaemonArgs(argv: readonly string[]): ParsedDaemonArgs {
   const o: DaemonOptions = {
     configFile: DEFAULT_CONFIG,
@@ -63,6 +73,8 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedDaemonArgs {
     logConsole: false,
     logDetail: false,
     logJson: false,
+    syslog: true,
+    logFacility: parseFacility('daemon')!,
     vrrp: false,
     check: false,
     runtimeDir: DEFAULT_RUNTIME_DIR,
@@ -72,6 +84,21 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedDaemonArgs {
     const raw = argv[i]!;
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
     const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    if (FACILITY_FLAGS.has(flag)) {
+      const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];
+      const facility = value === undefined ? null : parseFacility(value);
+      if (facility === null)
+        return {
+          ok: false,
+          error: `option ${flag} needs a syslog facility: 0..7 (local0..local7) or one of ${FACILITY_NAMES.join(', ')}${value === undefined ? '' : `; got '${value}'`}`,
+        };
+      o.logFacility = facility;
+      continue;
+    }
+    if (NO_SYSLOG_FLAGS.has(flag) && eq < 0) {
+      o.syslog = false;
+      continue;
+    }
     const valueKey = VALUE_FLAGS[flag];
     if (valueKey) {
       const value = eq > 0 ? raw.slice(eq + 1) : argv[++i];

@@ -15,6 +15,7 @@ import {
 } from './ipc.js';
 import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
+import { sdNotify } from './notify.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
@@ -78,6 +79,7 @@ export class Supervisor {
     process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGUSR1', () => void this.dump());
     this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
+    sdNotify(`READY=1\nMAINPID=${process.pid}`);
   }
 
   private spawn(kind: ChildKind): void {
@@ -160,7 +162,9 @@ export class Supervisor {
     }
     this.reloads++;
     this.log.info('reloading configuration');
+    sdNotify('RELOADING=1');
     await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
+    sdNotify('READY=1');
     return { reloaded: true, errors: [] };
   }
 
@@ -194,6 +198,7 @@ export class Supervisor {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info('stopping');
+    sdNotify('STOPPING=1');
     const exits = [...this.slots.values()].map((slot) => {
       clearTimeout(slot.restartTimer);
       const proc = slot.proc;

@@ -181,3 +181,38 @@ export class LinkMonitor extends EventEmitter<MonitorEvents> {
     }
   }
 }
+
+const FLAGS_CREATE_EXCL = 0x400 | 0x200; // NLM_F_CREATE | NLM_F_EXCL
+
+/** Sets a link administratively up or down (`ip link set dev NAME up|down`). */
+export async function setLinkUp(rtnl: RtNetlinkSocket, ifname: string, up: boolean): Promise<void> {
+  const link = await getLink(rtnl, ifname);
+  if (!link) throw new Error(`no interface named '${ifname}'`);
+  await serial(rtnl, () =>
+    rtnl.setLink({ index: link.index, flags: up ? { up: true } : {}, change: { up: true } }),
+  );
+}
+
+/** IFLA_LINKINFO's payload naming a link kind: one IFLA_INFO_KIND attribute. */
+function linkKind(kind: string): Buffer {
+  const name = Buffer.from(kind + '\0');
+  const len = 4 + name.length;
+  const attr = Buffer.alloc((len + 3) & ~3);
+  attr.writeUInt16LE(len, 0); // netlink attributes are host order (little-endian where Node runs)
+  attr.writeUInt16LE(1, 2); // IFLA_INFO_KIND
+  name.copy(attr, 4);
+  return attr;
+}
+
+/** Creates a dummy interface (`ip link add NAME type dummy`). */
+export async function addDummyLink(rtnl: RtNetlinkSocket, ifname: string): Promise<void> {
+  await serial(rtnl, () =>
+    rtnl.newLink({}, { ifname, linkinfo: linkKind('dummy') }, { flags: FLAGS_CREATE_EXCL }),
+  );
+}
+
+/** Deletes an interface; an absent one is not an error. */
+export async function deleteLink(rtnl: RtNetlinkSocket, ifname: string): Promise<void> {
+  const link = await getLink(rtnl, ifname);
+  if (link) await serial(rtnl, () => rtnl.delLink({ index: link.index }));
+}

@@ -72,6 +72,7 @@ export function isSyscallError(e: unknown): e is SyscallError {
 }
 
 // Linux constants (the same on every architecture Node runs Linux on).
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const AF_PACKET = 17;
@@ -132,6 +133,19 @@ export function sockaddrIn(addr: string, port = 0, scopeId = 0): Buffer {
   b.writeUInt16BE(port, 2);
   bytes.copy(b, 8);
   i32(b, scopeId, 24);
+  return b;
+}
+
+/** struct sockaddr_un; a leading '@' names an abstract socket (as systemd writes NOTIFY_SOCKET). */
+export function sockaddrUn(path: string): Buffer {
+  const abstract = path.startsWith('@');
+  const name = Buffer.from(abstract ? '\0' + path.slice(1) : path, 'utf8');
+  // sun_path is 108 bytes, a path's terminating NUL included.
+  if (name.length < 1 || name.length > 107)
+    throw new Error(`unix socket path '${path}' must be 1..107 bytes`);
+  const b = Buffer.alloc(2 + name.length + (abstract ? 0 : 1));
+  u16(b, AF_UNIX, 0);
+  name.copy(b, 2);
   return b;
 }
 

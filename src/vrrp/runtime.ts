@@ -132,6 +132,8 @@ export class VrrpRuntime {
   constructor(
     readonly config: Config,
     private readonly log: Logger,
+    /** Told of every state change, the first one (from INIT) included: lvs_sync_daemon follows it. */
+    readonly onTransition?: (instance: string, from: VrrpState, to: VrrpState) => void,
   ) {
     const g = config.globalDefs;
     this.mailer = Mailer.fromConfig(g, { info: (m) => log.info(m), error: (m) => log.error(m) });
@@ -366,6 +368,7 @@ export class VrrpRuntime {
     if (to === from) return;
     r.transitions.push({ at: new Date().toISOString(), from, to });
     if (r.transitions.length > MAX_TRANSITIONS) r.transitions.shift();
+    this.onTransition?.(r.inst.cfg.name, from, to);
   }
 
   private trackerUpdate(kind: 'script' | 'interface' | 'file', name: string, status: TrackerStatus): void {
@@ -754,7 +757,7 @@ export async function reloadRuntime(old: VrrpRuntime, config: Config, log: Logge
   for (const name of [...carry.instances.keys()])
     if (!config.vrrpInstances.some((v) => v.name === name)) carry.instances.delete(name);
   await old.stop(false);
-  const next = new VrrpRuntime(config, log);
+  const next = new VrrpRuntime(config, log, old.onTransition);
   await next.start(carry);
   const kept = new Map(next.configuredVips());
   const keep: OsVip[] = [];

@@ -2,6 +2,7 @@
 // the encoding of services, real servers, statistics and timeouts. Pure: bytes in, bytes out.
 // Attributes are host-order TLVs padded to 4 bytes; addresses and ports are network order.
 import { bytesToIp, ipToBytes } from '../../os/inet.js';
+import type { SyncDaemonSpec } from '../../adm/types.js';
 import type { Counters, DestSpec, Family, Forwarding, Protocol, ServiceKey, ServiceSpec } from '../engine.js';
 
 export const IPVS_GENL_NAME = 'IPVS';
@@ -16,6 +17,9 @@ export const Cmd = {
   SET_DEST: 6,
   DEL_DEST: 7,
   GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
   SET_CONFIG: 12,
   GET_CONFIG: 13,
   GET_INFO: 15,
@@ -65,6 +69,21 @@ export const DestAttr = {
   TUN_PORT: 14,
   TUN_FLAGS: 15,
 } as const;
+
+/** Attributes nested in CmdAttr.DAEMON (IPVS_DAEMON_ATTR_*). */
+export const DaemonAttr = {
+  STATE: 1,
+  MCAST_IFN: 2,
+  SYNC_ID: 3,
+  SYNC_MAXLEN: 4,
+  MCAST_GROUP: 5,
+  MCAST_GROUP6: 6,
+  MCAST_PORT: 7,
+  MCAST_TTL: 8,
+} as const;
+
+/** IP_VS_STATE_MASTER / IP_VS_STATE_BACKUP. */
+export const DaemonState = { master: 1, backup: 2 } as const;
 
 export const StatsAttr = { CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5 } as const;
 export const InfoAttr = { VERSION: 1, CONN_TAB_SIZE: 2 } as const;
@@ -360,4 +379,63 @@ export function decodeDest(payload: Uint8Array, family: Family): DecodedDest {
     persistConns: u(DestAttr.PERSIST_CONNS),
     counters: decodeCounters(a, DestAttr.STATS, DestAttr.STATS64),
   };
+}
+
+// ---- connection synchronisation daemons ---------------------------------------------------------
+
+/** IFNAMSIZ less the NUL: the kernel refuses longer names. */
+const IFNAME_MAX = 15;
+
+/**
+ * NEW_DAEMON's attribute. Optional fields left out take the kernel's defaults (port 8848,
+ * group 224.0.0.81, ttl 1, maxlen from the MTU), as ipvsadm and keepalived leave them.
+ * The port is host order (the kernel keeps an int and converts it itself).
+ */
+export function encodeDaemon(d: SyncDaemonSpec): Buffer {
+  if (d.mcastInterface === '' || d.mcastInterface.length > IFNAME_MAX)
+    throw new RangeError(`sync daemon interface '${d.mcastInterface}' must be 1 to ${IFNAME_MAX} characters`);
+  const out = [
+    u32(DaemonAttr.STATE, DaemonState[d.state]),
+    str(DaemonAttr.MCAST_IFN, d.mcastInterface),
+    u32(DaemonAttr.SYNC_ID, d.syncid),
+  ];
+  if (d.syncMaxlen) out.push(u16(DaemonAttr.SYNC_MAXLEN, d.syncMaxlen));
+  if (d.mcastPort) out.push(u16(DaemonAttr.MCAST_PORT, d.mcastPort));
+  if (d.mcastTtl) out.push(u8(DaemonAttr.MCAST_TTL, d.mcastTtl));
+  if (d.mcastGroup) {
+    const b = ipToBytes(d.mcastGroup);
+    out.push(attr(b.length === 4 ? DaemonAttr.MCAST_GROUP : DaemonAttr.MCAST_GROUP6, b));
+  }
+  return nest(CmdAttr.DAEMON, out);
+}
+
+/** DEL_DAEMON names only the state (the kernel runs at most one daemon of each). */
+export function encodeDaemonState(state: SyncDaemonSpec['state']): Buffer {
+  return nest(CmdAttr.DAEMON, [u32(DaemonAttr.STATE, DaemonState[state])]);
+}
+
+/** One GET_DAEMON reply. Kernels before 4.3 send only state, interface and sync id. */
+export function decodeDaemon(payload: Uint8Array): SyncDaemonSpec {
+  const n = parseAttrs(payload).get(CmdAttr.DAEMON);
+  if (!n) throw new RangeError('IPVS reply without a daemon');
+  const a = parseAttrs(n);
+  const st = a.get(DaemonAttr.STATE)?.readUInt32LE(0);
+  const state = st === DaemonState.master ? 'master' : st === DaemonState.backup ? 'backup' : undefined;
+  if (!state) throw new RangeError(`unknown IPVS sync daemon state ${st}`);
+  const d: SyncDaemonSpec = {
+    state,
+    mcastInterface: (a.get(DaemonAttr.MCAST_IFN)?.toString('latin1') ?? '').replace(/\0.*$/s, ''),
+    syncid: a.get(DaemonAttr.SYNC_ID)?.readUInt32LE(0) ?? 0,
+  };
+  const maxlen = a.get(DaemonAttr.SYNC_MAXLEN)?.readUInt16LE(0);
+  if (maxlen) d.syncMaxlen = maxlen;
+  const port = a.get(DaemonAttr.MCAST_PORT)?.readUInt16LE(0);
+  if (port) d.mcastPort = port;
+  const ttl = a.get(DaemonAttr.MCAST_TTL)?.readUInt8(0);
+  if (ttl) d.mcastTtl = ttl;
+  const g6 = a.get(DaemonAttr.MCAST_GROUP6);
+  const g4 = a.get(DaemonAttr.MCAST_GROUP);
+  if (g6 && g6.length >= 16) d.mcastGroup = bytesToIp(g6.subarray(0, 16));
+  else if (g4 && g4.length >= 4) d.mcastGroup = bytesToIp(g4.subarray(0, 4));
+  return d;
 }

@@ -3,15 +3,19 @@
 import { execFile } from 'node:child_process';
 import { createGenericNetlink, genl, type GenericNetlinkSocket } from 'netlink';
 import { serviceId, destId } from '../../lvs/plan.js';
+import type { SyncDaemonSpec } from '../../adm/types.js';
 import type { Change, Engine, ServiceKey, ServiceState, ServiceStats } from '../engine.js';
 import {
   Cmd,
   IPVS_GENL_NAME,
   IPVS_GENL_VERSION,
+  decodeDaemon,
   decodeDest,
   decodeInfo,
   decodeService,
   decodeTimeouts,
+  encodeDaemon,
+  encodeDaemonState,
   encodeDest,
   encodeService,
   encodeServiceKey,
@@ -52,6 +56,24 @@ function meaning(op: Change['op'], errno: string, scheduler?: string): string {
       return 'needs CAP_NET_ADMIN';
     case 'EBUSY':
       return 'busy';
+    default:
+      return 'failed';
+  }
+}
+
+/** ip_vs_sync.c's start_sync_thread errors. */
+function daemonMeaning(errno: string, d: SyncDaemonSpec): string {
+  switch (errno) {
+    case 'EEXIST':
+      return `a ${d.state} sync daemon already runs`;
+    case 'ENODEV':
+      return `no interface '${d.mcastInterface}'`;
+    case 'EADDRNOTAVAIL':
+      return `interface '${d.mcastInterface}' has no IPv4 address to send from`;
+    case 'EINVAL':
+      return 'the kernel rejected the parameters (maxlen, group or ttl)';
+    case 'EPERM':
+      return 'needs CAP_NET_ADMIN';
     default:
       return 'failed';
   }
@@ -161,6 +183,35 @@ export class IpvsEngine implements Engine {
   async zero(key?: ServiceKey): Promise<void> {
     await this.request(Cmd.ZERO, key ? [encodeServiceKey(key)] : []);
   }
+
+  /**
+   * The kernel's connection synchronisation daemons (at most one master and one backup), for
+   * `lvs_sync_daemon` and `ipvsadm --start-daemon / --stop-daemon / -L --daemon`.
+   */
+  readonly syncDaemons = {
+    list: async (): Promise<SyncDaemonSpec[]> =>
+      (await this.request(Cmd.GET_DAEMON, [], true)).map((p) => decodeDaemon(p)),
+    start: async (d: SyncDaemonSpec): Promise<void> => {
+      const what = `${d.state} sync daemon on ${d.mcastInterface} (syncid ${d.syncid})`;
+      let attrs: Buffer;
+      try {
+        attrs = encodeDaemon(d);
+      } catch (err) {
+        throw new Error(`ipvs: start ${what}: ${(err as Error).message}`, { cause: err });
+      }
+      await this.request(Cmd.NEW_DAEMON, [attrs]).catch((err: unknown) => {
+        const errno = errnoOf(err);
+        throw new Error(`ipvs: start ${what}: ${daemonMeaning(errno, d)} (${errno})`, { cause: err });
+      });
+    },
+    stop: async (state: SyncDaemonSpec['state']): Promise<void> => {
+      await this.request(Cmd.DEL_DAEMON, [encodeDaemonState(state)]).catch((err: unknown) => {
+        const errno = errnoOf(err);
+        const why = errno === 'ESRCH' ? `no ${state} sync daemon runs` : 'failed';
+        throw new Error(`ipvs: stop ${state} sync daemon: ${why} (${errno})`, { cause: err });
+      });
+    },
+  };
 
   /** Removes every virtual service (`ipvsadm -C`). */
   async flush(): Promise<void> {

@@ -2,20 +2,12 @@
 // listed back from the engine, and its connection table and timeouts are the engine's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { parseAdmArgs } from '../../../src/adm/args.js';
 import { CounterBaseline } from '../../../src/adm/baseline.js';
 import { handleAdm, type AdmBackend } from '../../../src/adm/handle.js';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
 import { names } from '../../unit/adm/replay.js';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../../support/ports.js';
 
 test('vigil adm against the user-space engine', async () => {
   const engine = new ProxyEngine();

@@ -11,17 +11,10 @@ import net from 'node:net';
 import { loadConfigText } from '../../../src/config/load.js';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
 import { LvsController } from '../../../src/lvs/controller.js';
+import { freePort } from '../../support/ports.js';
 
 const open = new Map<string, http.Server>();
 const sockets = new Set<net.Socket>();
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function serve(name: string, host: string, port: number): Promise<void> {
   const s = http.createServer((_req, res) => {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../support/ports.js';
 
 const run = promisify(execFile);
 let daemon: ChildProcess | undefined;
@@ -18,14 +18,6 @@ after(() => {
   if (daemon?.pid && daemon.exitCode === null) daemon.kill('SIGKILL');
   for (const s of servers) s.close();
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function vigil(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
 import { plan } from '../../../src/lvs/plan.js';
 import type { DestSpec, ServiceKey } from '../../../src/dataplane/engine.js';
+import { freePort } from '../../support/ports.js';
 
 const base = `127.${randomInt(1, 250)}.${randomInt(1, 250)}`;
 const VIP = `${base}.1`;
@@ -17,14 +18,6 @@ const servers: { name: string; address: string; port: number; server: http.Serve
 
 function dest(address: string, port: number, weight = 1): DestSpec {
   return { address, port, forwarding: 'nat', weight, upperThreshold: 0, lowerThreshold: 0 };
-}
-
-async function freePort(address: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, address, r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** One request on a new connection; resolves with the server's name. */

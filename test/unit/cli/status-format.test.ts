@@ -79,3 +79,81 @@ test('the daemon status: supervisor line, VRRP instances, other children as a tr
     ].join('\n'),
   );
 });
+
+test('the checker child: engine, then each real server with its checkers under its virtual server', () => {
+  const text = formatDaemonStatus({
+    pid: 10,
+    configFile: 'k.conf',
+    runtimeDir: '/run/vigil',
+    reloads: 0,
+    children: {
+      checker: {
+        pid: 12,
+        restarts: 0,
+        status: {
+          engine: 'nft',
+          changesApplied: 3,
+          why: 'no IPVS',
+          realServers: [
+            {
+              virtualServer: '10.0.0.100:80/TCP',
+              realServer: '10.0.0.7:80',
+              state: 'up',
+              weight: 3,
+              lastChange: '2026-12-04T10:00:00.000Z',
+              checkers: [
+                {
+                  kind: 'HTTP_GET',
+                  up: true,
+                  consecutiveFailures: 0,
+                  lastResult: {
+                    ok: true,
+                    reason: 'status 200',
+                    at: '2026-12-04T10:00:01.000Z',
+                    latencyMs: 1.5,
+                  },
+                },
+              ],
+            },
+            {
+              virtualServer: '10.0.0.100:80/TCP',
+              realServer: '10.0.0.8:80',
+              state: 'down',
+              weight: 0,
+              checkers: [
+                {
+                  kind: 'TCP_CHECK',
+                  up: false,
+                  consecutiveFailures: 4,
+                  lastResult: {
+                    ok: false,
+                    reason: 'connection refused',
+                    at: '2026-12-04T10:00:02.000Z',
+                    latencyMs: 0.3,
+                  },
+                },
+                { kind: 'MISC_CHECK', up: false, consecutiveFailures: 0 },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  });
+  assert.equal(
+    text,
+    [
+      'vigil pid 10, config k.conf, runtime dir /run/vigil, reloads 0',
+      'checker child pid 12 (restarts 0)',
+      '  engine: nft',
+      '  changesApplied: 3',
+      '  why: no IPVS',
+      '  virtual server 10.0.0.100:80/TCP',
+      '    10.0.0.7:80 up weight 3 since 2026-12-04T10:00:00.000Z',
+      '      HTTP_GET up, last ok: status 200 (1.5 ms, at 2026-12-04T10:00:01.000Z)',
+      '    10.0.0.8:80 down weight 0',
+      '      TCP_CHECK down, last failed: connection refused (0.3 ms, at 2026-12-04T10:00:02.000Z), 4 consecutive failures',
+      '      MISC_CHECK down, last not run yet',
+    ].join('\n'),
+  );
+});

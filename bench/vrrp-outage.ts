@@ -1,0 +1,150 @@
+// Client-visible outage on a VIP when the VRRP master goes away, vigil pair vs keepalived 2.2.7
+// pair on the same lab and configuration (issue #3 §6). Directors a (priority 150) and b (100)
+// each run a tiny TCP service on :8080 (as DR directors answer for themselves); client c, in its
+// own namespace on the same segment, opens a connection to VIP:8080 every 10 ms, sends "ping" and
+// waits for "pong" (100 ms timeout). Outage = first success after the event minus last success
+// before it. SIGKILL: the master node dies (daemon and its service killed at once; the VIP stays
+// configured on a, so the client gets RSTs until b's gratuitous ARP). SIGTERM: graceful handoff
+// (priority-0 advert), a's service keeps running. Kill at a random phase of the advert interval.
+// Run (root): npx tsx bench/vrrp-outage.ts [runs=3]
+//
+// Measured 2026-12-04, Debian 12 VM, 2 shared cores, runs=2 (small n: spread is one advert interval),
+// load average at end 0.41. Outage ms, min / median / max:
+//   vigil      v2 advert_int 1   SIGKILL  2682  3573  3573   SIGTERM 618 621 621
+//   keepalived v2 advert_int 1   SIGKILL  2640  2687  2687   SIGTERM 624 624 624
+//   vigil      v3 advert_int 0.1 SIGKILL   272   324   324   SIGTERM  72  83  83
+//   keepalived v3 advert_int 0.1 SIGKILL   282   319   319   SIGTERM  10  80  80
+// SIGTERM at advert_int 1 is ~620 ms for both: after a priority-0 advert the backup waits its skew
+// time ((256-100)/256 s), as RFC 3768 says; the < 100 ms target holds at advert_int 0.1. The vigil
+// v2 SIGKILL max (3573) is within the kill-phase spread (3 x 1 s + skew); n=2 is too small to call
+// the + 5 % target either way: rerun with more runs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import type { ChildProcess } from 'node:child_process';
+import { createLab, type Lab } from '../src/lab/index.js';
+import {
+  instanceConf,
+  startKeepalived,
+  startVigil,
+  stopDaemon,
+  vipHolders,
+  waitFor,
+  type Daemon,
+} from '../test/netns/vrrpd/harness.js';
+import { CASES, VIP, listening, sleep, spread, type Case, type Impl } from './vrrp-pair.js';
+
+const runs = Number(process.argv[2] ?? 3);
+
+const SERVER = `require('node:net').createServer((s)=>{s.on('data',()=>s.end('pong'));s.on('error',()=>{})}).listen(8080)`;
+// Prints the wall-clock time (ms, sub-ms precision) of every successful probe.
+const CLIENT = `const net=require('node:net');const {performance:p}=require('node:perf_hooks');
+setInterval(()=>{const s=net.connect({host:'${VIP}',port:8080});let ok=false;
+const t=setTimeout(()=>s.destroy(),100);s.on('connect',()=>s.write('ping'));
+s.on('data',(d)=>{if(!ok&&String(d)==='pong'){ok=true;process.stdout.write((p.timeOrigin+p.now()).toFixed(2)+'\\n')}s.destroy()});
+s.on('error',()=>{});s.on('close',()=>clearTimeout(t))},10)`;
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function stats(xs: number[]): string {
+  const { min, median, max } = spread(xs);
+  return `${min.toFixed(0).padStart(5)} ${median.toFixed(0).padStart(6)} ${max.toFixed(0).padStart(5)}`;
+}
+
+/** The client's successes, as wall-clock times. */
+function probe(lab: Lab): { child: ChildProcess; oks: number[] } {
+  const child = lab.spawn('c', [process.execPath, '-e', CLIENT]);
+  const oks: number[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => oks.push(Number(l)));
+  return { child, oks };
+}
+
+/** Waits for a success after the event, then returns the gap around it. */
+async function outage(oks: number[], t0: number): Promise<number> {
+  await waitFor('a probe success after the event', async () => oks.some((t) => t > t0), 15_000);
+  const before = oks.filter((t) => t <= t0).at(-1);
+  if (before === undefined) throw new Error('no probe succeeded before the event');
+  return oks.find((t) => t > t0)! - before;
+}
+
+async function measure(lab: Lab, impl: Impl, c: Case, dir: string) {
+  const conf = (priority: number): string =>
+    instanceConf({ vrid: 74, priority, vip: `${VIP}/24`, advertInt: c.advertInt, version: c.version });
+  const start = (node: string, priority: number, tag: string): Promise<Daemon> =>
+    impl === 'vigil'
+      ? startVigil(lab, node, join(dir, `${impl}-${node}${tag}`), conf(priority))
+      : startKeepalived(lab, node, join(dir, `${impl}-${node}${tag}`), conf(priority));
+  const onlyOn = (node: string) => async () => (await vipHolders(lab, ['a', 'b'], VIP)).join() === node;
+  const serving = (oks: number[]) => async () => oks.some((t) => t > now() - 50);
+  const kill: number[] = [];
+  const term: number[] = [];
+  const srvB = lab.spawn('b', [process.execPath, '-e', SERVER]);
+  const b = await start('b', 100, '0');
+  await waitFor('b to listen', () => listening(b), 30_000);
+  const client = probe(lab);
+  try {
+    for (let run = 0; run < runs; run++) {
+      let srvA = lab.spawn('a', [process.execPath, '-e', SERVER]);
+      let a = await start('a', 150, `${run}k`);
+      await waitFor('VIP on a only', onlyOn('a'), 30_000);
+      await sleep(3 * c.advertInt * 1000 + Math.random() * c.advertInt * 1000);
+      await waitFor('the client served', serving(client.oks), 10_000);
+      let t0 = now();
+      lab.kill(srvA, 'SIGKILL');
+      await stopDaemon(lab, a, 'SIGKILL');
+      kill.push(await outage(client.oks, t0));
+      // The killed master left its VIP behind; a restart of either daemon must not inherit it.
+      await lab.exec('a', ['ip', 'addr', 'del', `${VIP}/24`, 'dev', 'eth0'], { allowFailure: true });
+
+      srvA = lab.spawn('a', [process.execPath, '-e', SERVER]);
+      a = await start('a', 150, `${run}t`);
+      await waitFor('VIP back on a only', onlyOn('a'), 30_000);
+      await sleep(3 * c.advertInt * 1000 + Math.random() * c.advertInt * 1000);
+      await waitFor('the client served', serving(client.oks), 10_000);
+      t0 = now();
+      await stopDaemon(lab, a, 'SIGTERM');
+      term.push(await outage(client.oks, t0));
+      lab.kill(srvA, 'SIGKILL');
+    }
+  } finally {
+    lab.kill(client.child, 'SIGKILL');
+    lab.kill(srvB, 'SIGKILL');
+    await stopDaemon(lab, b, 'SIGTERM');
+  }
+  return { kill, term };
+}
+
+const lab = await createLab({
+  nodes: [
+    { name: 'a', addresses: ['192.168.74.11/24'] },
+    { name: 'b', addresses: ['192.168.74.12/24'] },
+    { name: 'c', addresses: ['192.168.74.13/24'] },
+  ],
+});
+const dir = mkdtempSync(join(tmpdir(), 'vigil-outage-'));
+try {
+  console.log(`client-visible outage on ${VIP}:8080 (probe every 10 ms), ${runs} runs each`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(`${'impl'.padEnd(10)} ${'case'.padEnd(17)} ${'event'.padEnd(7)}   min median   max (ms)`);
+  for (const c of CASES) {
+    for (const impl of ['vigil', 'keepalived'] as const) {
+      const r = await measure(lab, impl, c, dir);
+      console.log(`${impl.padEnd(10)} ${c.title.padEnd(17)} SIGKILL ${stats(r.kill)}`);
+      console.log(`${impl.padEnd(10)} ${c.title.padEnd(17)} SIGTERM ${stats(r.term)}`);
+    }
+  }
+  console.log(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+} finally {
+  await lab.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -27,15 +27,38 @@ export function rfc822Date(d: Date): string {
 }
 
 /**
+ * An address as the SMTP envelope carries it: `Name <a@b>` gives `<a@b>`, a bare `a@b` is
+ * bracketed (keepalived's MAIL FROM / RCPT TO).
+ */
+export function envelopeAddress(addr: string): string {
+  const lt = addr.lastIndexOf('<');
+  return addr.endsWith('>') && lt >= 0 ? addr.slice(lt) : `<${addr}>`;
+}
+
+/**
+ * An address as a header carries it: a display name holding RFC 5322 specials is quoted, its
+ * quotes and backslashes escaped (keepalived's format_email_addr); anything else as written.
+ */
+export function headerAddress(addr: string): string {
+  const lt = addr.lastIndexOf('<');
+  if (!addr.endsWith('>') || lt < 0) return addr;
+  const name = addr.slice(0, lt).trimEnd();
+  if (!/[()<>[\]:;@\\,.]/.test(name)) return addr;
+  return `"${name.replace(/["\\]/g, '\\$&')}"${addr.slice(name.length)}`;
+}
+
+/**
  * What goes after DATA, terminating dot included: keepalived's headers (Date, From, Subject,
- * X-Mailer, To with every recipient), a blank line, the body, then "\r\n.\r\n". Lines of the
- * body starting with a dot are doubled (RFC 5321 §4.5.2) so no body can end the message early.
+ * X-Mailer, and To folded as keepalived folds it, one recipient a line), a blank line, the body,
+ * then "\r\n.\r\n". Lines of the body starting with a dot are doubled (RFC 5321 §4.5.2) so no
+ * body can end the message early.
  */
 export function messageData(m: MailMessage): string {
   const clean = (s: string): string => s.replace(/[\r\n]+/g, ' ');
+  const to = m.to.map((t) => ` ${headerAddress(clean(t))}`).join(',\r\n');
   const headers =
-    `Date: ${rfc822Date(m.date)}\r\nFrom: ${clean(m.from)}\r\nSubject: ${clean(m.subject)}\r\n` +
-    `X-Mailer: Keepalived\r\nTo: ${m.to.map(clean).join(', ')}\r\n\r\n`;
+    `Date: ${rfc822Date(m.date)}\r\nFrom: ${headerAddress(clean(m.from))}\r\nSubject: ${clean(m.subject)}\r\n` +
+    `X-Mailer: Keepalived\r\nTo:${to}\r\n\r\n`;
   const body = m.body
     .split(/\r?\n/)
     .map((l) => (l.startsWith('.') ? '.' + l : l))
@@ -128,8 +151,12 @@ export function smtpDialogue(helo: string, m: MailMessage): SmtpStep[] {
   return [
     { name: 'greeting', send: null, expect: 220 },
     { name: 'HELO', send: `HELO ${helo}\r\n`, expect: 250 },
-    { name: 'MAIL FROM', send: `MAIL FROM:<${m.from}>\r\n`, expect: 250 },
-    ...m.to.map((t) => ({ name: `RCPT TO <${t}>`, send: `RCPT TO:<${t}>\r\n`, expect: 250 })),
+    { name: 'MAIL FROM', send: `MAIL FROM:${envelopeAddress(m.from)}\r\n`, expect: 250 },
+    ...m.to.map((t) => ({
+      name: `RCPT TO ${envelopeAddress(t)}`,
+      send: `RCPT TO:${envelopeAddress(t)}\r\n`,
+      expect: 250,
+    })),
     { name: 'DATA', send: 'DATA\r\n', expect: 354 },
     { name: 'message', send: messageData(m), expect: 250 },
   ];

@@ -74,7 +74,9 @@ export class TestSmtpServer {
           inData = false;
           cur.data = raw.replace(/^\.\./gm, '.');
           const split = cur.data.indexOf('\r\n\r\n');
-          for (const h of cur.data.slice(0, split).split('\r\n')) {
+          // Folded lines (keepalived folds To: one recipient a line) are unfolded (RFC 5322 §2.2.3).
+          const unfolded = cur.data.slice(0, split).replace(/\r\n(?=[ \t])/g, '');
+          for (const h of unfolded.split('\r\n')) {
             const i = h.indexOf(': ');
             cur.headers[h.slice(0, i)] = h.slice(i + 2);
           }

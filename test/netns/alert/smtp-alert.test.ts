@@ -8,8 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../../src/lab/index.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
-import { type Daemon, instanceConf, startVigil, stopDaemon, waitState } from '../vrrpd/harness.js';
-import { startMailServer, startTcpServer } from './lab-parts.js';
+import {
+  type Daemon,
+  instanceConf,
+  instanceOf,
+  startVigil,
+  stopDaemon,
+  vigilStatus,
+  waitFor,
+  waitState,
+} from '../vrrpd/harness.js';
+import { startMailServer, startTcpServer } from '../../support/lab-servers.js';
 
 const NET = '192.168.74';
 const VIP = `${NET}.100`;
@@ -79,6 +88,8 @@ test('smtp_alert: VRRP transitions and a real server going down and up send keep
     ]);
     assert.equal(m.headers['From'], 'vigil@lb-a.example');
     assert.equal(m.headers['To'], 'ops@example.com, oncall@example.com');
+    // On the wire, keepalived's folding: one recipient a line.
+    assert.match(m.data, /\r\nTo: ops@example\.com,\r\n oncall@example\.com\r\n\r\n/);
     assert.equal(m.headers['X-Mailer'], 'Keepalived');
     assert.match(m.headers['Date'] ?? '', /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/);
     assert.equal(m.body, '=> VRRP Instance is now owning VRRP VIPs <=\r\n');
@@ -91,13 +102,15 @@ test('smtp_alert: VRRP transitions and a real server going down and up send keep
       new RegExp(
         `^${esc(`[lb_${node}] Realserver [${NET}.30]:tcp:8080 of virtual server [${VIP}]:tcp:80 - ${st}`)}$`,
       );
+    // Both directors check it (no ha_suspend), so both must have seen it down before it returns.
     lab.kill(rs.child, 'SIGKILL');
     const down = await mail.subject(rsSubject('a', 'DOWN'), 15_000);
     assert.equal(down.body, '=> TCP CHECK failed on service <=\r\n');
+    await mail.subject(rsSubject('b', 'DOWN'), 15_000);
     rs = await startTcpServer(lab, 'r', `${NET}.30`, 8080);
     const up = await mail.subject(rsSubject('a', 'UP'), 15_000);
     assert.equal(up.body, '=> TCP CHECK succeed on service <=\r\n');
-    await mail.subject(rsSubject('b', 'DOWN'), 5_000);
+    await mail.subject(rsSubject('b', 'UP'), 15_000);
 
     // The master is killed: the backup takes over and says so.
     await stopDaemon(lab, a, 'SIGKILL');
@@ -109,6 +122,66 @@ test('smtp_alert: VRRP transitions and a real server going down and up send keep
     );
   } finally {
     for (const d of daemons) await stopDaemon(lab, d).catch(() => undefined);
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+interface CheckerView {
+  children: { checker?: { status: { realServers?: { realServer: string; state: string }[] } } };
+}
+
+test('smtp_alert: a smtp_server that refuses is logged and changes nothing in VRRP or the checks', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  // The mail host is up but nothing listens on 2525: every connection is refused.
+  const lab = await createLab({
+    nodes: [
+      { name: 'a', addresses: [`${NET}.11/24`] },
+      { name: 'r', addresses: [`${NET}.30/24`] },
+      { name: 'm', addresses: [`${NET}.25/24`] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-alert-'));
+  let a: Daemon | undefined;
+  try {
+    const rs = await startTcpServer(lab, 'r', `${NET}.30`, 8080);
+    a = await startVigil(lab, 'a', join(dir, 'a'), conf('a', 150));
+    await waitState(a, 'VI_1', 'MASTER', START_MS);
+    const d = a;
+    await waitFor(
+      'the refused MASTER mail logged',
+      async () =>
+        /SMTP alert "\[lb_a\] VRRP Instance VI_1 - Entering MASTER state" not sent: SMTP server 192\.168\.74\.25:2525: cannot connect: .*ECONNREFUSED/.test(
+          d.output(),
+        ),
+      10_000,
+    );
+    // The checker still works: the real server dies, is taken out, and its mail fails the same way.
+    lab.kill(rs.child, 'SIGKILL');
+    const rsState = async (): Promise<string | undefined> => {
+      const s = (await vigilStatus(d)) as unknown as CheckerView;
+      return s.children.checker?.status.realServers?.find((x) => x.realServer === `${NET}.30:8080`)?.state;
+    };
+    await waitFor('the real server down', async () => (await rsState()) === 'down', 15_000);
+    await waitFor(
+      'the refused DOWN mail logged',
+      async () =>
+        /SMTP alert "\[lb_a\] Realserver \[192\.168\.74\.30\]:tcp:8080 of virtual server \[192\.168\.74\.100\]:tcp:80 - DOWN" not sent: .*ECONNREFUSED/.test(
+          d.output(),
+        ),
+      10_000,
+    );
+    // VRRP never moved: still MASTER, one transition (INIT -> BACKUP -> MASTER), the daemon alive.
+    const i = await instanceOf(d, 'VI_1');
+    assert.equal(i?.state, 'MASTER');
+    assert.deepEqual(
+      i?.transitions.map((x) => x.to),
+      ['BACKUP', 'MASTER'],
+    );
+    assert.equal(d.child.exitCode, null);
+    assert.doesNotMatch(d.output(), /at .*\.ts:\d+:\d+|Uncaught|unhandled/i, 'no stack trace');
+  } finally {
+    if (a) await stopDaemon(lab, a).catch(() => undefined);
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

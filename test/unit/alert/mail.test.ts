@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   checkerBody,
+  envelopeAddress,
+  headerAddress,
   messageData,
   parseReply,
   realServerSubject,
@@ -30,13 +32,31 @@ test('message: keepalived headers, blank line, body, extra CRLF and the dot', ()
   assert.equal(
     d,
     `Date: ${rfc822Date(msg.date)}\r\nFrom: vigil@lb1\r\nSubject: [lb1] VRRP Instance VI_1 - Entering MASTER state\r\n` +
-      'X-Mailer: Keepalived\r\nTo: ops@example.com, oncall@example.com\r\n\r\n' +
+      'X-Mailer: Keepalived\r\nTo: ops@example.com,\r\n oncall@example.com\r\n\r\n' +
       '=> VRRP Instance is now owning VRRP VIPs <=\r\n\r\n.\r\n',
   );
   assert.match(rfc822Date(msg.date), /^Fri, 04 Dec 2026 17:05:09 [+-]\d{4}$/);
   // A body line starting with a dot is doubled; a newline in a header cannot start a new one.
   assert.match(messageData({ ...msg, body: 'a\n.b' }), /\r\na\r\n\.\.b\r\n\r\n\.\r\n$/);
   assert.match(messageData({ ...msg, subject: 'x\r\nBcc: evil' }), /Subject: x Bcc: evil\r\n/);
+});
+
+test('addresses: display names as keepalived writes them, envelopes with the address alone', () => {
+  assert.equal(envelopeAddress('ops@example.com'), '<ops@example.com>');
+  assert.equal(envelopeAddress('Ops Team <ops@example.com>'), '<ops@example.com>');
+  assert.equal(headerAddress('Ops Team <ops@example.com>'), 'Ops Team <ops@example.com>');
+  assert.equal(headerAddress('lb1.example <vigil@lb1>'), '"lb1.example" <vigil@lb1>');
+  assert.equal(headerAddress('a "b", c\\d <x@y>'), '"a \\"b\\", c\\\\d" <x@y>');
+  assert.equal(headerAddress('plain@host'), 'plain@host');
+  const d = messageData({ ...msg, from: 'LB one. <vigil@lb1>', to: ['Ops <ops@example.com>'] });
+  assert.match(d, /\r\nFrom: "LB one\." <vigil@lb1>\r\n/);
+  assert.match(d, /\r\nTo: Ops <ops@example.com>\r\n\r\n/);
+  assert.deepEqual(
+    smtpDialogue('h', { ...msg, from: 'LB <vigil@lb1>', to: ['Ops <ops@example.com>'] })
+      .slice(2, 4)
+      .map((s) => s.send),
+    ['MAIL FROM:<vigil@lb1>\r\n', 'RCPT TO:<ops@example.com>\r\n'],
+  );
 });
 
 test('subjects and bodies as keepalived writes them', () => {

@@ -2,9 +2,9 @@
 // processes inside lab nodes, each reporting on stdout what it saw.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Lab } from '../../../src/lab/index.js';
-import type { ReceivedMail } from '../../support/smtp-server.js';
-import { waitFor } from '../vrrpd/harness.js';
+import type { Lab } from '../../src/lab/index.js';
+import type { ReceivedMail } from './smtp-server.js';
+import { waitFor } from '../netns/vrrpd/harness.js';
 
 function lines(child: ChildProcess): string[] {
   const out: string[] = [];
@@ -32,7 +32,7 @@ export async function startMailServer(
   host: string,
   port: number,
 ): Promise<MailServer> {
-  const main = join(import.meta.dirname, '../../support/smtp-server-main.ts');
+  const main = join(import.meta.dirname, './smtp-server-main.ts');
   const child = lab.spawn(node, [process.execPath, '--import', 'tsx', main, host, String(port)]);
   const out = lines(child);
   await waitFor('the SMTP server', async () => out.includes('listening'), 20_000);

@@ -37,6 +37,8 @@ export interface RsStatus {
   virtualServer: string;
   realServer: string;
   state: 'up' | 'down';
+  /** ha_suspend: checks paused while this director does not hold the address. */
+  suspended?: boolean;
   weight: number;
   lastChange?: string;
   checkers: CheckerStatus[];
@@ -49,6 +51,8 @@ interface Slot {
   note?: string;
   latencyMs?: number;
   timer?: NodeJS.Timeout;
+  /** Bumped on suspend/resume: a check started before does not count nor reschedule. */
+  gen: number;
 }
 
 interface Rs {
@@ -60,6 +64,8 @@ interface Rs {
   alive: boolean;
   dynamicWeight?: number;
   lastChange?: number;
+  /** ha_suspend: checks paused, state kept as it was. */
+  suspended: boolean;
 }
 
 function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
@@ -201,6 +207,8 @@ export class CheckRunner {
   private readonly mailer: Mailer | null;
   /** no_checker_emails: mail only when the real server changes, not each checker. */
   private readonly serverChangesOnly: boolean;
+  /** Until start(), a resumed server is not scheduled: start() schedules every runnable one. */
+  private started = false;
 
   constructor(
     config: Config,
@@ -217,7 +225,7 @@ export class CheckRunner {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {
           const r = runnerFor(ch, rs, vs, config);
-          return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), ...r };
+          return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), gen: 0, ...r };
         });
         const runnable = slots.filter((s) => s.run);
         this.servers.push({
@@ -226,6 +234,7 @@ export class CheckRunner {
           mail: rs.smtpAlert ?? checkerAlertDefault(g),
           slots,
           alive: realServerAlive(runnable.map((s) => s.state)),
+          suspended: false,
         });
         for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
       }
@@ -233,6 +242,7 @@ export class CheckRunner {
   }
 
   start(): void {
+    this.started = true;
     for (const srv of this.servers) {
       for (const slot of srv.slots) {
         if (slot.run) this.schedule(srv, slot, slot.state.firstDelayMs());
@@ -245,14 +255,44 @@ export class CheckRunner {
     for (const srv of this.servers) for (const slot of srv.slots) clearTimeout(slot.timer);
   }
 
+  /**
+   * Pauses the checks of the given virtual servers (ha_suspend) and resumes the others: a paused
+   * server keeps the state it had; a resumed one is checked again at once.
+   */
+  suspend(paused: ReadonlySet<VirtualServer>): void {
+    const changed = new Map<VirtualServer, number>();
+    for (const srv of this.servers) {
+      const want = paused.has(srv.vs);
+      if (want === srv.suspended) continue;
+      srv.suspended = want;
+      changed.set(srv.vs, (changed.get(srv.vs) ?? 0) + 1);
+      for (const slot of srv.slots) {
+        clearTimeout(slot.timer);
+        slot.gen++;
+        if (!want && slot.run && this.started) this.schedule(srv, slot, 0);
+      }
+    }
+    for (const [vs, n] of changed) {
+      const what = `health checks of ${n} real server${n === 1 ? '' : 's'}`;
+      this.opts.log(
+        'info',
+        paused.has(vs)
+          ? `virtual_server ${vs.label}: ${what} suspended (ha_suspend: this director does not hold ${vs.label})`
+          : `virtual_server ${vs.label}: ${what} resumed (ha_suspend: this director holds ${vs.label})`,
+      );
+    }
+  }
+
   private schedule(srv: Rs, slot: Slot, delayMs: number): void {
-    if (this.abort.signal.aborted) return;
+    if (this.abort.signal.aborted || srv.suspended) return;
     slot.timer = setTimeout(() => void this.runOnce(srv, slot), delayMs);
   }
 
   private async runOnce(srv: Rs, slot: Slot): Promise<void> {
+    const gen = slot.gen;
     const r = await slot.run!(this.abort.signal);
-    if (this.abort.signal.aborted) return;
+    // A check that was under way when its server was suspended (or resumed) does not count.
+    if (this.abort.signal.aborted || gen !== slot.gen) return;
     slot.latencyMs = r.latencyMs;
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
@@ -293,6 +333,7 @@ export class CheckRunner {
       virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
       realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
       state: srv.alive ? 'up' : 'down',
+      ...(srv.suspended ? { suspended: true } : {}),
       weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,
       ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
       checkers: srv.slots.map((s) => ({

@@ -93,7 +93,8 @@ export function formatRealServers(servers: Obj[]): string[] {
       lines.push(`virtual server ${vs}`);
     }
     const since = typeof rs.lastChange === 'string' ? ` since ${rs.lastChange}` : '';
-    lines.push(`  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${since}`);
+    const paused = rs.suspended === true ? ' (checks suspended: ha_suspend)' : '';
+    lines.push(`  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${since}${paused}`);
     for (const c of Array.isArray(rs.checkers) ? (rs.checkers as Obj[]) : []) {
       const last = isObj(c.lastResult) ? c.lastResult : undefined;
       const result = last

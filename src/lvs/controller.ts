@@ -6,6 +6,7 @@ import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config } from '../config/model.js';
 import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
 import { desiredServices } from './desired.js';
+import { suspendedServers } from './ha-suspend.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
@@ -113,6 +114,11 @@ export class LvsController {
   }
 
   private owned = (key: ServiceKey): boolean => this.mine.has(serviceId(key));
+
+  /** The VRRP instances' states (from the VRRP process): pauses or resumes ha_suspend checks. */
+  vrrpStates(states: ReadonlyMap<string, string>): void {
+    this.runner.suspend(suspendedServers(this.config, states));
+  }
 
   /** Programs the services, then starts checking. */
   async start(): Promise<void> {

@@ -65,3 +65,8 @@ export function vrrpAlertDefault(g: GlobalDefs): boolean {
 export function checkerAlertDefault(g: GlobalDefs): boolean {
   return g.smtpAlertChecker ?? g.smtpAlert ?? true;
 }
+
+/** A virtual server's quorum mails: off unless a global setting turns them on (keepalived). */
+export function virtualServerAlertDefault(g: GlobalDefs): boolean {
+  return g.smtpAlertChecker ?? g.smtpAlert ?? false;
+}

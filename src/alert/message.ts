@@ -97,6 +97,27 @@ export function realServerSubject(routerId: string, vs: VirtualServer, rs: RealS
   return `[${routerId}] Realserver ${formatRs(rs, vs)} of virtual server ${formatVs(vs)} - ${up ? 'UP' : 'DOWN'}`;
 }
 
+/** `[router_id] Virtualserver [vip]:tcp:80 - UP`: a virtual server's quorum gained or lost. */
+export function virtualServerSubject(routerId: string, vs: VirtualServer, up: boolean): string {
+  return `[${routerId}] Virtualserver ${formatVs(vs)} - ${up ? 'UP' : 'DOWN'}`;
+}
+
+/** keepalived's quorum body: `=> Lost quorum 3+1=2 <= 1 <=` (quorum+hysteresis=threshold, live weight). */
+export function quorumBody(
+  vs: Pick<VirtualServer, 'quorum' | 'hysteresis'>,
+  q: { up: boolean; threshold: number; aliveWeight: number },
+  init = false,
+): string {
+  const what = q.up
+    ? init
+      ? 'Starting with quorum up'
+      : 'Gained quorum'
+    : init
+      ? 'Starting with quorum down'
+      : 'Lost quorum';
+  return `=> ${what} ${vs.quorum}+${vs.hysteresis}=${q.threshold} <= ${q.aliveWeight} <=`;
+}
+
 /** The body keepalived's checker of each kind writes on success or failure. */
 export function checkerBody(kind: string, up: boolean, reason = ''): string {
   switch (kind) {

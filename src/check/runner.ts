@@ -204,7 +204,8 @@ export class CheckRunner {
   private readonly servers: Rs[] = [];
   private readonly abort = new AbortController();
   private readonly now: () => number;
-  private readonly mailer: Mailer | null;
+  /** smtp_alert's mailer (null without recipients or server); the controller's quorum mails too. */
+  readonly mailer: Mailer | null;
   /** no_checker_emails: mail only when the real server changes, not each checker. */
   private readonly serverChangesOnly: boolean;
   /** Until start(), a resumed server is not scheduled: start() schedules every runnable one. */

@@ -3,9 +3,12 @@
 // time. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
 import { CheckRunner, type RsChange } from '../check/runner.js';
-import type { Config } from '../config/model.js';
+import type { Config, VirtualServer } from '../config/model.js';
+import { virtualServerAlertDefault } from '../alert/mailer.js';
+import { quorumBody, virtualServerSubject } from '../alert/message.js';
 import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
 import { desiredServices } from './desired.js';
+import type { QuorumResult } from './quorum.js';
 import { suspendedServers } from './ha-suspend.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 
@@ -52,23 +55,25 @@ export class LvsController {
   }
 
   private desired(): ServiceState[] {
-    const before = new Map(this.quorumUp);
     const d = desiredServices(this.config, {
       health: (vs, rs) => this.runner.health(vs, rs),
       quorumUp: this.quorumUp,
+      onQuorum: (vs, q, init) => this.quorumChanged(vs, q, init),
     });
-    for (const vs of this.config.virtualServers) {
-      const was = before.get(vs.label) ?? true;
-      const now = this.quorumUp.get(vs.label) ?? true;
-      if (was === now) continue;
-      this.opts.log(
-        now ? 'info' : 'warning',
-        `virtual_server ${vs.label}: quorum ${now ? 'gained' : 'lost'}${!now && vs.sorryServer ? ', sorry server in' : ''}`,
-      );
-      const script = now ? vs.quorumUp : vs.quorumDown;
-      if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
-    }
     return this.withRuntime(d);
+  }
+
+  /** keepalived's do_vs_notifies: a log line, quorum_up / quorum_down, and the smtp_alert mail. */
+  private quorumChanged(vs: VirtualServer, q: QuorumResult, init: boolean): void {
+    this.opts.log(
+      q.up ? 'info' : 'warning',
+      `virtual_server ${vs.label}: quorum ${q.up ? 'gained' : 'lost'}${!q.up && vs.sorryServer ? ', sorry server in' : ''}`,
+    );
+    const script = q.up ? vs.quorumUp : vs.quorumDown;
+    if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
+    const mailer = this.runner.mailer;
+    if (mailer && (vs.smtpAlert ?? virtualServerAlertDefault(this.config.globalDefs)))
+      void mailer.send(virtualServerSubject(mailer.routerId, vs, q.up), quorumBody(vs, q, init));
   }
 
   /**

@@ -1,6 +1,7 @@
 // smtp_alert end to end: two vigil directors and a real server in their own namespaces, and an SMTP
-// server (a real TCP exchange) in another. VRRP transitions and a real server going down and up
-// under its TCP_CHECK each arrive as a mail formatted as keepalived formats it.
+// server (a real TCP exchange) in another. VRRP transitions, a real server going down and up
+// under its TCP_CHECK, and its virtual server losing and regaining quorum each arrive as a mail
+// formatted as keepalived formats it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +39,7 @@ function conf(node: string, priority: number): string {
 }
 ${instanceConf({ vrid: 74, priority, vip: `${VIP}/24` }).replace('  priority', '  smtp_alert\n  priority')}
 virtual_server ${VIP} 80 {
+  smtp_alert
   delay_loop 1
   lb_algo rr
   lb_kind NAT
@@ -107,9 +109,16 @@ test('smtp_alert: VRRP transitions and a real server going down and up send keep
     const down = await mail.subject(rsSubject('a', 'DOWN'), 15_000);
     assert.equal(down.body, '=> TCP CHECK failed on service <=\r\n');
     await mail.subject(rsSubject('b', 'DOWN'), 15_000);
+    // Its only real server gone, the virtual server (smtp_alert) loses quorum, and says so.
+    const vsSubject = (st: string): RegExp =>
+      new RegExp(`^${esc(`[lb_a] Virtualserver [${VIP}]:tcp:80 - ${st}`)}$`);
+    const lost = await mail.subject(vsSubject('DOWN'), 5_000);
+    assert.equal(lost.body, '=> Lost quorum 1+0=1 <= 0 <=\r\n');
     rs = await startTcpServer(lab, 'r', `${NET}.30`, 8080);
     const up = await mail.subject(rsSubject('a', 'UP'), 15_000);
     assert.equal(up.body, '=> TCP CHECK succeed on service <=\r\n');
+    const gained = await mail.subject(vsSubject('UP'), 5_000);
+    assert.equal(gained.body, '=> Gained quorum 1+0=1 <= 1 <=\r\n');
     await mail.subject(rsSubject('b', 'UP'), 15_000);
 
     // The master is killed: the backup takes over and says so.

@@ -8,13 +8,19 @@ import {
   headerAddress,
   messageData,
   parseReply,
+  quorumBody,
   realServerSubject,
   rfc822Date,
   smtpDialogue,
+  virtualServerSubject,
   vrrpSubject,
 } from '../../../src/alert/message.js';
 import { sendMail } from '../../../src/alert/smtp-client.js';
-import { checkerAlertDefault, vrrpAlertDefault } from '../../../src/alert/mailer.js';
+import {
+  checkerAlertDefault,
+  virtualServerAlertDefault,
+  vrrpAlertDefault,
+} from '../../../src/alert/mailer.js';
 import { defaultGlobalDefs } from '../../../src/config/schema/global.js';
 import type { RealServer, VirtualServer } from '../../../src/config/model.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
@@ -82,6 +88,14 @@ test('subjects and bodies as keepalived writes them', () => {
     realServerSubject('r', fw, { address: 'fd00::5', port: 53 } as RealServer, true),
     '[r] Realserver [fd00::5]:udp:53 of virtual server FWM 7 - UP',
   );
+  assert.equal(virtualServerSubject('lb1', vs, false), '[lb1] Virtualserver [10.0.0.100]:tcp:80 - DOWN');
+  const q = { quorum: 3, hysteresis: 1 };
+  assert.equal(quorumBody(q, { up: false, threshold: 2, aliveWeight: 1 }), '=> Lost quorum 3+1=2 <= 1 <=');
+  assert.equal(quorumBody(q, { up: true, threshold: 4, aliveWeight: 5 }), '=> Gained quorum 3+1=4 <= 5 <=');
+  assert.equal(
+    quorumBody(q, { up: false, threshold: 2, aliveWeight: 0 }, true),
+    '=> Starting with quorum down 3+1=2 <= 0 <=',
+  );
   assert.equal(checkerBody('TCP_CHECK', false), '=> TCP CHECK failed on service <=');
   assert.equal(checkerBody('HTTP_GET', false), '=> CHECK failed on service : HTTP/SSL request failed <=');
   assert.equal(checkerBody('HTTP_GET', true), '=> CHECK succeed on service <=');
@@ -99,6 +113,10 @@ test('smtp_alert defaults: vrrp off unless global says so, real servers on unles
   assert.equal(vrrpAlertDefault({ ...g, smtpAlert: true, smtpAlertVrrp: false }), false);
   assert.equal(checkerAlertDefault({ ...g, smtpAlert: false }), false);
   assert.equal(checkerAlertDefault({ ...g, smtpAlert: false, smtpAlertChecker: true }), true);
+  // A virtual server's quorum mails: off by default, unlike its real servers'.
+  assert.equal(virtualServerAlertDefault(g), false);
+  assert.equal(virtualServerAlertDefault({ ...g, smtpAlert: true }), true);
+  assert.equal(virtualServerAlertDefault({ ...g, smtpAlert: true, smtpAlertChecker: false }), false);
 });
 
 test('reply parsing: multi-line replies, partial input, garbage', () => {

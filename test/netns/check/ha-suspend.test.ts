@@ -1,7 +1,8 @@
 // ha_suspend in a lab: two vigil directors share the VIP of a virtual server whose real server
 // counts the connections it gets. The backup director runs no checks (the real server never sees
 // it) while it checks another virtual server without ha_suspend; once it takes the VIP over, it
-// checks; when the first director comes back and preempts, it stops again.
+// checks; when the first director comes back and preempts, it stops again. A reload in between
+// changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,6 +96,22 @@ test('ha_suspend: the backup director runs no checks; after takeover it does, af
       b.output(),
       /virtual_server 192\.168\.75\.100:80: health checks of 1 real server suspended \(ha_suspend/,
     );
+
+    // A reload (SIGHUP, same file) restarts both directors' checks: the backup stays paused, the
+    // master keeps checking (each VRRP child re-reports its states, each checker child re-applies them).
+    const reloads = async (d: Daemon): Promise<number> =>
+      ((await vigilStatus(d)) as unknown as { reloads: number }).reloads;
+    process.kill(a.child.pid!, 'SIGHUP');
+    process.kill(b.child.pid!, 'SIGHUP');
+    await waitFor('both reloaded', async () => (await reloads(a)) === 1 && (await reloads(b)) === 1, 10_000);
+    const afterA = from(held, A);
+    await sleep(2500);
+    assert.ok(
+      from(held, A) >= afterA + 3,
+      `the master checks after its reload (${afterA} then ${from(held, A)})`,
+    );
+    assert.equal(from(held, B), 0, 'the backup sent no check after its reload');
+    assert.deepEqual(await suspendedOn(b), [`${NET}.30:8080`]);
 
     // The master dies: the new master resumes its checks at once.
     await stopDaemon(lab, a, 'SIGKILL');

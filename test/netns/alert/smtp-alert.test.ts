@@ -1,7 +1,7 @@
 // smtp_alert end to end: two vigil directors and a real server in their own namespaces, and an SMTP
 // server (a real TCP exchange) in another. VRRP transitions, a real server going down and up
 // under its TCP_CHECK, and its virtual server losing and regaining quorum each arrive as a mail
-// formatted as keepalived formats it.
+// formatted as keepalived formats it; a graceful stop mails "Stopping" before the daemon exits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -129,6 +129,12 @@ test('smtp_alert: VRRP transitions and a real server going down and up send keep
       b.output(),
       /SMTP alert "\[lb_b\] VRRP Instance VI_1 - Entering MASTER state" sent to ops@example.com, oncall@example.com/,
     );
+
+    // A graceful stop: the "Stopping" mail leaves before the daemon exits (the daemon is gone, so
+    // whatever the mail server still reports was sent in full before the exit).
+    await stopDaemon(lab, b, 'SIGTERM');
+    const stop = await mail.subject(/^\[lb_b\] VRRP Instance VI_1 - Stopping$/, 3_000);
+    assert.equal(stop.body, '=> VRRP Instance stopping <=\r\n');
   } finally {
     for (const d of daemons) await stopDaemon(lab, d).catch(() => undefined);
     await lab.destroy();

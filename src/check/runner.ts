@@ -31,11 +31,20 @@ export interface CheckerStatus {
   note?: string;
 }
 
+export interface WeightInForce {
+  weight: number;
+  /** A runtime change made it differ from what configuration and checks give. */
+  runtime: boolean;
+}
+
 export interface RsStatus {
   virtualServer: string;
   realServer: string;
   state: 'up' | 'down';
+  /** The weight in force: what the data plane is given, runtime changes included. */
   weight: number;
+  /** Set when a runtime change (vigil adm, the API) overrides what configuration and checks give. */
+  override?: { by: 'runtime'; configuredWeight: number };
   lastChange?: string;
   checkers: CheckerStatus[];
 }
@@ -192,6 +201,8 @@ export interface RunnerOptions {
 
 export class CheckRunner {
   private readonly servers: Rs[] = [];
+  /** health() runs once per real server on every re-plan: a lookup, not a scan. */
+  private readonly byRs = new Map<RealServer, Rs>();
   private readonly abort = new AbortController();
   private readonly now: () => number;
 
@@ -207,7 +218,9 @@ export class CheckRunner {
           return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), ...r };
         });
         const runnable = slots.filter((s) => s.run);
-        this.servers.push({ vs, rs, slots, alive: realServerAlive(runnable.map((s) => s.state)) });
+        const srv: Rs = { vs, rs, slots, alive: realServerAlive(runnable.map((s) => s.state)) };
+        this.servers.push(srv);
+        this.byRs.set(rs, srv);
         for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
       }
     }
@@ -257,36 +270,42 @@ export class CheckRunner {
   }
 
   health(vs: VirtualServer, rs: RealServer): RsHealth {
-    const srv = this.servers.find((s) => s.vs === vs && s.rs === rs);
-    if (!srv) return { alive: true };
+    const srv = this.byRs.get(rs);
+    if (!srv || srv.vs !== vs) return { alive: true };
     return srv.dynamicWeight !== undefined
       ? { alive: srv.alive, weight: srv.dynamicWeight }
       : { alive: srv.alive };
   }
 
-  status(): RsStatus[] {
-    return this.servers.map((srv) => ({
-      virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
-      realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
-      state: srv.alive ? 'up' : 'down',
-      weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,
-      ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
-      checkers: srv.slots.map((s) => ({
-        kind: s.kind,
-        up: s.state.isUp,
-        consecutiveFailures: s.state.consecutiveFailures,
-        ...(s.state.last
-          ? {
-              lastResult: {
-                ok: s.state.last.ok,
-                reason: s.state.last.reason,
-                at: new Date(s.state.last.at).toISOString(),
-                latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
-              },
-            }
-          : {}),
-        ...(s.note ? { note: s.note } : {}),
-      })),
-    }));
+  /** `inForce`: the weight the data plane has for a server (the controller's runtime layer). */
+  status(inForce?: (vs: VirtualServer, rs: RealServer) => WeightInForce): RsStatus[] {
+    return this.servers.map((srv) => {
+      const checked = srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0;
+      const w = inForce?.(srv.vs, srv.rs) ?? { weight: checked, runtime: false };
+      return {
+        virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
+        realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
+        state: srv.alive ? ('up' as const) : ('down' as const),
+        weight: w.weight,
+        ...(w.runtime ? { override: { by: 'runtime' as const, configuredWeight: checked } } : {}),
+        ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
+        checkers: srv.slots.map((s) => ({
+          kind: s.kind,
+          up: s.state.isUp,
+          consecutiveFailures: s.state.consecutiveFailures,
+          ...(s.state.last
+            ? {
+                lastResult: {
+                  ok: s.state.last.ok,
+                  reason: s.state.last.reason,
+                  at: new Date(s.state.last.at).toISOString(),
+                  latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
+                },
+              }
+            : {}),
+          ...(s.note ? { note: s.note } : {}),
+        })),
+      };
+    });
   }
 }

@@ -56,6 +56,8 @@ interface Slot {
   note?: string;
   latencyMs?: number;
   timer?: NodeJS.Timeout;
+  /** performance.now() the next run is due at (kept only when someone measures lateness). */
+  dueAt?: number;
 }
 
 interface Rs {
@@ -197,6 +199,8 @@ export interface RunnerOptions {
   onChange: (c: RsChange) => void;
   log: (level: 'info' | 'warning', message: string) => void;
   now?: () => number;
+  /** Each run's start, ms after it was due (bench/checkers.ts measures the schedule with it). */
+  onLate?: (lateMs: number) => void;
 }
 
 export class CheckRunner {
@@ -241,7 +245,12 @@ export class CheckRunner {
 
   private schedule(srv: Rs, slot: Slot, delayMs: number): void {
     if (this.abort.signal.aborted) return;
-    slot.timer = setTimeout(() => void this.runOnce(srv, slot), delayMs);
+    const onLate = this.opts.onLate;
+    if (onLate) slot.dueAt = performance.now() + delayMs;
+    slot.timer = setTimeout(() => {
+      if (onLate) onLate(performance.now() - slot.dueAt!);
+      void this.runOnce(srv, slot);
+    }, delayMs);
   }
 
   private async runOnce(srv: Rs, slot: Slot): Promise<void> {

@@ -133,6 +133,7 @@ async function workerLoad(tcp: number, http: number, windowS: number): Promise<v
       checks: late.length,
       wallMs,
       cpuCores: (cpu.user + cpu.system) / 1000 / wallMs,
+      sysCores: cpu.system / 1000 / wallMs,
       elu,
       rssMB: process.memoryUsage().rss / 2 ** 20,
       late: { p50: pct(50), p99: pct(99), max: late.at(-1) ?? NaN },
@@ -222,8 +223,11 @@ async function load(
     srv.stdin!.write('cpu\n');
     return (JSON.parse(await server.next(5000)) as { cpuMs: number }).cpuMs;
   };
+  // CHECKERS_PROF=DIR: a V8 CPU profile of the checker process, for `node --cpu-prof` readers.
+  const prof = process.env.CHECKERS_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CHECKERS_PROF}`] : [];
   const worker = lab.spawn('director', [
     process.execPath,
+    ...prof,
     '--import',
     'tsx',
     'bench/checkers.ts',
@@ -246,6 +250,7 @@ async function load(
     checks: number;
     wallMs: number;
     cpuCores: number;
+    sysCores: number;
     elu: number;
     rssMB: number;
     late: { p50: number; p99: number; max: number };
@@ -255,10 +260,11 @@ async function load(
     changes: number;
   };
   const f = (x: number): string => x.toFixed(1);
+  const perCheckUs = (r.cpuCores * r.wallMs * 1000) / r.checks;
   console.log(
     `load: ${tcp} TCP_CHECK + ${http} HTTP_GET at delay_loop 1, config parsed in ${f(r.parseMs)} ms\n` +
       `  window ${f(r.wallMs / 1000)} s: ${r.checks} checks (${f(r.checks / (r.wallMs / 1000))}/s), ` +
-      `checker CPU ${r.cpuCores.toFixed(2)} core (event loop busy ${(r.elu * 100).toFixed(0)} %), RSS ${f(r.rssMB)} MB\n` +
+      `checker CPU ${r.cpuCores.toFixed(2)} core (kernel ${r.sysCores.toFixed(2)}; ${perCheckUs.toFixed(0)} µs a check; event loop busy ${(r.elu * 100).toFixed(0)} %), RSS ${f(r.rssMB)} MB\n` +
       `  lateness vs schedule: p50 ${f(r.late.p50)} ms, p99 ${f(r.late.p99)} ms, max ${f(r.late.max)} ms\n` +
       `  servers down at the end ${r.down}, with a failed last check ${r.failing}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}, state changes ${r.changes}\n` +
       `  (the servers' process: ${(serverCores / (now() - w0)).toFixed(2)} core over the whole run)`,

@@ -73,11 +73,14 @@ function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
   const c = ch as Partial<Record<'delayLoop' | 'retry' | 'delayBeforeRetry' | 'warmup', number>> & {
     alpha?: boolean;
   };
+  const delayLoop = c.delayLoop ?? rs.delayLoop ?? vs.delayLoop;
   return {
-    delayLoopMs: (c.delayLoop ?? rs.delayLoop ?? vs.delayLoop) * 1000,
+    delayLoopMs: delayLoop * 1000,
     retry: c.retry ?? rs.retry ?? vs.retry ?? 1,
     delayBeforeRetryMs: (c.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? 1) * 1000,
-    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? 0) * 1000,
+    // keepalived's default warmup is the delay_loop: first checks spread over one loop, not all
+    // at once (10,000 connects in one tick would make the last ones hundreds of ms late, forever).
+    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? delayLoop) * 1000,
     alpha: c.alpha ?? rs.alpha ?? vs.alpha,
   };
 }

@@ -11,6 +11,27 @@
 //    director's nft table no longer has it, read back with `nft -j list`. Bound (issue #6):
 //    connect_timeout + retry × delay_before_retry + delay_loop; target: within it + 100 ms.
 // Run (root): npx tsx bench/checkers.ts [tcp=10000] [http=2000] [window-s=20] [runs=5]
+// (CHECKERS_PROF=DIR also writes a V8 CPU profile of the checker process.)
+//
+// Measured 2026-12-04 22:01-22:11 UTC, Debian 12 VM, 2 vCPUs shared with other work (load
+// average 0.2-1.0 during the runs), Node 20.20; the lab's servers run on the same 2 cores
+// (0.4-0.5 core). Window 20 s, lateness = start of a check minus its due time:
+//   servers (TCP + HTTP)   checks/s   checker CPU (kernel)   µs/check   lateness p50 / p99 / max
+//   10,000 + 2,000         8,430      1.03 (0.50)  saturated  122      220 / 487 / 571 ms   MISSED
+//    7,500 + 1,500         8,765      0.76 (0.45)              87       4.9 / 98.6 / 147 ms  at the edge
+//    5,000 + 1,000         5,933      0.54 (0.31)              90       1.5 / 33 / 69 ms     met
+// At 12,000 servers the single checker thread is saturated (event loop 100 % busy): it runs
+// 8,430 of the 12,000 checks a second due, so checks drift late. Most of a check's cost is the
+// kernel's TCP work in connect()/write()/close() (in a lab both ends' packets are processed inline
+// in the checker's syscalls, through two veth hops and a bridge); JavaScript is about a quarter of
+// the profile. No check failed and no server flapped in any run.
+// Reaction, connect_timeout 1, retry 2, delay_before_retry 0.5, delay_loop 1 (bound 3000 ms;
+// 5000 ms with dropped packets, where each of the 3 attempts waits connect_timeout), 5 runs each,
+// with the 12,000-server load stopped, time until the nft table no longer has the server:
+//   TCP_CHECK, listener closed   1048 / 1479 / 1639 ms (min / median / max)  within 3000 + 100
+//   HTTP_GET, listener closed    1211 / 1453 / 1853 ms                       within 3000 + 100
+//   TCP_CHECK, packets dropped   4374 / 4662 / 5010 ms                       within 5000 + 100
+// (the checker decides ~25-35 ms before the table read-back shows it: re-plan, nft, polling).
 import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -57,6 +78,9 @@ function loadConf(tcp: number, http: number): string {
 /** Reaction timing: bound = 1 + 2 × 0.5 + 1 = 3 s. */
 const REACT = { connectTimeout: 1, retry: 2, delayBeforeRetry: 0.5, delayLoop: 1 };
 const BOUND_MS = (REACT.connectTimeout + REACT.retry * REACT.delayBeforeRetry + REACT.delayLoop) * 1000;
+/** Dropped packets: every one of the retry + 1 attempts waits out connect_timeout (keepalived too). */
+const DROP_BOUND_MS =
+  (REACT.delayLoop + (REACT.retry + 1) * REACT.connectTimeout + REACT.retry * REACT.delayBeforeRetry) * 1000;
 const REACT_N = 5;
 const REACT_VS = { tcp: '10.89.3.1', http: '10.89.3.2' };
 const reactRs = (kind: 'tcp' | 'http', i: number): { address: string; port: number } =>
@@ -317,7 +341,7 @@ async function react(lab: Lab, server: ReturnType<typeof lines>, srv: ChildProce
       { title: 'TCP_CHECK, packets dropped', kind: 'tcp' as const, how: 'drop' as const },
     ];
     console.log(
-      `reaction: connect_timeout ${REACT.connectTimeout}, retry ${REACT.retry}, delay_before_retry ${REACT.delayBeforeRetry}, delay_loop ${REACT.delayLoop}: bound ${BOUND_MS} ms (+100 ms target)`,
+      `reaction: connect_timeout ${REACT.connectTimeout}, retry ${REACT.retry}, delay_before_retry ${REACT.delayBeforeRetry}, delay_loop ${REACT.delayLoop}: bound ${BOUND_MS} ms (issue #6), ${DROP_BOUND_MS} ms when packets are dropped`,
     );
     for (const c of cases) {
       const seen: number[] = [];
@@ -357,9 +381,10 @@ async function react(lab: Lab, server: ReturnType<typeof lines>, srv: ChildProce
       }
       const s = spread(seen);
       const k = decide.length ? spread(decide) : undefined;
-      const within = s.max <= BOUND_MS + 100 ? 'within' : 'OVER';
+      const bound = c.how === 'drop' ? DROP_BOUND_MS : BOUND_MS;
+      const within = `${s.max <= bound + 100 ? 'within' : 'OVER'} ${bound} + 100 ms`;
       console.log(
-        `  ${c.title.padEnd(28)} out of the nft table: min ${s.min.toFixed(0)} / median ${s.median.toFixed(0)} / max ${s.max.toFixed(0)} ms (${within} bound + 100 ms)` +
+        `  ${c.title.padEnd(28)} out of the nft table: min ${s.min.toFixed(0)} / median ${s.median.toFixed(0)} / max ${s.max.toFixed(0)} ms (${within})` +
           (k ? `; checker decided at median ${k.median.toFixed(0)} ms` : ''),
       );
     }

@@ -69,7 +69,8 @@ interface Rs {
   lastChange?: number;
 }
 
-function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
+/** A checker's timing, each keyword from the checker, else its real server, else its virtual server. */
+export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
   const c = ch as Partial<Record<'delayLoop' | 'retry' | 'delayBeforeRetry' | 'warmup', number>> & {
     alpha?: boolean;
   };

@@ -33,13 +33,22 @@ export interface CheckerStatus {
   note?: string;
 }
 
+export interface WeightInForce {
+  weight: number;
+  /** A runtime change made it differ from what configuration and checks give. */
+  runtime: boolean;
+}
+
 export interface RsStatus {
   virtualServer: string;
   realServer: string;
   state: 'up' | 'down';
   /** ha_suspend: checks paused while this director does not hold the address. */
   suspended?: boolean;
+  /** The weight in force: what the data plane is given, runtime changes included. */
   weight: number;
+  /** Set when a runtime change (vigil adm, the API) overrides what configuration and checks give. */
+  override?: { by: 'runtime'; configuredWeight: number };
   lastChange?: string;
   checkers: CheckerStatus[];
 }
@@ -53,6 +62,8 @@ interface Slot {
   timer?: NodeJS.Timeout;
   /** Bumped on suspend/resume: a check started before does not count nor reschedule. */
   gen: number;
+  /** performance.now() the next run is due at (kept only when someone measures lateness). */
+  dueAt?: number;
 }
 
 interface Rs {
@@ -68,15 +79,19 @@ interface Rs {
   suspended: boolean;
 }
 
-function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
+/** A checker's timing, each keyword from the checker, else its real server, else its virtual server. */
+export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
   const c = ch as Partial<Record<'delayLoop' | 'retry' | 'delayBeforeRetry' | 'warmup', number>> & {
     alpha?: boolean;
   };
+  const delayLoop = c.delayLoop ?? rs.delayLoop ?? vs.delayLoop;
   return {
-    delayLoopMs: (c.delayLoop ?? rs.delayLoop ?? vs.delayLoop) * 1000,
+    delayLoopMs: delayLoop * 1000,
     retry: c.retry ?? rs.retry ?? vs.retry ?? 1,
     delayBeforeRetryMs: (c.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? 1) * 1000,
-    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? 0) * 1000,
+    // keepalived's default warmup is the delay_loop: first checks spread over one loop, not all
+    // at once (10,000 connects in one tick would make the last ones hundreds of ms late, forever).
+    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? delayLoop) * 1000,
     alpha: c.alpha ?? rs.alpha ?? vs.alpha,
   };
 }
@@ -198,10 +213,14 @@ export interface RunnerOptions {
   onChange: (c: RsChange) => void;
   log: (level: 'info' | 'warning', message: string) => void;
   now?: () => number;
+  /** Each run's start, ms after it was due (bench/checkers.ts measures the schedule with it). */
+  onLate?: (lateMs: number) => void;
 }
 
 export class CheckRunner {
   private readonly servers: Rs[] = [];
+  /** health() runs once per real server on every re-plan: a lookup, not a scan. */
+  private readonly byRs = new Map<RealServer, Rs>();
   private readonly abort = new AbortController();
   private readonly now: () => number;
   /** smtp_alert's mailer (null without recipients or server); the controller's quorum mails too. */
@@ -229,14 +248,16 @@ export class CheckRunner {
           return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), gen: 0, ...r };
         });
         const runnable = slots.filter((s) => s.run);
-        this.servers.push({
+        const srv: Rs = {
           vs,
           rs,
           mail: rs.smtpAlert ?? checkerAlertDefault(g),
           slots,
           alive: realServerAlive(runnable.map((s) => s.state)),
           suspended: false,
-        });
+        };
+        this.servers.push(srv);
+        this.byRs.set(rs, srv);
         for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
       }
     }
@@ -286,7 +307,12 @@ export class CheckRunner {
 
   private schedule(srv: Rs, slot: Slot, delayMs: number): void {
     if (this.abort.signal.aborted || srv.suspended) return;
-    slot.timer = setTimeout(() => void this.runOnce(srv, slot), delayMs);
+    const onLate = this.opts.onLate;
+    if (onLate) slot.dueAt = performance.now() + delayMs;
+    slot.timer = setTimeout(() => {
+      if (onLate) onLate(performance.now() - slot.dueAt!);
+      void this.runOnce(srv, slot);
+    }, delayMs);
   }
 
   private async runOnce(srv: Rs, slot: Slot): Promise<void> {
@@ -322,37 +348,43 @@ export class CheckRunner {
   }
 
   health(vs: VirtualServer, rs: RealServer): RsHealth {
-    const srv = this.servers.find((s) => s.vs === vs && s.rs === rs);
-    if (!srv) return { alive: true };
+    const srv = this.byRs.get(rs);
+    if (!srv || srv.vs !== vs) return { alive: true };
     return srv.dynamicWeight !== undefined
       ? { alive: srv.alive, weight: srv.dynamicWeight }
       : { alive: srv.alive };
   }
 
-  status(): RsStatus[] {
-    return this.servers.map((srv) => ({
-      virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
-      realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
-      state: srv.alive ? 'up' : 'down',
-      ...(srv.suspended ? { suspended: true } : {}),
-      weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,
-      ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
-      checkers: srv.slots.map((s) => ({
-        kind: s.kind,
-        up: s.state.isUp,
-        consecutiveFailures: s.state.consecutiveFailures,
-        ...(s.state.last
-          ? {
-              lastResult: {
-                ok: s.state.last.ok,
-                reason: s.state.last.reason,
-                at: new Date(s.state.last.at).toISOString(),
-                latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
-              },
-            }
-          : {}),
-        ...(s.note ? { note: s.note } : {}),
-      })),
-    }));
+  /** `inForce`: the weight the data plane has for a server (the controller's runtime layer). */
+  status(inForce?: (vs: VirtualServer, rs: RealServer) => WeightInForce): RsStatus[] {
+    return this.servers.map((srv) => {
+      const checked = srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0;
+      const w = inForce?.(srv.vs, srv.rs) ?? { weight: checked, runtime: false };
+      return {
+        virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
+        realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
+        state: srv.alive ? ('up' as const) : ('down' as const),
+        ...(srv.suspended ? { suspended: true } : {}),
+        weight: w.weight,
+        ...(w.runtime ? { override: { by: 'runtime' as const, configuredWeight: checked } } : {}),
+        ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
+        checkers: srv.slots.map((s) => ({
+          kind: s.kind,
+          up: s.state.isUp,
+          consecutiveFailures: s.state.consecutiveFailures,
+          ...(s.state.last
+            ? {
+                lastResult: {
+                  ok: s.state.last.ok,
+                  reason: s.state.last.reason,
+                  at: new Date(s.state.last.at).toISOString(),
+                  latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
+                },
+              }
+            : {}),
+          ...(s.note ? { note: s.note } : {}),
+        })),
+      };
+    });
   }
 }

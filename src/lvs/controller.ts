@@ -2,12 +2,12 @@
 // change re-plans against what the engine has programmed and applies the difference, one plan at a
 // time. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
-import { CheckRunner, type RsChange } from '../check/runner.js';
-import type { Config, VirtualServer } from '../config/model.js';
+import { CheckRunner, type RsChange, type WeightInForce } from '../check/runner.js';
+import type { Config, RealServer, VirtualServer } from '../config/model.js';
 import { virtualServerAlertDefault } from '../alert/mailer.js';
 import { quorumBody, virtualServerSubject } from '../alert/message.js';
 import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
-import { desiredServices } from './desired.js';
+import { desiredServices, serviceKeys } from './desired.js';
 import type { QuorumResult } from './quorum.js';
 import { suspendedServers } from './ha-suspend.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
@@ -174,6 +174,32 @@ export class LvsController {
     if (o.closeEngine ?? true) await this.engine.close();
   }
 
+  /**
+   * Each configured real server's weight as the data plane is told it: configuration and checks,
+   * then the runtime changes on top. Computed like sync() does, without touching quorum state.
+   */
+  private weightsInForce(): (vs: VirtualServer, rs: RealServer) => WeightInForce {
+    const base = desiredServices(this.config, {
+      health: (vs, rs) => this.runner.health(vs, rs),
+      quorumUp: new Map(this.quorumUp),
+    });
+    const index = (state: ServiceState[]): Map<string, number> =>
+      new Map(
+        state.flatMap((s) => s.dests.map((d) => [`${serviceId(s.key)} ${destId(d)}`, d.weight] as const)),
+      );
+    const before = index(base);
+    const now = index(this.withRuntime(base));
+    const keys = new Map<VirtualServer, ServiceKey | undefined>();
+    return (vs, rs) => {
+      if (!keys.has(vs)) keys.set(vs, serviceKeys(vs, this.config)[0]);
+      const key = keys.get(vs);
+      if (!key) return { weight: 0, runtime: false };
+      const id = `${serviceId(key)} ${destId({ address: rs.address, port: rs.port ?? 0 })}`;
+      const weight = now.get(id) ?? 0;
+      return { weight, runtime: weight !== (before.get(id) ?? 0) };
+    };
+  }
+
   status(): {
     engine: string;
     changesApplied: number;
@@ -184,7 +210,7 @@ export class LvsController {
       engine: this.engine.name,
       changesApplied: this.applied,
       ...(this.lastError ? { lastError: this.lastError } : {}),
-      realServers: this.runner.status(),
+      realServers: this.runner.status(this.weightsInForce()),
     };
   }
 }

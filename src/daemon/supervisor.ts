@@ -96,12 +96,12 @@ export class Supervisor {
       this.slots.set(kind, { kind, startedAt: 0, restarts: 0, backoff: initialBackoff(), pidFile });
       this.spawn(kind);
     }
-    if (!api.off) await this.serveApi(api.settings);
     process.on('SIGHUP', () => void this.reload());
     process.on('SIGTERM', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGUSR1', () => void this.dump());
     this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
+    if (!api.off) await this.serveApi(api.settings);
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
   }
 

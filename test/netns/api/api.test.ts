@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { createLab, type Lab } from '../../../src/lab/index.js';
 import { freePort } from '../../support/ports.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 import { startVigil, stopDaemon, vigilStatus, waitFor, waitState, type Daemon } from '../vrrpd/harness.js';
-import { parseMetrics, sample } from './prom.js';
+import { parseMetrics, sample } from '../../support/prom.js';
 
 const CLI = join(import.meta.dirname, '../../../src/cli/main.ts');
 const TOKEN = 'tok-4f2a9c1e';
@@ -437,5 +438,47 @@ test('a network-facing API without a token is refused; a port in use is logged a
     }
   } finally {
     holder.close();
+  }
+});
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject),
+  );
+}
+
+test('reload re-reads api { }: a new address moves the listener, an unchanged one keeps it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
+  dirs.push(dir);
+  const conf = join(dir, 'k.conf');
+  const [p1, p2] = [await freePort(), await freePort()];
+  const write = (port: number): void =>
+    writeFileSync(conf, `global_defs {\n  router_id api_reload\n}\napi {\n  listen 127.0.0.1:${port}\n}\n`);
+  write(p1);
+  const d = await vigilRun(['-P', '-f', conf, '--runtime-dir', join(dir, 'r'), '-l'], 1000);
+  try {
+    await waitFor('the API', async () => (await get(p1, '/api/v1/status').catch(() => 0)) === 200, 20_000);
+    d.child.kill('SIGHUP');
+    // The children answer the reload before the supervisor looks at api { }: give it a moment.
+    await waitFor('first reload', async () => d.out().includes('configuration reloaded'), 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await get(p1, '/metrics'), 200, 'same api { }: the same listener');
+    assert.equal(d.out().match(/API on http/g)?.length, 1, 'not restarted');
+    write(p2);
+    d.child.kill('SIGHUP');
+    await waitFor(
+      'the API on the new port',
+      async () => (await get(p2, '/api/v1/status').catch(() => 0)) === 200,
+      15_000,
+    );
+    await assert.rejects(get(p1, '/api/v1/status'), /ECONNREFUSED/);
+  } finally {
+    d.child.kill('SIGTERM');
+    await new Promise((r) => d.child.once('exit', r));
   }
 });

@@ -7,7 +7,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -362,10 +362,21 @@ virtual_server 192.168.73.11 8080 {
     const after = parseMetrics((await curl(lab, `${API}/metrics`, { token: TOKEN })).body);
     assert.equal(sample(after, 'vigil_real_server_up', rsL)?.value, 0);
 
-    // Reload through the API.
+    // Reload through the API, with a changed priority (a new VRRP runtime resumes the master).
+    const confFile = join(ddir, 'vigil.conf');
+    writeFileSync(confFile, readFileSync(confFile, 'utf8').replace('priority 120', 'priority 130'));
     const rl = await curl(lab, `${API}/api/v1/reload`, { method: 'POST', token: TOKEN });
     assert.deepEqual([rl.code, rl.json.reloaded], [200, true]);
+    const before = sse.events.length;
     await eventWhere(sse, 'reload event', (e) => e.event === 'reload');
+    // The master resumes across the reload: no state change, so no vrrp-state event.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(
+      sse.events.slice(before).filter((e) => e.event === 'vrrp-state'),
+      [],
+      'a reload that keeps the state reports no transition',
+    );
+    assert.equal((await waitState(daemon, 'VI_1', 'MASTER', 1000)).basePriority, 130);
     lab.kill(sse.child, 'SIGKILL');
   } finally {
     if (d) await stopDaemon(lab, d);

@@ -12,6 +12,7 @@ import { smtpCheck } from './smtp.js';
 import { dnsCheck } from './dns.js';
 import { hexBytes, udpCheck } from './udp.js';
 import { fileCheck } from './file.js';
+import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
 import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
@@ -31,12 +32,8 @@ export interface CheckerStatus {
   lastResult?: { ok: boolean; reason: string; at: string; latencyMs: number };
   consecutiveFailures: number;
   note?: string;
-}
-
-export interface WeightInForce {
-  weight: number;
-  /** A runtime change made it differ from what configuration and checks give. */
-  runtime: boolean;
+  /** Every run's latency since the checker process started. */
+  latency: LatencyHistogram;
 }
 
 export interface RsStatus {
@@ -45,7 +42,7 @@ export interface RsStatus {
   state: 'up' | 'down';
   /** ha_suspend: checks paused while this director does not hold the address. */
   suspended?: boolean;
-  /** The weight in force: what the data plane is given, runtime changes included. */
+  /** Configuration and checks' weight; LvsController.status() puts the weight in force here. */
   weight: number;
   /** Set when a runtime change (vigil adm, the API) overrides what configuration and checks give. */
   override?: { by: 'runtime'; configuredWeight: number };
@@ -59,6 +56,7 @@ interface Slot {
   run?: Run;
   note?: string;
   latencyMs?: number;
+  latency: LatencyHistogram;
   timer?: NodeJS.Timeout;
   /** Bumped on suspend/resume: a check started before does not count nor reschedule. */
   gen: number;
@@ -245,7 +243,13 @@ export class CheckRunner {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {
           const r = runnerFor(ch, rs, vs, config);
-          return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), gen: 0, ...r };
+          return {
+            kind: ch.kind,
+            state: new CheckerState(timingOf(ch, rs, vs)),
+            latency: emptyHistogram(),
+            gen: 0,
+            ...r,
+          };
         });
         const runnable = slots.filter((s) => s.run);
         const srv: Rs = {
@@ -321,6 +325,7 @@ export class CheckRunner {
     // A check that was under way when its server was suspended (or resumed) does not count.
     if (this.abort.signal.aborted || gen !== slot.gen) return;
     slot.latencyMs = r.latencyMs;
+    observe(slot.latency, r.latencyMs);
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);
@@ -355,36 +360,31 @@ export class CheckRunner {
       : { alive: srv.alive };
   }
 
-  /** `inForce`: the weight the data plane has for a server (the controller's runtime layer). */
-  status(inForce?: (vs: VirtualServer, rs: RealServer) => WeightInForce): RsStatus[] {
-    return this.servers.map((srv) => {
-      const checked = srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0;
-      const w = inForce?.(srv.vs, srv.rs) ?? { weight: checked, runtime: false };
-      return {
-        virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
-        realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
-        state: srv.alive ? ('up' as const) : ('down' as const),
-        ...(srv.suspended ? { suspended: true } : {}),
-        weight: w.weight,
-        ...(w.runtime ? { override: { by: 'runtime' as const, configuredWeight: checked } } : {}),
-        ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
-        checkers: srv.slots.map((s) => ({
-          kind: s.kind,
-          up: s.state.isUp,
-          consecutiveFailures: s.state.consecutiveFailures,
-          ...(s.state.last
-            ? {
-                lastResult: {
-                  ok: s.state.last.ok,
-                  reason: s.state.last.reason,
-                  at: new Date(s.state.last.at).toISOString(),
-                  latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
-                },
-              }
-            : {}),
-          ...(s.note ? { note: s.note } : {}),
-        })),
-      };
-    });
+  status(): RsStatus[] {
+    return this.servers.map((srv) => ({
+      virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
+      realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
+      state: srv.alive ? 'up' : 'down',
+      ...(srv.suspended ? { suspended: true } : {}),
+      weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,
+      ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
+      checkers: srv.slots.map((s) => ({
+        kind: s.kind,
+        up: s.state.isUp,
+        consecutiveFailures: s.state.consecutiveFailures,
+        ...(s.state.last
+          ? {
+              lastResult: {
+                ok: s.state.last.ok,
+                reason: s.state.last.reason,
+                at: new Date(s.state.last.at).toISOString(),
+                latencyMs: Math.round((s.latencyMs ?? 0) * 10) / 10,
+              },
+            }
+          : {}),
+        ...(s.note ? { note: s.note } : {}),
+        latency: { ...s.latency, counts: [...s.latency.counts] },
+      })),
+    }));
   }
 }

@@ -6,8 +6,7 @@ import { chooseEngine, probeMachine } from '../dataplane/choose.js';
 import { IpvsEngine } from '../dataplane/ipvs/engine.js';
 import { SyncDaemonDriver } from '../lvs/sync-daemon.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
-import { childContext, runChild } from './child.js';
-import type { VrrpStateEvent } from './ipc.js';
+import { childContext, emitEvent, runChild } from './child.js';
 
 const { options, log, load } = childContext('vigil-vrrp');
 
@@ -45,18 +44,18 @@ async function configureSync(config: Config): Promise<void> {
 
 /**
  * Every state change, the first (INIT -> BACKUP/MASTER) included: lvs_sync_daemon follows its
- * instance, and the supervisor relays each state to the checker child (ha_suspend).
+ * instance, and the supervisor relays each state to the checker child (ha_suspend) and the API.
  */
-function onTransition(instance: string, _from: string, to: string): void {
+function onTransition(instance: string, from: string, to: string, priority: number): void {
   if (sync && sync.driver.instance === instance) void sync.driver.follow(to);
-  event({ kind: 'vrrp-state', instance, state: to } satisfies VrrpStateEvent);
+  emitEvent({ kind: 'vrrp-state', instance, state: to, previous: from, priority });
 }
 
 let runtime: VrrpRuntime | null = null;
 /** Reloads and stops wait for the start (or the previous reload) to finish. */
 let busy: Promise<unknown> = Promise.resolve();
 
-const { lateness, event } = runChild(log, {
+const { lateness } = runChild(log, {
   status: () => ({
     ...(runtime ? runtime.status() : { starting: true }),
     loopLatenessMs: lateness(),
@@ -69,7 +68,7 @@ const { lateness, event } = runChild(log, {
       await configureSync(config);
       runtime = runtime ? await reloadRuntime(runtime, config, log) : await start(config);
       // A resumed instance reports no transition: follow the state it kept.
-      for (const i of runtime.status().instances) onTransition(i.name, i.state, i.state);
+      for (const i of runtime.status().instances) onTransition(i.name, i.state, i.state, i.effectivePriority);
       log.info('configuration reloaded');
       return { instances: config.vrrpInstances.length };
     });

@@ -1,0 +1,228 @@
+// conntrack_sync: two vigil directors with the nft engine in NAT mode replicate conntrack through
+// Debian's conntrackd; a client holds one TCP connection through the VIP to a real server, the
+// master is stopped, and that same connection carries bytes both ways through the new master.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLab, natTopology, type Lab } from '../../../src/lab/index.js';
+import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
+import { startVigil, stopDaemon, waitFor, waitState, type Daemon } from '../vrrpd/harness.js';
+
+const topo = natTopology(61);
+const PORT = 7000;
+
+/** A TCP service that answers each line with its name, the connection's number and the line's. */
+const SERVER = `
+const [name, port] = process.argv.slice(1);
+let conns = 0;
+require('node:net').createServer((s) => {
+  const id = ++conns; let n = 0; let buf = '';
+  s.setEncoding('utf8');
+  s.on('error', () => {});
+  s.on('data', (d) => {
+    buf += d;
+    for (let i; (i = buf.indexOf('\\n')) >= 0; buf = buf.slice(i + 1))
+      s.write(name + ' conn=' + id + ' n=' + ++n + ' len=' + i + '\\n');
+  });
+}).listen(Number(port), '0.0.0.0', () => console.log('ready'));
+`;
+
+/** One TCP connection: each stdin line is sent (LEN:k sends k bytes), each answer printed. */
+const HOLDER = `
+const [host, port] = process.argv.slice(1);
+const s = require('node:net').connect({ host, port: Number(port) });
+s.setEncoding('utf8');
+s.on('connect', () => console.log('connected ' + s.localPort));
+s.on('data', (d) => process.stdout.write(d));
+s.on('error', (e) => console.log('error ' + e.message));
+s.on('close', () => console.log('closed'));
+require('node:readline').createInterface({ input: process.stdin }).on('line', (l) => {
+  const m = /^LEN:(\\d+)$/.exec(l);
+  s.write((m ? 'x'.repeat(Number(m[1])) : l) + '\\n');
+});
+`;
+
+function lines(child: ChildProcess): { next: (what: string, ms?: number) => Promise<string>; all: string[] } {
+  const all: string[] = [];
+  let buf = '';
+  let taken = 0;
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    all.push(...parts);
+  });
+  return {
+    all,
+    next: (what, ms = 10_000) =>
+      waitFor(what, async () => (all.length > taken ? all[taken++] : null), ms, 20),
+  };
+}
+
+function conf(priority: number): string {
+  const rs = (a: string): string => `    real_server ${a} ${PORT} {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }`;
+  return `global_defs {
+    lvs_engine nft
+    conntrack_sync eth1 VI_1
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 61
+    priority ${priority}
+    advert_int 1
+    virtual_ipaddress {
+        ${topo.vip4}/24 dev eth0
+        ${topo.gatewayVip4}/24 dev eth1
+    }
+}
+virtual_server ${topo.vip4} ${PORT} {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+${rs(topo.ipv4.rs1)}
+${rs(topo.ipv4.rs2)}
+}
+`;
+}
+
+describe('conntrack_sync: nft NAT connections survive a director failover', () => {
+  let lab: Lab | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'vg-ct-'));
+  const daemons: Daemon[] = [];
+  const unavailable = [netnsUnavailable(), commandUnavailable('nft'), commandUnavailable('conntrackd')];
+
+  before(async () => {
+    if (unavailable.some(Boolean)) return;
+    lab = await createLab(topo.spec);
+    // No mid-stream pickup: without the replicated entry the new master would take the
+    // connection's next packet as INVALID, so only conntrack_sync can carry it over.
+    for (const d of ['director1', 'director2'])
+      await lab.exec(d, ['sysctl', '-q', '-w', 'net.netfilter.nf_conntrack_tcp_loose=0']);
+    for (const rs of ['rs1', 'rs2']) {
+      const server = lab.spawn(rs, [process.execPath, '-e', SERVER, rs, String(PORT)]);
+      assert.equal(await lines(server).next(`${rs} listening`), 'ready');
+    }
+  });
+
+  after(async () => {
+    for (const d of daemons) if (lab) await stopDaemon(lab, d, 'SIGKILL');
+    await lab?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Shared by the steps, in order: each one starts where the previous one left the lab.
+  let d1: Daemon;
+  let d2: Daemon;
+  let out: ReturnType<typeof lines>;
+  let client: ChildProcess;
+  let server = '';
+  let conn = '';
+  let clientPort = '';
+  let n = 1;
+  const ctd = (d: Daemon, ...args: string[]): Promise<{ stdout: string }> =>
+    lab!.exec(d.node, ['conntrackd', '-C', join(d.dir, 'conntrackd.conf'), ...args]);
+  /** The director's conntrackd external cache (entries replicated from its peer) has the connection. */
+  const inExternalCache = (d: Daemon): Promise<boolean> =>
+    waitFor(
+      `${d.node}: external cache holds the connection`,
+      async () =>
+        (await ctd(d, '-e').catch(() => ({ stdout: '' }))).stdout
+          .split('\n')
+          .some((l) => l.includes(`sport=${clientPort}`) && l.includes('ESTABLISHED')),
+      10_000,
+    );
+  /** The director's kernel table has the connection with its NAT binding (committed by -c). */
+  const inKernel = (node: string): Promise<boolean> =>
+    waitFor(
+      `${node}: kernel conntrack has the connection`,
+      async () => {
+        const ct = (
+          await lab!.exec(node, ['conntrack', '-L', '-p', 'tcp', '--sport', clientPort], {
+            allowFailure: true,
+          })
+        ).stdout;
+        return ct.includes('ESTABLISHED') && ct.includes(`dst=${topo.vip4}`);
+      },
+      10_000,
+    );
+  /** A short line and a 200 kB one, answered by the same server on the same connection. */
+  async function sameConnectionWorks(through: string): Promise<void> {
+    client.stdin!.write('ping\n');
+    assert.equal(await out.next(`answer through ${through}`), `${server} conn=${conn} n=${++n} len=4`);
+    client.stdin!.write('LEN:200000\n');
+    assert.equal(await out.next(`200 kB through ${through}`), `${server} conn=${conn} n=${++n} len=200000`);
+    assert.ok(!out.all.some((l) => l.startsWith('closed') || l.startsWith('error')), out.all.join(' | '));
+  }
+
+  it("the backup holds the master's connection in conntrackd's external cache", async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    d1 = await startVigil(lab, 'director1', join(dir, 'd1'), conf(150));
+    daemons.push(d1);
+    await waitState(d1, 'VI_1', 'MASTER', 15_000);
+    d2 = await startVigil(lab, 'director2', join(dir, 'd2'), conf(100));
+    daemons.push(d2);
+    await waitState(d2, 'VI_1', 'BACKUP', 15_000);
+    await waitFor(
+      "both real servers in director1's nft table",
+      async () => {
+        const nft = (await lab!.exec('director1', ['nft', 'list', 'table', 'inet', 'vigil'])).stdout;
+        return nft.includes(topo.ipv4.rs1) && nft.includes(topo.ipv4.rs2);
+      },
+      15_000,
+    );
+    client = lab.spawn('client', [process.execPath, '-e', HOLDER, topo.vip4, String(PORT)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    out = lines(client);
+    const connected = await out.next('client connected');
+    assert.match(connected, /^connected \d+$/);
+    clientPort = connected.split(' ')[1]!;
+    client.stdin!.write('hello\n');
+    const first = /^(rs[12]) conn=(\d+) n=1 len=5$/.exec(await out.next('first answer'));
+    assert.ok(first, `unexpected first answer: ${out.all.join(' | ')}`);
+    [, server, conn] = first as unknown as [string, string, string];
+    assert.ok(await inExternalCache(d2));
+    // primary-backup.sh's steps, as each director's log tells them.
+    assert.match(d1.output(), /conntrack_sync: VI_1 MASTER: conntrackd -c, -f, -R, -B\n/);
+    assert.match(d2.output(), /conntrack_sync: VI_1 BACKUP: conntrackd -t, -n\n/);
+  });
+
+  it('SIGTERM on the master: the same connection works through the new master', async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    await stopDaemon(lab, d1, 'SIGTERM');
+    await waitState(d2, 'VI_1', 'MASTER', 10_000);
+    assert.ok(await inKernel('director2'));
+    await sameConnectionWorks('director2');
+  });
+
+  it('a restarted director learns the connection (-n resync) and carries it when it preempts', async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    d1 = await startVigil(lab, 'director1', join(dir, 'd1'), conf(150));
+    daemons.push(d1);
+    // It starts as backup and asks the master for everything: the connection arrives in bulk.
+    assert.ok(await inExternalCache(d1));
+    await waitState(d1, 'VI_1', 'MASTER', 15_000);
+    await waitState(d2, 'VI_1', 'BACKUP', 5000);
+    assert.ok(await inKernel('director1'));
+    await sameConnectionWorks('director1 again');
+  });
+
+  it('SIGKILL on the master (conntrackd dies with it): the backup takes the connection over', async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    assert.ok(await inExternalCache(d2));
+    await stopDaemon(lab, d1, 'SIGKILL');
+    await waitState(d2, 'VI_1', 'MASTER', 10_000);
+    assert.ok(await inKernel('director2'));
+    await sameConnectionWorks('director2 after SIGKILL');
+    lab.kill(client, 'SIGTERM');
+  });
+});

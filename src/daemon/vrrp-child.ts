@@ -93,7 +93,9 @@ async function configureConntrackSync(config: Config, engine: EngineName): Promi
     return;
   }
   const daemon = new ConntrackdProcess({ confPath, conf: conntrackdConf(want, local, files), files, log });
-  ctSync = { driver: new ConntrackSyncDriver(want.instance, daemon, log), key };
+  const driver = new ConntrackSyncDriver(want.instance, daemon, log);
+  daemon.onRestarted = () => void driver.resume();
+  ctSync = { driver, key };
   log.info(
     `conntrack_sync: conntrackd (FTFW) on ${want.interface} from ${local} ${want.peer ? `to ${want.peer}` : `group ${want.group ?? CONNTRACKD_GROUP}`}, following ${want.instance}`,
   );

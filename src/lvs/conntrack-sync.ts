@@ -112,6 +112,8 @@ export interface Conntrackd {
   stop(): Promise<void>;
   /** `conntrackd -C conf ARGS`; rejects with conntrackd's own words on failure. */
   command(args: string[]): Promise<void>;
+  /** Whether the daemon process is up (a crashed one waits for its restart). */
+  running(): boolean;
 }
 
 export interface ConntrackSyncLog {
@@ -126,6 +128,7 @@ export interface ConntrackSyncLog {
  */
 export class ConntrackSyncDriver {
   private queue: Promise<void>;
+  private state: string | null = null;
 
   constructor(
     readonly instance: string,
@@ -140,7 +143,15 @@ export class ConntrackSyncDriver {
   follow(vrrpState: string): Promise<void> {
     const steps = transitionCommands(vrrpState);
     if (!steps.length) return this.queue;
+    this.state = vrrpState;
     const run = async (): Promise<void> => {
+      if (!this.daemon.running()) {
+        // One line, not one per command: the restart runs this state's steps again (resume).
+        this.log.error(
+          `conntrack_sync: ${this.instance} ${vrrpState}: conntrackd is not running; its steps wait for its restart`,
+        );
+        return;
+      }
       const failed: string[] = [];
       for (const args of steps) {
         try {
@@ -157,6 +168,14 @@ export class ConntrackSyncDriver {
     const next = this.queue.then(run);
     this.queue = next;
     return next;
+  }
+
+  /**
+   * A restarted conntrackd has empty caches: it redoes the current state's steps (a backup asks
+   * the master for everything again; a master commits, resyncs and sends its table).
+   */
+  resume(): Promise<void> {
+    return this.state ? this.follow(this.state) : this.queue;
   }
 
   /** Shutdown or conntrack_sync removed: after the pending transitions, conntrackd ends. */

@@ -26,6 +26,9 @@ export interface ConntrackdOptions {
   readyTimeoutMs?: number;
 }
 
+/** Told when a conntrackd restarted after a crash answers again. */
+export type RestartListener = () => void;
+
 /** `[Fri Dec  4 21:10:23 2026] (pid=16452) [notice] text` → level and text. */
 export function parseConntrackdLine(line: string): { level: 'error' | 'warn' | 'info'; text: string } {
   const m = /^\[[^\]]*\]\s+\(pid=\d+\)\s+\[(\w+)\]\s*(.*)$/.exec(line.trim());
@@ -43,6 +46,7 @@ export class ConntrackdProcess implements Conntrackd {
   private backoff: BackoffState = initialBackoff();
   private lastError = '';
   private readonly bin: string;
+  onRestarted: RestartListener = () => undefined;
 
   constructor(private readonly o: ConntrackdOptions) {
     this.bin = o.bin ?? 'conntrackd';
@@ -101,10 +105,15 @@ export class ConntrackdProcess implements Conntrackd {
       );
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null;
-        if (!this.stopping)
-          void this.clearLeftover()
-            .then(() => this.spawnDaemon())
-            .catch((e: unknown) => this.o.log.error(`conntrack_sync: ${(e as Error).message}`));
+        if (this.stopping) return;
+        void this.clearLeftover()
+          .then(async () => {
+            this.spawnDaemon();
+            await this.waitReady();
+            this.o.log.info('conntrack_sync: conntrackd restarted');
+            this.onRestarted();
+          })
+          .catch((e: unknown) => this.o.log.error(`conntrack_sync: ${(e as Error).message}`));
       }, delayMs);
       this.restartTimer.unref();
     });
@@ -125,6 +134,10 @@ export class ConntrackdProcess implements Conntrackd {
       }
       await sleep(50);
     }
+  }
+
+  running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   command(args: string[]): Promise<void> {

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab, natTopology, type Lab } from '../../../src/lab/index.js';
@@ -107,6 +107,19 @@ describe('conntrack_sync: nft NAT connections survive a director failover', () =
       },
       10_000,
     );
+  /** The conntrackd processes in a node's namespace. */
+  const conntrackdPids = async (node: string): Promise<number[]> =>
+    (await lab!.exec(node, ['ip', 'netns', 'pids', lab!.node(node).ns])).stdout
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'conntrackd';
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
   /** A short line and a 200 kB one, answered by the same server on the same connection. */
   async function sameConnectionWorks(through: string): Promise<void> {
     client.stdin!.write('ping\n');
@@ -169,6 +182,21 @@ describe('conntrack_sync: nft NAT connections survive a director failover', () =
     await sameConnectionWorks('director1 again');
   });
 
+  it('conntrackd killed on the backup: vigil restarts it and it asks the master for the table again', async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    const [ctdPid] = await conntrackdPids('director2');
+    assert.ok(ctdPid, 'conntrackd runs in director2');
+    process.kill(ctdPid, 'SIGKILL');
+    await waitFor(
+      'restart logged',
+      async () => d2.output().includes('conntrack_sync: conntrackd restarted'),
+      10_000,
+    );
+    assert.match(d2.output(), /conntrack_sync: conntrackd exited \(SIGKILL\); restarting in 1 s/);
+    // The fresh daemon's empty cache is refilled from the master (-n again).
+    assert.ok(await inExternalCache(d2));
+  });
+
   it('SIGKILL on the master (conntrackd dies with it): the backup takes the connection over', async (t) => {
     if (!requireSystem(t, ...unavailable) || !lab) return;
     assert.ok(await inExternalCache(d2));
@@ -177,5 +205,33 @@ describe('conntrack_sync: nft NAT connections survive a director failover', () =
     assert.ok(await inKernel('director2'));
     await sameConnectionWorks('director2 after SIGKILL');
     lab.kill(client, 'SIGTERM');
+  });
+
+  it('a conntrackd that cannot start: its own errors in the log, VRRP carries on, nothing left after stop', async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    // An address the interface does not have: conntrackd cannot open its channel.
+    const bad = await startVigil(
+      lab,
+      'client',
+      join(dir, 'bad'),
+      `global_defs {\n    lvs_engine nft\n    conntrack_sync eth0 VI_9 address 10.123.0.1\n}\nvrrp_instance VI_9 {\n    interface eth0\n    virtual_router_id 99\n    priority 100\n    advert_int 1\n    virtual_ipaddress {\n        192.168.61.200\n    }\n}\n`,
+    );
+    daemons.push(bad);
+    await waitState(bad, 'VI_9', 'MASTER', 15_000);
+    const log = bad.output();
+    assert.match(log, /error: conntrackd: can't open channel socket/);
+    assert.match(
+      log,
+      /error: conntrack_sync: conntrackd exited \(code 1\): conntrackd cannot start, please review your configuration; restarting in 1 s/,
+    );
+    assert.match(
+      log,
+      /error: conntrack_sync: VI_9 MASTER: conntrackd is not running; its steps wait for its restart/,
+    );
+    assert.doesNotMatch(log, /\n\s+at .+:\d+:\d+/);
+    await stopDaemon(lab, bad, 'SIGTERM');
+    assert.equal(bad.child.exitCode, 0, log);
+    const left = await conntrackdPids('client');
+    assert.deepEqual(left, []);
   });
 });

@@ -104,6 +104,10 @@ class FakeConntrackd implements Conntrackd {
   async stop(): Promise<void> {
     this.calls.push('stop');
   }
+  up = true;
+  running(): boolean {
+    return this.up;
+  }
   async command(args: string[]): Promise<void> {
     this.calls.push(args.join(' '));
     if (this.failing.has(args.join(' '))) throw new Error('ignoring flush command, commit still in progress');
@@ -135,12 +139,34 @@ test('the driver waits for conntrackd, runs transitions one after another, and l
   assert.deepEqual(d.calls.slice(-1), ['stop']);
 });
 
-test('a conntrackd that does not start is logged; later transitions still try', async () => {
+test('while conntrackd is down a transition says so once; its restart redoes the current state', async () => {
+  const d = new FakeConntrackd();
+  d.finishStart();
+  const logs: string[] = [];
+  const driver = new ConntrackSyncDriver('VI_1', d, {
+    info: (m) => logs.push(m),
+    error: (m) => logs.push(m),
+  });
+  await driver.follow('BACKUP');
+  d.up = false;
+  await driver.follow('MASTER');
+  assert.deepEqual(d.calls, ['start', '-t', '-n']);
+  assert.equal(
+    logs.at(-1),
+    'conntrack_sync: VI_1 MASTER: conntrackd is not running; its steps wait for its restart',
+  );
+  d.up = true;
+  await driver.resume();
+  assert.deepEqual(d.calls, ['start', '-t', '-n', '-c', '-f', '-R', '-B']);
+});
+
+test('a conntrackd that does not start is logged', async () => {
   const logs: string[] = [];
   const d: Conntrackd = {
     start: () => Promise.reject(new Error("can't open config file")),
     stop: async () => undefined,
-    command: () => Promise.reject(new Error("can't connect: is conntrackd running?")),
+    command: () => Promise.reject(new Error('not called')),
+    running: () => false,
   };
   const driver = new ConntrackSyncDriver('VI_1', d, {
     info: (m) => logs.push(m),
@@ -149,8 +175,7 @@ test('a conntrackd that does not start is logged; later transitions still try', 
   await driver.follow('FAULT');
   assert.deepEqual(logs, [
     "conntrack_sync: conntrackd did not start: can't open config file",
-    "conntrack_sync: conntrackd -t: can't connect: is conntrackd running?",
-    'conntrack_sync: VI_1 FAULT: conntrackd -t (1 failed)',
+    'conntrack_sync: VI_1 FAULT: conntrackd is not running; its steps wait for its restart',
   ]);
 });
 

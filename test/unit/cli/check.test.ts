@@ -174,7 +174,12 @@ test('a connection synchronisation the engine cannot use is a warning at its lin
       `^${ipvs}:3:5: warning: conntrack_sync replicates conntrack for the nft engine, but the data plane is ipvs: conntrackd will not be started; IPVS keeps its own connection table: use 'lvs_sync_daemon eth1 VI_1'`,
     ),
   );
-  // Each in its place: no warning.
-  assert.equal(vigil('check', '-f', conf('nft', 'conntrack_sync eth1 VI_1')).stderr, '');
+  // Each in its place: no warning; the summary says what will run.
+  const ok = vigil('check', '-f', conf('nft', 'conntrack_sync eth1 VI_1 peer 10.0.1.2'));
+  assert.equal(ok.stderr, '');
+  assert.match(
+    ok.stdout,
+    /\nConnection sync: conntrackd \(FTFW\) on eth1 following VI_1, unicast to 10\.0\.1\.2 port 3780\n/,
+  );
   assert.equal(vigil('check', '-f', conf('ipvs', 'lvs_sync_daemon eth1 VI_1')).stderr, '');
 });

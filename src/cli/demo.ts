@@ -19,11 +19,11 @@ import {
 } from '../lab/scenarios.js';
 import {
   masterOf,
+  settled,
   stageScenario,
   startDirector,
   startProbe,
   until,
-  vrrpStates,
   type Probe,
   type Stage,
 } from '../lab/stage.js';
@@ -74,21 +74,6 @@ const stamp = (t = Date.now()): string => new Date(t).toISOString().slice(11, 23
 const say = (msg: string, t?: number): void => console.log(`${stamp(t)}  ${msg}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-/** Waits until `node` is MASTER of `instance` and the other director BACKUP. */
-async function settled(stage: Stage, instance: string, node: DirectorNode, timeoutMs: number): Promise<void> {
-  await until(
-    `${node} MASTER of ${instance}`,
-    async () => {
-      for (const d of DIRECTORS) {
-        const st = (await vrrpStates(stage.directors[d], 500))?.find((i) => i.name === instance)?.state;
-        if (st !== (d === node ? 'MASTER' : 'BACKUP')) return null;
-      }
-      return true;
-    },
-    timeoutMs,
-  );
-}
 
 function traffic(probe: Probe, from: number, to: number): string {
   return `client: ${formatTally(tally(probe.samples, from, to))} in ${secs(to - from)}`;

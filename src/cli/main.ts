@@ -24,6 +24,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'print the MD5 digest of a page as keepalived genhash does (-s HOST -p PORT -u PATH [-S])',
     load: async () => (await import('./genhash.js')).runGenhash,
   },
+  lab: {
+    summary:
+      'keep a seed-guide cluster running in network namespaces: lab up|status|down NAME (dr, dual-master, nat, proxy)',
+    load: async () => (await import('./lab.js')).runLab,
+  },
   realserver: {
     summary:
       'set up an LVS real server: VIPs on lo or tunl0, ARP sysctls (--vip ADDR [--mode dr|tun] [--persist] [--check] [--undo])',

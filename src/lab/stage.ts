@@ -68,7 +68,10 @@ export async function stageScenario(sc: Scenario, o: StageOptions): Promise<Stag
       }
       const http = sc.services.filter((s) => s.kind === 'http').map((s) => s.port);
       const tcp = sc.services.filter((s) => s.kind === 'tcp').map((s) => s.port);
-      lab.spawn(rs.node, [process.execPath, '-e', SERVER(rs.node, http, tcp)], { stdio: 'ignore' });
+      const server = lab.spawn(rs.node, [process.execPath, '-e', SERVER(rs.node, http, tcp)], {
+        stdio: 'ignore',
+      });
+      if (o.keep) server.unref();
     }
     const directors = {} as Record<DirectorNode, Director>;
     for (const node of DIRECTORS) {
@@ -78,6 +81,7 @@ export async function stageScenario(sc: Scenario, o: StageOptions): Promise<Stag
       writeFileSync(d.conf, sc.configs[node]);
       directors[node] = d;
       startDirector(lab, d);
+      if (o.keep) d.child?.unref();
     }
     return { lab, scenario: sc, directors };
   } catch (e) {
@@ -130,6 +134,26 @@ export async function masterOf(stage: Stage, instance: string): Promise<Director
     if (states?.find((i) => i.name === instance)?.state === 'MASTER') return node;
   }
   return null;
+}
+
+/** Waits until `node` is MASTER of `instance` and the other director BACKUP. */
+export async function settled(
+  stage: Stage,
+  instance: string,
+  node: DirectorNode,
+  timeoutMs: number,
+): Promise<void> {
+  await until(
+    `${node} MASTER of ${instance}`,
+    async () => {
+      for (const d of DIRECTORS) {
+        const st = (await vrrpStates(stage.directors[d], 500))?.find((i) => i.name === instance)?.state;
+        if (st !== (d === node ? 'MASTER' : 'BACKUP')) return null;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
 }
 
 export interface Probe {

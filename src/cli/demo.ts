@@ -80,10 +80,15 @@ function traffic(probe: Probe, from: number, to: number): string {
 }
 
 /** Reports the longest silence the client saw from t0 to now (the new master is in place). */
-async function reportOutage(probe: Probe, t0: number, what: string): Promise<number> {
+async function reportOutage(probe: Probe, t0: number, what: string, stop: AbortSignal): Promise<number> {
   // Let answers through the new master arrive first, so the silence has an end.
   await sleep(300);
-  const o = await until('a client answer', async () => outageAround(probe.samples, t0, Date.now()), 30_000);
+  const o = await until(
+    'a client answer',
+    async () => outageAround(probe.samples, t0, Date.now()),
+    30_000,
+    stop,
+  );
   say(
     `client-visible outage (${what}): ${o.ms.toFixed(0)} ms, ${o.failed} requests unanswered ` +
       `(last answer ${stamp(o.lastBefore)}, next ${stamp(o.firstAfter)})`,
@@ -120,10 +125,13 @@ export async function runDemo(argv: string[]): Promise<number> {
   let stage: Stage | undefined;
   let interrupted: NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
+  const abort = new AbortController();
+  const stop = abort.signal;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = sig;
     say(`${sig}: stopping`);
+    abort.abort();
     wake?.();
   };
   process.on('SIGINT', onSignal);
@@ -156,7 +164,7 @@ export async function runDemo(argv: string[]): Promise<number> {
         `advert_int ${args.advertInt}, lvs_engine ${args.engine}; configs in ${dir}`,
     );
     const first = sc.masters[web.instance]!;
-    await settled(stage, web.instance, first, 30_000);
+    await settled(stage, web.instance, first, 30_000, stop);
     check();
     say(`${first} is MASTER of ${web.instance}, ${other(first)} BACKUP`);
 
@@ -166,6 +174,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       'client answers',
       async () => (probe.samples.some((s) => s.who !== '-') ? true : null),
       15_000,
+      stop,
     );
     const t1 = Date.now();
     await pause(2000);
@@ -183,11 +192,12 @@ export async function runDemo(argv: string[]): Promise<number> {
       `${backup} MASTER`,
       async () => ((await masterOf(stage!, web.instance)) === backup ? true : null),
       30_000,
+      stop,
     );
     const tm = Date.now();
     check();
     say(`${backup} is MASTER now (takeover ${secs(tm - t0)} after the crash)`, tm);
-    await reportOutage(probe, t0, 'master crash');
+    await reportOutage(probe, t0, 'master crash', stop);
     const t2 = Date.now();
     await pause(2000);
     say(traffic(probe, t2, Date.now()));
@@ -197,14 +207,14 @@ export async function runDemo(argv: string[]): Promise<number> {
     const t3 = Date.now();
     startDirector(lab, victim);
     say(`${first} is back: links up, vigil started again (pid ${victim.pid})`, t3);
-    await settled(stage, web.instance, first, 30_000);
+    await settled(stage, web.instance, first, 30_000, stop);
     const tf = Date.now();
     check();
     say(
       `${first} is MASTER again (failback by preemption, priority 150 > 100) after ${secs(tf - t3)}; ${backup} BACKUP`,
       tf,
     );
-    await reportOutage(probe, t3, 'failback');
+    await reportOutage(probe, t3, 'failback', stop);
     const t4 = Date.now();
     await pause(2000);
     say(traffic(probe, t4, Date.now()));
@@ -219,12 +229,12 @@ export async function runDemo(argv: string[]): Promise<number> {
       await new Promise<void>((r) => (wake = r));
     }
   } catch (e) {
-    if (!(e instanceof Interrupted)) {
+    if (interrupted) {
+      code = interrupted === 'SIGINT' ? 130 : 143;
+    } else {
       console.error(`vigil demo: ${(e as Error).message}`);
       if (stage) for (const d of DIRECTORS) console.error(`  ${d} log: ${stage.directors[d].log}`);
       code = 1;
-    } else {
-      code = interrupted === 'SIGINT' ? 130 : 143;
     }
   } finally {
     code = (await teardown(stage, dir, code !== 0 && !interrupted)) ? code : code || 1;
@@ -268,6 +278,9 @@ async function teardown(stage: Stage | undefined, dir: string, keepLogs: boolean
   const pids = DIRECTORS.map((d) => stage.directors[d].pid).filter((p): p is number => p !== undefined);
   await stage.lab.destroy();
   const leftNs = namespacesOf(id).length > 0;
+  // A signal's teardown (lab.ts) SIGKILLs without waiting: give the kernel a moment to reap.
+  const end = Date.now() + 5000;
+  while (pids.some(alive) && Date.now() < end) await sleep(50);
   const leftPids = pids.filter(alive);
   if (!keepLogs) rmSync(dir, { recursive: true, force: true });
   if (leftNs || leftPids.length) {

@@ -30,6 +30,8 @@ presets (NAME):
 ${presetList()}`;
 
 class UsageError extends Error {}
+/** The machine lacks what a lab needs (root, ip, nft): exit 2, as for bad usage. */
+class NeedsError extends Error {}
 
 const presetError = (name: string): UsageError =>
   new UsageError(`no lab preset named '${name}'; presets: ${PRESET_NAMES.join(', ')}`);
@@ -57,6 +59,10 @@ export async function runLab(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`vigil lab: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof NeedsError) {
+      console.error(`vigil lab ${argv[0]} ${e.message}`);
       return 2;
     }
     console.error(`vigil lab: ${(e as Error).message}`);
@@ -101,7 +107,7 @@ function needName(name: string | undefined, verb: string): string {
 
 function preflight(needNft: boolean): void {
   const missing = missingPrerequisites(needNft);
-  if (missing.length) throw new Error(`needs:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+  if (missing.length) throw new NeedsError(`needs:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
 }
 
 /** The recorded lab NAME if it is still there (its namespaces exist). */

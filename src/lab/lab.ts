@@ -189,6 +189,8 @@ class LabImpl implements Lab {
   }
 
   async addNamespace(ns: string): Promise<void> {
+    // An interrupt's teardown may run while createLab is still building: add nothing after it.
+    if (this.destroyed) throw new LabError(`lab ${this.id} was torn down while being built`);
     await ip(['netns', 'add', ns]);
     this.namespaces.push(ns);
     await ip(['-n', ns, 'link', 'set', 'lo', 'up']);

@@ -142,6 +142,7 @@ export async function settled(
   instance: string,
   node: DirectorNode,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   await until(
     `${node} MASTER of ${instance}`,
@@ -153,6 +154,7 @@ export async function settled(
       return true;
     },
     timeoutMs,
+    signal,
   );
 }
 
@@ -175,9 +177,16 @@ export function startProbe(lab: Lab, s: LabService): Probe {
   return { child, samples };
 }
 
-export async function until<T>(what: string, f: () => Promise<T | null>, timeoutMs: number): Promise<T> {
+/** Polls f until it gives a value; rejects after timeoutMs, or at once when `signal` aborts. */
+export async function until<T>(
+  what: string,
+  f: () => Promise<T | null>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const v = await f();
     if (v !== null) return v;
     if (Date.now() > end) throw new Error(`${what}: not within ${(timeoutMs / 1000).toFixed(0)} s`);

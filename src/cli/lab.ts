@@ -16,7 +16,7 @@ import {
   type Engine,
   type Scenario,
 } from '../lab/scenarios.js';
-import { settled, stageScenario, vrrpStates } from '../lab/stage.js';
+import { askOnce, settled, stageScenario, until, vrrpStates } from '../lab/stage.js';
 import { LAB_ROOT, labDir, readLabState, writeLabState, type LabState } from '../lab/state.js';
 
 const USAGE = `usage: vigil lab up NAME [--advert-int SECONDS] [--engine auto|ipvs|nft|userspace]
@@ -147,6 +147,9 @@ async function up(argv: string[]): Promise<number> {
     const stage = await stageScenario(sc, { dir, keep: true });
     id = stage.lab.id;
     for (const [instance, node] of Object.entries(sc.masters)) await settled(stage, instance, node, 30_000);
+    // Up means a client gets answers: the masters hold the VIPs and the data plane is in place.
+    for (const svc of sc.services)
+      await until(`${svc.name} answering on ${svc.vip}:${svc.port}`, () => askOnce(stage.lab, svc), 20_000);
     const state: LabState = {
       name,
       id,
@@ -239,6 +242,12 @@ async function down(argv: string[]): Promise<number> {
   }
   preflight(false);
   const removed = await removeLab(s.id);
+  // removeLab's signals are sent; wait for the directors to be gone before saying so.
+  const end = Date.now() + 5000;
+  const pids = DIRECTORS.map((d) => s.directors[d].pid);
+  while (pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  const still = pids.filter(alive);
+  if (still.length) throw new Error(`directors ${still.join(' ')} are still running`);
   const left = namespacesOf(s.id);
   if (left.length) throw new Error(`could not remove namespaces ${left.join(' ')}`);
   rmSync(labDir(name), { recursive: true, force: true });

@@ -33,6 +33,23 @@ const q=http.get({host:'${vip}',port:${port},path:'/',agent:false,timeout:100},(
 r.on('data',(d)=>b+=d);r.on('end',()=>fin(b.trim()||'-'))});
 q.on('timeout',()=>{q.destroy();fin('-')});q.on('error',()=>fin('-'))},10)`;
 
+// One request to VIP:PORT; prints who answered, exits 1 without an answer within 1 s.
+const ASK = (s: LabService): string =>
+  s.kind === 'http'
+    ? `require('node:http').get({host:'${s.vip}',port:${s.port},path:'/',agent:false,timeout:1000},(r)=>{let b='';
+r.on('data',(d)=>b+=d);r.on('end',()=>{console.log(b.trim());process.exit(0)})}).on('timeout',()=>process.exit(1)).on('error',()=>process.exit(1))`
+    : `const s=require('node:net').connect({host:'${s.vip}',port:${s.port}});let b='';s.setTimeout(1000,()=>process.exit(1));
+s.on('data',(d)=>b+=d);s.on('end',()=>{console.log(b.trim());process.exit(0)});s.on('error',()=>process.exit(1))`;
+
+/** Who answers one client request to the service through its VIP (null: nobody). */
+export async function askOnce(lab: Lab, s: LabService): Promise<string | null> {
+  const r = await lab.exec('client', [process.execPath, '-e', ASK(s)], {
+    allowFailure: true,
+    timeoutMs: 5000,
+  });
+  return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+}
+
 export interface Director {
   node: DirectorNode;
   /** Holds vigil.conf, the runtime dir (control socket) and vigil.log. */

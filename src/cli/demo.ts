@@ -18,6 +18,7 @@ import {
   type Engine,
 } from '../lab/scenarios.js';
 import {
+  engineOf,
   masterOf,
   settled,
   stageScenario,
@@ -167,6 +168,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     await settled(stage, web.instance, first, 30_000, stop);
     check();
     say(`${first} is MASTER of ${web.instance}, ${other(first)} BACKUP`);
+    const engine = await engineOf(stage.directors[first]);
+    if (engine) say(`data plane: ${engine}`);
 
     const probe = startProbe(lab, web);
     say(`client ${t.ipv4.client} -> http://${web.vip}:${web.port}/ every 10 ms`);

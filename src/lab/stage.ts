@@ -144,6 +144,19 @@ export async function vrrpStates(
   }
 }
 
+/** The data plane the director's checker runs and why (e.g. "nft (auto: no IPVS …)"). */
+export async function engineOf(d: Pick<Director, 'dir'>): Promise<string | null> {
+  try {
+    const s = (await controlRequest(controlSocketPath(join(d.dir, 'run')), { cmd: 'status' }, 1000)) as {
+      children?: { checker?: { status?: { engine?: string; why?: string } } };
+    };
+    const c = s.children?.checker?.status;
+    return c?.engine ? `${c.engine}${c.why ? ` (${c.why})` : ''}` : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The director that is MASTER of `instance` now (null: none, e.g. during a takeover). */
 export async function masterOf(stage: Stage, instance: string): Promise<DirectorNode | null> {
   for (const node of DIRECTORS) {

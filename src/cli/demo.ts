@@ -226,9 +226,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     if (args.keep) {
       say('--keep: the lab stays up until Ctrl-C. Try:');
       console.log(`    ip netns exec ${lab.id}-client curl -s http://${web.vip}:${web.port}/`);
-      console.log(
-        `    ip netns exec ${lab.id}-director1 vigil status --runtime-dir ${join(victim.dir, 'run')}`,
-      );
+      console.log(`    vigil status --runtime-dir ${join(victim.dir, 'run')}`);
       await new Promise<void>((r) => (wake = r));
     }
   } catch (e) {

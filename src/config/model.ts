@@ -34,6 +34,10 @@ export interface GlobalDefs {
   smtpServer?: { host: string; port: number };
   smtpHeloName?: string;
   smtpConnectTimeout: number;
+  /** Global smtp_alert defaults; unset: each part's own default. */
+  smtpAlert?: boolean;
+  smtpAlertVrrp?: boolean;
+  smtpAlertChecker?: boolean;
   enableScriptSecurity: boolean;
   scriptUser?: { user: string; group?: string };
   vrrpMcastGroup4: string;

@@ -2,6 +2,7 @@
 import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
+import { holdersOf } from '../lvs/ha-suspend.js';
 
 function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   const where = `vrrp_instance ${v.name}`;
@@ -147,6 +148,17 @@ function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
   if (vs.ops && vs.protocol !== 'UDP')
     ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.loc);
   if (vs.realServers.length === 0 && !vs.sorryServer) ctx.warn(`${where} has no real_server`, vs.loc);
+  if (vs.haSuspend && vs.key.kind === 'fwmark') {
+    ctx.warn(
+      `${where}: ha_suspend has no effect on a fwmark service (no address to hold); keepalived clears it`,
+      vs.loc,
+    );
+  } else if (vs.haSuspend && c.vrrpInstances.length > 0 && holdersOf(c, vs).length === 0) {
+    ctx.warn(
+      `${where}: ha_suspend: no vrrp_instance has its address among its VIPs, so its checks always run`,
+      vs.loc,
+    );
+  }
   const vsPort = vs.key.kind === 'addr' ? vs.key.port : undefined;
   const seen = new Map<string, RealServer>();
   for (const r of vs.realServers) {

@@ -16,6 +16,8 @@ export interface ChildHandlers {
   stop(): Promise<void>;
   /** ipvsadm-style commands (the checker child). */
   adm?(args: unknown): Promise<unknown>;
+  /** Events the supervisor relays from the other child. */
+  event?(e: Record<string, unknown>): void;
 }
 
 export function childOptions(): DaemonOptions {
@@ -31,7 +33,10 @@ export interface LoopLateness {
   max: number;
 }
 
-export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): LoopLateness } {
+export function runChild(
+  log: Logger,
+  handlers: ChildHandlers,
+): { lateness(): LoopLateness; event(e: Record<string, unknown>): void } {
   const hist = monitorEventLoopDelay({ resolution: 10 });
   hist.enable();
   const lateness = (): LoopLateness => ({
@@ -68,6 +73,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
       void stop();
       return;
     }
+    if (m.type === 'event') {
+      handlers.event?.(m.event);
+      return;
+    }
     const run = async (): Promise<unknown> => {
       if (m.cmd === 'status') return handlers.status();
       if (m.cmd === 'reload') return handlers.reload();
@@ -90,7 +99,7 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
   // The supervisor handles ^C for the whole group; a child must not die half-way through it.
   process.on('SIGINT', () => undefined);
   send({ type: 'ready' });
-  return { lateness };
+  return { lateness, event: (event) => send({ type: 'event', event }) };
 }
 
 /**

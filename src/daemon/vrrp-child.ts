@@ -7,6 +7,7 @@ import { IpvsEngine } from '../dataplane/ipvs/engine.js';
 import { SyncDaemonDriver } from '../lvs/sync-daemon.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { childContext, runChild } from './child.js';
+import type { VrrpStateEvent } from './ipc.js';
 
 const { options, log, load } = childContext('vigil-vrrp');
 
@@ -42,16 +43,20 @@ async function configureSync(config: Config): Promise<void> {
   }
 }
 
-/** Follows the named instance; the initial state too (the runtime reports INIT -> BACKUP/MASTER). */
+/**
+ * Every state change, the first (INIT -> BACKUP/MASTER) included: lvs_sync_daemon follows its
+ * instance, and the supervisor relays each state to the checker child (ha_suspend).
+ */
 function onTransition(instance: string, _from: string, to: string): void {
   if (sync && sync.driver.instance === instance) void sync.driver.follow(to);
+  event({ kind: 'vrrp-state', instance, state: to } satisfies VrrpStateEvent);
 }
 
 let runtime: VrrpRuntime | null = null;
 /** Reloads and stops wait for the start (or the previous reload) to finish. */
 let busy: Promise<unknown> = Promise.resolve();
 
-const { lateness } = runChild(log, {
+const { lateness, event } = runChild(log, {
   status: () => ({
     ...(runtime ? runtime.status() : { starting: true }),
     loopLatenessMs: lateness(),
@@ -64,8 +69,7 @@ const { lateness } = runChild(log, {
       await configureSync(config);
       runtime = runtime ? await reloadRuntime(runtime, config, log) : await start(config);
       // A resumed instance reports no transition: follow the state it kept.
-      const kept = sync && runtime.status().instances.find((i) => i.name === sync!.driver.instance);
-      if (sync && kept) void sync.driver.follow(kept.state);
+      for (const i of runtime.status().instances) onTransition(i.name, i.state, i.state);
       log.info('configuration reloaded');
       return { instances: config.vrrpInstances.length };
     });

@@ -2,10 +2,14 @@
 // change re-plans against what the engine has programmed and applies the difference, one plan at a
 // time. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
-import { CheckRunner, type RsChange } from '../check/runner.js';
-import type { Config } from '../config/model.js';
+import { CheckRunner, type RsChange, type WeightInForce } from '../check/runner.js';
+import type { Config, RealServer, VirtualServer } from '../config/model.js';
+import { virtualServerAlertDefault } from '../alert/mailer.js';
+import { quorumBody, virtualServerSubject } from '../alert/message.js';
 import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
-import { desiredServices } from './desired.js';
+import { desiredServices, serviceKeys } from './desired.js';
+import type { QuorumResult } from './quorum.js';
+import { suspendedServers } from './ha-suspend.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
@@ -51,23 +55,25 @@ export class LvsController {
   }
 
   private desired(): ServiceState[] {
-    const before = new Map(this.quorumUp);
     const d = desiredServices(this.config, {
       health: (vs, rs) => this.runner.health(vs, rs),
       quorumUp: this.quorumUp,
+      onQuorum: (vs, q, init) => this.quorumChanged(vs, q, init),
     });
-    for (const vs of this.config.virtualServers) {
-      const was = before.get(vs.label) ?? true;
-      const now = this.quorumUp.get(vs.label) ?? true;
-      if (was === now) continue;
-      this.opts.log(
-        now ? 'info' : 'warning',
-        `virtual_server ${vs.label}: quorum ${now ? 'gained' : 'lost'}${!now && vs.sorryServer ? ', sorry server in' : ''}`,
-      );
-      const script = now ? vs.quorumUp : vs.quorumDown;
-      if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
-    }
     return this.withRuntime(d);
+  }
+
+  /** keepalived's do_vs_notifies: a log line, quorum_up / quorum_down, and the smtp_alert mail. */
+  private quorumChanged(vs: VirtualServer, q: QuorumResult, init: boolean): void {
+    this.opts.log(
+      q.up ? 'info' : 'warning',
+      `virtual_server ${vs.label}: quorum ${q.up ? 'gained' : 'lost'}${!q.up && vs.sorryServer ? ', sorry server in' : ''}`,
+    );
+    const script = q.up ? vs.quorumUp : vs.quorumDown;
+    if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
+    const mailer = this.runner.mailer;
+    if (mailer && (vs.smtpAlert ?? virtualServerAlertDefault(this.config.globalDefs)))
+      void mailer.send(virtualServerSubject(mailer.routerId, vs, q.up), quorumBody(vs, q, init));
   }
 
   /**
@@ -113,6 +119,11 @@ export class LvsController {
   }
 
   private owned = (key: ServiceKey): boolean => this.mine.has(serviceId(key));
+
+  /** The VRRP instances' states (from the VRRP process): pauses or resumes ha_suspend checks. */
+  vrrpStates(states: ReadonlyMap<string, string>): void {
+    this.runner.suspend(suspendedServers(this.config, states));
+  }
 
   /** Programs the services, then starts checking. */
   async start(): Promise<void> {
@@ -163,6 +174,32 @@ export class LvsController {
     if (o.closeEngine ?? true) await this.engine.close();
   }
 
+  /**
+   * Each configured real server's weight as the data plane is told it: configuration and checks,
+   * then the runtime changes on top. Computed like sync() does, without touching quorum state.
+   */
+  private weightsInForce(): (vs: VirtualServer, rs: RealServer) => WeightInForce {
+    const base = desiredServices(this.config, {
+      health: (vs, rs) => this.runner.health(vs, rs),
+      quorumUp: new Map(this.quorumUp),
+    });
+    const index = (state: ServiceState[]): Map<string, number> =>
+      new Map(
+        state.flatMap((s) => s.dests.map((d) => [`${serviceId(s.key)} ${destId(d)}`, d.weight] as const)),
+      );
+    const before = index(base);
+    const now = index(this.withRuntime(base));
+    const keys = new Map<VirtualServer, ServiceKey | undefined>();
+    return (vs, rs) => {
+      if (!keys.has(vs)) keys.set(vs, serviceKeys(vs, this.config)[0]);
+      const key = keys.get(vs);
+      if (!key) return { weight: 0, runtime: false };
+      const id = `${serviceId(key)} ${destId({ address: rs.address, port: rs.port ?? 0 })}`;
+      const weight = now.get(id) ?? 0;
+      return { weight, runtime: weight !== (before.get(id) ?? 0) };
+    };
+  }
+
   status(): {
     engine: string;
     changesApplied: number;
@@ -173,7 +210,7 @@ export class LvsController {
       engine: this.engine.name,
       changesApplied: this.applied,
       ...(this.lastError ? { lastError: this.lastError } : {}),
-      realServers: this.runner.status(),
+      realServers: this.runner.status(this.weightsInForce()),
     };
   }
 }

@@ -542,8 +542,10 @@ export function renderBase(ctx: NftContext): string {
       `add chain ${d} ingress { type filter hook ingress device "${ctx.dr.ifname}" priority -500; policy accept; }`,
     );
     out.push(`flush chain ${d} ingress`);
-    out.push(`add rule ${d} ingress ip daddr . meta l4proto . th dport vmap @svc4`);
-    out.push(`add rule ${d} ingress ip6 daddr . meta l4proto . th dport vmap @svc6`);
+    // Only frames sent to this director's MAC: ingress also sees unicast the bridge floods (a
+    // dead master's MAC still in the client's ARP cache), which a backup must not forward.
+    out.push(`add rule ${d} ingress meta pkttype host ip daddr . meta l4proto . th dport vmap @svc4`);
+    out.push(`add rule ${d} ingress meta pkttype host ip6 daddr . meta l4proto . th dport vmap @svc6`);
   }
   return out.join('\n') + '\n';
 }

@@ -2,7 +2,9 @@
 // generator, the user-space engine as a one-service proxy, and the CPU counters.
 import http from 'node:http';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ProxyEngine } from '../src/dataplane/proxy/engine.js';
 
 export const BIG = 1024 * 1024;
@@ -59,6 +61,57 @@ export async function userspaceProxy(
     },
   ]);
   return engine;
+}
+
+/** Debian's haproxy (apt-get install haproxy), or null when it is not installed. */
+export function haproxyBinary(): string | null {
+  for (const bin of ['haproxy', '/usr/sbin/haproxy']) {
+    try {
+      execFileSync(bin, ['-v'], { stdio: 'ignore' });
+      return bin;
+    } catch {
+      // try the next
+    }
+  }
+  return null;
+}
+
+/**
+ * HAProxy `mode tcp` as an operator would start it for one TCP service: Debian's defaults (a
+ * thread per core). `spawn` starts argv where it should run; `run` runs argv there for its output.
+ */
+export async function startHaproxy(
+  bin: string,
+  dir: string,
+  listen: { host: string; port: number },
+  target: { host: string; port: number },
+  spawn: (argv: string[]) => ChildProcess,
+  run: (argv: string[]) => Promise<string>,
+): Promise<ChildProcess> {
+  const cfg = join(dir, 'haproxy.cfg');
+  writeFileSync(
+    cfg,
+    [
+      'global',
+      '  maxconn 4096',
+      'defaults',
+      '  mode tcp',
+      '  timeout connect 5s',
+      '  timeout client 60s',
+      '  timeout server 60s',
+      'listen vip',
+      `  bind ${listen.host}:${listen.port}`,
+      `  server rs1 ${target.host}:${target.port}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn([bin, '-db', '-f', cfg]);
+  for (let i = 0; i < 50 && child.exitCode === null; i++) {
+    if ((await run(['ss', '-Hltn', `src ${listen.host}:${listen.port}`])).trim()) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`haproxy did not start listening on ${listen.host}:${listen.port}`);
 }
 
 /**

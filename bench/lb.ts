@@ -19,7 +19,7 @@
 // Run (root): npx tsx bench/lb.ts [seconds=5 (max 10)] [conns=64 (max 256)] [runs=2 (max 4)]
 //   PARTS=data,control chooses the halves. HAProxy: apt-get install haproxy (else its column is skipped).
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,10 +30,12 @@ import { ProxyEngine } from '../src/dataplane/proxy/engine.js';
 import { plan } from '../src/lvs/plan.js';
 import {
   MODES,
+  haproxyBinary,
   httpServer,
   loadAverage,
   median,
   runLoad,
+  startHaproxy,
   userspaceProxy,
   type LoadResult,
   type Mode,
@@ -74,18 +76,6 @@ async function userspace(): Promise<void> {
 
 const self = (): string[] => [process.execPath, ...process.execArgv, process.argv[1]!];
 
-function haproxyBinary(): string | null {
-  for (const bin of ['haproxy', '/usr/sbin/haproxy']) {
-    try {
-      execFileSync(bin, ['-v'], { stdio: 'ignore' });
-      return bin;
-    } catch {
-      // try the next
-    }
-  }
-  return null;
-}
-
 /** Spawns a role and waits for its "ready" line. */
 async function startRole(lab: Lab, node: string, argv: string[]): Promise<ChildProcess> {
   const child = lab.spawn(node, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -95,35 +85,6 @@ async function startRole(lab: Lab, node: string, argv: string[]): Promise<ChildP
   });
   if (line !== 'ready') throw new Error(`${node}: ${line}`);
   return child;
-}
-
-/** HAProxy as an operator would start it for plain TCP: Debian's defaults (a thread per core). */
-async function startHaproxy(lab: Lab, bin: string, dir: string): Promise<ChildProcess> {
-  const cfg = join(dir, 'haproxy.cfg');
-  writeFileSync(
-    cfg,
-    [
-      'global',
-      '  maxconn 4096',
-      'defaults',
-      '  mode tcp',
-      '  timeout connect 5s',
-      '  timeout client 60s',
-      '  timeout server 60s',
-      'listen vip',
-      `  bind ${VIP_NAT}:81`,
-      `  server rs1 ${RS1}:80`,
-      '',
-    ].join('\n'),
-  );
-  const child = lab.spawn('director', [bin, '-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 50; i++) {
-    const r = await lab.exec('director', ['ss', '-Hltn', 'sport = :81'], { allowFailure: true });
-    if (r.stdout.trim()) return child;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`haproxy did not start listening on ${VIP_NAT}:81`);
 }
 
 const dest = (address: string, forwarding: DestSpec['forwarding']): DestSpec => ({
@@ -190,8 +151,17 @@ async function dataPlane(seconds: number, conns: number, runs: number, notes: st
     pids.push((await startRole(lab, 'director', [...self(), 'userspace'])).pid!);
     let paths = PATHS;
     const bin = haproxyBinary();
-    if (bin) pids.push((await startHaproxy(lab, bin, dir)).pid!);
-    else {
+    if (bin) {
+      const h = await startHaproxy(
+        bin,
+        dir,
+        { host: VIP_NAT, port: 81 },
+        { host: RS1, port: 80 },
+        (argv) => lab.spawn('director', argv, { stdio: ['ignore', 'ignore', 'inherit'] }),
+        async (argv) => (await lab.exec('director', argv, { allowFailure: true })).stdout,
+      );
+      pids.push(h.pid!);
+    } else {
       paths = PATHS.filter((p) => !p.name.startsWith('HAProxy'));
       notes.push('HAProxy column skipped: haproxy not found (install it with `apt-get install haproxy`).');
     }

@@ -1,21 +1,27 @@
-// Requests/s and MiB/s through the user-space engine against the same backend direct, on
+// Requests/s and MiB/s through the user-space engine and HAProxy against the same backend direct, on
 // loopback: the quick loop for profiling src/dataplane/proxy (bench/lb.ts is the side-by-side run
 // in network namespaces). Backend, proxy and load generator run as separate processes; "CPU
 // µs/req" sums their user + system time and the machine's irq + softirq time (not the whole
 // machine's busy time, which other work on a shared host would skew).
 // Run: npx tsx bench/proxy.ts [seconds=5] [conns=64] [runs=3]   (MODES=keep-alive,new-conn,1MiB;
 // PROXY_ARGS='--cpu-prof' passes node flags to the proxy process only)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import {
   BIG,
   MODES,
+  haproxyBinary,
   httpHandler,
   httpServer,
   loadAverage,
   median,
+  procCpuUs,
   runLoad,
+  startHaproxy,
   userspaceProxy,
   type Mode,
 } from './http-load.js';
@@ -64,24 +70,30 @@ interface Row {
   rate: number;
   mibs: number;
   cpuUs: number;
+  /** The proxy process's own user + system µs per request (NaN for direct). */
+  proxyUs: number;
 }
 
-async function measure(
-  target: string,
-  port: number,
-  mode: Mode,
-  seconds: number,
-  conns: number,
-): Promise<Row> {
-  const { reqs, benchUs } = await runLoad(HOST, port, mode, seconds, conns, childPids);
+interface Target {
+  name: string;
+  port: number;
+  /** The proxy in the path, if any. */
+  pid?: number;
+}
+
+async function measure(t: Target, mode: Mode, seconds: number, conns: number): Promise<Row> {
+  const p0 = t.pid ? procCpuUs(t.pid) : NaN;
+  const { reqs, benchUs } = await runLoad(HOST, t.port, mode, seconds, conns, childPids);
+  const p1 = t.pid ? procCpuUs(t.pid) : NaN;
   const size = mode === '1MiB' ? BIG : 0;
   return {
-    path: target,
+    path: t.name,
     mode,
     reqs,
     rate: reqs / seconds,
     mibs: (reqs * size) / seconds / BIG,
     cpuUs: benchUs / reqs,
+    proxyUs: (p1 - p0) / reqs,
   };
 }
 
@@ -108,19 +120,34 @@ async function main(): Promise<void> {
   const back = await child(['backend']);
   const prox = await child(['proxy', String(back.port)], process.env.PROXY_ARGS?.split(' ') ?? []);
   childPids.push(back.proc.pid!, prox.proc.pid!);
-  const targets = [
-    ['direct', back.port],
-    ['vigil-userspace', prox.port],
-  ] as const;
+  const targets: Target[] = [
+    { name: 'direct', port: back.port },
+    { name: 'vigil-userspace', port: prox.port, pid: prox.proc.pid! },
+  ];
+  const bin = haproxyBinary();
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  let haproxy: ChildProcess | undefined;
+  if (bin) {
+    const port = await freePort();
+    haproxy = await startHaproxy(
+      bin,
+      dir,
+      { host: HOST, port },
+      { host: UPSTREAM, port: back.port },
+      (argv) => spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] }),
+      async (argv) => execFileSync(argv[0]!, argv.slice(1)).toString(),
+    );
+    childPids.push(haproxy.pid!);
+    targets.splice(1, 0, { name: 'HAProxy mode tcp', port, pid: haproxy.pid! });
+  } else console.log('HAProxy skipped: haproxy not found (install it with `apt-get install haproxy`).');
   const rows: Row[] = [];
   try {
     for (const mode of modes) {
       // Warm both paths (JIT, connection pools) before measuring; then interleave the runs.
-      for (const [, port] of targets) await measure('warm-up', port, mode, 1, conns);
-      const samples = new Map<string, Row[]>(targets.map(([name]) => [name, []]));
+      for (const t of targets) await measure(t, mode, 1, conns);
+      const samples = new Map<string, Row[]>(targets.map((t) => [t.name, []]));
       for (let i = 0; i < runs; i++) {
-        for (const [name, port] of targets)
-          samples.get(name)!.push(await measure(name, port, mode, seconds, conns));
+        for (const t of targets) samples.get(t.name)!.push(await measure(t, mode, seconds, conns));
       }
       for (const [name, rs] of samples) {
         rows.push({
@@ -130,21 +157,26 @@ async function main(): Promise<void> {
           rate: median(rs.map((r) => r.rate)),
           mibs: median(rs.map((r) => r.mibs)),
           cpuUs: median(rs.map((r) => r.cpuUs)),
+          proxyUs: median(rs.map((r) => r.proxyUs)),
         });
       }
     }
   } finally {
+    haproxy?.kill();
     prox.proc.kill();
     back.proc.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
   console.log(
     `loopback, medians of ${runs} interleaved runs of ${seconds} s, ${conns} connections (8 for 1 MiB), ${process.version}, load ${loadAverage()}`,
   );
-  console.log('| path | mode | requests | req/s | MiB/s | CPU µs/req (bench processes + softirq) |');
-  console.log('|---|---|---:|---:|---:|---:|');
+  console.log(
+    '| path | mode | requests | req/s | MiB/s | CPU µs/req (bench processes + softirq) | proxy process µs/req |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.path} | ${r.mode} | ${r.reqs} | ${r.rate.toFixed(0)} | ${r.mibs.toFixed(1)} | ${r.cpuUs.toFixed(1)} |`,
+      `| ${r.path} | ${r.mode} | ${r.reqs} | ${r.rate.toFixed(0)} | ${r.mibs.toFixed(1)} | ${r.cpuUs.toFixed(1)} | ${Number.isNaN(r.proxyUs) ? '–' : r.proxyUs.toFixed(1)} |`,
     );
   }
 }

@@ -18,6 +18,26 @@
 //
 // Run (root): npx tsx bench/lb.ts [seconds=5 (max 10)] [conns=64 (max 256)] [runs=2 (max 4)]
 //   PARTS=data,control chooses the halves. HAProxy: apt-get install haproxy (else its column is skipped).
+//
+// Measured 2026-12-04 22:13–22:24 UTC, two invocations × 2 interleaved runs of 5 s per row, on the
+// shared 2-core machine with other engineers' builds running (load average 2.8 → 9.8, then
+// 7.7 → 10.4): the machine figure swung up to 3× between runs, so these are the bench processes
+// + softirq figures, µs per request, min–max of the 4 runs:
+//   path                       keep-alive   new connection   1 MiB
+//   direct, one segment        24–30        207–236          814–931
+//   direct, routed (director)  37–41        291–352          951–1133
+//   HAProxy 2.6 mode tcp       34–42        366–404          1944–2087
+//   vigil-userspace            35–40        607–651          1961–2096
+//   vigil-nft NAT              38–40        290–324          986–1036
+//   vigil-nft DR               29–32        238–266          826–1058
+// nft NAT is within 10 % of routed direct in every case (−12 … +10 %); DR is below it (−7 … −28 %).
+// vigil-userspace ≈ HAProxy on keep-alive (−7 … +6 %) and 1 MiB (−6 … +7 %), but 1.5–1.7× HAProxy
+// with a new connection per request (Node's per-socket cost: a minimal Node pipe proxy alone
+// measured ~160 µs of its own CPU per connection on loopback against HAProxy's ~100; bench/proxy.ts).
+// Control plane (wall, CPU incl. nft): nft from scratch 656–1110 ms wall, 640–680 ms CPU; one change
+// applied 45–83 ms wall, 20 ms CPU; the daemon's whole path for it (read back + plan + apply, as
+// LvsController.sync does) 0.99–1.88 s, because it re-reads the table (nft -j list, ~660 ms CPU).
+// userspace from scratch 150–272 ms; one change 0.0 ms applied, 35–104 ms with read back + plan.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -59,7 +59,7 @@ export interface TcpServer {
 /** A TCP server that accepts, notes the peer and closes: what a TCP_CHECK talks to. */
 export async function startTcpServer(lab: Lab, node: string, host: string, port: number): Promise<TcpServer> {
   const code =
-    `require('net').createServer((s) => { console.log('peer ' + s.remoteAddress); s.end(); })` +
+    `require('net').createServer((s) => { s.on('error', () => {}); console.log('peer ' + s.remoteAddress); s.end(); })` +
     `.listen(${port}, '${host}', () => console.log('listening'));`;
   const child = lab.spawn(node, [process.execPath, '-e', code]);
   const out = lines(child);

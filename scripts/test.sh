@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # python3, make and g++ build the native socket addon (src/os) during npm ci; openssl makes test
 # certificates; QEMU, Debian's kernel (which has IPVS), busybox, cpio, kmod and xz boot the IPVS test
 # VM (scripts/ipvs-vm.sh), where ipvsadm and curl are the reference tools; systemd has systemd-analyze,
-# which checks the units in packaging/.
+# which checks the units in packaging/; chromium (and a small CJK font for its Chinese labels) runs
+# the dashboard's browser test.
 APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc python3 make g++ openssl
-  qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl systemd)
+  qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl systemd
+  chromium fonts-wqy-microhei)
 
 missing=()
 if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then

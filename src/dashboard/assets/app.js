@@ -19,6 +19,7 @@ const POLL_MS = 3000;
 const MAX_EVENTS = 200;
 const EVENT_KINDS = ['vrrp-state', 'rs-state', 'runtime', 'reload', 'message'];
 const LANG_KEY = 'vigil.lang';
+const NUMERIC = new Set(['weight', 'active', 'inactive']);
 
 // EventSource cannot send headers: the token goes on its URL, and as a Bearer header elsewhere.
 const token = new URLSearchParams(location.search).get('token');
@@ -182,7 +183,7 @@ function renderServices() {
     'tr',
     {},
     ...['realServer', 'state', 'weight', 'active', 'inactive', 'traffic'].map((k) =>
-      el('th', {}, t(/** @type {Key} */ (k))),
+      el('th', NUMERIC.has(k) ? { class: 'num' } : {}, t(/** @type {Key} */ (k))),
     ),
   );
   box.replaceChildren(
@@ -219,7 +220,14 @@ function renderServices() {
                 'tr',
                 { 'data-rs': rs.rs },
                 el('td', { class: 'mono' }, rs.rs),
-                el('td', {}, badge(rs.state)),
+                el(
+                  'td',
+                  {},
+                  badge(rs.state),
+                  ...rs.flags.map((f) =>
+                    el('span', { class: 'flag', 'data-flag': f }, t(/** @type {Key} */ (f))),
+                  ),
+                ),
                 el('td', { class: 'num' }, String(rs.weight)),
                 el('td', { class: 'num' }, c ? String(c.activeConns) : '–'),
                 el('td', { class: 'num' }, c ? String(c.inactiveConns) : '–'),

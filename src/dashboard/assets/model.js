@@ -12,7 +12,7 @@
  * @typedef {{ activeConns: number, inactiveConns: number, conns: number, bytes: number }} RsCounters
  * @typedef {{
  *   id: string, vs: string, rs: string, state: string, weight: number, lastChange: string | null,
- *   counters: RsCounters | null
+ *   counters: RsCounters | null, flags: string[]
  * }} RealServerView
  * @typedef {{ name: string, realServers: RealServerView[] }} ServiceView
  * @typedef {{ time: string, kind: string, subject: string, from: string | null, to: string }} TimelineEntry
@@ -89,16 +89,16 @@ export function masterOf(i) {
 }
 
 /**
- * A real server's connection and traffic figures, wherever the status carries them: on the real
- * server itself (activeConns, inactiveConns, counters {conns, inBytes, outBytes}) or in the data
- * plane's per-service stats. Null when the data plane keeps none.
+ * A real server's connection and traffic figures: the status's `live` object (activeConns,
+ * inactiveConns, conns, inBytes, outBytes, as the data plane counts them), or the same fields
+ * under `counters` or on the server itself. Null when the data plane keeps none.
  * @param {Obj} rs
  * @returns {RsCounters | null}
  */
 export function countersOf(rs) {
-  const c = isObj(rs.counters) ? rs.counters : isObj(rs.stats) ? rs.stats : rs;
-  const active = num(rs.activeConns) ?? num(c.activeConns);
-  const inactive = num(rs.inactiveConns) ?? num(c.inactiveConns);
+  const c = isObj(rs.live) ? rs.live : isObj(rs.counters) ? rs.counters : rs;
+  const active = num(c.activeConns) ?? num(rs.activeConns);
+  const inactive = num(c.inactiveConns) ?? num(rs.inactiveConns);
   const conns = num(c.conns);
   const inBytes = num(c.inBytes);
   const outBytes = num(c.outBytes);
@@ -109,6 +109,20 @@ export function countersOf(rs) {
     conns: conns ?? 0,
     bytes: (inBytes ?? 0) + (outBytes ?? 0),
   };
+}
+
+/**
+ * What an operator changed at run time (the API's drain / disable / weight), as short words.
+ * @param {unknown} o the real server's `runtime` override
+ * @returns {string[]}
+ */
+export function runtimeFlags(o) {
+  if (!isObj(o)) return [];
+  const out = [];
+  if (o.disabled === true) out.push('disabled');
+  if (o.drained === true) out.push('drained');
+  if (typeof o.weight === 'number') out.push('reweighted');
+  return out;
 }
 
 /** @param {unknown} status @returns {ServiceView[]} */
@@ -129,6 +143,7 @@ export function servicesOf(status) {
       weight: num(rs.weight) ?? 0,
       lastChange: str(rs.lastChange),
       counters: countersOf(rs),
+      flags: runtimeFlags(rs.runtime),
     });
   }
   return [...byName.values()];

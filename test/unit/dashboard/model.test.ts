@@ -11,7 +11,14 @@ interface RsCounters {
 }
 interface ServiceView {
   name: string;
-  realServers: { id: string; rs: string; state: string; weight: number; counters: RsCounters | null }[];
+  realServers: {
+    id: string;
+    rs: string;
+    state: string;
+    weight: number;
+    counters: RsCounters | null;
+    flags: string[];
+  }[];
 }
 interface InstanceView {
   name: string;
@@ -155,7 +162,18 @@ test('real servers are grouped under their virtual service in status order', () 
   assert.equal(svcs[0]!.realServers[0]!.counters, null, 'no counters in the status: none made up');
 });
 
-test('counters are read on the real server (flat or nested) and summed in and out', () => {
+test('counters are read from the status (live, counters or flat) and summed in and out', () => {
+  const live = m.servicesOf(
+    status({
+      live: { activeConns: 4, inactiveConns: 2, conns: 9, inPkts: 1, outPkts: 1, inBytes: 5, outBytes: 6 },
+    }),
+  );
+  assert.deepEqual(live[0]!.realServers[0]!.counters, {
+    activeConns: 4,
+    inactiveConns: 2,
+    conns: 9,
+    bytes: 11,
+  });
   const nested = m.servicesOf(
     status({ activeConns: 3, inactiveConns: 1, counters: { conns: 10, inBytes: 100, outBytes: 900 } }),
   );
@@ -172,6 +190,13 @@ test('counters are read on the real server (flat or nested) and summed in and ou
     conns: 5,
     bytes: 10,
   });
+});
+
+test('runtime overrides show as flags', () => {
+  const rs = (runtime: unknown): string[] => m.servicesOf(status({ runtime }))[0]!.realServers[0]!.flags;
+  assert.deepEqual(rs(undefined), []);
+  assert.deepEqual(rs({ drained: true }), ['drained']);
+  assert.deepEqual(rs({ disabled: true, weight: 3 }), ['disabled', 'reweighted']);
 });
 
 test('traffic history: per-second rates between polls; a counter reset restarts the series', () => {

@@ -8,6 +8,7 @@ import {
   instancesOf,
   masterOf,
   parseEvent,
+  serviceRates,
   servicesOf,
   sparkPoints,
   timeline,
@@ -178,6 +179,7 @@ function renderServices() {
     box.replaceChildren(el('p', { class: 'empty' }, checker.status ? t('noServices') : ''));
     return;
   }
+  const rates = serviceRates(state.status);
   const engine = typeof checker.status?.engine === 'string' ? checker.status.engine : null;
   const head = el(
     'tr',
@@ -192,7 +194,23 @@ function renderServices() {
       el(
         'div',
         { class: 'service', 'data-service': svc.name },
-        el('h3', {}, svc.name),
+        el(
+          'h3',
+          {},
+          svc.name,
+          ...(() => {
+            const r = rates.get(svc.name);
+            return r
+              ? [
+                  el(
+                    'span',
+                    { class: 'rates' },
+                    t('rates', { cps: r.cps, in: formatRate(r.inBps), out: formatRate(r.outBps) }),
+                  ),
+                ]
+              : [];
+          })(),
+        ),
         el(
           'table',
           {},

@@ -150,6 +150,27 @@ export function servicesOf(status) {
 }
 
 /**
+ * Each virtual service's rates as the daemon estimates them (status `virtualServers[].rates`:
+ * cps, inBps, outBps in bytes per second), by service name.
+ * @param {unknown} status
+ * @returns {Map<string, { cps: number, inBps: number, outBps: number }>}
+ */
+export function serviceRates(status) {
+  const checker = childOf(status, 'checker').status;
+  const out = new Map();
+  for (const v of list(checker?.virtualServers).filter(isObj)) {
+    const r = isObj(v.rates) ? v.rates : null;
+    if (!r) continue;
+    out.set(String(v.virtualServer), {
+      cps: num(r.cps) ?? 0,
+      inBps: num(r.inBps) ?? 0,
+      outBps: num(r.outBps) ?? 0,
+    });
+  }
+  return out;
+}
+
+/**
  * Rates between successive status polls, per real server, for the sparklines. A counter that
  * goes down (the data plane restarted or was zeroed) starts the series again rather than
  * drawing a negative rate.

@@ -31,6 +31,7 @@ interface InstanceView {
 interface Model {
   instancesOf(s: unknown): InstanceView[];
   servicesOf(s: unknown): ServiceView[];
+  serviceRates(s: unknown): Map<string, { cps: number; inBps: number; outBps: number }>;
   masterOf(i: InstanceView): { self: boolean; address: string; priority?: number | null } | null;
   childOf(s: unknown, k: string): { present: boolean; status: unknown; error: string | null };
   TrafficHistory: new (size?: number) => {
@@ -190,6 +191,19 @@ test('counters are read from the status (live, counters or flat) and summed in a
     conns: 5,
     bytes: 10,
   });
+});
+
+test("a virtual service's estimated rates, when the status has them", () => {
+  const s = status() as { children: { checker: { status: Record<string, unknown> } } };
+  assert.equal(m.serviceRates(s).size, 0);
+  s.children.checker.status.virtualServers = [
+    {
+      virtualServer: '192.168.71.100:80/TCP',
+      rates: { cps: 3, inPps: 1, outPps: 1, inBps: 100, outBps: 2000 },
+    },
+    { virtualServer: '192.168.71.100:53/UDP' },
+  ];
+  assert.deepEqual([...m.serviceRates(s)], [['192.168.71.100:80/TCP', { cps: 3, inBps: 100, outBps: 2000 }]]);
 });
 
 test('runtime overrides show as flags', () => {

@@ -12,6 +12,7 @@ import { smtpCheck } from './smtp.js';
 import { dnsCheck } from './dns.js';
 import { hexBytes, udpCheck } from './udp.js';
 import { fileCheck } from './file.js';
+import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
@@ -29,6 +30,8 @@ export interface CheckerStatus {
   lastResult?: { ok: boolean; reason: string; at: string; latencyMs: number };
   consecutiveFailures: number;
   note?: string;
+  /** Every run's latency since the checker process started. */
+  latency: LatencyHistogram;
 }
 
 export interface RsStatus {
@@ -46,6 +49,7 @@ interface Slot {
   run?: Run;
   note?: string;
   latencyMs?: number;
+  latency: LatencyHistogram;
   timer?: NodeJS.Timeout;
 }
 
@@ -204,7 +208,12 @@ export class CheckRunner {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {
           const r = runnerFor(ch, rs, vs, config);
-          return { kind: ch.kind, state: new CheckerState(timingOf(ch, rs, vs)), ...r };
+          return {
+            kind: ch.kind,
+            state: new CheckerState(timingOf(ch, rs, vs)),
+            latency: emptyHistogram(),
+            ...r,
+          };
         });
         const runnable = slots.filter((s) => s.run);
         this.servers.push({ vs, rs, slots, alive: realServerAlive(runnable.map((s) => s.state)) });
@@ -235,6 +244,7 @@ export class CheckRunner {
     const r = await slot.run!(this.abort.signal);
     if (this.abort.signal.aborted) return;
     slot.latencyMs = r.latencyMs;
+    observe(slot.latency, r.latencyMs);
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);
@@ -286,6 +296,7 @@ export class CheckRunner {
             }
           : {}),
         ...(s.note ? { note: s.note } : {}),
+        latency: { ...s.latency, counts: [...s.latency.counts] },
       })),
     }));
   }

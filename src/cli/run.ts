@@ -4,14 +4,18 @@
 // similar. It ends on SIGTERM/SIGINT after the children have resigned.
 import { formatDiagnostic } from '../config/ast.js';
 import { loadConfig } from '../config/load.js';
+import type { ApiConfig } from '../config/model.js';
 import { createLogger, sinkOf } from '../daemon/log.js';
 import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
 import { Supervisor } from '../daemon/supervisor.js';
 
 const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID] [-r VRRP_PID] [-c CHECKERS_PID]
              [--runtime-dir DIR] [--log-file FILE] [--log-json] [-S FACILITY] [-G] [--syslog-socket PATH]
+             [--api-listen ADDR:PORT] [--api-token-file PATH] [--no-api]
   runs in the foreground always (-n is implied); default runtime dir /run/vigil
-  logs to syslog (/dev/log, facility daemon; -S local0..local7 or 0..7, -G: none), -l to stderr`;
+  logs to syslog (/dev/log, facility daemon; -S local0..local7 or 0..7, -G: none), -l to stderr
+  HTTP API on 127.0.0.1:9273 unless --no-api (flags override the config's api { }; a
+  non-loopback address needs a token file)`;
 
 /** The configuration's errors, printable (empty: it can run). */
 export function configErrors(options: DaemonOptions): string[] {
@@ -21,6 +25,11 @@ export function configErrors(options: DaemonOptions): string[] {
   } catch (e) {
     return [`${options.configFile}: ${(e as Error).message}`];
   }
+}
+
+/** The configuration's api { } (read again on every reload). */
+function apiConfig(options: DaemonOptions): ApiConfig | undefined {
+  return loadConfig(options.configFile, { configId: options.configId }).config.api;
 }
 
 export async function runDaemon(argv: string[]): Promise<number> {
@@ -41,7 +50,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger('vigil', sinkOf(options));
-  const supervisor = new Supervisor(options, log, configErrors);
+  const supervisor = new Supervisor(options, log, configErrors, apiConfig);
   try {
     await supervisor.start();
   } catch (e) {

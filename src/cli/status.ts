@@ -128,7 +128,9 @@ export function formatDaemonStatus(status: unknown): string {
       for (const f of Array.isArray(st.failed) ? (st.failed as Obj[]) : [])
         lines.push(`  ${String(f.name)} NOT RUNNING: ${String(f.error)}`);
     } else if (kind === 'checker' && isObj(st) && Array.isArray(st.realServers)) {
-      const { realServers, ...rest } = st;
+      // Per-service figures are for /metrics and the dashboard; the lines below name each service.
+      const { realServers, virtualServers, ...rest } = st;
+      void virtualServers;
       lines.push(formatStatus(rest, '  '));
       lines.push(...formatRealServers(realServers as Obj[]).map((l) => `  ${l}`));
     } else if (isObj(st)) {

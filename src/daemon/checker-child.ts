@@ -5,12 +5,15 @@ import type { Config } from '../config/model.js';
 import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose.js';
 import { createEngine } from '../dataplane/create.js';
 import type { Engine } from '../dataplane/engine.js';
-import { LvsController } from '../lvs/controller.js';
+import type { ServiceStats } from '../dataplane/engine.js';
+import { LvsController, type RuntimeAction } from '../lvs/controller.js';
+import { serviceId } from '../lvs/plan.js';
+import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
 import { CounterBaseline } from '../adm/baseline.js';
 import type { AdmBackend } from '../adm/handle.js';
 import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
-import { childContext, runChild } from './child.js';
+import { childContext, emitEvent, runChild } from './child.js';
 
 const { options, log, load } = childContext('vigil-checker');
 
@@ -37,8 +40,18 @@ async function start(config: Config): Promise<void> {
     engine,
     {
       log: (level, m) => (level === 'error' ? log.error(m) : level === 'warning' ? log.warn(m) : log.info(m)),
+      onChange: (c) =>
+        emitEvent({
+          kind: 'rs-state',
+          vs: `${c.vs.label}/${c.vs.protocol}`,
+          rs: `${c.rs.address}:${c.rs.port ?? 0}`,
+          state: c.up ? 'UP' : 'DOWN',
+          reason: c.reason,
+        }),
+      onRuntime: (e) => emitEvent({ kind: 'runtime', ...e }),
     },
     previous?.owns() ?? [],
+    previous?.overrides,
   );
   await controller.start();
   log.info(
@@ -52,6 +65,55 @@ if (initial && initial.virtualServers.length > 0) {
 }
 
 let baseline: CounterBaseline | null = null;
+
+// Live figures for status and /metrics: the engine's counters every estimator period, with
+// IPVS-style rates per service.
+let lastStats: ServiceStats[] | undefined;
+const estimators = new Map<string, RateEstimator>();
+const rates = new Map<string, Rates>();
+const statsTimer = setInterval(() => {
+  const e = controller?.engine;
+  if (!e?.stats) return;
+  e.stats().then(
+    (stats) => {
+      const now = Date.now();
+      const seen = new Set<string>();
+      for (const s of stats) {
+        const id = serviceId(s.key);
+        seen.add(id);
+        let est = estimators.get(id);
+        if (!est) estimators.set(id, (est = new RateEstimator()));
+        rates.set(id, est.tick(s.counters, now));
+      }
+      for (const id of [...estimators.keys()])
+        if (!seen.has(id)) {
+          estimators.delete(id);
+          rates.delete(id);
+        }
+      lastStats = stats;
+    },
+    (err: Error) => log.warn(`data plane statistics: ${err.message}`),
+  );
+}, ESTIMATOR_INTERVAL_MS);
+statsTimer.unref();
+
+const RUNTIME_ACTIONS: readonly RuntimeAction[] = ['weight', 'drain', 'disable', 'enable'];
+
+/** The API's request, checked again here: this process owns the table. */
+function runtimeArgs(
+  a: unknown,
+): { vs: string; rs: string; action: RuntimeAction; weight?: number } | string {
+  const o = a as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null) return 'missing request';
+  if (typeof o.vs !== 'string' || typeof o.rs !== 'string') return 'missing vs or rs';
+  if (!RUNTIME_ACTIONS.includes(o.action as RuntimeAction)) return `unknown action '${String(o.action)}'`;
+  if (
+    o.action === 'weight' &&
+    !(Number.isInteger(o.weight) && (o.weight as number) >= 0 && (o.weight as number) <= 65535)
+  )
+    return 'weight must be an integer 0..65535';
+  return o as { vs: string; rs: string; action: RuntimeAction; weight?: number };
+}
 
 function admBackend(c: LvsController): AdmBackend {
   const e = c.engine;
@@ -74,7 +136,7 @@ function admBackend(c: LvsController): AdmBackend {
   } as AdmBackend;
 }
 
-runChild(log, {
+const { lateness } = runChild(log, {
   adm: async (args) => {
     const r = checkAdmRequest(args);
     if ('error' in r) throw new Error(r.error);
@@ -82,7 +144,24 @@ runChild(log, {
     if (!controller) throw new Error('no data plane is running (the configuration has no virtual_server)');
     return handleAdm(r.command, admBackend(controller));
   },
-  status: () => (controller ? { ...controller.status(), why } : { virtualServers: 0 }),
+  runtime: async (args) => {
+    const r = runtimeArgs(args);
+    if (typeof r === 'string') return { ok: false, status: 400, error: r };
+    await busy;
+    if (!controller)
+      return {
+        ok: false,
+        status: 404,
+        error: 'no data plane is running (the configuration has no virtual_server)',
+      };
+    return controller.runtimeChange(r);
+  },
+  status: () => ({
+    ...(controller
+      ? { ...controller.status(lastStats, lastStats ? rates : undefined), why }
+      : { virtualServers: [] }),
+    loopLatenessMs: lateness(),
+  }),
   dump: () => controller?.status() ?? null,
   reload: () => {
     const next = busy.then(async () => {

@@ -1,8 +1,8 @@
 // The runtime every child shares: answers the supervisor's requests, stops cleanly when told to
 // or when the supervisor disappears (keepalived's children get SIGTERM on parent death), and
 // measures its own event-loop lateness so a slow handler cannot hide.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CHILD_OPTIONS_ENV, isParentMessage, type ChildMessage } from './ipc.js';
+import { watchLateness, type LoopLateness } from './lateness.js';
 import type { DaemonOptions } from './options.js';
 import { createLogger, sinkOf, type Logger } from './log.js';
 import { formatDiagnostic } from '../config/ast.js';
@@ -16,6 +16,14 @@ export interface ChildHandlers {
   stop(): Promise<void>;
   /** ipvsadm-style commands (the checker child). */
   adm?(args: unknown): Promise<unknown>;
+  /** The API's real-server changes (the checker child). */
+  runtime?(args: unknown): Promise<unknown>;
+}
+
+/** Tells the supervisor about a state change (it feeds the API's event stream). */
+export function emitEvent(event: { kind: string } & Record<string, unknown>): void {
+  const m: ChildMessage = { type: 'event', event: { ...event, time: new Date().toISOString() } };
+  if (process.connected) process.send?.(m);
 }
 
 export function childOptions(): DaemonOptions {
@@ -24,28 +32,8 @@ export function childOptions(): DaemonOptions {
   return JSON.parse(raw) as DaemonOptions;
 }
 
-/** Event-loop lateness figures (ms) since the child started. */
-export interface LoopLateness {
-  p50: number;
-  p99: number;
-  max: number;
-}
-
 export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): LoopLateness } {
-  const hist = monitorEventLoopDelay({ resolution: 10 });
-  hist.enable();
-  const lateness = (): LoopLateness => ({
-    p50: hist.percentile(50) / 1e6,
-    p99: hist.percentile(99) / 1e6,
-    max: hist.max / 1e6,
-  });
-  // Report lateness that an operator should know about, at most once a minute.
-  const watch = setInterval(() => {
-    const l = lateness();
-    if (l.max > 50) log.warn(`event loop ran late: max ${l.max.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
-    hist.reset();
-  }, 60_000);
-  watch.unref();
+  const lateness = watchLateness(log);
 
   const send = (m: ChildMessage): void => {
     if (process.connected) process.send?.(m);
@@ -74,6 +62,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
       if (m.cmd === 'adm') {
         if (!handlers.adm) throw new Error('this process does not take adm commands');
         return handlers.adm(m.args);
+      }
+      if (m.cmd === 'runtime') {
+        if (!handlers.runtime) throw new Error('this process does not take runtime changes');
+        return handlers.runtime(m.args);
       }
       return handlers.dump();
     };

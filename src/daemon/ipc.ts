@@ -1,7 +1,7 @@
 // Messages between the supervisor and its children over Node's IPC channel.
 export type ChildKind = 'vrrp' | 'checker';
-/** `adm` goes to the checker child, which holds the data plane. */
-export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm';
+/** `adm` and `runtime` (the API's real-server changes) go to the checker child: it holds the data plane. */
+export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime';
 
 export type ParentMessage =
   { type: 'request'; id: number; cmd: RequestCmd; args?: unknown } | { type: 'stop' };

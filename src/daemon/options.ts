@@ -1,4 +1,5 @@
 // The daemon's command line: keepalived's flags where they apply, plus vigil's own.
+import { parseListen } from '../config/listen.js';
 import { FACILITY_NAMES, parseFacility } from './syslog.js';
 
 export interface DaemonOptions {
@@ -21,6 +22,11 @@ export interface DaemonOptions {
   vrrpPidFile?: string;
   checkersPidFile?: string;
   lvsEngine?: string;
+  /** --api-listen ADDR:PORT and --api-token-file PATH override the config's api { }. */
+  apiListen?: string;
+  apiTokenFile?: string;
+  /** --no-api: no HTTP API at all, whatever the configuration says. */
+  noApi: boolean;
 }
 
 export type ParsedDaemonArgs = { ok: true; options: DaemonOptions } | { ok: false; error: string };
@@ -47,6 +53,8 @@ const VALUE_FLAGS: Record<string, keyof DaemonOptions> = {
   '-g': 'logFile',
   '--lvs-engine': 'lvsEngine',
   '--syslog-socket': 'syslogSocket',
+  '--api-listen': 'apiListen',
+  '--api-token-file': 'apiTokenFile',
 };
 
 const BOOL_FLAGS: Record<string, keyof DaemonOptions> = {
@@ -61,6 +69,7 @@ const BOOL_FLAGS: Record<string, keyof DaemonOptions> = {
   '-C': 'check',
   '--check': 'check',
   '--log-json': 'logJson',
+  '--no-api': 'noApi',
 };
 
 const FACILITY_FLAGS = new Set(['-S', '--log-facility']);
@@ -77,6 +86,7 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedDaemonArgs {
     logFacility: parseFacility('daemon')!,
     vrrp: false,
     check: false,
+    noApi: false,
     runtimeDir: DEFAULT_RUNTIME_DIR,
   };
   const rec = o as unknown as Record<string, unknown>;
@@ -113,6 +123,11 @@ export function parseDaemonArgs(argv: readonly string[]): ParsedDaemonArgs {
     }
     return { ok: false, error: `unknown option '${raw}'` };
   }
+  if (o.apiListen !== undefined && !parseListen(o.apiListen))
+    return {
+      ok: false,
+      error: `option --api-listen must be ADDRESS:PORT (e.g. 127.0.0.1:9273 or [::1]:9273), not '${o.apiListen}'`,
+    };
   // keepalived runs both children unless told to run only one.
   if (!o.vrrp && !o.check) {
     o.vrrp = true;

@@ -4,7 +4,15 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { ApiConfig } from '../config/model.js';
+import type { RuntimeReply } from '../lvs/controller.js';
+import { listenText } from '../config/listen.js';
+import { ApiServer } from './api-server.js';
+import { resolveApi, sameApi, type ApiSettings } from './api-settings.js';
 import { initialBackoff, restartDelay, type BackoffState } from './backoff.js';
+import { EventBus } from './events.js';
+import { watchLateness } from './lateness.js';
+import { renderMetrics } from './metrics.js';
 import { controlSocketPath, serveControl, type ControlRequest } from './control.js';
 import {
   CHILD_OPTIONS_ENV,
@@ -20,6 +28,8 @@ import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
 export type ConfigCheck = (options: DaemonOptions) => string[];
+/** The configuration's api { } block (undefined: none; the API then runs on its defaults). */
+export type ApiConfigLoad = (options: DaemonOptions) => ApiConfig | undefined;
 
 interface ChildSlot {
   kind: ChildKind;
@@ -30,6 +40,8 @@ interface ChildSlot {
   restartTimer?: NodeJS.Timeout;
   pidFile: string;
 }
+
+type ApiServerRuntime = Parameters<typeof ApiServer.start>[1]['runtime'];
 
 const STOP_GRACE_MS = 5000;
 const REQUEST_TIMEOUT_MS = 5000;
@@ -47,12 +59,19 @@ export class Supervisor {
   private nextId = 1;
   private readonly pending = new Map<number, (r: { result?: unknown; error?: string }) => void>();
   private reloads = 0;
+  /** What the children report (state changes) and the supervisor's own events, for the API. */
+  readonly events = new EventBus();
+  private api: ApiServer | null = null;
+  private readonly lateness: () => ReturnType<ReturnType<typeof watchLateness>>;
 
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
     private readonly checkConfig: ConfigCheck,
-  ) {}
+    private readonly apiConfig: ApiConfigLoad = () => undefined,
+  ) {
+    this.lateness = watchLateness(log);
+  }
 
   get pidFile(): string {
     return this.options.pidFile ?? `${this.options.runtimeDir}/vigil.pid`;
@@ -62,6 +81,9 @@ export class Supervisor {
     mkdirSync(this.options.runtimeDir, { recursive: true });
     const other = runningPid(this.pidFile);
     if (other !== null) throw new Error(`another vigil (pid ${other}) runs with pid file ${this.pidFile}`);
+    // A network-facing API without a token is a configuration error: refuse before anything runs.
+    const api = resolveApi(this.options, this.apiConfig(this.options));
+    if ('error' in api) throw new Error(api.error);
     writePidFile(this.pidFile);
     this.control = await serveControl(controlSocketPath(this.options.runtimeDir), (r) => this.handle(r));
     const kinds: ChildKind[] = [];
@@ -79,6 +101,7 @@ export class Supervisor {
     process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGUSR1', () => void this.dump());
     this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
+    if (!api.off) await this.serveApi(api.settings);
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
   }
 
@@ -96,6 +119,8 @@ export class Supervisor {
       if (m.type === 'reply') {
         this.pending.get(m.id)?.(m);
         this.pending.delete(m.id);
+      } else if (m.type === 'event') {
+        this.events.publish(m.event);
       }
     });
     proc.on('exit', (code, signal) => {
@@ -164,8 +189,61 @@ export class Supervisor {
     this.log.info('reloading configuration');
     sdNotify('RELOADING=1');
     await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
+    await this.reloadApi();
+    this.events.publish({ kind: 'reload' });
     sdNotify('READY=1');
     return { reloaded: true, errors: [] };
+  }
+
+  /**
+   * Starts the HTTP API. A listen failure (port in use) is logged and the daemon runs on: the API
+   * is not worth losing the VIP for.
+   */
+  private async serveApi(settings: ApiSettings): Promise<void> {
+    try {
+      this.api = await ApiServer.start(settings, {
+        status: () => this.status(),
+        metrics: async () => renderMetrics(await this.status(), this.lateness()),
+        reload: () => this.reload(),
+        runtime: (r) => this.runtime(r),
+        events: this.events,
+        log: this.log,
+      });
+      this.log.info(
+        `API on http://${listenText(settings.listen)}/ (${settings.token ? `token from ${settings.tokenFile}` : 'no token'})`,
+      );
+    } catch (e) {
+      this.log.error(`${(e as Error).message}; the daemon runs on without its API`);
+    }
+  }
+
+  /** Reload re-reads api { }: the listener restarts only if its address or token changed. */
+  private async reloadApi(): Promise<void> {
+    const next = resolveApi(this.options, this.apiConfig(this.options));
+    if ('error' in next) {
+      this.log.error(`API: ${next.error}; keeping the API as it was`);
+      return;
+    }
+    const want = next.off ? null : next.settings;
+    if (this.api && sameApi(this.api.settings, want)) return;
+    await this.api?.close();
+    this.api = null;
+    if (want) await this.serveApi(want);
+  }
+
+  /** A real server's weight / drain / disable / enable, through the checker child that holds the table. */
+  private async runtime(r: Parameters<ApiServerRuntime>[0]): Promise<RuntimeReply> {
+    if (!this.slots.has('checker'))
+      return {
+        ok: false,
+        status: 404,
+        error: 'vigil runs without its checker process (-P): no real servers',
+      };
+    try {
+      return (await this.request('checker', 'runtime', r)) as RuntimeReply;
+    } catch (e) {
+      return { ok: false, status: 500, error: (e as Error).message };
+    }
   }
 
   async dump(): Promise<string> {
@@ -214,6 +292,7 @@ export class Supervisor {
       });
     });
     await Promise.all(exits);
+    await this.api?.close();
     await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
     removePidFile(this.pidFile);
     this.log.info('stopped');

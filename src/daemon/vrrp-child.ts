@@ -6,7 +6,7 @@ import { chooseEngine, probeMachine } from '../dataplane/choose.js';
 import { IpvsEngine } from '../dataplane/ipvs/engine.js';
 import { SyncDaemonDriver } from '../lvs/sync-daemon.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
-import { childContext, runChild } from './child.js';
+import { childContext, emitEvent, runChild } from './child.js';
 
 const { options, log, load } = childContext('vigil-vrrp');
 
@@ -43,8 +43,9 @@ async function configureSync(config: Config): Promise<void> {
 }
 
 /** Follows the named instance; the initial state too (the runtime reports INIT -> BACKUP/MASTER). */
-function onTransition(instance: string, _from: string, to: string): void {
+function onTransition(instance: string, from: string, to: string, priority: number): void {
   if (sync && sync.driver.instance === instance) void sync.driver.follow(to);
+  emitEvent({ kind: 'vrrp-state', instance, state: to, previous: from, priority });
 }
 
 let runtime: VrrpRuntime | null = null;

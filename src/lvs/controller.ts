@@ -3,9 +3,11 @@
 // time. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
 import { CheckRunner, type RsChange } from '../check/runner.js';
-import type { Config } from '../config/model.js';
-import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
-import { desiredServices } from './desired.js';
+import type { Config, RealServer, VirtualServer } from '../config/model.js';
+import type { Change, Engine, ServiceKey, ServiceState, ServiceStats } from '../dataplane/engine.js';
+import { desiredServices, rsKey, serviceKeys, type RsOverride } from './desired.js';
+import type { Rates } from './rates.js';
+import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
@@ -18,6 +20,42 @@ function runScript(argv: string[], warn: (m: string) => void): void {
 export interface ControllerOptions {
   log: (level: 'info' | 'warning' | 'error', message: string) => void;
   onChange?: (c: RsChange) => void;
+  /** A runtime change to a real server was made (the API's `runtime` event). */
+  onRuntime?: (e: { vs: string; rs: string; action: RuntimeAction; weight: number }) => void;
+}
+
+export type RuntimeAction = 'weight' | 'drain' | 'disable' | 'enable';
+
+export type RuntimeRequest = { vs: string; rs: string; action: RuntimeAction; weight?: number };
+
+export type RuntimeReply =
+  | { ok: true; vs: string; rs: string; action: RuntimeAction; weight: number; runtime: RsOverride }
+  | { ok: false; status: 400 | 404 | 500; error: string };
+
+/** A server's live figures, where the engine keeps them (summed over a group's services). */
+export interface RsLive {
+  activeConns: number;
+  inactiveConns: number;
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+/** The override after an action: a weight clears a drain; enable clears drain and disable. */
+export function nextOverride(o: RsOverride, action: RuntimeAction, weight?: number): RsOverride {
+  const n: RsOverride = { ...o };
+  if (action === 'weight') {
+    n.weight = weight;
+    delete n.drained;
+  } else if (action === 'drain') n.drained = true;
+  else if (action === 'disable') n.disabled = true;
+  else {
+    delete n.drained;
+    delete n.disabled;
+  }
+  return n;
 }
 
 export class LvsController {
@@ -29,6 +67,8 @@ export class LvsController {
   private readonly runtime: Change[] = [];
   private applied = 0;
   private lastError?: string;
+  /** The API's changes by rsKey; handed to the next controller on reload. */
+  readonly overrides: Map<string, RsOverride>;
 
   /**
    * `inherited`: services a previous controller (before a reload) programmed on this engine; the
@@ -39,8 +79,12 @@ export class LvsController {
     readonly engine: Engine,
     private readonly opts: ControllerOptions,
     inherited: Iterable<string> = [],
+    overrides: Map<string, RsOverride> = new Map(),
   ) {
     for (const id of inherited) this.mine.add(id);
+    // Only for servers this configuration still has.
+    const known = new Set(config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => rsKey(vs, rs))));
+    this.overrides = new Map([...overrides].filter(([k]) => known.has(k)));
     this.runner = new CheckRunner(config, {
       log: (level, m) => opts.log(level, m),
       onChange: (c) => {
@@ -54,6 +98,7 @@ export class LvsController {
     const before = new Map(this.quorumUp);
     const d = desiredServices(this.config, {
       health: (vs, rs) => this.runner.health(vs, rs),
+      override: this.override,
       quorumUp: this.quorumUp,
     });
     for (const vs of this.config.virtualServers) {
@@ -112,6 +157,49 @@ export class LvsController {
     if (this.lastError) throw new Error(this.lastError);
   }
 
+  private override = (vs: VirtualServer, rs: RealServer): RsOverride | undefined =>
+    this.overrides.get(rsKey(vs, rs));
+
+  /** An operator's change to one real server (the API): validated, logged, programmed at once. */
+  async runtimeChange(r: RuntimeRequest): Promise<RuntimeReply> {
+    const found = findRealServer(this.config, r.vs, r.rs);
+    if ('error' in found) return { ok: false, status: found.status, error: found.error };
+    const key = rsKey(found.vs, found.rs);
+    const next = nextOverride(this.overrides.get(key) ?? {}, r.action, r.weight);
+    if (Object.keys(next).length) this.overrides.set(key, next);
+    else this.overrides.delete(key);
+    await this.sync();
+    if (this.lastError) return { ok: false, status: 500, error: this.lastError };
+    const weight = this.weightInForce(found.vs, found.rs);
+    this.opts.log(
+      'info',
+      `runtime change: ${key} ${r.action}${r.action === 'weight' ? ` ${r.weight}` : ''} (weight in force ${weight})`,
+    );
+    const vs = `${found.vs.label}/${found.vs.protocol}`;
+    const rs = `${found.rs.address}:${found.rs.port ?? 0}`;
+    this.opts.onRuntime?.({ vs, rs, action: r.action, weight });
+    return { ok: true, vs, rs, action: r.action, weight, runtime: next };
+  }
+
+  /** What the table should hold now, without the side effects of a real plan (quorum scripts). */
+  private wanted(): ServiceState[] {
+    return this.withRuntime(
+      desiredServices(this.config, {
+        health: (vs, rs) => this.runner.health(vs, rs),
+        override: this.override,
+        quorumUp: new Map(this.quorumUp),
+      }),
+    );
+  }
+
+  private weightInForce(vs: VirtualServer, rs: RealServer, wanted = this.wanted()): number {
+    const key = serviceKeys(vs, this.config)[0];
+    const svc = key && wanted.find((s) => serviceId(s.key) === serviceId(key));
+    return (
+      svc?.dests.find((d) => destId(d) === destId({ address: rs.address, port: rs.port ?? 0 }))?.weight ?? 0
+    );
+  }
+
   private owned = (key: ServiceKey): boolean => this.mine.has(serviceId(key));
 
   /** Programs the services, then starts checking. */
@@ -163,17 +251,76 @@ export class LvsController {
     if (o.closeEngine ?? true) await this.engine.close();
   }
 
-  status(): {
+  /**
+   * Health, the weight in force (configuration, checks and runtime changes together: 0 when out
+   * of the table), the operator's runtime change, and live figures when the engine has them.
+   */
+  status(
+    stats?: ServiceStats[],
+    rates?: Map<string, Rates>,
+  ): {
     engine: string;
     changesApplied: number;
     lastError?: string;
-    realServers: ReturnType<CheckRunner['status']>;
+    realServers: (ReturnType<CheckRunner['status']>[number] & {
+      configuredWeight: number;
+      runtime?: RsOverride;
+      live?: RsLive;
+    })[];
+    virtualServers: {
+      virtualServer: string;
+      live?: Omit<RsLive, 'activeConns' | 'inactiveConns'>;
+      rates?: Rates;
+    }[];
   } {
+    const wanted = this.wanted();
+    const pairs = this.config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => ({ vs, rs })));
+    const byId = new Map(stats?.map((s) => [serviceId(s.key), s]));
+    const keysOf = (vs: VirtualServer): ServiceStats[] =>
+      serviceKeys(vs, this.config).flatMap((k) => byId.get(serviceId(k)) ?? []);
+    const realServers = this.runner.status().map((st, i) => {
+      const { vs, rs } = pairs[i]!;
+      const runtime = this.overrides.get(rsKey(vs, rs));
+      let live: RsLive | undefined;
+      if (stats) {
+        live = { activeConns: 0, inactiveConns: 0, conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
+        const id = destId({ address: rs.address, port: rs.port ?? 0 });
+        for (const s of keysOf(vs))
+          for (const d of s.dests)
+            if (destId(d) === id) {
+              live.activeConns += d.activeConns;
+              live.inactiveConns += d.inactiveConns;
+              for (const f of ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const)
+                live[f] += d.counters[f];
+            }
+      }
+      return {
+        ...st,
+        weight: this.weightInForce(vs, rs, wanted),
+        configuredWeight: rs.weight,
+        ...(runtime ? { runtime } : {}),
+        ...(live ? { live } : {}),
+      };
+    });
+    const virtualServers = this.config.virtualServers.map((vs) => {
+      const label = `${vs.label}/${vs.protocol}`;
+      if (!stats) return { virtualServer: label };
+      const live = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };
+      const r: Rates = { cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0 };
+      for (const s of keysOf(vs)) {
+        for (const f of ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const)
+          live[f] += s.counters[f];
+        const sr = rates?.get(serviceId(s.key));
+        if (sr) for (const f of ['cps', 'inPps', 'outPps', 'inBps', 'outBps'] as const) r[f] += sr[f];
+      }
+      return { virtualServer: label, live, ...(rates ? { rates: r } : {}) };
+    });
     return {
       engine: this.engine.name,
       changesApplied: this.applied,
       ...(this.lastError ? { lastError: this.lastError } : {}),
-      realServers: this.runner.status(),
+      realServers,
+      virtualServers,
     };
   }
 }

@@ -52,8 +52,19 @@ export function serviceKeys(vs: VirtualServer, c: Config): ServiceKey[] {
   return keys;
 }
 
+/**
+ * An operator's runtime change to one real server (the API): a weight, drained (weight 0, its
+ * connections kept), disabled (out of the table). Laid over the configuration and the checks.
+ */
+export interface RsOverride {
+  weight?: number;
+  drained?: boolean;
+  disabled?: boolean;
+}
+
 export interface DesiredOptions {
   health: (vs: VirtualServer, rs: RealServer) => RsHealth;
+  override?: (vs: VirtualServer, rs: RealServer) => RsOverride | undefined;
   /** Quorum state per virtual server label, carried between evaluations for hysteresis. */
   quorumUp: Map<string, boolean>;
 }
@@ -65,7 +76,11 @@ export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
     const alive: number[] = [];
     for (const rs of vs.realServers) {
       const h = o.health(vs, rs);
-      const weight = h.weight ?? rs.weight;
+      const ov = o.override?.(vs, rs);
+      // A disabled server is out as a failed one is (it counts against quorum), but it stays out
+      // even under inhibit_on_failure: the operator asked for it to leave.
+      if (ov?.disabled) continue;
+      const weight = ov?.drained ? 0 : (ov?.weight ?? h.weight ?? rs.weight);
       if (h.alive) alive.push(weight);
       const inhibit = rs.inhibitOnFailure ?? vs.inhibitOnFailure;
       if (!h.alive && !inhibit) continue;

@@ -49,6 +49,7 @@ export interface RuntimeCarry {
   scripts: Map<string, ScriptState>;
   /** Each instance's transition history (a resumed instance did not really leave INIT). */
   transitions: Map<string, Transition[]>;
+  transitionsTotal?: Map<string, number>;
 }
 
 export interface Transition {
@@ -68,6 +69,7 @@ export interface InstanceRuntimeStatus extends InstanceStatus {
   rejected: Record<string, number>;
   trackers: { kind: string; name: string; weight: number; status: string }[];
   transitions: Transition[];
+  transitionsTotal: number;
 }
 
 export interface RuntimeStatus {
@@ -90,6 +92,8 @@ interface Running {
   socket: VrrpSocket;
   timers: Map<TimerName, NodeJS.Timeout>;
   transitions: Transition[];
+  /** Every transition since the daemon started (transitions keeps the last few). */
+  transitionsTotal: number;
   lastMail: NotifyStateName | null;
 }
 
@@ -130,7 +134,7 @@ export class VrrpRuntime {
     readonly config: Config,
     private readonly log: Logger,
     /** Told of every state change, the first one (from INIT) included: lvs_sync_daemon follows it. */
-    readonly onTransition?: (instance: string, from: VrrpState, to: VrrpState) => void,
+    readonly onTransition?: (instance: string, from: VrrpState, to: VrrpState, priority: number) => void,
   ) {
     const g = config.globalDefs;
     this.pacer = new GarpPacer((ifname, ipv6) => {
@@ -221,11 +225,11 @@ export class VrrpRuntime {
 
     if (carry)
       for (const [name, r] of this.running)
-        if (carry.instances.has(name))
-          r.transitions = [
-            ...(carry.transitions.get(name) ?? []),
-            ...r.transitions.filter((t) => t.from !== 'INIT'),
-          ].slice(-MAX_TRANSITIONS);
+        if (carry.instances.has(name)) {
+          const fresh = r.transitions.filter((t) => t.from !== 'INIT');
+          r.transitions = [...(carry.transitions.get(name) ?? []), ...fresh].slice(-MAX_TRANSITIONS);
+          r.transitionsTotal = (carry.transitionsTotal?.get(name) ?? 0) + fresh.length;
+        }
 
     for (const s of this.scripts.values()) this.scheduleScript(s.def.name, 0);
     for (const f of this.config.trackFiles) {
@@ -288,6 +292,7 @@ export class VrrpRuntime {
       socket,
       timers: new Map(),
       transitions: [],
+      transitionsTotal: 0,
       lastMail: null,
     };
     this.running.set(name, r);
@@ -360,7 +365,8 @@ export class VrrpRuntime {
     if (to === from) return;
     r.transitions.push({ at: new Date().toISOString(), from, to });
     if (r.transitions.length > MAX_TRANSITIONS) r.transitions.shift();
-    this.onTransition?.(r.inst.cfg.name, from, to);
+    r.transitionsTotal++;
+    this.onTransition?.(r.inst.cfg.name, from, to, r.inst.machine.effectivePriority);
   }
 
   private trackerUpdate(kind: 'script' | 'interface' | 'file', name: string, status: TrackerStatus): void {
@@ -637,6 +643,7 @@ export class VrrpRuntime {
           ),
         })),
         transitions: [...r.transitions],
+        transitionsTotal: r.transitionsTotal,
       };
     });
     return {
@@ -667,8 +674,12 @@ export class VrrpRuntime {
     const scripts = new Map<string, ScriptState>();
     for (const [name, s] of this.scripts) scripts.set(name, { ...s.state });
     const transitions = new Map<string, Transition[]>();
-    for (const [name, r] of this.running) transitions.set(name, [...r.transitions]);
-    return { instances, scripts, transitions };
+    const transitionsTotal = new Map<string, number>();
+    for (const [name, r] of this.running) {
+      transitions.set(name, [...r.transitions]);
+      transitionsTotal.set(name, r.transitionsTotal);
+    }
+    return { instances, scripts, transitions, transitionsTotal };
   }
 
   /** VIPs this runtime holds as master (for a reload to remove the ones no longer configured). */

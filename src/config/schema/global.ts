@@ -2,6 +2,7 @@
 import type { Stmt } from '../ast.js';
 import type { ApiConfig, GlobalDefs } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
+import { parseListen } from '../listen.js';
 import { arg, command, flag, int, intText, ip, parseIp, seconds, text, userGroup } from './values.js';
 
 export function defaultGlobalDefs(): GlobalDefs {
@@ -289,17 +290,15 @@ export function readApi(s: Stmt, ctx: Ctx): ApiConfig {
         listen: (st, a, c) => {
           const t = arg(st, 0, c, 'ADDRESS:PORT');
           if (!t) return;
-          const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(t.text);
-          const host = m?.[1];
-          if (!m || !host || !parseIp(host)) {
+          const l = parseListen(t.text);
+          if (!l) {
             c.error(
-              `api listen must be ADDRESS:PORT (e.g. 127.0.0.1:9273 or [::1]:9273), not '${t.text}'`,
+              `api listen must be ADDRESS:PORT with a port 1..65535 (e.g. 127.0.0.1:9273 or [::1]:9273), not '${t.text}'`,
               t.loc,
             );
             return;
           }
-          const p = intText({ ...t, text: m[2]! }, 'api listen port', c, 1, 65535);
-          if (p !== undefined) a.listen = { host, port: p };
+          a.listen = l;
         },
         token_file: (st, a, c) => (a.tokenFile = text(st, c)),
       },

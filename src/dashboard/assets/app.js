@@ -229,7 +229,7 @@ function renderServices() {
                     ' ',
                     el(
                       'span',
-                      { class: 'muted' },
+                      { class: 'muted rate' },
                       rates.length ? formatRate(rates[rates.length - 1] ?? 0) : '',
                     ),
                   )

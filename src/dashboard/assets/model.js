@@ -290,7 +290,8 @@ export function timeline(instances, events) {
         kind: 'rs-state',
         subject: `${String(e.vs)} ${String(e.rs)}`,
         from: null,
-        to: String(e.state),
+        // Events say UP/DOWN, the status up/down: one word per state on the page.
+        to: String(e.state).toLowerCase(),
       });
   }
   const seen = new Set();

@@ -266,7 +266,7 @@ test('time line: VRRP transitions and real-server events, newest first, no dupli
   const tl = m.timeline(m.instancesOf(status()), [rsDown, { ...rsDown }, { kind: 'reload', time: 'z' }]);
   assert.deepEqual(
     tl.map((e) => `${e.time.slice(11, 16)} ${e.subject} ${e.from ?? '-'}>${e.to}`),
-    ['10:05 VI_1 BACKUP>MASTER', '10:03 v r ->DOWN', '10:00 VI_1 INIT>BACKUP'],
+    ['10:05 VI_1 BACKUP>MASTER', '10:03 v r ->down', '10:00 VI_1 INIT>BACKUP'],
   );
 });
 

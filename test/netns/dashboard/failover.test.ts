@@ -117,6 +117,10 @@ test('dashboard in Chromium: BACKUP, the master dies, MASTER and the transition 
     // From the host the API is on a network address: without the token the page says what it needs.
     const noToken = await page.goto(base);
     assert.equal(noToken?.status(), 401, 'the page itself wants the token off loopback');
+    // Its static files load without it (a <script src> cannot carry one); the data does not.
+    assert.equal((await fetch(`${base}dashboard/app.js`)).status, 200);
+    assert.equal((await fetch(`${base}api/v1/status`)).status, 401);
+    assert.equal((await fetch(`${base}api/v1/status?token=wrong`)).status, 401);
     await page.goto(`${base}?token=${token}`);
     await page.locator('#link[data-state="live"]').waitFor({ timeout: 10_000 });
     await assertText(badge(page, 'VI_1'), 'BACKUP');

@@ -7,7 +7,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { createLab, type Lab } from '../../../src/lab/index.js';
 import { freePort } from '../../support/ports.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 import { startVigil, stopDaemon, vigilStatus, waitFor, waitState, type Daemon } from '../vrrpd/harness.js';
-import { parseMetrics, sample } from './prom.js';
+import { parseMetrics, sample } from '../../support/prom.js';
 
 const CLI = join(import.meta.dirname, '../../../src/cli/main.ts');
 const TOKEN = 'tok-4f2a9c1e';
@@ -361,10 +362,21 @@ virtual_server 192.168.73.11 8080 {
     const after = parseMetrics((await curl(lab, `${API}/metrics`, { token: TOKEN })).body);
     assert.equal(sample(after, 'vigil_real_server_up', rsL)?.value, 0);
 
-    // Reload through the API.
+    // Reload through the API, with a changed priority (a new VRRP runtime resumes the master).
+    const confFile = join(ddir, 'vigil.conf');
+    writeFileSync(confFile, readFileSync(confFile, 'utf8').replace('priority 120', 'priority 130'));
     const rl = await curl(lab, `${API}/api/v1/reload`, { method: 'POST', token: TOKEN });
     assert.deepEqual([rl.code, rl.json.reloaded], [200, true]);
+    const before = sse.events.length;
     await eventWhere(sse, 'reload event', (e) => e.event === 'reload');
+    // The master resumes across the reload: no state change, so no vrrp-state event.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(
+      sse.events.slice(before).filter((e) => e.event === 'vrrp-state'),
+      [],
+      'a reload that keeps the state reports no transition',
+    );
+    assert.equal((await waitState(daemon, 'VI_1', 'MASTER', 1000)).basePriority, 130);
     lab.kill(sse.child, 'SIGKILL');
   } finally {
     if (d) await stopDaemon(lab, d);
@@ -437,5 +449,47 @@ test('a network-facing API without a token is refused; a port in use is logged a
     }
   } finally {
     holder.close();
+  }
+});
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject),
+  );
+}
+
+test('reload re-reads api { }: a new address moves the listener, an unchanged one keeps it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
+  dirs.push(dir);
+  const conf = join(dir, 'k.conf');
+  const [p1, p2] = [await freePort(), await freePort()];
+  const write = (port: number): void =>
+    writeFileSync(conf, `global_defs {\n  router_id api_reload\n}\napi {\n  listen 127.0.0.1:${port}\n}\n`);
+  write(p1);
+  const d = await vigilRun(['-P', '-f', conf, '--runtime-dir', join(dir, 'r'), '-l'], 1000);
+  try {
+    await waitFor('the API', async () => (await get(p1, '/api/v1/status').catch(() => 0)) === 200, 20_000);
+    d.child.kill('SIGHUP');
+    // The children answer the reload before the supervisor looks at api { }: give it a moment.
+    await waitFor('first reload', async () => d.out().includes('configuration reloaded'), 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await get(p1, '/metrics'), 200, 'same api { }: the same listener');
+    assert.equal(d.out().match(/API on http/g)?.length, 1, 'not restarted');
+    write(p2);
+    d.child.kill('SIGHUP');
+    await waitFor(
+      'the API on the new port',
+      async () => (await get(p2, '/api/v1/status').catch(() => 0)) === 200,
+      15_000,
+    );
+    await assert.rejects(get(p1, '/api/v1/status'), /ECONNREFUSED/);
+  } finally {
+    d.child.kill('SIGTERM');
+    await new Promise((r) => d.child.once('exit', r));
   }
 });

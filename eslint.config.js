@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules on all sources; formatting is prettier's job.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/out/', '.tmp/'] },
@@ -14,5 +15,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The dashboard's scripts run in the browser (type-checked by tsconfig.dashboard.json).
+    files: ['src/dashboard/assets/*.js'],
+    languageOptions: { globals: globals.browser },
   },
 );

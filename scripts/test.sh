@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 # certificates; QEMU, Debian's kernel (which has IPVS), busybox, cpio, kmod and xz boot the IPVS test
 # VM (scripts/ipvs-vm.sh), where ipvsadm and curl are the reference tools; systemd has systemd-analyze,
 # which checks the units in packaging/; conntrackd (and the conntrack tool that reads the kernel
-# table) replicate the nft engine's NAT connections for conntrack_sync.
+# table) replicate the nft engine's NAT connections for conntrack_sync; chromium (and a small CJK
+# font for its Chinese labels) runs the dashboard's browser test.
 APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc python3 make g++ openssl
   qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl systemd
-  conntrackd conntrack)
+  conntrackd conntrack chromium fonts-wqy-microhei)
 
 missing=()
 if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then

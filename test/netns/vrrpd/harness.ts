@@ -27,8 +27,14 @@ function capture(child: ChildProcess): () => string {
   return () => out;
 }
 
-/** Starts `vigil -f conf --runtime-dir dir -l` in the node's namespace. */
-export async function startVigil(lab: Lab, node: string, dir: string, conf: string): Promise<Daemon> {
+/** Starts `vigil -f conf --runtime-dir dir -l [args]` in the node's namespace. */
+export async function startVigil(
+  lab: Lab,
+  node: string,
+  dir: string,
+  conf: string,
+  args: string[] = [],
+): Promise<Daemon> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'vigil.conf');
   writeFileSync(file, conf);
@@ -42,6 +48,7 @@ export async function startVigil(lab: Lab, node: string, dir: string, conf: stri
     '--runtime-dir',
     dir,
     '-l',
+    ...args,
   ]);
   const output = capture(child);
   await once(child, 'spawn');

@@ -1,0 +1,395 @@
+// The dashboard page: polls GET /api/v1/status, listens to GET /api/v1/events, and redraws.
+// Every value from the daemon goes into the page as text (textContent), never as markup.
+import { pickLanguage, translate } from './i18n.js';
+import {
+  TrafficHistory,
+  childOf,
+  formatRate,
+  instancesOf,
+  masterOf,
+  parseEvent,
+  serviceRates,
+  servicesOf,
+  sparkPoints,
+  timeline,
+} from './model.js';
+
+/** @typedef {import('./i18n.js').Key} Key */
+
+const POLL_MS = 3000;
+const MAX_EVENTS = 200;
+const EVENT_KINDS = ['vrrp-state', 'rs-state', 'runtime', 'reload', 'message'];
+const LANG_KEY = 'vigil.lang';
+const NUMERIC = new Set(['weight', 'active', 'inactive']);
+
+// EventSource cannot send headers: the token goes on its URL, and as a Bearer header elsewhere.
+const token = new URLSearchParams(location.search).get('token');
+
+/** @returns {string | null} */
+function storedLang() {
+  try {
+    return localStorage.getItem(LANG_KEY);
+  } catch {
+    return null; // storage disabled: the browser's language it is
+  }
+}
+
+const state = {
+  lang: pickLanguage(storedLang(), navigator.languages ?? [navigator.language]),
+  /** @type {unknown} */
+  status: null,
+  /** @type {string | null} */
+  updated: null,
+  /** @type {'live' | 'polling' | 'offline' | 'unauthorized'} */
+  link: 'polling',
+  streaming: false,
+  /** @type {Array<Record<string, unknown> & { kind: string, time: string }>} newest last */
+  events: [],
+  history: new TrafficHistory(),
+};
+
+/** @param {Key} key @param {Record<string, string | number>} [vars] */
+const t = (key, vars) => translate(state.lang, key, vars);
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string>} [attrs]
+ * @param {Array<Node | string | null>} children
+ * @returns {HTMLElement}
+ */
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) if (c !== null) e.append(c);
+  return e;
+}
+
+/** @param {string} id */
+function byId(id) {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`dashboard: #${id} missing from index.html`);
+  return e;
+}
+
+/** @param {string} iso */
+function clock(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleTimeString(state.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
+}
+
+/** @param {string} iso */
+function timeEl(iso) {
+  return el('time', { datetime: iso, title: iso }, clock(iso));
+}
+
+/** @param {string} s the daemon's state word; up/down are shown translated */
+function badge(s) {
+  const text = s === 'up' || s === 'down' ? t(s) : s;
+  return el('span', { class: 'badge', 'data-state': s }, text);
+}
+
+function renderHeader() {
+  document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('title');
+  for (const e of document.querySelectorAll('[data-t]'))
+    e.textContent = t(/** @type {Key} */ (e.getAttribute('data-t')));
+  byId('lang').textContent = t('switchTo');
+  const s = /** @type {Record<string, unknown> | null} */ (state.status);
+  byId('daemon').textContent =
+    s && typeof s === 'object'
+      ? t('daemon', { pid: String(s.pid), config: String(s.configFile), reloads: Number(s.reloads) })
+      : '';
+  const link = byId('link');
+  link.dataset.state = state.link;
+  const word = state.link === 'live' ? t('live') : t(state.link === 'polling' ? 'polling' : state.link);
+  link.textContent = state.updated ? `${word} · ${t('updated', { time: clock(state.updated) })}` : word;
+}
+
+function renderCluster() {
+  const box = byId('cluster');
+  const vrrp = childOf(state.status, 'vrrp');
+  const cards = instancesOf(state.status).map((i) => {
+    const m = masterOf(i);
+    const master =
+      m === null
+        ? t('unknown')
+        : m.self
+          ? t('thisNode', { address: m.address })
+          : t('peer', { address: m.address, priority: m.priority ?? '?' });
+    /** @type {Array<[Key, string, string]>} */
+    const rows = [
+      ['master', master, ''],
+      ['priority', t('priorityValue', { effective: i.effectivePriority, base: i.basePriority }), 'priority'],
+      ['vips', i.vips.join('  ') || '–', 'mono'],
+      ['iface', t('ifaceValue', { iface: i.iface, vrid: i.vrid }), ''],
+    ];
+    if (i.syncGroup) rows.push(['syncGroup', i.syncGroup, '']);
+    if (i.faults.length) rows.push(['faults', i.faults.join('; '), 'error']);
+    return el(
+      'article',
+      { class: 'card', 'data-instance': i.name },
+      el('div', { class: 'card-head' }, el('span', { class: 'name' }, i.name), badge(i.state)),
+      el(
+        'dl',
+        {},
+        ...rows.flatMap(([key, value, cls]) => [
+          el('dt', {}, t(key)),
+          el('dd', { class: cls, 'data-field': key }, value),
+        ]),
+      ),
+    );
+  });
+  const failed = (
+    Array.isArray(vrrp.status?.failed) ? /** @type {Record<string, unknown>[]} */ (vrrp.status.failed) : []
+  ).map((f) =>
+    el('p', { class: 'error' }, t('notRunning', { name: String(f.name), error: String(f.error) })),
+  );
+  const notes = [];
+  if (vrrp.error) notes.push(el('p', { class: 'error' }, t('vrrpDown', { error: vrrp.error })));
+  else if (cards.length === 0 && vrrp.status) notes.push(el('p', { class: 'empty' }, t('noInstances')));
+  byId('cluster-section').hidden = !vrrp.present;
+  box.replaceChildren(...cards, ...failed, ...notes);
+}
+
+/** @param {readonly number[]} values */
+function sparkline(values) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'spark');
+  svg.setAttribute('width', '120');
+  svg.setAttribute('height', '24');
+  svg.setAttribute('viewBox', '0 0 120 24');
+  const line = document.createElementNS(ns, 'polyline');
+  line.setAttribute('points', sparkPoints(values, 120, 24));
+  svg.append(line);
+  return svg;
+}
+
+function renderServices() {
+  const box = byId('services');
+  const checker = childOf(state.status, 'checker');
+  byId('services-section').hidden = !checker.present;
+  if (checker.error) {
+    box.replaceChildren(el('p', { class: 'error' }, t('checkerDown', { error: checker.error })));
+    return;
+  }
+  const services = servicesOf(state.status);
+  if (services.length === 0) {
+    box.replaceChildren(el('p', { class: 'empty' }, checker.status ? t('noServices') : ''));
+    return;
+  }
+  const rates = serviceRates(state.status);
+  const engine = typeof checker.status?.engine === 'string' ? checker.status.engine : null;
+  const head = el(
+    'tr',
+    {},
+    ...['realServer', 'state', 'weight', 'active', 'inactive', 'traffic'].map((k) =>
+      el('th', NUMERIC.has(k) ? { class: 'num' } : {}, t(/** @type {Key} */ (k))),
+    ),
+  );
+  box.replaceChildren(
+    ...(engine ? [el('p', { class: 'muted' }, t('engine', { engine }))] : []),
+    ...services.map((svc) =>
+      el(
+        'div',
+        { class: 'service', 'data-service': svc.name },
+        el(
+          'h3',
+          {},
+          svc.name,
+          ...(() => {
+            const r = rates.get(svc.name);
+            return r
+              ? [
+                  el(
+                    'span',
+                    { class: 'rates' },
+                    t('rates', { cps: r.cps, in: formatRate(r.inBps), out: formatRate(r.outBps) }),
+                  ),
+                ]
+              : [];
+          })(),
+        ),
+        el(
+          'table',
+          {},
+          el('thead', {}, head.cloneNode(true)),
+          el(
+            'tbody',
+            {},
+            ...svc.realServers.map((rs) => {
+              const c = rs.counters;
+              const rates = state.history.bytesPerSecond(rs.id);
+              const traffic = c
+                ? el(
+                    'td',
+                    {},
+                    sparkline(rates),
+                    ' ',
+                    el(
+                      'span',
+                      { class: 'muted rate' },
+                      rates.length ? formatRate(rates[rates.length - 1] ?? 0) : '',
+                    ),
+                  )
+                : el('td', { class: 'muted', title: t('noCounters') }, '–');
+              return el(
+                'tr',
+                { 'data-rs': rs.rs },
+                el('td', { class: 'mono' }, rs.rs),
+                el(
+                  'td',
+                  {},
+                  badge(rs.state),
+                  ...rs.flags.map((f) =>
+                    el('span', { class: 'flag', 'data-flag': f }, t(/** @type {Key} */ (f))),
+                  ),
+                ),
+                el('td', { class: 'num' }, String(rs.weight)),
+                el('td', { class: 'num' }, c ? String(c.activeConns) : '–'),
+                el('td', { class: 'num' }, c ? String(c.inactiveConns) : '–'),
+                traffic,
+              );
+            }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderTimeline() {
+  const entries = timeline(instancesOf(state.status), state.events);
+  byId('timeline').replaceChildren(
+    ...(entries.length
+      ? entries.map((e) =>
+          el(
+            'li',
+            { 'data-kind': e.kind, 'data-subject': e.subject, 'data-to': e.to },
+            timeEl(e.time),
+            el('span', { class: 'mono' }, e.subject),
+            ' ',
+            ...(e.from ? [badge(e.from), ' → '] : ['→ ']),
+            badge(e.to),
+          ),
+        )
+      : [el('li', { class: 'empty' }, t('noTransitions'))]),
+  );
+}
+
+/** @param {Record<string, unknown> & { kind: string }} e */
+function eventText(e) {
+  const s = (/** @type {string} */ k) => (e[k] === undefined || e[k] === null ? '' : String(e[k]));
+  switch (e.kind) {
+    case 'vrrp-state': {
+      const prio = e.priority === undefined ? '' : ` · ${t('evPriority', { priority: s('priority') })}`;
+      return `${s('instance')}: ${e.previous ? `${s('previous')} → ` : ''}${s('state')}${prio}`;
+    }
+    case 'rs-state': {
+      const st = e.state === 'UP' ? t('up') : e.state === 'DOWN' ? t('down') : s('state');
+      return `${s('vs')} ${s('rs')} → ${st}${e.reason ? ` (${s('reason')})` : ''}`;
+    }
+    case 'runtime':
+      return `${s('vs')} ${s('rs')}: ${s('action')}${e.weight === undefined ? '' : ` · ${t('evWeight', { weight: s('weight') })}`}`;
+    case 'reload':
+      return t('evReload');
+    default: {
+      const { kind: _k, time: _t, ...rest } = e;
+      return `${JSON.stringify(rest)}`;
+    }
+  }
+}
+
+function renderEvents() {
+  const items = [...state.events]
+    .reverse()
+    .map((e) =>
+      el('li', { 'data-kind': e.kind }, timeEl(e.time), el('span', { class: 'kind' }, e.kind), eventText(e)),
+    );
+  byId('events').replaceChildren(...(items.length ? items : [el('li', { class: 'empty' }, t('noEvents'))]));
+}
+
+function render() {
+  renderHeader();
+  renderCluster();
+  renderServices();
+  renderTimeline();
+  renderEvents();
+}
+
+/** @returns {Record<string, string>} */
+function authHeaders() {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function refresh() {
+  try {
+    const r = await fetch('/api/v1/status', { headers: authHeaders(), cache: 'no-store' });
+    if (r.status === 401) {
+      state.link = 'unauthorized';
+    } else if (r.ok) {
+      state.status = await r.json();
+      state.updated = new Date().toISOString();
+      state.history.record(Date.now(), servicesOf(state.status));
+      state.link = state.streaming ? 'live' : 'polling';
+    } else {
+      state.link = 'offline';
+    }
+  } catch {
+    state.link = 'offline';
+  }
+  render();
+}
+
+/** @type {ReturnType<typeof setTimeout> | null} */
+let soon = null;
+/** Events come in bursts (a failover is several): one status fetch per burst. */
+function refreshSoon() {
+  if (soon) return;
+  soon = setTimeout(() => {
+    soon = null;
+    void refresh();
+  }, 150);
+}
+
+function listen() {
+  const url = `/api/v1/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const es = new EventSource(url);
+  es.onopen = () => {
+    state.streaming = true;
+    state.link = 'live';
+    renderHeader();
+  };
+  es.onerror = () => {
+    // EventSource reconnects by itself; until then the page keeps polling.
+    state.streaming = false;
+    if (state.link === 'live') state.link = 'polling';
+    renderHeader();
+  };
+  for (const kind of EVENT_KINDS)
+    es.addEventListener(kind, (m) => {
+      const e = parseEvent(kind, /** @type {MessageEvent<string>} */ (m).data);
+      if (!e) return;
+      state.events.push(e);
+      if (state.events.length > MAX_EVENTS) state.events.shift();
+      renderEvents();
+      renderTimeline();
+      refreshSoon();
+    });
+}
+
+byId('lang').addEventListener('click', () => {
+  state.lang = state.lang === 'en' ? 'zh' : 'en';
+  try {
+    localStorage.setItem(LANG_KEY, state.lang);
+  } catch {
+    // not remembered, still switched
+  }
+  render();
+});
+
+render();
+void refresh();
+setInterval(() => void refresh(), POLL_MS);
+listen();

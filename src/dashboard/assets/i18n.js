@@ -1,0 +1,138 @@
+// The dashboard's words in English and Chinese. Protocol terms an operator searches logs for
+// (MASTER, BACKUP, FAULT, addresses, instance names) stay as the daemon prints them.
+
+/** @typedef {'en' | 'zh'} Lang */
+
+export const LANGS = /** @type {const} */ (['en', 'zh']);
+
+export const STRINGS = {
+  en: {
+    title: 'vigil dashboard',
+    switchTo: '中文',
+    live: 'live',
+    polling: 'reconnecting…',
+    offline: 'daemon unreachable',
+    unauthorized: 'the API wants a token: open this page with ?token=…',
+    updated: 'updated {time}',
+    daemon: 'pid {pid} · {config} · {reloads} reloads',
+    cluster: 'Cluster',
+    noInstances: 'No VRRP instance runs on this node.',
+    vrrpDown: 'VRRP process: {error}',
+    master: 'Master',
+    thisNode: 'this node ({address})',
+    peer: '{address} (priority {priority})',
+    unknown: 'not known yet',
+    priority: 'Priority',
+    priorityValue: '{effective} effective / {base} base',
+    vips: 'Virtual IPs',
+    iface: 'Interface',
+    ifaceValue: '{iface}, VRID {vrid}',
+    syncGroup: 'Sync group',
+    faults: 'Faults',
+    notRunning: '{name} is not running: {error}',
+    services: 'Virtual services',
+    noServices: 'No virtual service on this node.',
+    checkerDown: 'Checker process: {error}',
+    engine: 'data plane: {engine}',
+    realServer: 'Real server',
+    state: 'State',
+    weight: 'Weight',
+    active: 'Active conns',
+    inactive: 'Inactive conns',
+    traffic: 'Traffic',
+    rates: '{cps} conn/s · in {in} · out {out}',
+    up: 'up',
+    down: 'down',
+    drained: 'drained',
+    disabled: 'disabled',
+    reweighted: 'weight set at run time',
+    noCounters: 'no counters from this data plane',
+    timeline: 'State changes',
+    noTransitions: 'No state change yet.',
+    events: 'Event log',
+    noEvents: 'No event since this page opened.',
+    evReload: 'configuration reloaded',
+    evPriority: 'priority {priority}',
+    evWeight: 'weight {weight}',
+    evUnknown: '{kind}',
+  },
+  zh: {
+    title: 'vigil 控制台',
+    switchTo: 'English',
+    live: '实时',
+    polling: '重新连接中…',
+    offline: '无法连接守护进程',
+    unauthorized: 'API 需要令牌：请用 ?token=… 打开本页',
+    updated: '更新于 {time}',
+    daemon: '进程 {pid} · {config} · 已重载 {reloads} 次',
+    cluster: '集群',
+    noInstances: '本节点没有运行 VRRP 实例。',
+    vrrpDown: 'VRRP 进程：{error}',
+    master: '主节点',
+    thisNode: '本节点（{address}）',
+    peer: '{address}（优先级 {priority}）',
+    unknown: '尚未知晓',
+    priority: '优先级',
+    priorityValue: '有效 {effective} / 基础 {base}',
+    vips: '虚拟 IP',
+    iface: '接口',
+    ifaceValue: '{iface}，VRID {vrid}',
+    syncGroup: '同步组',
+    faults: '故障',
+    notRunning: '{name} 未运行：{error}',
+    services: '虚拟服务',
+    noServices: '本节点没有虚拟服务。',
+    checkerDown: '健康检查进程：{error}',
+    engine: '数据平面：{engine}',
+    realServer: '真实服务器',
+    state: '状态',
+    weight: '权重',
+    active: '活动连接',
+    inactive: '非活动连接',
+    traffic: '流量',
+    rates: '{cps} 连接/秒 · 入 {in} · 出 {out}',
+    up: '正常',
+    down: '故障',
+    drained: '排空中',
+    disabled: '已禁用',
+    reweighted: '运行时调整权重',
+    noCounters: '该数据平面没有计数器',
+    timeline: '状态变化时间线',
+    noTransitions: '尚无状态变化。',
+    events: '事件日志',
+    noEvents: '本页打开以来尚无事件。',
+    evReload: '配置已重新加载',
+    evPriority: '优先级 {priority}',
+    evWeight: '权重 {weight}',
+    evUnknown: '{kind}',
+  },
+};
+
+/** @typedef {keyof typeof STRINGS.en} Key */
+
+/**
+ * The language to show: the one the user chose before, else the browser's first preference that
+ * is Chinese or English, else English.
+ * @param {string | null | undefined} stored
+ * @param {readonly string[]} preferred navigator.languages
+ * @returns {Lang}
+ */
+export function pickLanguage(stored, preferred) {
+  if (stored === 'en' || stored === 'zh') return stored;
+  for (const l of preferred) {
+    const base = l.toLowerCase().split('-')[0];
+    if (base === 'zh' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+/**
+ * The text for a key with {name} placeholders filled in.
+ * @param {Lang} lang
+ * @param {Key} key
+ * @param {Record<string, string | number>} [vars]
+ */
+export function translate(lang, key, vars = {}) {
+  const text = STRINGS[lang][key] ?? STRINGS.en[key];
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}

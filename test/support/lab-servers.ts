@@ -56,12 +56,25 @@ export interface TcpServer {
   peers(): string[];
 }
 
-/** A TCP server that accepts, notes the peer and closes: what a TCP_CHECK talks to. */
+/**
+ * A TCP server that accepts, notes the peer and closes: what a TCP_CHECK talks to. Python, because
+ * accept() itself returns the peer: a check that resets at once (TCP_CHECK closes with RST) has no
+ * peer left for getpeername(), which is all Node's socket.remoteAddress has.
+ */
 export async function startTcpServer(lab: Lab, node: string, host: string, port: number): Promise<TcpServer> {
-  const code =
-    `require('net').createServer((s) => { s.on('error', () => {}); console.log('peer ' + s.remoteAddress); s.end(); })` +
-    `.listen(${port}, '${host}', () => console.log('listening'));`;
-  const child = lab.spawn(node, [process.execPath, '-e', code]);
+  const code = [
+    'import socket',
+    'l = socket.socket(socket.AF_INET6 if ":" in HOST else socket.AF_INET)',
+    'l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+    'l.bind((HOST, PORT)); l.listen(128); print("listening", flush=True)',
+    'while True:',
+    '    c, a = l.accept(); print("peer " + a[0], flush=True); c.close()',
+  ]
+    .join('\n')
+    .replace('HOST', JSON.stringify(host))
+    .replace('HOST', JSON.stringify(host))
+    .replace('PORT', String(port));
+  const child = lab.spawn(node, ['/usr/bin/python3', '-c', code]);
   const out = lines(child);
   await waitFor('the real server', async () => out.includes('listening'), 10_000);
   return { child, peers: () => out.filter((l) => l.startsWith('peer ')).map((l) => l.slice(5)) };

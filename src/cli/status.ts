@@ -93,7 +93,17 @@ export function formatRealServers(servers: Obj[]): string[] {
       lines.push(`virtual server ${vs}`);
     }
     const since = typeof rs.lastChange === 'string' ? ` since ${rs.lastChange}` : '';
-    lines.push(`  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${since}`);
+    // An operator's runtime change (the API) stays visible until it is undone.
+    const rt = isObj(rs.runtime) ? rs.runtime : {};
+    const changes = [
+      ...(typeof rt.weight === 'number' ? [`weight ${rt.weight}`] : []),
+      ...(rt.drained ? ['drained'] : []),
+      ...(rt.disabled ? ['disabled'] : []),
+    ];
+    const runtime = changes.length ? ` [runtime: ${changes.join(', ')}]` : '';
+    lines.push(
+      `  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${since}${runtime}`,
+    );
     for (const c of Array.isArray(rs.checkers) ? (rs.checkers as Obj[]) : []) {
       const last = isObj(c.lastResult) ? c.lastResult : undefined;
       const result = last

@@ -377,6 +377,11 @@ virtual_server 192.168.73.11 8080 {
       'a reload that keeps the state reports no transition',
     );
     assert.equal((await waitState(daemon, 'VI_1', 'MASTER', 1000)).basePriority, 130);
+    assert.deepEqual(
+      rsOf(await vigilStatus(daemon)).runtime,
+      { weight: 5 },
+      'runtime changes outlive a reload',
+    );
     lab.kill(sse.child, 'SIGKILL');
   } finally {
     if (d) await stopDaemon(lab, d);

@@ -14,6 +14,7 @@ import { METRICS_CONTENT_TYPE } from './metrics.js';
 export const MAX_BODY_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 15_000;
 const MAX_STREAMS = 64;
+const MAX_STREAM_BACKLOG = 1 << 20;
 
 export interface ApiHandlers {
   status(): Promise<unknown>;
@@ -218,7 +219,11 @@ export class ApiServer {
     });
     res.write(': connected\n\n');
     this.streams.add(res);
-    const off = this.h.events.subscribe((e) => res.write(sseFrame(e)));
+    const off = this.h.events.subscribe((e) => {
+      // A reader that stopped reading must not hold the daemon's memory: drop it, it reconnects.
+      if (res.writableLength > MAX_STREAM_BACKLOG) res.destroy();
+      else res.write(sseFrame(e));
+    });
     res.on('close', () => {
       off();
       this.streams.delete(res);

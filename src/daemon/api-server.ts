@@ -140,7 +140,12 @@ export class ApiServer {
       if (r.allow) res.setHeader('Allow', r.allow);
       return sendJson(res, r.status, { error: r.error }, head);
     }
-    if (!authorized(this.settings.token, method, req.headers.authorization, url.searchParams.get('token'))) {
+    // The dashboard's static assets carry no state; the page that loads them cannot add the token.
+    const asset = r.route.kind === 'dashboard' && url.pathname.startsWith('/dashboard/');
+    if (
+      !asset &&
+      !authorized(this.settings.token, method, req.headers.authorization, url.searchParams.get('token'))
+    ) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="vigil"');
       return sendJson(res, 401, { error: 'a valid token is required: Authorization: Bearer TOKEN' }, head);
     }

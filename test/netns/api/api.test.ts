@@ -185,6 +185,7 @@ virtual_server 192.168.73.11 8080 {
       assert.equal(r.code, 401, r.body);
       assert.match(String(r.json.error), /token is required/);
       assert.equal((await curl(lab, `${API}/metrics`, token ? { token } : {})).code, 401);
+      assert.equal((await curl(lab, `${API}/`, token ? { token } : {})).code, 401, 'the dashboard page too');
       const post = await curl(lab, RS_PATH, {
         method: 'POST',
         data: '{"weight":9}',
@@ -192,6 +193,12 @@ virtual_server 192.168.73.11 8080 {
       });
       assert.equal(post.code, 401);
     }
+
+    // The page takes ?token= (a browser's first load cannot set headers); its static assets need
+    // none. The dashboard is not built in here: 404 once past the token.
+    assert.equal((await curl(lab, `${API}/?token=${TOKEN}`)).code, 404);
+    assert.equal((await curl(lab, `${API}/dashboard/app.js`)).code, 404);
+    assert.equal((await curl(lab, `${API}/api/v1/status?token=${TOKEN}`)).code, 200);
 
     // Status: the object `vigil status --json` prints.
     const st = await curl(lab, `${API}/api/v1/status`, { token: TOKEN });

@@ -19,7 +19,7 @@ const MAX_STREAM_BACKLOG = 1 << 20;
 export interface ApiHandlers {
   status(): Promise<unknown>;
   metrics(): Promise<string>;
-  reload(): Promise<unknown>;
+  reload(): Promise<{ reloaded: boolean; errors: string[] }>;
   runtime(r: { vs: string; rs: string; action: RuntimeAction; weight?: number }): Promise<RuntimeReply>;
   events: EventBus;
   log: Logger;
@@ -186,7 +186,9 @@ export class ApiServer {
       case 'reload': {
         await readBody(req);
         this.h.log.info(`API: reload requested by ${req.socket.remoteAddress}`);
-        return sendJson(res, 200, await this.h.reload());
+        // A configuration with errors is refused (the running one stays): 422 with its errors.
+        const r = await this.h.reload();
+        return sendJson(res, r.reloaded ? 200 : 422, r);
       }
       case 'runtime': {
         const body = await readBody(req);

@@ -45,8 +45,13 @@ async function configureSync(config: Config): Promise<void> {
 /** Follows the named instance; the initial state too (the runtime reports INIT -> BACKUP/MASTER). */
 function onTransition(instance: string, from: string, to: string, priority: number): void {
   if (sync && sync.driver.instance === instance) void sync.driver.follow(to);
+  // An instance a reload resumes passes INIT again without changing state: no event for that.
+  if (from === 'INIT' && resuming.has(instance)) return;
   emitEvent({ kind: 'vrrp-state', instance, state: to, previous: from, priority });
 }
+
+/** During a reload: the instances that keep their MASTER/BACKUP state. */
+let resuming = new Set<string>();
 
 let runtime: VrrpRuntime | null = null;
 /** Reloads and stops wait for the start (or the previous reload) to finish. */
@@ -63,7 +68,16 @@ const { lateness } = runChild(log, {
       const config = load();
       if (!config) throw new Error('the configuration has errors; keeping the running one');
       await configureSync(config);
-      runtime = runtime ? await reloadRuntime(runtime, config, log) : await start(config);
+      resuming = new Set(
+        (runtime?.status().instances ?? [])
+          .filter((i) => i.state === 'MASTER' || i.state === 'BACKUP')
+          .map((i) => i.name),
+      );
+      try {
+        runtime = runtime ? await reloadRuntime(runtime, config, log) : await start(config);
+      } finally {
+        resuming = new Set();
+      }
       // A resumed instance reports no transition: follow the state it kept.
       const kept = sync && runtime.status().instances.find((i) => i.name === sync!.driver.instance);
       if (sync && kept) void sync.driver.follow(kept.state);

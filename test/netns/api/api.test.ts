@@ -372,10 +372,21 @@ virtual_server 192.168.73.11 8080 {
     // Reload through the API, with a changed priority (a new VRRP runtime resumes the master).
     const confFile = join(ddir, 'vigil.conf');
     writeFileSync(confFile, readFileSync(confFile, 'utf8').replace('priority 120', 'priority 130'));
+    const before = sse.events.length;
     const rl = await curl(lab, `${API}/api/v1/reload`, { method: 'POST', token: TOKEN });
     assert.deepEqual([rl.code, rl.json.reloaded], [200, true]);
-    const before = sse.events.length;
     await eventWhere(sse, 'reload event', (e) => e.event === 'reload');
+    const reloads = (): number => sse.events.filter((e) => e.event === 'reload').length;
+    assert.equal(reloads(), 1);
+    // A broken configuration is refused with its errors; the running one stays.
+    const good = readFileSync(confFile, 'utf8');
+    writeFileSync(confFile, good + '\nvrrp_instance {\n');
+    const refused = await curl(lab, `${API}/api/v1/reload`, { method: 'POST', token: TOKEN });
+    assert.equal(refused.code, 422, refused.body);
+    assert.equal(refused.json.reloaded, false);
+    assert.ok(Array.isArray(refused.json.errors) && refused.json.errors.length > 0);
+    writeFileSync(confFile, good);
+    assert.equal(reloads(), 1, 'a refused reload is no reload event');
     // The master resumes across the reload: no state change, so no vrrp-state event.
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(

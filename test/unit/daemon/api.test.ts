@@ -253,3 +253,17 @@ test('vigil status shows the weight in force and the runtime change behind it', 
     '  10.0.0.3:80 up weight 1',
   ]);
 });
+
+test('vigil check warns about a network-facing api { } without a token_file', () => {
+  const warn = (text: string): string[] =>
+    loadConfigText(text, 'k.conf')
+      .diagnostics.filter((d) => d.severity === 'warning')
+      .map((d) => d.message);
+  assert.deepEqual(warn('api {\n  listen 0.0.0.0:9273\n}\n').length, 1);
+  assert.match(
+    warn('api {\n  listen 0.0.0.0:9273\n}\n')[0]!,
+    /reachable from the network without a token_file/,
+  );
+  assert.deepEqual(warn('api {\n  listen 0.0.0.0:9273\n  token_file /etc/vigil/token\n}\n'), []);
+  assert.deepEqual(warn('api {\n  listen [::1]:9273\n}\n'), []);
+});

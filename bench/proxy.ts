@@ -1,18 +1,38 @@
-// Requests/s and MiB/s through the user-space engine against the same backend direct, on
-// loopback. Backend, proxy and load generator run as separate processes; "CPU µs/req" sums their
-// user + system time (not the whole machine's, which other work on a shared host would skew;
-// loopback softirq work mostly lands on the sending process).
-// Run: npx tsx bench/proxy.ts [seconds=5] [conns=64] [runs=3]
-import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+// Requests/s and MiB/s through the user-space engine and HAProxy against the same backend direct, on
+// loopback: the quick loop for profiling src/dataplane/proxy (bench/lb.ts is the side-by-side run
+// in network namespaces). Backend, proxy and load generator run as separate processes; "CPU
+// µs/req" sums their user + system time and the machine's irq + softirq time (not the whole
+// machine's busy time, which other work on a shared host would skew).
+// Run: npx tsx bench/proxy.ts [seconds=5] [conns=64] [runs=3]   (MODES=keep-alive,new-conn,1MiB;
+// PROXY_ARGS='--cpu-prof' passes node flags to the proxy process only)
+//
+// Measured 2026-12-04 on the shared 2-core machine (load 1.5–13), proxy process's own µs/request,
+// vigil-userspace vs HAProxy 2.6: 1 MiB, before recycled read buffers (tcp.ts onread) 645–1068 vs
+// 466–534, after 414 vs 484; new connection 205–297 vs 96–104 (a bare Node pipe proxy: 159–163);
+// keep-alive 3.5–5.2 vs 3.5–4.0.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ProxyEngine } from '../src/dataplane/proxy/engine.js';
+import {
+  BIG,
+  MODES,
+  haproxyBinary,
+  httpHandler,
+  httpServer,
+  loadAverage,
+  median,
+  procCpuUs,
+  runLoad,
+  startHaproxy,
+  userspaceProxy,
+  type Mode,
+} from './http-load.js';
 
 const HOST = '127.0.0.1';
 const UPSTREAM = '127.0.0.2';
-const BIG = 1024 * 1024;
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -25,21 +45,11 @@ async function freePort(): Promise<number> {
 // ---- child roles ---------------------------------------------------------------------------
 
 function backend(): void {
-  const big = Buffer.alloc(BIG, 120);
-  const server = http.createServer((req, res) => {
-    if (req.url === '/big') {
-      res.writeHead(200, { 'content-length': BIG });
-      res.end(big);
-    } else {
-      res.writeHead(200, { 'content-length': 2 });
-      res.end('ok');
-    }
-  });
-  server.keepAliveTimeout = 60_000;
+  const handler = httpHandler();
+  const server = httpServer(handler);
   // A second listener on another loopback address serves the proxy, so the TIME_WAIT tuples the
   // direct rows leave behind never collide with the proxy's upstream connections.
-  const second = http.createServer(server.listeners('request')[0] as http.RequestListener);
-  second.keepAliveTimeout = 60_000;
+  const second = httpServer(handler);
   server.listen(0, HOST, () => {
     const port = (server.address() as net.AddressInfo).port;
     second.listen(port, UPSTREAM, () => console.log(`ready ${port}`));
@@ -48,90 +58,15 @@ function backend(): void {
 
 async function proxy(target: number): Promise<void> {
   const port = await freePort();
-  const engine = new ProxyEngine();
-  const key = { kind: 'addr' as const, family: 4 as const, address: HOST, port, protocol: 'tcp' as const };
-  await engine.apply([
-    { op: 'add-service', service: { key, scheduler: 'wlc', flags: {} } },
-    {
-      op: 'add-dest',
-      key,
-      dest: {
-        address: HOST,
-        port: target,
-        forwarding: 'nat',
-        weight: 1,
-        upperThreshold: 0,
-        lowerThreshold: 0,
-      },
-    },
-  ]);
+  await userspaceProxy({ host: HOST, port }, { host: UPSTREAM, port: target });
   console.log(`ready ${port}`);
+  // --cpu-prof writes its profile on a normal exit only.
+  process.on('SIGTERM', () => process.exit(0));
 }
 
-// ---- load generator ------------------------------------------------------------------------
+// ---- driver ----------------------------------------------------------------------------------
 
 const childPids: number[] = [];
-
-/** CPU µs used so far by this process and the backend and proxy children (user + system). */
-function benchCpuUs(): number {
-  const self = process.cpuUsage();
-  let us = self.user + self.system;
-  for (const pid of childPids) {
-    // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name) are utime and stime in ticks.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    us += ((Number(f[11]) + Number(f[12])) / 100) * 1e6;
-  }
-  return us;
-}
-
-/** Closed loop: each connection sends a request and waits for the whole response. */
-function loop(
-  port: number,
-  path: string,
-  keepAlive: boolean,
-  until: number,
-  responseBytes: number,
-): Promise<number> {
-  const request = Buffer.from(
-    `GET ${path} HTTP/1.1\r\nHost: b\r\n${keepAlive ? '' : 'Connection: close\r\n'}\r\n`,
-  );
-  return new Promise((resolve) => {
-    let done = 0;
-    const open = () => {
-      const s = net.connect({ host: HOST, port, noDelay: true });
-      let got = 0;
-      s.on('connect', () => s.write(request));
-      s.on('data', (b: Buffer) => {
-        got += b.length;
-        while (got >= responseBytes) {
-          got -= responseBytes;
-          // Only responses completed inside the window count; the rate divides by the window.
-          if (Date.now() >= until) {
-            s.destroy();
-            return resolve(done);
-          }
-          done++;
-          if (keepAlive) s.write(request);
-        }
-      });
-      s.on('error', () => {});
-      s.on('close', () => {
-        if (!keepAlive && Date.now() < until) open();
-        else if (Date.now() >= until) resolve(done);
-      });
-    };
-    open();
-  });
-}
-
-async function responseSize(port: number, path: string): Promise<number> {
-  const s = net.connect({ host: HOST, port });
-  s.write(`GET ${path} HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n`);
-  let n = 0;
-  for await (const b of s) n += (b as Buffer).length;
-  return n;
-}
 
 interface Row {
   path: string;
@@ -140,38 +75,35 @@ interface Row {
   rate: number;
   mibs: number;
   cpuUs: number;
+  /** The proxy process's own user + system µs per request (NaN for direct). */
+  proxyUs: number;
 }
 
-async function measure(
-  target: string,
-  port: number,
-  mode: string,
-  seconds: number,
-  conns: number,
-): Promise<Row> {
-  const path = mode === '1MiB' ? '/big' : '/';
-  const keepAlive = mode !== 'new-conn';
-  const size = await responseSize(port, path);
-  const cpu0 = benchCpuUs();
-  const t0 = Date.now();
-  const until = t0 + seconds * 1000;
-  const n = mode === '1MiB' ? Math.min(conns, 8) : conns;
-  const counts = await Promise.all(Array.from({ length: n }, () => loop(port, path, keepAlive, until, size)));
-  const elapsed = seconds;
-  const cpu1 = benchCpuUs();
-  const reqs = counts.reduce((a, b) => a + b, 0);
+interface Target {
+  name: string;
+  port: number;
+  /** The proxy in the path, if any. */
+  pid?: number;
+}
+
+async function measure(t: Target, mode: Mode, seconds: number, conns: number): Promise<Row> {
+  const p0 = t.pid ? procCpuUs(t.pid) : NaN;
+  const { reqs, benchUs } = await runLoad(HOST, t.port, mode, seconds, conns, childPids);
+  const p1 = t.pid ? procCpuUs(t.pid) : NaN;
+  const size = mode === '1MiB' ? BIG : 0;
   return {
-    path: target,
+    path: t.name,
     mode,
     reqs,
-    rate: reqs / elapsed,
-    mibs: (reqs * size) / elapsed / BIG,
-    cpuUs: (cpu1 - cpu0) / reqs,
+    rate: reqs / seconds,
+    mibs: (reqs * size) / seconds / BIG,
+    cpuUs: benchUs / reqs,
+    proxyUs: (p1 - p0) / reqs,
   };
 }
 
-function child(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
+function child(args: string[], nodeArgs: string[] = []): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, [...process.execArgv, ...nodeArgs, process.argv[1]!, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -185,31 +117,42 @@ function child(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
   });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 5);
-  const conns = Number(process.argv[3] ?? 64);
-  const runs = Number(process.argv[4] ?? 3);
+  const seconds = Math.min(10, Number(process.argv[2] ?? 5));
+  const conns = Math.min(256, Number(process.argv[3] ?? 64));
+  const runs = Math.min(5, Number(process.argv[4] ?? 3));
+  const modes = (process.env.MODES?.split(',') ?? MODES) as Mode[];
   const back = await child(['backend']);
-  const prox = await child(['proxy', String(back.port)]);
+  const prox = await child(['proxy', String(back.port)], process.env.PROXY_ARGS?.split(' ') ?? []);
   childPids.push(back.proc.pid!, prox.proc.pid!);
-  const targets = [
-    ['direct', back.port],
-    ['vigil-userspace', prox.port],
-  ] as const;
+  const targets: Target[] = [
+    { name: 'direct', port: back.port },
+    { name: 'vigil-userspace', port: prox.port, pid: prox.proc.pid! },
+  ];
+  const bin = haproxyBinary();
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  let haproxy: ChildProcess | undefined;
+  if (bin) {
+    const port = await freePort();
+    haproxy = await startHaproxy(
+      bin,
+      dir,
+      { host: HOST, port },
+      { host: UPSTREAM, port: back.port },
+      (argv) => spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] }),
+      async (argv) => execFileSync(argv[0]!, argv.slice(1)).toString(),
+    );
+    childPids.push(haproxy.pid!);
+    targets.splice(1, 0, { name: 'HAProxy mode tcp', port, pid: haproxy.pid! });
+  } else console.log('HAProxy skipped: haproxy not found (install it with `apt-get install haproxy`).');
   const rows: Row[] = [];
   try {
-    for (const mode of (process.env.MODES ?? 'keep-alive,new-conn,1MiB').split(',')) {
+    for (const mode of modes) {
       // Warm both paths (JIT, connection pools) before measuring; then interleave the runs.
-      for (const [, port] of targets) await measure('warm-up', port, mode, 1, conns);
-      const samples = new Map<string, Row[]>(targets.map(([name]) => [name, []]));
+      for (const t of targets) await measure(t, mode, 1, conns);
+      const samples = new Map<string, Row[]>(targets.map((t) => [t.name, []]));
       for (let i = 0; i < runs; i++) {
-        for (const [name, port] of targets)
-          samples.get(name)!.push(await measure(name, port, mode, seconds, conns));
+        for (const t of targets) samples.get(t.name)!.push(await measure(t, mode, seconds, conns));
       }
       for (const [name, rs] of samples) {
         rows.push({
@@ -219,22 +162,26 @@ async function main(): Promise<void> {
           rate: median(rs.map((r) => r.rate)),
           mibs: median(rs.map((r) => r.mibs)),
           cpuUs: median(rs.map((r) => r.cpuUs)),
+          proxyUs: median(rs.map((r) => r.proxyUs)),
         });
       }
     }
   } finally {
+    haproxy?.kill();
     prox.proc.kill();
     back.proc.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
-    `loopback, medians of ${runs} interleaved runs of ${seconds} s, ${conns} connections (8 for 1 MiB), ${process.version}, load ${load}`,
+    `loopback, medians of ${runs} interleaved runs of ${seconds} s, ${conns} connections (8 for 1 MiB), ${process.version}, load ${loadAverage()}`,
   );
-  console.log('| path | mode | requests | req/s | MiB/s | CPU µs/req (bench processes) |');
-  console.log('|---|---|---:|---:|---:|---:|');
+  console.log(
+    '| path | mode | requests | req/s | MiB/s | CPU µs/req (bench processes + softirq) | proxy process µs/req |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.path} | ${r.mode} | ${r.reqs} | ${r.rate.toFixed(0)} | ${r.mibs.toFixed(1)} | ${r.cpuUs.toFixed(1)} |`,
+      `| ${r.path} | ${r.mode} | ${r.reqs} | ${r.rate.toFixed(0)} | ${r.mibs.toFixed(1)} | ${r.cpuUs.toFixed(1)} | ${Number.isNaN(r.proxyUs) ? '–' : r.proxyUs.toFixed(1)} |`,
     );
   }
 }

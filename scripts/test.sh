@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # python3, make and g++ build the native socket addon (src/os) during npm ci; openssl makes test
 # certificates; QEMU, Debian's kernel (which has IPVS), busybox, cpio, kmod and xz boot the IPVS test
 # VM (scripts/ipvs-vm.sh), where ipvsadm and curl are the reference tools; systemd has systemd-analyze,
-# which checks the units in packaging/.
+# which checks the units in packaging/; conntrackd (and the conntrack tool that reads the kernel
+# table) replicate the nft engine's NAT connections for conntrack_sync.
 APT_PACKAGES=(iproute2 nftables keepalived tcpdump procps psmisc python3 make g++ openssl
-  qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl systemd)
+  qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils ipvsadm curl systemd
+  conntrackd conntrack)
 
 missing=()
 if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then
@@ -24,10 +26,12 @@ if [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  # keepalived's package starts a service on install; the tests start their own peers.
-  if command -v systemctl >/dev/null && systemctl is-active --quiet keepalived 2>/dev/null; then
-    systemctl stop keepalived || true
-  fi
+  # keepalived's and conntrackd's packages start services on install; the tests start their own.
+  for unit in keepalived conntrackd; do
+    if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
+      systemctl stop "$unit" || true
+    fi
+  done
 else
   echo "not root: skipping Debian packages; system tests will skip with their reason"
 fi

@@ -14,6 +14,8 @@ import { hexBytes, udpCheck } from './udp.js';
 import { fileCheck } from './file.js';
 import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
+import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
+import { checkerBody, realServerSubject } from '../alert/message.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
 
@@ -38,7 +40,12 @@ export interface RsStatus {
   virtualServer: string;
   realServer: string;
   state: 'up' | 'down';
+  /** ha_suspend: checks paused while this director does not hold the address. */
+  suspended?: boolean;
+  /** Configuration and checks' weight; LvsController.status() puts the weight in force here. */
   weight: number;
+  /** Set when a runtime change (vigil adm, the API) overrides what configuration and checks give. */
+  override?: { by: 'runtime'; configuredWeight: number };
   lastChange?: string;
   checkers: CheckerStatus[];
 }
@@ -51,26 +58,38 @@ interface Slot {
   latencyMs?: number;
   latency: LatencyHistogram;
   timer?: NodeJS.Timeout;
+  /** Bumped on suspend/resume: a check started before does not count nor reschedule. */
+  gen: number;
+  /** performance.now() the next run is due at (kept only when someone measures lateness). */
+  dueAt?: number;
 }
 
 interface Rs {
   vs: VirtualServer;
   rs: RealServer;
+  /** smtp_alert for this real server (its own, else global_defs'). */
+  mail: boolean;
   slots: Slot[];
   alive: boolean;
   dynamicWeight?: number;
   lastChange?: number;
+  /** ha_suspend: checks paused, state kept as it was. */
+  suspended: boolean;
 }
 
-function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
+/** A checker's timing, each keyword from the checker, else its real server, else its virtual server. */
+export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
   const c = ch as Partial<Record<'delayLoop' | 'retry' | 'delayBeforeRetry' | 'warmup', number>> & {
     alpha?: boolean;
   };
+  const delayLoop = c.delayLoop ?? rs.delayLoop ?? vs.delayLoop;
   return {
-    delayLoopMs: (c.delayLoop ?? rs.delayLoop ?? vs.delayLoop) * 1000,
+    delayLoopMs: delayLoop * 1000,
     retry: c.retry ?? rs.retry ?? vs.retry ?? 1,
     delayBeforeRetryMs: (c.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? 1) * 1000,
-    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? 0) * 1000,
+    // keepalived's default warmup is the delay_loop: first checks spread over one loop, not all
+    // at once (10,000 connects in one tick would make the last ones hundreds of ms late, forever).
+    warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? delayLoop) * 1000,
     alpha: c.alpha ?? rs.alpha ?? vs.alpha,
   };
 }
@@ -192,18 +211,34 @@ export interface RunnerOptions {
   onChange: (c: RsChange) => void;
   log: (level: 'info' | 'warning', message: string) => void;
   now?: () => number;
+  /** Each run's start, ms after it was due (bench/checkers.ts measures the schedule with it). */
+  onLate?: (lateMs: number) => void;
 }
 
 export class CheckRunner {
   private readonly servers: Rs[] = [];
+  /** health() runs once per real server on every re-plan: a lookup, not a scan. */
+  private readonly byRs = new Map<RealServer, Rs>();
   private readonly abort = new AbortController();
   private readonly now: () => number;
+  /** smtp_alert's mailer (null without recipients or server); the controller's quorum mails too. */
+  readonly mailer: Mailer | null;
+  /** no_checker_emails: mail only when the real server changes, not each checker. */
+  private readonly serverChangesOnly: boolean;
+  /** Until start(), a resumed server is not scheduled: start() schedules every runnable one. */
+  private started = false;
 
   constructor(
     config: Config,
     private readonly opts: RunnerOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    const g = config.globalDefs;
+    this.mailer = Mailer.fromConfig(g, {
+      info: (m) => opts.log('info', m),
+      error: (m) => opts.log('warning', m),
+    });
+    this.serverChangesOnly = g.other.no_checker_emails !== undefined;
     for (const vs of config.virtualServers) {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {
@@ -212,17 +247,28 @@ export class CheckRunner {
             kind: ch.kind,
             state: new CheckerState(timingOf(ch, rs, vs)),
             latency: emptyHistogram(),
+            gen: 0,
             ...r,
           };
         });
         const runnable = slots.filter((s) => s.run);
-        this.servers.push({ vs, rs, slots, alive: realServerAlive(runnable.map((s) => s.state)) });
+        const srv: Rs = {
+          vs,
+          rs,
+          mail: rs.smtpAlert ?? checkerAlertDefault(g),
+          slots,
+          alive: realServerAlive(runnable.map((s) => s.state)),
+          suspended: false,
+        };
+        this.servers.push(srv);
+        this.byRs.set(rs, srv);
         for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
       }
     }
   }
 
   start(): void {
+    this.started = true;
     for (const srv of this.servers) {
       for (const slot of srv.slots) {
         if (slot.run) this.schedule(srv, slot, slot.state.firstDelayMs());
@@ -235,20 +281,60 @@ export class CheckRunner {
     for (const srv of this.servers) for (const slot of srv.slots) clearTimeout(slot.timer);
   }
 
+  /**
+   * Pauses the checks of the given virtual servers (ha_suspend) and resumes the others: a paused
+   * server keeps the state it had; a resumed one is checked again at once.
+   */
+  suspend(paused: ReadonlySet<VirtualServer>): void {
+    const changed = new Map<VirtualServer, number>();
+    for (const srv of this.servers) {
+      const want = paused.has(srv.vs);
+      if (want === srv.suspended) continue;
+      srv.suspended = want;
+      changed.set(srv.vs, (changed.get(srv.vs) ?? 0) + 1);
+      for (const slot of srv.slots) {
+        clearTimeout(slot.timer);
+        slot.gen++;
+        if (!want && slot.run && this.started) this.schedule(srv, slot, 0);
+      }
+    }
+    for (const [vs, n] of changed) {
+      const what = `health checks of ${n} real server${n === 1 ? '' : 's'}`;
+      this.opts.log(
+        'info',
+        paused.has(vs)
+          ? `virtual_server ${vs.label}: ${what} suspended (ha_suspend: this director does not hold ${vs.label})`
+          : `virtual_server ${vs.label}: ${what} resumed (ha_suspend: this director holds ${vs.label})`,
+      );
+    }
+  }
+
   private schedule(srv: Rs, slot: Slot, delayMs: number): void {
-    if (this.abort.signal.aborted) return;
-    slot.timer = setTimeout(() => void this.runOnce(srv, slot), delayMs);
+    if (this.abort.signal.aborted || srv.suspended) return;
+    const onLate = this.opts.onLate;
+    if (onLate) slot.dueAt = performance.now() + delayMs;
+    slot.timer = setTimeout(() => {
+      if (onLate) onLate(performance.now() - slot.dueAt!);
+      void this.runOnce(srv, slot);
+    }, delayMs);
   }
 
   private async runOnce(srv: Rs, slot: Slot): Promise<void> {
+    const gen = slot.gen;
     const r = await slot.run!(this.abort.signal);
-    if (this.abort.signal.aborted) return;
+    // A check that was under way when its server was suspended (or resumed) does not count.
+    if (this.abort.signal.aborted || gen !== slot.gen) return;
     slot.latencyMs = r.latencyMs;
     observe(slot.latency, r.latencyMs);
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);
     const alive = realServerAlive(srv.slots.filter((s) => s.run).map((s) => s.state));
+    // keepalived mails each checker's change, or only the server's with no_checker_emails.
+    if (step.change && srv.mail && this.mailer && (alive !== srv.alive || !this.serverChangesOnly)) {
+      const subject = realServerSubject(this.mailer.routerId, srv.vs, srv.rs, alive);
+      void this.mailer.send(subject, checkerBody(slot.kind, step.change === 'up', r.reason));
+    }
     if (alive === srv.alive) return;
     srv.alive = alive;
     srv.lastChange = this.now();
@@ -267,8 +353,8 @@ export class CheckRunner {
   }
 
   health(vs: VirtualServer, rs: RealServer): RsHealth {
-    const srv = this.servers.find((s) => s.vs === vs && s.rs === rs);
-    if (!srv) return { alive: true };
+    const srv = this.byRs.get(rs);
+    if (!srv || srv.vs !== vs) return { alive: true };
     return srv.dynamicWeight !== undefined
       ? { alive: srv.alive, weight: srv.dynamicWeight }
       : { alive: srv.alive };
@@ -279,6 +365,7 @@ export class CheckRunner {
       virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
       realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
       state: srv.alive ? 'up' : 'down',
+      ...(srv.suspended ? { suspended: true } : {}),
       weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,
       ...(srv.lastChange ? { lastChange: new Date(srv.lastChange).toISOString() } : {}),
       checkers: srv.slots.map((s) => ({

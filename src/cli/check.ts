@@ -11,6 +11,7 @@ import { describeApproximation } from '../dataplane/nft/ruleset.js';
 import { approximation } from '../dataplane/proxy/engine.js';
 import type { VirtualServer } from '../config/model.js';
 import { serviceKeys } from '../lvs/desired.js';
+import { syncMismatches } from '../lvs/sync-engine.js';
 
 const USAGE = `usage: vigil check -f FILE [-f PEER_FILE …] [-i CONFIG_ID] [--json]
   -f, --use-file FILE   the configuration to check (default /etc/keepalived/keepalived.conf);
@@ -112,15 +113,22 @@ export async function runCheck(argv: string[]): Promise<number> {
     const known = new Set(diagnostics.map(formatDiagnostic));
     diagnostics.push(...cross.filter((d) => !known.has(formatDiagnostic(d))));
   }
+  const first = results[0]!.config;
+  const probes = probeMachine();
+  const engine = chooseEngine(first.globalDefs.lvsEngine, probes);
+  for (const r of results)
+    for (const m of syncMismatches(
+      r.config.globalDefs,
+      chooseEngine(r.config.globalDefs.lvsEngine, probes).engine,
+    ))
+      diagnostics.push({ severity: 'warning', message: m.message, loc: m.loc });
   const order = results.flatMap((r) => r.config.files);
   for (const d of [...diagnostics].sort(byPlace(order))) console.error(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
-  const first = results[0]!.config;
   if (args.json) {
     console.log(JSON.stringify(first, null, 2));
   } else {
-    const engine = chooseEngine(first.globalDefs.lvsEngine, probeMachine());
     for (const r of results) {
       const approx = (vs: VirtualServer): string[] => approximations(engine.engine, vs, r.config);
       console.log(summarize(r.config, r.config.virtualServers.length ? engine : undefined, approx));

@@ -15,9 +15,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'check a keepalived.conf: FILE:LINE:COL diagnostics and a summary (-f FILE [-f PEER] [--json])',
     load: async () => (await import('./check.js')).runCheck,
   },
+  demo: {
+    summary:
+      'show a failover end to end: two directors, two real servers and a client in network namespaces (--mode dr|nat, --keep)',
+    load: async () => (await import('./demo.js')).runDemo,
+  },
   genhash: {
     summary: 'print the MD5 digest of a page as keepalived genhash does (-s HOST -p PORT -u PATH [-S])',
     load: async () => (await import('./genhash.js')).runGenhash,
+  },
+  lab: {
+    summary:
+      'keep a seed-guide cluster running in network namespaces: lab up|status|down NAME (dr, dual-master, nat, proxy)',
+    load: async () => (await import('./lab.js')).runLab,
   },
   realserver: {
     summary:

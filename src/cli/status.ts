@@ -83,7 +83,9 @@ export function formatInstance(i: Obj): string[] {
 }
 
 /** One line per real server with its checkers' last results, grouped under its virtual server:
- * `  10.0.0.7:80 up weight 1 since 2026-12-04T10:00:00.000Z` then `    TCP_CHECK ok: connected (1.2 ms)`. */
+ * `  10.0.0.7:80 up weight 1 since 2026-12-04T10:00:00.000Z` then `    TCP_CHECK ok: connected (1.2 ms)`.
+ * The weight is the one in force; a runtime change (vigil adm -e -w 7) shows as
+ * `weight 7 (runtime override, configured 1)`. */
 export function formatRealServers(servers: Obj[]): string[] {
   const lines: string[] = [];
   let vs = '';
@@ -93,6 +95,10 @@ export function formatRealServers(servers: Obj[]): string[] {
       lines.push(`virtual server ${vs}`);
     }
     const since = typeof rs.lastChange === 'string' ? ` since ${rs.lastChange}` : '';
+    const paused = rs.suspended === true ? ' (checks suspended: ha_suspend)' : '';
+    const override = isObj(rs.override)
+      ? ` (${String(rs.override.by)} override, configured ${String(rs.override.configuredWeight)})`
+      : '';
     // An operator's runtime change (the API) stays visible until it is undone.
     const rt = isObj(rs.runtime) ? rs.runtime : {};
     const changes = [
@@ -102,7 +108,7 @@ export function formatRealServers(servers: Obj[]): string[] {
     ];
     const runtime = changes.length ? ` [runtime: ${changes.join(', ')}]` : '';
     lines.push(
-      `  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${since}${runtime}`,
+      `  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${override}${since}${paused}${runtime}`,
     );
     for (const c of Array.isArray(rs.checkers) ? (rs.checkers as Obj[]) : []) {
       const last = isObj(c.lastResult) ? c.lastResult : undefined;

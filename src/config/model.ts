@@ -34,6 +34,10 @@ export interface GlobalDefs {
   smtpServer?: { host: string; port: number };
   smtpHeloName?: string;
   smtpConnectTimeout: number;
+  /** Global smtp_alert defaults; unset: each part's own default. */
+  smtpAlert?: boolean;
+  smtpAlertVrrp?: boolean;
+  smtpAlertChecker?: boolean;
   enableScriptSecurity: boolean;
   scriptUser?: { user: string; group?: string };
   vrrpMcastGroup4: string;
@@ -52,6 +56,8 @@ export interface GlobalDefs {
   vrrpNotifyFifo?: { path: string; script?: Notify };
   lvsNotifyFifo?: { path: string; script?: Notify };
   lvsSyncDaemon?: LvsSyncDaemon;
+  /** vigil: conntrackd state replication for the nft engine's NAT (the IPVS sync daemon's counterpart). */
+  conntrackSync?: ConntrackSync;
   lvsTimeouts: { tcp?: number; tcpfin?: number; udp?: number };
   lvsFlush: boolean;
   lvsFlushOnStop: boolean;
@@ -70,6 +76,22 @@ export interface LvsSyncDaemon {
   port?: number;
   ttl?: number;
   group?: string;
+  loc: Loc;
+}
+
+/**
+ * `conntrack_sync INTERFACE INSTANCE [port N] [group ADDR | peer ADDR] [address ADDR]`: conntrackd
+ * in FTFW mode over INTERFACE, committing the peer's connections into the kernel when INSTANCE
+ * becomes MASTER. Multicast to `group` (default 225.0.0.50) unless `peer` names the other director
+ * (unicast UDP); `address` is this director's source on INTERFACE (default its primary IPv4).
+ */
+export interface ConntrackSync {
+  interface: string;
+  instance: string;
+  port?: number;
+  group?: string;
+  peer?: string;
+  address?: string;
   loc: Loc;
 }
 
@@ -197,7 +219,8 @@ export interface VrrpInstance extends NotifyScripts {
   strictMode?: boolean;
   useVmac?: string;
   smtpAlert?: boolean;
-  lvsSyncDaemonInterface?: string;
+  /** keepalived's pre-1.2.19 `lvs_sync_daemon_interface IFNAME`: lvs_sync_daemon IFNAME <this instance>. */
+  lvsSyncDaemonInterface?: { ifname: string; loc: Loc };
   /** Keywords accepted without acting on them, and values that were rejected (by keyword). */
   other: Record<string, string[]>;
   loc: Loc;

@@ -1,4 +1,5 @@
 // The short human summary `vigil check` prints of what a configuration describes.
+import { CONNTRACKD_GROUP, CONNTRACKD_PORT } from '../lvs/conntrack-sync.js';
 import type { Checker, Config, VipSpec } from './model.js';
 
 function vip(v: VipSpec): string {
@@ -47,6 +48,16 @@ export function summarize(
     );
   }
   for (const g of c.syncGroups) out.push(`  sync group ${g.name}: ${g.group.map((m) => m.name).join(', ')}`);
+  const ipvs = c.globalDefs.lvsSyncDaemon;
+  if (ipvs)
+    out.push(
+      `Connection sync: IPVS sync daemon on ${ipvs.interface} following ${ipvs.instance}${ipvs.id !== undefined ? ` (syncid ${ipvs.id})` : ''}`,
+    );
+  const ct = c.globalDefs.conntrackSync;
+  if (ct)
+    out.push(
+      `Connection sync: conntrackd (FTFW) on ${ct.interface} following ${ct.instance}, ${ct.peer ? `unicast to ${ct.peer}` : `multicast ${ct.group ?? CONNTRACKD_GROUP}`} port ${ct.port ?? CONNTRACKD_PORT}`,
+    );
   out.push(
     `Virtual servers: ${c.virtualServers.length}${engine ? ` (data plane: ${engine.engine}; ${engine.why})` : ''}`,
   );

@@ -3,6 +3,7 @@ import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js
 import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
+import { holdersOf } from '../lvs/ha-suspend.js';
 
 function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   const where = `vrrp_instance ${v.name}`;
@@ -148,6 +149,17 @@ function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
   if (vs.ops && vs.protocol !== 'UDP')
     ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.loc);
   if (vs.realServers.length === 0 && !vs.sorryServer) ctx.warn(`${where} has no real_server`, vs.loc);
+  if (vs.haSuspend && vs.key.kind === 'fwmark') {
+    ctx.warn(
+      `${where}: ha_suspend has no effect on a fwmark service (no address to hold); keepalived clears it`,
+      vs.loc,
+    );
+  } else if (vs.haSuspend && c.vrrpInstances.length > 0 && holdersOf(c, vs).length === 0) {
+    ctx.warn(
+      `${where}: ha_suspend: no vrrp_instance has its address among its VIPs, so its checks always run`,
+      vs.loc,
+    );
+  }
   const vsPort = vs.key.kind === 'addr' ? vs.key.port : undefined;
   const seen = new Map<string, RealServer>();
   for (const r of vs.realServers) {
@@ -280,9 +292,18 @@ export function validate(c: Config, ctx: Ctx): void {
       }
     }
   }
+  legacySyncDaemon(c, ctx);
   const sync = c.globalDefs.lvsSyncDaemon;
   if (sync && !names.has(sync.instance)) {
     ctx.error(`lvs_sync_daemon: vrrp_instance '${sync.instance}' is not defined`, sync.loc);
+  }
+  const ct = c.globalDefs.conntrackSync;
+  if (ct && !names.has(ct.instance)) {
+    const guess = closest(ct.instance, names.keys());
+    ctx.error(
+      `conntrack_sync: vrrp_instance '${ct.instance}' is not defined${guess ? `; did you mean '${guess}'?` : ''}`,
+      ct.loc,
+    );
   }
   checkTrackWeights(
     c.vrrpInstances.map((v) => ({ v, config: c })),
@@ -297,6 +318,30 @@ export function validate(c: Config, ctx: Ctx): void {
       ctx.error(`virtual_server ${vs.label} is defined twice (first at line ${prev.loc.line})`, vs.loc);
     vsSeen.set(k, vs);
     checkVirtualServer(vs, c, ctx);
+  }
+}
+
+/**
+ * keepalived's pre-1.2.19 `lvs_sync_daemon_interface IFNAME` in a vrrp_instance means
+ * `lvs_sync_daemon IFNAME <that instance>`; the first one counts, and never over the global form.
+ */
+function legacySyncDaemon(c: Config, ctx: Ctx): void {
+  for (const v of c.vrrpInstances) {
+    const old = v.lvsSyncDaemonInterface;
+    if (!old) continue;
+    const taken = c.globalDefs.lvsSyncDaemon;
+    if (taken) {
+      ctx.warn(
+        `vrrp_instance ${v.name}: lvs_sync_daemon_interface ignored, lvs_sync_daemon is already ${taken.interface} ${taken.instance} (line ${taken.loc.line})`,
+        old.loc,
+      );
+      continue;
+    }
+    ctx.warn(
+      `vrrp_instance ${v.name}: lvs_sync_daemon_interface is deprecated (as in keepalived); write 'lvs_sync_daemon ${old.ifname} ${v.name}' in global_defs`,
+      old.loc,
+    );
+    c.globalDefs.lvsSyncDaemon = { interface: old.ifname, instance: v.name, loc: old.loc };
   }
 }
 

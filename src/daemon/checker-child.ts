@@ -14,6 +14,7 @@ import type { AdmBackend } from '../adm/handle.js';
 import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
 import { childContext, emitEvent, runChild } from './child.js';
+import { isVrrpStateEvent } from './ipc.js';
 
 const { options, log, load } = childContext('vigil-checker');
 
@@ -53,10 +54,24 @@ async function start(config: Config): Promise<void> {
     previous?.owns() ?? [],
     previous?.overrides,
   );
+  applyHaSuspend(config);
   await controller.start();
   log.info(
     `health checking ${config.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real servers`,
   );
+}
+
+/** The VRRP instances' states as the supervisor relays them (ha_suspend). */
+const vrrpStates = new Map<string, string>();
+
+function applyHaSuspend(config: Config): void {
+  if (!config.virtualServers.some((v) => v.haSuspend)) return;
+  // Without the VRRP process nothing would ever resume them: ha_suspend has no effect then.
+  if (!options.vrrp) {
+    log.warn('ha_suspend: vigil runs without its VRRP process (-C); checks are never suspended');
+    return;
+  }
+  controller?.vrrpStates(vrrpStates);
 }
 
 const initial = load();
@@ -137,6 +152,11 @@ function admBackend(c: LvsController): AdmBackend {
 }
 
 const { lateness } = runChild(log, {
+  event: (e) => {
+    if (!isVrrpStateEvent(e)) return;
+    vrrpStates.set(e.instance, e.state);
+    if (options.vrrp) controller?.vrrpStates(vrrpStates);
+  },
   adm: async (args) => {
     const r = checkAdmRequest(args);
     if ('error' in r) throw new Error(r.error);

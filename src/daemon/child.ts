@@ -18,6 +18,8 @@ export interface ChildHandlers {
   adm?(args: unknown): Promise<unknown>;
   /** The API's real-server changes (the checker child). */
   runtime?(args: unknown): Promise<unknown>;
+  /** Events the supervisor relays from the other child (VRRP states for ha_suspend). */
+  event?(e: Record<string, unknown>): void;
 }
 
 /** Tells the supervisor about a state change (it feeds the API's event stream). */
@@ -54,6 +56,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
     if (!isParentMessage(m)) return;
     if (m.type === 'stop') {
       void stop();
+      return;
+    }
+    if (m.type === 'event') {
+      handlers.event?.(m.event);
       return;
     }
     const run = async (): Promise<unknown> => {

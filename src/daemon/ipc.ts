@@ -4,7 +4,21 @@ export type ChildKind = 'vrrp' | 'checker';
 export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime';
 
 export type ParentMessage =
-  { type: 'request'; id: number; cmd: RequestCmd; args?: unknown } | { type: 'stop' };
+  | { type: 'request'; id: number; cmd: RequestCmd; args?: unknown }
+  | { type: 'stop' }
+  /** Another child's event relayed by the supervisor (VRRP states for ha_suspend). */
+  | { type: 'event'; event: Record<string, unknown> };
+
+/** The VRRP child's event on each state change (and for every instance after start/reload). */
+export type VrrpStateEvent = {
+  kind: 'vrrp-state';
+  instance: string;
+  state: string;
+};
+
+export function isVrrpStateEvent(e: Record<string, unknown>): e is VrrpStateEvent {
+  return e.kind === 'vrrp-state' && typeof e.instance === 'string' && typeof e.state === 'string';
+}
 
 export type ChildMessage =
   | { type: 'ready' }

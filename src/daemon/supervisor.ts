@@ -17,7 +17,10 @@ import { controlSocketPath, serveControl, type ControlRequest } from './control.
 import {
   CHILD_OPTIONS_ENV,
   isChildMessage,
+  isVrrpStateEvent,
   type ChildKind,
+  type ChildMessage,
+  type VrrpStateEvent,
   type ParentMessage,
   type RequestCmd,
 } from './ipc.js';
@@ -59,6 +62,7 @@ export class Supervisor {
   private nextId = 1;
   private readonly pending = new Map<number, (r: { result?: unknown; error?: string }) => void>();
   private reloads = 0;
+  private readonly vrrpStates = new Map<string, string>();
   /** What the children report (state changes) and the supervisor's own events, for the API. */
   readonly events = new EventBus();
   private api: ApiServer | null = null;
@@ -119,9 +123,15 @@ export class Supervisor {
       if (m.type === 'reply') {
         this.pending.get(m.id)?.(m);
         this.pending.delete(m.id);
-      } else if (m.type === 'event') {
+      } else if (
+        m.type === 'event' &&
+        !(m.event.kind === 'vrrp-state' && m.event.previous === m.event.state)
+      ) {
+        // A vrrp-state whose state did not change is the re-sync after a reload, for ha_suspend's
+        // relay below; the event stream carries transitions only.
         this.events.publish(m.event);
       }
+      this.relayVrrpState(kind, m);
     });
     proc.on('exit', (code, signal) => {
       if (proc.pid) removePidFile(slot.pidFile, proc.pid);
@@ -135,6 +145,23 @@ export class Supervisor {
       );
       slot.restartTimer = setTimeout(() => this.spawn(kind), delayMs);
     });
+  }
+
+  /**
+   * ha_suspend: the checker child learns each VRRP instance's state from the VRRP child; the last
+   * states are kept so a restarted checker child gets them when it is ready.
+   */
+  private relayVrrpState(from: ChildKind, m: ChildMessage): void {
+    const checker = this.slots.get('checker')?.proc;
+    const send = (event: VrrpStateEvent): void => {
+      if (checker?.connected) checker.send({ type: 'event', event } satisfies ParentMessage);
+    };
+    if (from === 'vrrp' && m.type === 'event' && isVrrpStateEvent(m.event)) {
+      this.vrrpStates.set(m.event.instance, m.event.state);
+      send(m.event);
+    } else if (from === 'checker' && m.type === 'ready') {
+      for (const [instance, state] of this.vrrpStates) send({ kind: 'vrrp-state', instance, state });
+    }
   }
 
   private request(kind: ChildKind, cmd: RequestCmd, args?: unknown): Promise<unknown> {

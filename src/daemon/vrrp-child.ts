@@ -2,9 +2,20 @@
 // the supervisor (status, reload, dump, stop). Nothing else runs in this process, so the
 // protocol timers are never held up by health checks.
 import type { Config } from '../config/model.js';
-import { chooseEngine, probeMachine } from '../dataplane/choose.js';
+import { join } from 'node:path';
+import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose.js';
 import { IpvsEngine } from '../dataplane/ipvs/engine.js';
+import {
+  CONNTRACKD_GROUP,
+  ConntrackSyncDriver,
+  conntrackdConf,
+  conntrackdPathProblem,
+} from '../lvs/conntrack-sync.js';
 import { SyncDaemonDriver } from '../lvs/sync-daemon.js';
+import { syncMismatches } from '../lvs/sync-engine.js';
+import { primaryAddress } from '../os/addresses.js';
+import { ConntrackdProcess } from '../os/conntrackd.js';
+import { closeRtnl, openRtnl } from '../os/link.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { childContext, emitEvent, runChild } from './child.js';
 
@@ -13,10 +24,20 @@ const { options, log, load } = childContext('vigil-vrrp');
 // lvs_sync_daemon: this process knows the VRRP state first, so it drives the kernel's sync
 // daemons itself (keepalived's VRRP process does the same), over its own IPVS netlink socket.
 let sync: { driver: SyncDaemonDriver; ipvs: IpvsEngine } | null = null;
+// conntrack_sync: conntrackd for the nft engine, a child of this process for the same reason.
+let ctSync: { driver: ConntrackSyncDriver; key: string } | null = null;
+
+function engineInForce(config: Config): EngineName {
+  const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as Parameters<typeof chooseEngine>[0];
+  return chooseEngine(requested, probeMachine()).engine;
+}
 
 async function configureSync(config: Config): Promise<void> {
+  const engine = engineInForce(config);
+  for (const m of syncMismatches(config.globalDefs, engine)) log.warn(m.message);
+  await configureConntrackSync(config, engine);
   const want = config.globalDefs.lvsSyncDaemon;
-  if (!want) {
+  if (!want || engine !== 'ipvs') {
     if (sync) {
       await sync.driver.stop();
       await sync.ipvs.close();
@@ -26,14 +47,6 @@ async function configureSync(config: Config): Promise<void> {
   }
   const vrid = config.vrrpInstances.find((v) => v.name === want.instance)?.virtualRouterId ?? 0;
   if (sync) return sync.driver.reconfigure(want, vrid);
-  const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as Parameters<typeof chooseEngine>[0];
-  const choice = chooseEngine(requested, probeMachine());
-  if (choice.engine !== 'ipvs') {
-    log.warn(
-      `lvs_sync_daemon: ignored, it synchronises the kernel's IPVS and the data plane is ${choice.engine}`,
-    );
-    return;
-  }
   try {
     const ipvs = await IpvsEngine.open();
     sync = { driver: new SyncDaemonDriver(want, vrid, ipvs.syncDaemons, log), ipvs };
@@ -42,10 +55,62 @@ async function configureSync(config: Config): Promise<void> {
   }
 }
 
-/** Follows the named instance; the initial state too (the runtime reports INIT -> BACKUP/MASTER). */
+/** Starts, keeps (same settings) or replaces conntrackd; null settings stop it. */
+async function configureConntrackSync(config: Config, engine: EngineName): Promise<void> {
+  const want = engine === 'nft' ? config.globalDefs.conntrackSync : undefined;
+  const key = want ? JSON.stringify({ ...want, loc: undefined }) : '';
+  if (ctSync && ctSync.key === key) return;
+  if (ctSync) {
+    await ctSync.driver.stop();
+    ctSync = null;
+  }
+  if (!want) return;
+  const files = {
+    socket: join(options.runtimeDir, 'conntrackd.ctl'),
+    lockFile: join(options.runtimeDir, 'conntrackd.lock'),
+  };
+  const confPath = join(options.runtimeDir, 'conntrackd.conf');
+  const problem = [files.socket, files.lockFile, confPath].map(conntrackdPathProblem).find(Boolean);
+  if (problem) {
+    log.error(`conntrack_sync: ${problem}; conntrackd not started (choose another --runtime-dir)`);
+    return;
+  }
+  let local = want.address ?? null;
+  if (!local) {
+    const rtnl = openRtnl();
+    try {
+      local = await primaryAddress(rtnl, want.interface, 4);
+    } catch (e) {
+      log.error(`conntrack_sync: cannot read the addresses of ${want.interface}: ${(e as Error).message}`);
+    } finally {
+      closeRtnl(rtnl);
+    }
+  }
+  if (!local) {
+    log.error(
+      `conntrack_sync: ${want.interface} has no IPv4 address to send from; conntrackd not started (set 'address ADDR')`,
+    );
+    return;
+  }
+  const daemon = new ConntrackdProcess({ confPath, conf: conntrackdConf(want, local, files), files, log });
+  const driver = new ConntrackSyncDriver(want.instance, daemon, log);
+  daemon.onRestarted = () => void driver.resume();
+  ctSync = { driver, key };
+  log.info(
+    `conntrack_sync: conntrackd (FTFW) on ${want.interface} from ${local} ${want.peer ? `to ${want.peer}` : `group ${want.group ?? CONNTRACKD_GROUP}`}, following ${want.instance}`,
+  );
+}
+
+/**
+ * Every state change, the first (INIT -> BACKUP/MASTER) included: lvs_sync_daemon and
+ * conntrack_sync follow their instance, and the supervisor relays each state to the checker child
+ * (ha_suspend) and the API.
+ */
 function onTransition(instance: string, from: string, to: string, priority: number): void {
   if (sync && sync.driver.instance === instance) void sync.driver.follow(to);
-  // An instance a reload resumes passes INIT again without changing state: no event for that.
+  if (ctSync && ctSync.driver.instance === instance) void ctSync.driver.follow(to);
+  // An instance a reload resumes passes INIT again without changing state: not a transition (the
+  // loop after a reload re-sends every state for ha_suspend's relay).
   if (from === 'INIT' && resuming.has(instance)) return;
   emitEvent({ kind: 'vrrp-state', instance, state: to, previous: from, priority });
 }
@@ -79,8 +144,7 @@ const { lateness } = runChild(log, {
         resuming = new Set();
       }
       // A resumed instance reports no transition: follow the state it kept.
-      const kept = sync && runtime.status().instances.find((i) => i.name === sync!.driver.instance);
-      if (sync && kept) void sync.driver.follow(kept.state);
+      for (const i of runtime.status().instances) onTransition(i.name, i.state, i.state, i.effectivePriority);
       log.info('configuration reloaded');
       return { instances: config.vrrpInstances.length };
     });
@@ -94,6 +158,7 @@ const { lateness } = runChild(log, {
       await sync.driver.stop();
       await sync.ipvs.close();
     }
+    await ctSync?.driver.stop();
     log.info('VRRP child stopped');
   },
 });

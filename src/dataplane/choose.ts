@@ -39,7 +39,8 @@ export function chooseEngine(requested: 'auto' | EngineName, probes: EngineProbe
   };
 }
 
-function onPath(cmd: string): boolean {
+/** Whether `cmd` is an executable name found on PATH. */
+export function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin')
     .split(delimiter)
     .some((d) => existsSync(join(d, cmd)));

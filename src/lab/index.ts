@@ -1,4 +1,4 @@
-export { createLab, listLabs, openLab, removeLab, LabError } from './lab.js';
+export { createLab, listLabs, namespacesOf, openLab, removeLab, LabError } from './lab.js';
 export type {
   Lab,
   LabNode,

@@ -189,6 +189,8 @@ class LabImpl implements Lab {
   }
 
   async addNamespace(ns: string): Promise<void> {
+    // An interrupt's teardown may run while createLab is still building: add nothing after it.
+    if (this.destroyed) throw new LabError(`lab ${this.id} was torn down while being built`);
     await ip(['netns', 'add', ns]);
     this.namespaces.push(ns);
     await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -382,6 +384,11 @@ function netnsList(): string[] {
     .filter(Boolean);
 }
 
+/** The namespaces of lab `id` present now (any process's, kept or not). */
+export function namespacesOf(id: string): string[] {
+  return netnsList().filter((n) => n.startsWith(`${id}-`));
+}
+
 /** Ids of the labs present on this machine (made by any process, kept or not). */
 export async function listLabs(): Promise<string[]> {
   return netnsList()
@@ -428,7 +435,7 @@ export async function openLab(id: string): Promise<Lab> {
  */
 export async function removeLab(id: string): Promise<boolean> {
   if (!ID_RE.test(id)) throw new LabError(`lab: bad id '${id}'`);
-  const mine = netnsList().filter((n) => n.startsWith(`${id}-`));
+  const mine = namespacesOf(id);
   if (mine.length === 0) return false;
   const pidsOf = async (ns: string): Promise<number[]> =>
     (await run('ip', ['netns', 'pids', ns], { allowFailure: true })).stdout

@@ -4,9 +4,13 @@
 import { spawn } from 'node:child_process';
 import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config, RealServer, VirtualServer } from '../config/model.js';
+import { virtualServerAlertDefault } from '../alert/mailer.js';
+import { quorumBody, virtualServerSubject } from '../alert/message.js';
 import type { Change, Engine, ServiceKey, ServiceState, ServiceStats } from '../dataplane/engine.js';
 import { desiredServices, rsKey, serviceKeys, type RsOverride } from './desired.js';
+import type { QuorumResult } from './quorum.js';
 import type { Rates } from './rates.js';
+import { suspendedServers } from './ha-suspend.js';
 import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 
@@ -95,24 +99,26 @@ export class LvsController {
   }
 
   private desired(): ServiceState[] {
-    const before = new Map(this.quorumUp);
     const d = desiredServices(this.config, {
       health: (vs, rs) => this.runner.health(vs, rs),
       override: this.override,
       quorumUp: this.quorumUp,
+      onQuorum: (vs, q, init) => this.quorumChanged(vs, q, init),
     });
-    for (const vs of this.config.virtualServers) {
-      const was = before.get(vs.label) ?? true;
-      const now = this.quorumUp.get(vs.label) ?? true;
-      if (was === now) continue;
-      this.opts.log(
-        now ? 'info' : 'warning',
-        `virtual_server ${vs.label}: quorum ${now ? 'gained' : 'lost'}${!now && vs.sorryServer ? ', sorry server in' : ''}`,
-      );
-      const script = now ? vs.quorumUp : vs.quorumDown;
-      if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
-    }
     return this.withRuntime(d);
+  }
+
+  /** keepalived's do_vs_notifies: a log line, quorum_up / quorum_down, and the smtp_alert mail. */
+  private quorumChanged(vs: VirtualServer, q: QuorumResult, init: boolean): void {
+    this.opts.log(
+      q.up ? 'info' : 'warning',
+      `virtual_server ${vs.label}: quorum ${q.up ? 'gained' : 'lost'}${!q.up && vs.sorryServer ? ', sorry server in' : ''}`,
+    );
+    const script = q.up ? vs.quorumUp : vs.quorumDown;
+    if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
+    const mailer = this.runner.mailer;
+    if (mailer && (vs.smtpAlert ?? virtualServerAlertDefault(this.config.globalDefs)))
+      void mailer.send(virtualServerSubject(mailer.routerId, vs, q.up), quorumBody(vs, q, init));
   }
 
   /**
@@ -202,6 +208,11 @@ export class LvsController {
 
   private owned = (key: ServiceKey): boolean => this.mine.has(serviceId(key));
 
+  /** The VRRP instances' states (from the VRRP process): pauses or resumes ha_suspend checks. */
+  vrrpStates(states: ReadonlyMap<string, string>): void {
+    this.runner.suspend(suspendedServers(this.config, states));
+  }
+
   /** Programs the services, then starts checking. */
   async start(): Promise<void> {
     const wanted = new Set(this.desired().map((s) => serviceId(s.key)));
@@ -274,6 +285,11 @@ export class LvsController {
     }[];
   } {
     const wanted = this.wanted();
+    // Configuration and checks alone: a weight in force that differs is a runtime override.
+    const checked = desiredServices(this.config, {
+      health: (vs, rs) => this.runner.health(vs, rs),
+      quorumUp: new Map(this.quorumUp),
+    });
     const pairs = this.config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => ({ vs, rs })));
     const byId = new Map(stats?.map((s) => [serviceId(s.key), s]));
     const keysOf = (vs: VirtualServer): ServiceStats[] =>
@@ -294,9 +310,14 @@ export class LvsController {
                 live[f] += d.counters[f];
             }
       }
+      const weight = this.weightInForce(vs, rs, wanted);
+      const configured = this.weightInForce(vs, rs, checked);
       return {
         ...st,
-        weight: this.weightInForce(vs, rs, wanted),
+        weight,
+        ...(weight !== configured
+          ? { override: { by: 'runtime' as const, configuredWeight: configured } }
+          : {}),
         configuredWeight: rs.weight,
         ...(runtime ? { runtime } : {}),
         ...(live ? { live } : {}),

@@ -3,7 +3,7 @@
 // lost, and runtime weight overrides. Pure: the checker process feeds it health.
 import type { DestSpec, Forwarding, ServiceKey, ServiceState } from '../dataplane/engine.js';
 import type { Config, LbKind, RealServer, VirtualServer } from '../config/model.js';
-import { evaluateQuorum } from './quorum.js';
+import { evaluateQuorum, type QuorumResult } from './quorum.js';
 import { effectiveDests } from './sorry.js';
 
 export interface RsHealth {
@@ -67,6 +67,8 @@ export interface DesiredOptions {
   override?: (vs: VirtualServer, rs: RealServer) => RsOverride | undefined;
   /** Quorum state per virtual server label, carried between evaluations for hysteresis. */
   quorumUp: Map<string, boolean>;
+  /** Told when a virtual server's quorum changes (`init`: on its first evaluation, from up). */
+  onQuorum?: (vs: VirtualServer, q: QuorumResult, init: boolean) => void;
 }
 
 export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
@@ -93,13 +95,15 @@ export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
         lowerThreshold: rs.lthreshold ?? 0,
       });
     }
+    const was = o.quorumUp.get(vs.label);
     const q = evaluateQuorum({
       aliveWeights: alive,
       quorum: vs.quorum,
       hysteresis: vs.hysteresis,
-      wasUp: o.quorumUp.get(vs.label) ?? true,
+      wasUp: was ?? true,
     });
     o.quorumUp.set(vs.label, q.up);
+    if (q.changed) o.onQuorum?.(vs, q, was === undefined);
     const sorry: DestSpec | undefined = vs.sorryServer
       ? {
           address: vs.sorryServer.address,

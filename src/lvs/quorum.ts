@@ -18,10 +18,13 @@ export interface QuorumResult {
   aliveWeight: number;
   /** The state changed: run quorum_up / quorum_down and switch to or from the sorry server. */
   changed: boolean;
+  /** What aliveWeight was held against: quorum - hysteresis while up, quorum + hysteresis while down. */
+  threshold: number;
 }
 
 export function evaluateQuorum(i: QuorumInput): QuorumResult {
   const aliveWeight = i.aliveWeights.reduce((s, w) => s + Math.max(0, w), 0);
-  const up = i.wasUp ? aliveWeight >= i.quorum - i.hysteresis : aliveWeight >= i.quorum + i.hysteresis;
-  return { up, aliveWeight, changed: up !== i.wasUp };
+  const threshold = i.wasUp ? i.quorum - i.hysteresis : i.quorum + i.hysteresis;
+  const up = aliveWeight >= threshold;
+  return { up, aliveWeight, changed: up !== i.wasUp, threshold };
 }

@@ -1,6 +1,7 @@
 // From the typed configuration (src/config/model.ts) to what the VRRP cores take, applying
 // keepalived's defaults and precedence: instance setting, else global_defs, else the default;
 // vrrp_strict forces lower_prio_no_advert and no lower-priority GARPs, as keepalived does.
+import { vrrpAlertDefault } from '../alert/mailer.js';
 import type { Config, GlobalDefs, SyncGroup, TrackRef, VrrpInstance, VrrpScript } from '../config/model.js';
 import type { InstanceConfig } from './instance.js';
 import type { NotifyConfig } from './notify.js';
@@ -132,7 +133,7 @@ export function scriptParams(s: VrrpScript): ScriptParams {
 }
 
 /** The notify settings of an instance or a sync group. */
-export function notifyConfig(n: VrrpInstance | SyncGroup): NotifyConfig {
+export function notifyConfig(n: VrrpInstance | SyncGroup, g?: GlobalDefs): NotifyConfig {
   const argv = (x: { argv: string[] } | undefined): string[] | undefined => (x ? [...x.argv] : undefined);
   const out: NotifyConfig = {};
   const set = (k: keyof NotifyConfig, v: string[] | undefined): void => {
@@ -143,6 +144,7 @@ export function notifyConfig(n: VrrpInstance | SyncGroup): NotifyConfig {
   set('notifyFault', argv(n.notifyFault));
   set('notifyStop', argv(n.notifyStop));
   set('notify', argv(n.notify));
-  if (n.smtpAlert) out.smtpAlert = true;
+  // Without its own smtp_alert, an instance or group takes global_defs' smtp_alert_vrrp / smtp_alert.
+  if (n.smtpAlert ?? (g ? vrrpAlertDefault(g) : false)) out.smtpAlert = true;
   return out;
 }

@@ -26,7 +26,8 @@ export type Notification =
   | { kind: 'exec'; argv: string[]; timeoutMs?: number }
   /** One line for notify_fifo / vrrp_notify_fifo (newline included). */
   | { kind: 'fifo'; line: string }
-  | { kind: 'smtp'; subject: string; body: string };
+  /** smtp_alert: `what` goes after `VRRP Instance NAME - ` in the subject (see src/alert). */
+  | { kind: 'smtp'; of: NotifyKind; name: string; what: string; body: string };
 
 /** `notify` arguments: `script {GROUP|INSTANCE} NAME STATE PRIORITY` (priority 0 for a group). */
 export function notifyArgv(
@@ -120,7 +121,7 @@ export function stateNotifications(
   out.push({ kind: 'fifo', line: notifyFifoLine(kind, name, state, prio) });
   const mail = kind === 'GROUP' ? SMTP[state].group : SMTP[state].instance;
   if (cfg.smtpAlert && mail && !(opts.noEmailFaults && state === 'FAULT') && opts.lastEmailState !== state)
-    out.push({ kind: 'smtp', subject: mail[0], body: mail[1] });
+    out.push({ kind: 'smtp', of: kind, name, what: mail[0], body: mail[1] });
   return out;
 }
 

@@ -41,6 +41,8 @@ import {
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
 import { SyncGroup } from './sync-group.js';
+import { Mailer } from '../alert/mailer.js';
+import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
 
 /** What a reload carries from the old runtime to the new one, by name. */
@@ -129,6 +131,7 @@ export class VrrpRuntime {
   private fifos: { path: string; fd: number }[] = [];
   private unknownVrid = 0;
   private stopped = false;
+  private readonly mailer: Mailer | null;
 
   constructor(
     readonly config: Config,
@@ -137,6 +140,7 @@ export class VrrpRuntime {
     readonly onTransition?: (instance: string, from: VrrpState, to: VrrpState, priority: number) => void,
   ) {
     const g = config.globalDefs;
+    this.mailer = Mailer.fromConfig(g, { info: (m) => log.info(m), error: (m) => log.error(m) });
     this.pacer = new GarpPacer((ifname, ipv6) => {
       const gg = config.garpGroups.find((x) => x.interfaces.includes(ifname));
       const s = ipv6 ? (gg?.gnaInterval ?? g.vrrpGnaInterval) : (gg?.garpInterval ?? g.vrrpGarpInterval);
@@ -216,7 +220,7 @@ export class VrrpRuntime {
       );
       const before = new Map(members.map((r) => [r, r.inst.machine.state]));
       const out = group.start(events, t);
-      this.applyGroup(out, notifyConfig(sg), before);
+      this.applyGroup(out, notifyConfig(sg, this.config.globalDefs), before);
     }
     for (const r of this.running.values()) {
       if (r.group) continue;
@@ -287,7 +291,7 @@ export class VrrpRuntime {
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
-      notify: notifyConfig(vi),
+      notify: notifyConfig(vi, this.config.globalDefs),
       group: null,
       socket,
       timers: new Map(),
@@ -336,7 +340,11 @@ export class VrrpRuntime {
       const members = [...this.running.values()].filter((x) => x.group === r.group);
       const before = new Map(members.map((m) => [m, m.inst.machine.state]));
       const sg = this.config.syncGroups.find((g) => g.name === r.group!.name)!;
-      this.applyGroup(r.group.handle(r.inst.machine, ev, now()), notifyConfig(sg), before);
+      this.applyGroup(
+        r.group.handle(r.inst.machine, ev, now()),
+        notifyConfig(sg, this.config.globalDefs),
+        before,
+      );
       return;
     }
     const from = r.inst.machine.state;
@@ -563,7 +571,7 @@ export class VrrpRuntime {
           }
         }
       } else {
-        this.log.warn(`smtp_alert "${n.subject}": mail is not wired into the daemon yet`);
+        void this.mailer?.send(vrrpSubject(this.mailer.routerId, n.of, n.name, n.what), n.body);
       }
     }
   }
@@ -728,6 +736,8 @@ export class VrrpRuntime {
     }
     this.stopped = true;
     await this.queue;
+    // The "Stopping" mails go out before the process ends (each bounded by smtp_connect_timeout).
+    await this.mailer?.drain();
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);
     for (const s of this.scripts.values()) clearTimeout(s.timer);
     for (const t of this.fileTimers) clearInterval(t);

@@ -1,6 +1,6 @@
 // global_defs, and vigil's own api block.
-import type { Stmt } from '../ast.js';
-import type { ApiConfig, GlobalDefs } from '../model.js';
+import type { Stmt, Token } from '../ast.js';
+import type { ApiConfig, ConntrackSync, GlobalDefs } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { parseListen } from '../listen.js';
 import { arg, command, flag, int, intText, ip, parseIp, seconds, text, userGroup } from './values.js';
@@ -47,15 +47,12 @@ const ACCEPTED = [
   'bfd_process_name',
   'use_symlink_paths',
   'set_supplementary_groups',
-  'smtp_alert',
   'startup_script',
   'startup_script_timeout',
   'shutdown_script',
   'shutdown_script_timeout',
   'max_auto_priority',
   'min_auto_priority_delay',
-  'smtp_alert_vrrp',
-  'smtp_alert_checker',
   'checker_log_all_failures',
   'dynamic_interfaces',
   'no_email_faults',
@@ -177,6 +174,9 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     smtp_helo_name: (s, g, ctx) => (g.smtpHeloName = text(s, ctx)),
     smtp_connect_timeout: (s, g, ctx) =>
       (g.smtpConnectTimeout = int(s, ctx, 1, 3600) ?? g.smtpConnectTimeout),
+    smtp_alert: (s, g, ctx) => (g.smtpAlert = flag(s, ctx)),
+    smtp_alert_vrrp: (s, g, ctx) => (g.smtpAlertVrrp = flag(s, ctx)),
+    smtp_alert_checker: (s, g, ctx) => (g.smtpAlertChecker = flag(s, ctx)),
     enable_script_security: (s, g, ctx) => (g.enableScriptSecurity = flag(s, ctx)),
     script_user: (s, g, ctx) => (g.scriptUser = userGroup(s, ctx)),
     vrrp_mcast_group4: (s, g, ctx) => {
@@ -243,7 +243,18 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
         instance: inst.text,
         loc: s.keyword.loc,
       };
-      for (let i = 2; i < s.args.length; i += 2) {
+      let first = 2;
+      // keepalived's older `lvs_sync_daemon IF INSTANCE SYNCID`, still accepted as it is.
+      const legacyId = s.args[2];
+      if (legacyId && /^\d+$/.test(legacyId.text)) {
+        d.id = intText(legacyId, 'lvs_sync_daemon id', ctx, 0, 255);
+        ctx.warn(
+          `lvs_sync_daemon: write 'id ${legacyId.text}' for the sync id (the bare number is the old form)`,
+          legacyId.loc,
+        );
+        first = 3;
+      }
+      for (let i = first; i < s.args.length; i += 2) {
         const k = s.args[i]!.text;
         const v = s.args[i + 1];
         if (!v) {
@@ -263,6 +274,44 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
       }
       g.lvsSyncDaemon = d;
     },
+    conntrack_sync: (s, g, ctx) => {
+      const ifname = arg(s, 0, ctx, 'an interface and a VRRP instance name');
+      const inst = arg(s, 1, ctx, 'a VRRP instance name after the interface');
+      if (!ifname || !inst) return;
+      const d: ConntrackSync = { interface: ifname.text, instance: inst.text, loc: s.keyword.loc };
+      // conntrackd's configuration lexer takes only plain names for the interface.
+      if (!/^[A-Za-z][A-Za-z0-9._-]{0,14}$/.test(ifname.text))
+        ctx.error(`conntrack_sync: '${ifname.text}' is not an interface name conntrackd accepts`, ifname.loc);
+      const ipv4 = (v: Token, what: string): string | undefined => {
+        const a = parseIp(v.text);
+        if (a?.family === 4 && a.prefix === undefined) return a.address;
+        ctx.error(`conntrack_sync ${what}: '${v.text}' is not an IPv4 address`, v.loc);
+        return undefined;
+      };
+      for (let i = 2; i < s.args.length; i += 2) {
+        const key = s.args[i]!;
+        const v = s.args[i + 1];
+        if (!v) {
+          ctx.error(`conntrack_sync: '${key.text}' needs a value`, key.loc);
+          break;
+        }
+        if (key.text === 'port') d.port = intText(v, 'conntrack_sync port', ctx, 1, 65535);
+        else if (key.text === 'group') {
+          d.group = ipv4(v, 'group');
+          if (d.group && !isMulticast4(d.group)) {
+            ctx.error(`conntrack_sync group: '${v.text}' is not a multicast address (224.0.0.0/4)`, v.loc);
+            d.group = undefined;
+          }
+        } else if (key.text === 'peer') d.peer = ipv4(v, 'peer');
+        else if (key.text === 'address') d.address = ipv4(v, 'address');
+        else ctx.error(`conntrack_sync: unknown option '${key.text}' (port, group, peer, address)`, key.loc);
+      }
+      if (d.group && d.peer) {
+        ctx.error('conntrack_sync: group (multicast) and peer (unicast) exclude each other', s.keyword.loc);
+        delete d.group;
+      }
+      g.conntrackSync = d;
+    },
     lvs_engine: (s, g, ctx) => {
       const v = text(s, ctx);
       if (v === undefined) return;
@@ -275,6 +324,11 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     vrrp_garp_master_refresh_rep: 'vrrp_garp_master_refresh_repeat',
   },
 };
+
+function isMulticast4(a: string): boolean {
+  const first = Number(a.split('.')[0]);
+  return first >= 224 && first <= 239;
+}
 
 export function readGlobalDefs(s: Stmt, g: GlobalDefs, ctx: Ctx): void {
   g.loc ??= s.keyword.loc;

@@ -467,7 +467,10 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
     use_vmac: (s, v) => (v.useVmac = s.args[0]?.text ?? `vrrp.${v.virtualRouterId ?? ''}`),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
-    lvs_sync_daemon_interface: (s, v, ctx) => (v.lvsSyncDaemonInterface = text(s, ctx)),
+    lvs_sync_daemon_interface: (s, v, ctx) => {
+      const ifname = text(s, ctx);
+      if (ifname !== undefined) v.lvsSyncDaemonInterface = { ifname, loc: s.keyword.loc };
+    },
     ...NOTIFY_KEYWORDS,
   },
 };

@@ -193,6 +193,12 @@ function proportionalSlots(weights: number[]): number[] {
   return slots;
 }
 
+/**
+ * Without a seed the kernel draws a random one for every hash expression, so two directors (or
+ * one director after its rule is rewritten) would send the same flow to different servers.
+ */
+const JHASH_SEED = '0x76696731';
+
 const MH_PRIMES = [251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521];
 
 function fnv1a(s: string, seed: number): number {
@@ -206,7 +212,13 @@ function fnv1a(s: string, seed: number): number {
 
 /** Weighted Maglev lookup table: a server leaving moves only its own slots. */
 export function maglevTable(names: string[], weights: number[]): number[] {
-  const liveIdx = weights.flatMap((w, i) => (w > 0 ? [i] : []));
+  // Filled in name order, not list order: two directors that learnt their servers in a different
+  // order (health checks) still build the same table, so a failover keeps every DR flow's server.
+  const liveIdx = weights
+    .flatMap((w, i) => (w > 0 ? [i] : []))
+    .sort((a, b) =>
+      (names[a] ?? '') < (names[b] ?? '') ? -1 : (names[a] ?? '') > (names[b] ?? '') ? 1 : a - b,
+    );
   if (liveIdx.length === 0) return [];
   const m = MH_PRIMES.find((p) => p >= 20 * liveIdx.length) ?? 65521;
   const g = liveIdx.map((i) => weights[i] ?? 1).reduce(gcd);
@@ -435,7 +447,7 @@ function serviceRules(s: ServiceState, ctx: NftContext): string[] {
     const by =
       sched === 'dh' ? `${ip} daddr` : sched === 'sh' ? `${ip} saddr${port}` : `${ip} saddr . th sport`;
     slots = maglevTable(names, weights);
-    expr = `jhash ${by} mod ${slots.length}`;
+    expr = `jhash ${by} mod ${slots.length} seed ${JHASH_SEED}`;
   } else if (sched === 'rr' || sched === 'wrr') {
     const w = sched === 'rr' ? weights.map((x) => (x > 0 ? 1 : 0)) : weights;
     const period = w.reduce((a, b) => a + b, 0) / w.filter((x) => x > 0).reduce(gcd);
@@ -444,10 +456,10 @@ function serviceRules(s: ServiceState, ctx: NftContext): string[] {
   } else if (sched === 'sh' || sched === 'dh' || sched === 'lblc' || sched === 'lblcr') {
     const by = sched === 'sh' ? `${ip} saddr${port}` : `${ip} daddr`;
     slots = proportionalSlots(weights);
-    expr = `jhash ${by} mod ${slots.length}`;
+    expr = `jhash ${by} mod ${slots.length} seed ${JHASH_SEED}`;
   } else if (sched === 'mh') {
     slots = maglevTable(names, weights);
-    expr = `jhash ${ip} saddr${port} mod ${slots.length}`;
+    expr = `jhash ${ip} saddr${port} mod ${slots.length} seed ${JHASH_SEED}`;
   } else if (sched === 'fo') {
     const max = Math.max(...weights);
     slots = [weights.indexOf(max)];
@@ -530,8 +542,10 @@ export function renderBase(ctx: NftContext): string {
       `add chain ${d} ingress { type filter hook ingress device "${ctx.dr.ifname}" priority -500; policy accept; }`,
     );
     out.push(`flush chain ${d} ingress`);
-    out.push(`add rule ${d} ingress ip daddr . meta l4proto . th dport vmap @svc4`);
-    out.push(`add rule ${d} ingress ip6 daddr . meta l4proto . th dport vmap @svc6`);
+    // Only frames sent to this director's MAC: ingress also sees unicast the bridge floods (a
+    // dead master's MAC still in the client's ARP cache), which a backup must not forward.
+    out.push(`add rule ${d} ingress meta pkttype host ip daddr . meta l4proto . th dport vmap @svc4`);
+    out.push(`add rule ${d} ingress meta pkttype host ip6 daddr . meta l4proto . th dport vmap @svc6`);
   }
   return out.join('\n') + '\n';
 }

@@ -145,3 +145,41 @@ test("a missing '{' is named at the keyword that needed it", () => {
   );
   assert.match(r.stderr, /k\.conf:3:1: error: extra '\}'/);
 });
+
+test('a connection synchronisation the engine cannot use is a warning at its line, pointing at the other one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-check-sync-'));
+  const conf = (engine: string, sync: string): string => {
+    const f = join(dir, `${engine}.conf`);
+    writeFileSync(
+      f,
+      `global_defs {\n    lvs_engine ${engine}\n    ${sync}\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    priority 100\n    virtual_ipaddress {\n        10.0.0.100\n    }\n}\n`,
+    );
+    return f;
+  };
+  const nft = conf('nft', 'lvs_sync_daemon eth1 VI_1');
+  const r = vigil('check', '-f', nft);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^${nft}:3:5: warning: lvs_sync_daemon synchronises the kernel's IPVS connections, but the data plane is nft: it will do nothing; use 'conntrack_sync eth1 VI_1'`,
+    ),
+  );
+  const ipvs = conf('ipvs', 'conntrack_sync eth1 VI_1');
+  const c = vigil('check', '-f', ipvs);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(
+    c.stderr,
+    new RegExp(
+      `^${ipvs}:3:5: warning: conntrack_sync replicates conntrack for the nft engine, but the data plane is ipvs: conntrackd will not be started; IPVS keeps its own connection table: use 'lvs_sync_daemon eth1 VI_1'`,
+    ),
+  );
+  // Each in its place: no warning; the summary says what will run.
+  const ok = vigil('check', '-f', conf('nft', 'conntrack_sync eth1 VI_1 peer 10.0.1.2'));
+  assert.equal(ok.stderr, '');
+  assert.match(
+    ok.stdout,
+    /\nConnection sync: conntrackd \(FTFW\) on eth1 following VI_1, unicast to 10\.0\.1\.2 port 3780\n/,
+  );
+  assert.equal(vigil('check', '-f', conf('ipvs', 'lvs_sync_daemon eth1 VI_1')).stderr, '');
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDaemonStatus, formatInstance } from '../../../src/cli/status.js';
+import { formatDaemonStatus, formatInstance, formatRealServers } from '../../../src/cli/status.js';
 
 const master = {
   name: 'VI_1',
@@ -119,6 +119,7 @@ test('the checker child: engine, then each real server with its checkers under i
               virtualServer: '10.0.0.100:80/TCP',
               realServer: '10.0.0.8:80',
               state: 'down',
+              suspended: true,
               weight: 0,
               checkers: [
                 {
@@ -151,9 +152,25 @@ test('the checker child: engine, then each real server with its checkers under i
       '  virtual server 10.0.0.100:80/TCP',
       '    10.0.0.7:80 up weight 3 since 2026-12-04T10:00:00.000Z',
       '      HTTP_GET up, last ok: status 200 (1.5 ms, at 2026-12-04T10:00:01.000Z)',
-      '    10.0.0.8:80 down weight 0',
+      '    10.0.0.8:80 down weight 0 (checks suspended: ha_suspend)',
       '      TCP_CHECK down, last failed: connection refused (0.3 ms, at 2026-12-04T10:00:02.000Z), 4 consecutive failures',
       '      MISC_CHECK down, last not run yet',
     ].join('\n'),
+  );
+});
+
+test('a runtime weight change shows as the weight in force, marked, with the configured one', () => {
+  assert.deepEqual(
+    formatRealServers([
+      {
+        virtualServer: '10.0.0.100:80/TCP',
+        realServer: '10.0.0.7:80',
+        state: 'up',
+        weight: 7,
+        override: { by: 'runtime', configuredWeight: 2 },
+        checkers: [],
+      },
+    ]),
+    ['virtual server 10.0.0.100:80/TCP', '  10.0.0.7:80 up weight 7 (runtime override, configured 2)'],
   );
 });

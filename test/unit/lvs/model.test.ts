@@ -43,9 +43,10 @@ test('persistence template holds while connections live and for the timeout afte
 test('quorum flips with hysteresis', () => {
   const q = (w: number[], wasUp: boolean) =>
     evaluateQuorum({ aliveWeights: w, quorum: 5, hysteresis: 1, wasUp });
-  assert.deepEqual(q([2, 2], true), { up: true, aliveWeight: 4, changed: false });
-  assert.deepEqual(q([2, 1], true), { up: false, aliveWeight: 3, changed: true });
+  assert.deepEqual(q([2, 2], true), { up: true, aliveWeight: 4, changed: false, threshold: 4 });
+  assert.deepEqual(q([2, 1], true), { up: false, aliveWeight: 3, changed: true, threshold: 4 });
   assert.equal(q([2, 3], false).up, false);
+  assert.equal(q([2, 3], false).threshold, 6);
   assert.equal(q([3, 3], false).up, true);
 });
 

@@ -86,6 +86,16 @@ describe('nft ruleset: scheduling tables', () => {
     const moved = t.filter((v, i) => v !== 2 && without[i] !== v).length;
     assert.ok(moved < 251 * 0.1, `only ${moved} foreign slots moved`);
   });
+
+  it('Maglev table is the same whatever order the servers are listed in (two directors agree)', () => {
+    const t = maglevTable(['10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80'], [2, 1, 1]);
+    const r = maglevTable(['10.0.0.4:80', '10.0.0.2:80', '10.0.0.3:80'], [1, 2, 1]);
+    const byName = (slots: number[], names: string[]): string[] => slots.map((i) => names[i]!);
+    assert.deepEqual(
+      byName(r, ['10.0.0.4:80', '10.0.0.2:80', '10.0.0.3:80']),
+      byName(t, ['10.0.0.2:80', '10.0.0.3:80', '10.0.0.4:80']),
+    );
+  });
 });
 
 describe('nft ruleset: rendering', () => {
@@ -134,7 +144,7 @@ describe('nft ruleset: rendering', () => {
       tcp80('sh', [dest('10.0.0.2', 1), dest('10.0.0.3', 1)]),
       ctx,
     ).filter((l) => l.includes('jhash'));
-    assert.match(sh ?? '', /jhash ip saddr mod 2 map/);
+    assert.match(sh ?? '', /jhash ip saddr mod 2 seed 0x76696731 map/);
     const [shp] = renderServiceChange(
       undefined,
       tcp80('sh', [dest('10.0.0.2', 1), dest('10.0.0.3', 1)], { flags: { port: true } }),

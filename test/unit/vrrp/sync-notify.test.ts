@@ -183,7 +183,13 @@ test('notify: order is the state script, the generic script, the fifo line, then
     { kind: 'exec', argv: ['/bin/m'] },
     { kind: 'exec', argv: ['/bin/n', 'INSTANCE', 'VI_1', 'MASTER', '150'] },
     { kind: 'fifo', line: 'INSTANCE "VI_1" MASTER 150\n' },
-    { kind: 'smtp', subject: 'Entering MASTER state', body: '=> VRRP Instance is now owning VRRP VIPs <=' },
+    {
+      kind: 'smtp',
+      of: 'INSTANCE',
+      name: 'VI_1',
+      what: 'Entering MASTER state',
+      body: '=> VRRP Instance is now owning VRRP VIPs <=',
+    },
   ]);
   // Groups report priority 0; STOP scripts get a 1 s limit; no mail for a state already mailed.
   assert.deepEqual(

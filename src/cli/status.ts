@@ -99,8 +99,16 @@ export function formatRealServers(servers: Obj[]): string[] {
     const override = isObj(rs.override)
       ? ` (${String(rs.override.by)} override, configured ${String(rs.override.configuredWeight)})`
       : '';
+    // An operator's runtime change (the API) stays visible until it is undone.
+    const rt = isObj(rs.runtime) ? rs.runtime : {};
+    const changes = [
+      ...(typeof rt.weight === 'number' ? [`weight ${rt.weight}`] : []),
+      ...(rt.drained ? ['drained'] : []),
+      ...(rt.disabled ? ['disabled'] : []),
+    ];
+    const runtime = changes.length ? ` [runtime: ${changes.join(', ')}]` : '';
     lines.push(
-      `  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${override}${since}${paused}`,
+      `  ${String(rs.realServer)} ${String(rs.state)} weight ${String(rs.weight)}${override}${since}${paused}${runtime}`,
     );
     for (const c of Array.isArray(rs.checkers) ? (rs.checkers as Obj[]) : []) {
       const last = isObj(c.lastResult) ? c.lastResult : undefined;

@@ -1,5 +1,6 @@
 // Cross-block checks: what no single keyword can know. Each finding names the place to fix.
 import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js';
+import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
 import { holdersOf } from '../lvs/ha-suspend.js';
@@ -256,6 +257,11 @@ function checkGlobals(c: Config, ctx: Ctx): void {
 
 export function validate(c: Config, ctx: Ctx): void {
   checkGlobals(c, ctx);
+  if (c.api && !c.api.tokenFile && !isLoopback(c.api.listen.host))
+    ctx.warn(
+      `api listen ${listenText(c.api.listen)} is reachable from the network without a token_file: vigil run refuses it (add token_file PATH, or --api-token-file)`,
+      c.api.loc,
+    );
   const names = new Map<string, VrrpInstance>();
   for (const v of c.vrrpInstances) {
     const prev = names.get(v.name);

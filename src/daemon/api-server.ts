@@ -14,11 +14,12 @@ import { METRICS_CONTENT_TYPE } from './metrics.js';
 export const MAX_BODY_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 15_000;
 const MAX_STREAMS = 64;
+const MAX_STREAM_BACKLOG = 1 << 20;
 
 export interface ApiHandlers {
   status(): Promise<unknown>;
   metrics(): Promise<string>;
-  reload(): Promise<unknown>;
+  reload(): Promise<{ reloaded: boolean; errors: string[] }>;
   runtime(r: { vs: string; rs: string; action: RuntimeAction; weight?: number }): Promise<RuntimeReply>;
   events: EventBus;
   log: Logger;
@@ -186,7 +187,9 @@ export class ApiServer {
       case 'reload': {
         await readBody(req);
         this.h.log.info(`API: reload requested by ${req.socket.remoteAddress}`);
-        return sendJson(res, 200, await this.h.reload());
+        // A configuration with errors is refused (the running one stays): 422 with its errors.
+        const r = await this.h.reload();
+        return sendJson(res, r.reloaded ? 200 : 422, r);
       }
       case 'runtime': {
         const body = await readBody(req);
@@ -224,7 +227,11 @@ export class ApiServer {
     });
     res.write(': connected\n\n');
     this.streams.add(res);
-    const off = this.h.events.subscribe((e) => res.write(sseFrame(e)));
+    const off = this.h.events.subscribe((e) => {
+      // A reader that stopped reading must not hold the daemon's memory: drop it, it reconnects.
+      if (res.writableLength > MAX_STREAM_BACKLOG) res.destroy();
+      else res.write(sseFrame(e));
+    });
     res.on('close', () => {
       off();
       this.streams.delete(res);

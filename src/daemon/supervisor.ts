@@ -123,7 +123,12 @@ export class Supervisor {
       if (m.type === 'reply') {
         this.pending.get(m.id)?.(m);
         this.pending.delete(m.id);
-      } else if (m.type === 'event') {
+      } else if (
+        m.type === 'event' &&
+        !(m.event.kind === 'vrrp-state' && m.event.previous === m.event.state)
+      ) {
+        // A vrrp-state whose state did not change is the re-sync after a reload, for ha_suspend's
+        // relay below; the event stream carries transitions only.
         this.events.publish(m.event);
       }
       this.relayVrrpState(kind, m);

@@ -109,8 +109,14 @@ async function configureConntrackSync(config: Config, engine: EngineName): Promi
 function onTransition(instance: string, from: string, to: string, priority: number): void {
   if (sync && sync.driver.instance === instance) void sync.driver.follow(to);
   if (ctSync && ctSync.driver.instance === instance) void ctSync.driver.follow(to);
+  // An instance a reload resumes passes INIT again without changing state: not a transition (the
+  // loop after a reload re-sends every state for ha_suspend's relay).
+  if (from === 'INIT' && resuming.has(instance)) return;
   emitEvent({ kind: 'vrrp-state', instance, state: to, previous: from, priority });
 }
+
+/** During a reload: the instances that keep their MASTER/BACKUP state. */
+let resuming = new Set<string>();
 
 let runtime: VrrpRuntime | null = null;
 /** Reloads and stops wait for the start (or the previous reload) to finish. */
@@ -127,7 +133,16 @@ const { lateness } = runChild(log, {
       const config = load();
       if (!config) throw new Error('the configuration has errors; keeping the running one');
       await configureSync(config);
-      runtime = runtime ? await reloadRuntime(runtime, config, log) : await start(config);
+      resuming = new Set(
+        (runtime?.status().instances ?? [])
+          .filter((i) => i.state === 'MASTER' || i.state === 'BACKUP')
+          .map((i) => i.name),
+      );
+      try {
+        runtime = runtime ? await reloadRuntime(runtime, config, log) : await start(config);
+      } finally {
+        resuming = new Set();
+      }
       // A resumed instance reports no transition: follow the state it kept.
       for (const i of runtime.status().instances) onTransition(i.name, i.state, i.state, i.effectivePriority);
       log.info('configuration reloaded');

@@ -185,6 +185,7 @@ virtual_server 192.168.73.11 8080 {
       assert.equal(r.code, 401, r.body);
       assert.match(String(r.json.error), /token is required/);
       assert.equal((await curl(lab, `${API}/metrics`, token ? { token } : {})).code, 401);
+      assert.equal((await curl(lab, `${API}/`, token ? { token } : {})).code, 401, 'the dashboard page too');
       const post = await curl(lab, RS_PATH, {
         method: 'POST',
         data: '{"weight":9}',
@@ -192,6 +193,12 @@ virtual_server 192.168.73.11 8080 {
       });
       assert.equal(post.code, 401);
     }
+
+    // The page takes ?token= (a browser's first load cannot set headers); its static assets need
+    // none. The dashboard is not built in here: 404 once past the token.
+    assert.equal((await curl(lab, `${API}/?token=${TOKEN}`)).code, 404);
+    assert.equal((await curl(lab, `${API}/dashboard/app.js`)).code, 404);
+    assert.equal((await curl(lab, `${API}/api/v1/status?token=${TOKEN}`)).code, 200);
 
     // Status: the object `vigil status --json` prints.
     const st = await curl(lab, `${API}/api/v1/status`, { token: TOKEN });
@@ -365,10 +372,21 @@ virtual_server 192.168.73.11 8080 {
     // Reload through the API, with a changed priority (a new VRRP runtime resumes the master).
     const confFile = join(ddir, 'vigil.conf');
     writeFileSync(confFile, readFileSync(confFile, 'utf8').replace('priority 120', 'priority 130'));
+    const before = sse.events.length;
     const rl = await curl(lab, `${API}/api/v1/reload`, { method: 'POST', token: TOKEN });
     assert.deepEqual([rl.code, rl.json.reloaded], [200, true]);
-    const before = sse.events.length;
     await eventWhere(sse, 'reload event', (e) => e.event === 'reload');
+    const reloads = (): number => sse.events.filter((e) => e.event === 'reload').length;
+    assert.equal(reloads(), 1);
+    // A broken configuration is refused with its errors; the running one stays.
+    const good = readFileSync(confFile, 'utf8');
+    writeFileSync(confFile, good + '\nvrrp_instance {\n');
+    const refused = await curl(lab, `${API}/api/v1/reload`, { method: 'POST', token: TOKEN });
+    assert.equal(refused.code, 422, refused.body);
+    assert.equal(refused.json.reloaded, false);
+    assert.ok(Array.isArray(refused.json.errors) && refused.json.errors.length > 0);
+    writeFileSync(confFile, good);
+    assert.equal(reloads(), 1, 'a refused reload is no reload event');
     // The master resumes across the reload: no state change, so no vrrp-state event.
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual(
@@ -377,6 +395,11 @@ virtual_server 192.168.73.11 8080 {
       'a reload that keeps the state reports no transition',
     );
     assert.equal((await waitState(daemon, 'VI_1', 'MASTER', 1000)).basePriority, 130);
+    assert.deepEqual(
+      rsOf(await vigilStatus(daemon)).runtime,
+      { weight: 5 },
+      'runtime changes outlive a reload',
+    );
     lab.kill(sse.child, 'SIGKILL');
   } finally {
     if (d) await stopDaemon(lab, d);

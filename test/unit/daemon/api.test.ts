@@ -9,6 +9,7 @@ import { isLoopback, parseListen } from '../../../src/config/listen.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import { findRealServer, parseVsTarget } from '../../../src/lvs/targets.js';
 import { nextOverride } from '../../../src/lvs/controller.js';
+import { formatRealServers } from '../../../src/cli/status.js';
 import { desiredServices } from '../../../src/lvs/desired.js';
 
 test('routes: fixed endpoints, methods (405 with Allow), real-server actions, 404', () => {
@@ -232,4 +233,37 @@ test('runtime actions: weight clears a drain, enable clears drain and disable, t
     'drained: in the table at weight 0',
   );
   assert.equal(weights({ '10.0.0.3': { disabled: true } }), '10.0.0.2=3', 'disabled: out of the table');
+});
+
+test('vigil status shows the weight in force and the runtime change behind it', () => {
+  const lines = formatRealServers([
+    {
+      virtualServer: '10.0.0.1:80/TCP',
+      realServer: '10.0.0.2:80',
+      state: 'up',
+      weight: 0,
+      runtime: { weight: 5, drained: true },
+      checkers: [],
+    },
+    { virtualServer: '10.0.0.1:80/TCP', realServer: '10.0.0.3:80', state: 'up', weight: 1, checkers: [] },
+  ]);
+  assert.deepEqual(lines, [
+    'virtual server 10.0.0.1:80/TCP',
+    '  10.0.0.2:80 up weight 0 [runtime: weight 5, drained]',
+    '  10.0.0.3:80 up weight 1',
+  ]);
+});
+
+test('vigil check warns about a network-facing api { } without a token_file', () => {
+  const warn = (text: string): string[] =>
+    loadConfigText(text, 'k.conf')
+      .diagnostics.filter((d) => d.severity === 'warning')
+      .map((d) => d.message);
+  assert.deepEqual(warn('api {\n  listen 0.0.0.0:9273\n}\n').length, 1);
+  assert.match(
+    warn('api {\n  listen 0.0.0.0:9273\n}\n')[0]!,
+    /reachable from the network without a token_file/,
+  );
+  assert.deepEqual(warn('api {\n  listen 0.0.0.0:9273\n  token_file /etc/vigil/token\n}\n'), []);
+  assert.deepEqual(warn('api {\n  listen [::1]:9273\n}\n'), []);
 });

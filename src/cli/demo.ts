@@ -7,6 +7,12 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { namespacesOf } from '../lab/lab.js';
+import {
+  DIRECTOR_API_PORT,
+  loopbackPort,
+  relayDashboard,
+  type DashboardRelay,
+} from '../lab/dashboard-forward.js';
 import { formatTally, outageAround, tally } from '../lab/outage.js';
 import { missingPrerequisites } from '../lab/preflight.js';
 import {
@@ -124,6 +130,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   mkdirSync('/run/vigil', { recursive: true });
   const dir = mkdtempSync('/run/vigil/demo-');
   let stage: Stage | undefined;
+  const relays: DashboardRelay[] = [];
   let interrupted: NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
   const abort = new AbortController();
@@ -168,6 +175,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     await settled(stage, web.instance, first, 30_000, stop);
     check();
     say(`${first} is MASTER of ${web.instance}, ${other(first)} BACKUP`);
+    for (const [i, d] of DIRECTORS.entries()) {
+      const port = await loopbackPort(DIRECTOR_API_PORT + i);
+      const relay = await relayDashboard(lab, d, stage.directors[d].dir, port);
+      relays.push(relay);
+      say(`dashboard of ${d}: ${relay.url} (its API, relayed from the namespace)`);
+    }
     const engine = await engineOf(stage.directors[first]);
     if (engine) say(`data plane: ${engine}`);
 
@@ -238,6 +251,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       code = 1;
     }
   } finally {
+    for (const r of relays) r.close();
     code = (await teardown(stage, dir, code !== 0 && !interrupted)) ? code : code || 1;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

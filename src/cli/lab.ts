@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { namespacesOf, removeLab } from '../lab/lab.js';
+import { DIRECTOR_API_PORT, loopbackPort, relayDashboard } from '../lab/dashboard-forward.js';
 import { missingPrerequisites } from '../lab/preflight.js';
 import {
   DIRECTORS,
@@ -150,6 +151,14 @@ async function up(argv: string[]): Promise<number> {
     // Up means a client gets answers: the masters hold the VIPs and the data plane is in place.
     for (const svc of sc.services)
       await until(`${svc.name} answering on ${svc.vip}:${svc.port}`, () => askOnce(stage.lab, svc), 20_000);
+    const dashboards: LabState['dashboards'] = {};
+    const relayPids: number[] = [];
+    for (const [i, d] of DIRECTORS.entries()) {
+      const port = await loopbackPort(DIRECTOR_API_PORT + i);
+      const relay = await relayDashboard(stage.lab, d, stage.directors[d].dir, port, true);
+      dashboards[d] = relay.url;
+      if (relay.pid) relayPids.push(relay.pid);
+    }
     const state: LabState = {
       name,
       id,
@@ -168,7 +177,8 @@ async function up(argv: string[]): Promise<number> {
       ) as LabState['directors'],
       masters: sc.masters,
       services: sc.services,
-      dashboards: {},
+      dashboards,
+      relayPids,
     };
     writeLabState(state);
     printUp(state);
@@ -241,6 +251,7 @@ async function down(argv: string[]): Promise<number> {
     return 1;
   }
   preflight(false);
+  for (const pid of s.relayPids ?? []) if (alive(pid)) process.kill(pid);
   const removed = await removeLab(s.id);
   // removeLab's signals are sent; wait for the directors to be gone before saying so.
   const end = Date.now() + 5000;

@@ -22,6 +22,8 @@ export interface LabState {
   services: LabService[];
   /** Dashboard URLs per director (when the daemon serves its API). */
   dashboards: Partial<Record<DirectorNode, string>>;
+  /** The host-side dashboard relays (src/lab/dashboard-forward.ts), stopped by `down`. */
+  relayPids?: number[];
 }
 
 export const labDir = (name: string): string => join(LAB_ROOT, name);

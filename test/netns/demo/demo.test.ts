@@ -42,6 +42,11 @@ for (const c of [
     assert.equal(stderr, '');
     assert.match(stdout, line(`vigil demo: LVS-${c.mode}`));
     assert.match(stdout, line('director1 is MASTER of VI_WEB, director2 BACKUP'));
+    for (const d of ['director1', 'director2'])
+      assert.match(
+        stdout,
+        line(String.raw`dashboard of ${d}: http://127\.0\.0\.1:\d+/ \(its API, relayed from the namespace\)`),
+      );
     // Both real servers answer through the VIP before, during and after the failover.
     const traffic = [...stdout.matchAll(/client: rs1 (\d+), rs2 (\d+)(?:, no answer (\d+))? in 2\.\d s/g)];
     assert.equal(traffic.length, 3, stdout);

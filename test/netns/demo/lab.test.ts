@@ -90,8 +90,24 @@ for (const name of ['dr', 'dual-master', 'nat', 'proxy']) {
         services: Service[];
         masters: Record<string, string>;
         directors: Record<string, { pid: number }>;
+        dashboards: Record<string, string>;
+        relayPids: number[];
       };
       assert.equal(state.id, id);
+
+      // Each director's dashboard and API answer on the host's loopback, relayed from its namespace.
+      for (const d of ['director1', 'director2']) {
+        const url = state.dashboards[d]!;
+        assert.match(upRun.stdout, new RegExp(`dashboard ${url.replace(/[./]/g, '\\$&')}`));
+        const page = await fetch(url);
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /<html/i);
+        const st = (await (await fetch(`${url}api/v1/status`)).json()) as {
+          children?: { vrrp?: { status?: { instances?: { name: string }[] } } };
+        };
+        const names = st.children?.vrrp?.status?.instances?.map((i) => i.name) ?? [];
+        assert.deepEqual(names.sort(), Object.keys(state.masters).sort(), `${d} API status`);
+      }
 
       // Each instance is mastered by its director, the other is BACKUP.
       const want: Record<string, string> = {};
@@ -115,6 +131,10 @@ for (const name of ['dr', 'dual-master', 'nat', 'proxy']) {
       for (const inst of Object.keys(state.masters)) after[`director2 ${inst}`] = 'MASTER';
       await waitStates(name, after, 15_000);
       for (const s of state.services) {
+        // The user-space engine (proxy preset) listens once it sees the VIP local (polled each second).
+        const end = Date.now() + 5000;
+        const answered = (c: Record<string, number>): boolean => (c.rs1 ?? 0) + (c.rs2 ?? 0) > 0;
+        while (!answered(await ask(id, s.kind, s.vip, s.port, 1)) && Date.now() < end) await sleep(200);
         const c = await ask(id, s.kind, s.vip, s.port, 8);
         assert.equal((c.rs1 ?? 0) + (c.rs2 ?? 0), 8, `${s.name} after failover: ${JSON.stringify(c)}`);
       }
@@ -136,6 +156,8 @@ for (const name of ['dr', 'dual-master', 'nat', 'proxy']) {
       assert.deepEqual(namespacesOf(state.id), []);
       assert.deepEqual(processesIn(inodes), []);
       for (const d of Object.values(state.directors)) assert.throws(() => process.kill(d.pid, 0), /ESRCH/);
+      assert.equal(state.relayPids.length, 2);
+      for (const pid of state.relayPids) assert.throws(() => process.kill(pid, 0), /ESRCH/);
       assert.equal(existsSync(`/run/vigil/lab/${name}`), false);
       const st = await vigil(['lab', 'status', name]).done;
       assert.equal(st.code, 1);

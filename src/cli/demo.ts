@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../daemon/pidfile.js';
 import { namespacesOf } from '../lab/lab.js';
 import {
   DIRECTOR_API_PORT,
@@ -295,8 +296,8 @@ async function teardown(stage: Stage | undefined, dir: string, keepLogs: boolean
   const leftNs = namespacesOf(id).length > 0;
   // A signal's teardown (lab.ts) SIGKILLs without waiting: give the kernel a moment to reap.
   const end = Date.now() + 5000;
-  while (pids.some(alive) && Date.now() < end) await sleep(50);
-  const leftPids = pids.filter(alive);
+  while (pids.some(processAlive) && Date.now() < end) await sleep(50);
+  const leftPids = pids.filter(processAlive);
   if (!keepLogs) rmSync(dir, { recursive: true, force: true });
   if (leftNs || leftPids.length) {
     say(
@@ -308,13 +309,4 @@ async function teardown(stage: Stage | undefined, dir: string, keepLogs: boolean
     `torn down: no ${id}-* namespaces, links or processes left${keepLogs && existsSync(dir) ? ` (logs kept in ${dir})` : ''}`,
   );
   return true;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

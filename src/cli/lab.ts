@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../daemon/pidfile.js';
 import { namespacesOf, removeLab } from '../lab/lab.js';
 import { DIRECTOR_API_PORT, loopbackPort, relayDashboard } from '../lab/dashboard-forward.js';
 import { missingPrerequisites } from '../lab/preflight.js';
@@ -251,13 +252,13 @@ async function down(argv: string[]): Promise<number> {
     return 1;
   }
   preflight(false);
-  for (const pid of s.relayPids ?? []) if (alive(pid)) process.kill(pid);
+  for (const pid of s.relayPids ?? []) if (processAlive(pid)) process.kill(pid);
   const removed = await removeLab(s.id);
   // removeLab's signals are sent; wait for the directors to be gone before saying so.
   const end = Date.now() + 5000;
   const pids = DIRECTORS.map((d) => s.directors[d].pid);
-  while (pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  const still = pids.filter(alive);
+  while (pids.some(processAlive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  const still = pids.filter(processAlive);
   if (still.length) throw new Error(`directors ${still.join(' ')} are still running`);
   const left = namespacesOf(s.id);
   if (left.length) throw new Error(`could not remove namespaces ${left.join(' ')}`);
@@ -283,15 +284,6 @@ function upList(): string {
   return names.length ? ` (up: ${names.join(', ')})` : ' (no lab is up)';
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function status(argv: string[]): Promise<number> {
   const name = parse(argv, false).name;
   const names = name === undefined ? upNames() : [name];
@@ -313,7 +305,7 @@ async function status(argv: string[]): Promise<number> {
     if (!ns.length) bad++;
     for (const d of DIRECTORS) {
       const x = s.directors[d];
-      const up = alive(x.pid);
+      const up = processAlive(x.pid);
       const states = up ? await vrrpStates(x) : null;
       const vrrp = states
         ? states.map((i) => `${i.name} ${i.state} (priority ${i.priority})`).join(', ')

@@ -37,10 +37,13 @@ test('SIGHUP reload keeps the master without a flap and applies VIP and instance
     instanceConf({ vrid: 51, priority, vip: vips, authPass: 'pw' });
   const daemons: Daemon[] = [];
   try {
+    // b starts once a is master: started together, b's own start-up timeout may fire before
+    // a's first advert reaches it (a real start-up election, not what this test is about).
     const a = await startVigil(lab, 'a', join(dir, 'a'), vi1(150, `${NET}.100/24`));
-    const b = await startVigil(lab, 'b', join(dir, 'b'), vi1(100, `${NET}.100/24`));
-    daemons.push(a, b);
+    daemons.push(a);
     await waitState(a, 'VI_1', 'MASTER', START_MS);
+    const b = await startVigil(lab, 'b', join(dir, 'b'), vi1(100, `${NET}.100/24`));
+    daemons.push(b);
     await waitFor(
       'b backup of a',
       async () => (await instanceOf(b, 'VI_1'))?.masterAddress === `${NET}.11`,

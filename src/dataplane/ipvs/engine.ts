@@ -107,6 +107,20 @@ export class IpvsEngine implements Engine {
     private readonly window: number,
   ) {}
 
+  /** The tail of the operations on the socket: each runs alone (see serial). */
+  private lane: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs f once every earlier operation has finished. One socket carries everything: a dump
+   * started while another is running is refused (EBUSY), and an ACK arriving inside a dump's
+   * multipart reply breaks it, as the checker's stats poll meeting a health-driven apply did.
+   */
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(f, f);
+    this.lane = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Resolves the IPVS family. With `loadModule` (default) a missing family triggers one
    * `modprobe ip_vs`, as keepalived does. Rejects with a clear reason when there is no IPVS.
@@ -151,7 +165,12 @@ export class IpvsEngine implements Engine {
     }
   }
 
-  private async request(cmd: number, attrs: Buffer[], dump = false): Promise<Buffer[]> {
+  private request(cmd: number, attrs: Buffer[], dump = false): Promise<Buffer[]> {
+    return this.serial(() => this.send(cmd, attrs, dump));
+  }
+
+  /** One request, outside the lane: only from inside serial(). */
+  private async send(cmd: number, attrs: Buffer[], dump = false): Promise<Buffer[]> {
     const [msgs] = await this.sock.request(
       this.family,
       cmd,
@@ -228,13 +247,17 @@ export class IpvsEngine implements Engine {
     );
   }
 
-  private async dump(): Promise<{ state: ServiceState; stats: ServiceStats }[]> {
+  private dump(): Promise<{ state: ServiceState; stats: ServiceStats }[]> {
+    return this.serial(() => this.dumpAlone());
+  }
+
+  private async dumpAlone(): Promise<{ state: ServiceState; stats: ServiceStats }[]> {
     const out: { state: ServiceState; stats: ServiceStats }[] = [];
-    for (const payload of await this.request(Cmd.GET_SERVICE, [], true)) {
+    for (const payload of await this.send(Cmd.GET_SERVICE, [], true)) {
       const { spec, counters } = decodeService(payload);
       const state: ServiceState = { ...spec, dests: [] };
       const stats: ServiceStats = { key: spec.key, counters, dests: [] };
-      for (const dp of await this.request(Cmd.GET_DEST, [encodeServiceKey(spec.key)], true)) {
+      for (const dp of await this.send(Cmd.GET_DEST, [encodeServiceKey(spec.key)], true)) {
         const d = decodeDest(dp, spec.key.family);
         state.dests.push(d.dest);
         stats.dests.push({
@@ -264,12 +287,16 @@ export class IpvsEngine implements Engine {
         throw new Error(`ipvs: ${describe(c)}: ${(err as Error).message}`, { cause: err });
       }
     });
+    return this.serial(() => this.applyAlone(changes, requests));
+  }
+
+  private async applyAlone(changes: Change[], requests: [number, Buffer[]][]): Promise<void> {
     let first: { index: number; err: unknown } | undefined;
     const done: boolean[] = [];
     const inflight = new Set<Promise<void>>();
     for (let i = 0; i < changes.length && !first; i++) {
       const [cmd, attrs] = requests[i]!;
-      const p: Promise<void> = this.request(cmd, attrs).then(
+      const p: Promise<void> = this.send(cmd, attrs).then(
         () => {
           done[i] = true;
         },

@@ -326,3 +326,21 @@ test('kernel errors name the service or destination and leave the table as the a
   );
   assert.equal((await engine.read())[0]!.dests.length, 4);
 });
+
+test('dumps and applies issued at once all succeed (the checker polls stats while health changes apply)', async () => {
+  const svc = (n: number): ServiceState => ({
+    key: tcp('10.7.0.1', 1000 + n),
+    scheduler: 'rr',
+    flags: {},
+    dests: [dest('10.7.1.1', 80), dest('10.7.1.2', 80)],
+  });
+  await engine.apply(plan([0, 1, 2, 3].map(svc), []));
+  const ops: Promise<unknown>[] = [];
+  for (let i = 0; i < 8; i++) {
+    ops.push(engine.stats(), engine.read());
+    const key = svc(i % 4).key;
+    ops.push(engine.apply([{ op: 'edit-dest', key, dest: dest('10.7.1.1', 80, { weight: 2 + i }) }]));
+  }
+  await Promise.all(ops);
+  assert.equal((await engine.read()).length, 4);
+});

@@ -1,5 +1,6 @@
 // Real traffic through the kernel's IPVS programmed by IpvsEngine (inside the QEMU guest only):
-// client netns -> director (this namespace, IPVS NAT) -> two real-server namespaces.
+// client netns -> director (this namespace, IPVS NAT) -> two real-server namespaces; and DR on one
+// L2 segment (a bridge here: client and two real servers with the VIP on lo), with every scheduler.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,8 +12,8 @@ import { IpvsEngine } from '../../../src/dataplane/ipvs/engine.js';
 import { plan } from '../../../src/lvs/plan.js';
 
 const id = `vg${Math.random().toString(36).slice(2, 7)}`;
-const ns = { c: `${id}c`, r1: `${id}r1`, r2: `${id}r2` };
-const links = [`${id}dc`, `${id}d1`, `${id}d2`];
+const ns = { c: `${id}c`, r1: `${id}r1`, r2: `${id}r2`, dc: `${id}xc`, r3: `${id}r3`, r4: `${id}r4` };
+const links = [`${id}dc`, `${id}d1`, `${id}d2`, `${id}b`];
 const dir = mkdtempSync(join(tmpdir(), 'vg-ipvs-'));
 let engine: IpvsEngine;
 
@@ -34,6 +35,24 @@ before(async () => {
       ip -n ${n} route add default via 10.0.${1 + i}.1
       ip netns exec ${n} busybox httpd -p 80 -h ${join(dir, `www${i}`)}\n`;
   }
+  // DR: bridge 10.0.4.1/24 with the VIP 10.0.4.100; client 10.0.4.2, real servers .3 and .4
+  script += `ip link add ${links[3]} type bridge; ip link set ${links[3]} up
+    ip addr add 10.0.4.1/24 dev ${links[3]}; ip addr add 10.0.4.100/32 dev ${links[3]}\n`;
+  for (const [n, i] of [
+    [ns.dc, 2],
+    [ns.r3, 3],
+    [ns.r4, 4],
+  ] as const) {
+    script += `ip netns add ${n}; ip link add ${id}p${i} type veth peer name eth0 netns ${n}
+      ip link set ${id}p${i} master ${links[3]} up
+      ip -n ${n} addr add 10.0.4.${i}/24 dev eth0; ip -n ${n} link set eth0 up; ip -n ${n} link set lo up\n`;
+    if (i === 2) continue;
+    execFileSync('mkdir', ['-p', join(dir, `www${i}`)]);
+    writeFileSync(join(dir, `www${i}`, 'index.html'), `real server ${i}\n`);
+    script += `ip netns exec ${n} sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+      ip -n ${n} addr add 10.0.4.100/32 dev lo
+      ip netns exec ${n} busybox httpd -p 80 -h ${join(dir, `www${i}`)}\n`;
+  }
   sh(script);
   engine = await IpvsEngine.open();
   await engine.flush();
@@ -43,7 +62,7 @@ after(async () => {
   await engine?.flush();
   await engine?.close();
   // the httpd daemons die with their namespaces' processes: kill exactly those (by netns pids)
-  sh(`for n in ${ns.r1} ${ns.r2}; do for p in $(ip netns pids $n 2>/dev/null); do kill $p; done; done
+  sh(`for n in ${ns.r1} ${ns.r2} ${ns.r3} ${ns.r4}; do for p in $(ip netns pids $n 2>/dev/null); do kill $p; done; done
     for l in ${links.join(' ')}; do ip link del $l 2>/dev/null || true; done
     for n in ${Object.values(ns).join(' ')}; do ip netns del $n 2>/dev/null || true; done`);
   rmSync(dir, { recursive: true, force: true });
@@ -58,10 +77,25 @@ const rs = (i: number, weight = 1): DestSpec => ({
   upperThreshold: 0,
   lowerThreshold: 0,
 });
-const get = () =>
-  execFileSync('ip', ['netns', 'exec', ns.c, 'curl', '-sS', '--max-time', '5', 'http://10.0.1.100/'], {
-    encoding: 'utf8',
-  });
+/** n requests in one curl (busybox httpd closes each connection, so one connection each). */
+const fetchN = (n: number, client = ns.c, vipAddr = '10.0.1.100') =>
+  execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      client,
+      'curl',
+      '-sS',
+      '--max-time',
+      '5',
+      ...Array<string>(n).fill(`http://${vipAddr}/`),
+    ],
+    {
+      encoding: 'utf8',
+    },
+  ).split(/(?<=\n)/);
+const get = () => fetchN(1)[0]!;
 
 /** IPVS folds its per-CPU counters into what it reports every 2 s: wait (bounded) for a figure. */
 async function settled(what: (s: ServiceStats[]) => number, want: number): Promise<ServiceStats[]> {
@@ -104,4 +138,64 @@ test('health-driven removal and restore of a real server, and weights (wrr)', as
     s[0]!.dests.find((d) => d.address === addr)?.counters.conns;
   const st = await settled((s) => conns(s, '10.0.3.2') ?? 0, 3);
   assert.deepEqual([conns(st, '10.0.2.2'), conns(st, '10.0.3.2')], [3, 3]);
+});
+
+// Every scheduler the kernel ships, through a NAT and a DR service set up together (weights 1
+// and 2), 3 requests each (one curl, a connection each): all answered, and the cheap visible
+// properties (rr alternates, wrr 1:2, fo takes the heavier server, the source/destination hashes
+// keep one client on one server).
+const SCHEDULERS = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'fo',
+  'ovf',
+  'mh',
+  'twos',
+];
+const STICKY = new Set(['dh', 'sh', 'mh']);
+
+function property(s: string, mode: string, got: string[], [light, heavy]: [string, string]): void {
+  const what = `${mode} ${s}: ${JSON.stringify(got)}`;
+  assert.equal(got.length, 3, what);
+  for (const b of got) assert.ok(b === light || b === heavy, what);
+  if (s === 'rr') assert.ok(got[0] !== got[1] && got[1] !== got[2], `rr alternates: ${what}`);
+  if (s === 'wrr') assert.deepEqual([...got].sort(), [light, heavy, heavy].sort(), `wrr 1:2: ${what}`);
+  if (s === 'fo') assert.deepEqual(got, [heavy, heavy, heavy], `fo: all to the highest weight: ${what}`);
+  if (STICKY.has(s)) assert.equal(new Set(got).size, 1, `keeps one client on one server: ${what}`);
+}
+
+test('NAT and DR: every scheduler carries requests through the VIP', async (t) => {
+  const drKey: ServiceKey = { ...vip, address: '10.0.4.100' };
+  const dr = (i: number, weight: number): DestSpec => ({
+    ...rs(1, weight),
+    address: `10.0.4.${i}`,
+    forwarding: 'dr',
+  });
+  const have = SCHEDULERS.filter((s) => {
+    try {
+      execFileSync('modprobe', [`ip_vs_${s}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      t.diagnostic(`scheduler ${s}: the guest's kernel lacks ip_vs_${s}, skipped`);
+      return false;
+    }
+  });
+  for (const s of have) {
+    await engine.flush();
+    await converge([
+      { key: vip, scheduler: s, flags: {}, dests: [rs(1, 1), rs(2, 2)] },
+      { key: drKey, scheduler: s, flags: {}, dests: [dr(3, 1), dr(4, 2)] },
+    ]);
+    property(s, 'NAT', fetchN(3), ['real server 1\n', 'real server 2\n']);
+    property(s, 'DR', fetchN(3, ns.dc, '10.0.4.100'), ['real server 3\n', 'real server 4\n']);
+  }
+  await engine.flush();
 });

@@ -64,6 +64,8 @@ test("IPVS engine suites inside a QEMU guest with Debian's IPVS kernel", { timeo
   t.diagnostic(
     `in the guest: ${figure('pass')} passed, ${figure('fail')} failed, ${figure('skipped')} skipped`,
   );
+  // schedulers the guest's kernel lacks, and the health-check timings, named in the host's output
+  for (const l of out.split('\n')) if (/lacks ip_vs_|# health:/.test(l)) t.diagnostic(l.trim());
   assert.equal(
     r.status,
     0,

@@ -4,12 +4,13 @@
 // daemon's table (before and after adm edits), and a failing check removes its real server from
 // the kernel's table within the configured bound, a passing one restores it.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { startVigil } from './support.js';
 
 const run = promisify(execFile);
 const id = `vg${Math.random().toString(36).slice(2, 7)}`;
@@ -111,25 +112,7 @@ before(async () => {
   httpd(2);
   const conf = join(dir, 'vigil.conf');
   writeFileSync(conf, CONFIG);
-  daemon = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      ns.d,
-      process.execPath,
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'run',
-      '-f',
-      conf,
-      '--runtime-dir',
-      rt,
-      '-l',
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  daemon = startVigil(ns.d, conf, rt);
   // the table is complete once all four services and both checked servers are in
   await until(
     'the daemon programs its table',

@@ -1,6 +1,6 @@
 // Shared by the IPVS suites that run inside the QEMU guest (scripts/ipvs-vm.sh): Debian's
 // ipvsadm as the independent reader/writer, and a canonical form of tables for comparison.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { DestSpec, ServiceKey, ServiceState } from '../../../src/dataplane/engine.js';
 import { destId, serviceId } from '../../../src/lvs/plan.js';
 
@@ -97,4 +97,27 @@ export function ipvsadmThresholds(): Map<string, [number, number]> {
     if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
   }
   return out;
+}
+
+/** `vigil run -f CONF --runtime-dir RT -l` inside network namespace NS, its log on ours. */
+export function startVigil(ns: string, conf: string, rt: string): ChildProcess {
+  return spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'run',
+      '-f',
+      conf,
+      '--runtime-dir',
+      rt,
+      '-l',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
 }

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { startVigil } from './support.js';
 
 const run = promisify(execFile);
 const id = `vg${Math.random().toString(36).slice(2, 7)}`;
@@ -110,25 +111,7 @@ function startDirector(n: string, name: string, priority: number): string {
   const conf = join(dir, `${name}.conf`);
   writeFileSync(conf, config(name, priority));
   const rt = join(dir, name);
-  const d = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      n,
-      process.execPath,
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'run',
-      '-f',
-      conf,
-      '--runtime-dir',
-      rt,
-      '-l',
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const d = startVigil(n, conf, rt);
   daemons.set(name, d);
   return rt;
 }

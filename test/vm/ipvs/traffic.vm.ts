@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import type { DestSpec, ServiceKey, ServiceState, ServiceStats } from '../../../src/dataplane/engine.js';
 import { IpvsEngine } from '../../../src/dataplane/ipvs/engine.js';
 import { plan } from '../../../src/lvs/plan.js';
+import { SCHEDULERS } from '../../../src/adm/table.js';
 
 const id = `vg${Math.random().toString(36).slice(2, 7)}`;
 const ns = { c: `${id}c`, r1: `${id}r1`, r2: `${id}r2`, dc: `${id}xc`, r3: `${id}r3`, r4: `${id}r4` };
@@ -144,22 +145,6 @@ test('health-driven removal and restore of a real server, and weights (wrr)', as
 // and 2), 3 requests each (one curl, a connection each): all answered, and the cheap visible
 // properties (rr alternates, wrr 1:2, fo takes the heavier server, the source/destination hashes
 // keep one client on one server).
-const SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-];
 const STICKY = new Set(['dh', 'sh', 'mh']);
 
 function property(s: string, mode: string, got: string[], [light, heavy]: [string, string]): void {
@@ -179,7 +164,7 @@ test('NAT and DR: every scheduler carries requests through the VIP', async (t) =
     address: `10.0.4.${i}`,
     forwarding: 'dr',
   });
-  const have = SCHEDULERS.filter((s) => {
+  const have = [...SCHEDULERS].filter((s) => {
     try {
       execFileSync('modprobe', [`ip_vs_${s}`], { stdio: 'ignore' });
       return true;

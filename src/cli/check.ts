@@ -11,7 +11,9 @@ import { describeApproximation } from '../dataplane/nft/ruleset.js';
 import { approximation } from '../dataplane/proxy/engine.js';
 import type { VirtualServer } from '../config/model.js';
 import { serviceKeys } from '../lvs/desired.js';
+import { directorKernelIssues } from '../lvs/kernel-needs.js';
 import { syncMismatches } from '../lvs/sync-engine.js';
+import { readKernelView } from '../os/kernel-view.js';
 
 const USAGE = `usage: vigil check -f FILE [-f PEER_FILE …] [-i CONFIG_ID] [--json]
   -f, --use-file FILE   the configuration to check (default /etc/keepalived/keepalived.conf);
@@ -116,12 +118,16 @@ export async function runCheck(argv: string[]): Promise<number> {
   const first = results[0]!.config;
   const probes = probeMachine();
   const engine = chooseEngine(first.globalDefs.lvsEngine, probes);
-  for (const r of results)
-    for (const m of syncMismatches(
-      r.config.globalDefs,
-      chooseEngine(r.config.globalDefs.lvsEngine, probes).engine,
-    ))
-      diagnostics.push({ severity: 'warning', message: m.message, loc: m.loc });
+  // This machine's kernel settings, read only when some virtual server could depend on them.
+  const view = results.some((r) => r.config.virtualServers.length) ? await readKernelView() : null;
+  for (const r of results) {
+    const chosen = chooseEngine(r.config.globalDefs.lvsEngine, probes).engine;
+    const machine = [
+      ...syncMismatches(r.config.globalDefs, chosen),
+      ...(view ? directorKernelIssues(r.config, chosen, view) : []),
+    ];
+    for (const m of machine) diagnostics.push({ severity: 'warning', message: m.message, loc: m.loc });
+  }
   const order = results.flatMap((r) => r.config.files);
   for (const d of [...diagnostics].sort(byPlace(order))) console.error(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;

@@ -6,6 +6,7 @@ import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose
 import { createEngine } from '../dataplane/create.js';
 import type { Engine } from '../dataplane/engine.js';
 import type { ServiceStats } from '../dataplane/engine.js';
+import { directorKernelIssues } from '../lvs/kernel-needs.js';
 import { LvsController, type RuntimeAction } from '../lvs/controller.js';
 import { serviceId } from '../lvs/plan.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
@@ -13,6 +14,7 @@ import { CounterBaseline } from '../adm/baseline.js';
 import type { AdmBackend } from '../adm/handle.js';
 import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
+import { readKernelView } from '../os/kernel-view.js';
 import { childContext, emitEvent, runChild } from './child.js';
 import { isVrrpStateEvent } from './ipc.js';
 
@@ -56,6 +58,9 @@ async function start(config: Config): Promise<void> {
   );
   applyHaSuspend(config);
   await controller.start();
+  // After the engine is up (ip_vs loaded, so net.ipv4.vs.* exist), at every start and reload.
+  for (const m of directorKernelIssues(config, choice.engine, await readKernelView()))
+    log.warn(`${m.loc.file}:${m.loc.line}: ${m.message}`);
   log.info(
     `health checking ${config.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real servers`,
   );

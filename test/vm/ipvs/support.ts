@@ -99,8 +99,13 @@ export function ipvsadmThresholds(): Map<string, [number, number]> {
   return out;
 }
 
-/** `vigil run -f CONF --runtime-dir RT -l` inside network namespace NS, its log on ours. */
-export function startVigil(ns: string, conf: string, rt: string): ChildProcess {
+/** `vigil run -f CONF --runtime-dir RT -l` inside network namespace NS, its log on ours (or piped). */
+export function startVigil(
+  ns: string,
+  conf: string,
+  rt: string,
+  log: 'inherit' | 'pipe' = 'inherit',
+): ChildProcess {
   return spawn(
     'ip',
     [
@@ -118,6 +123,6 @@ export function startVigil(ns: string, conf: string, rt: string): ChildProcess {
       rt,
       '-l',
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+    { stdio: ['ignore', log, log] },
   );
 }

@@ -1,0 +1,98 @@
+// What the director's kernel must be set to for the configured forwarding to work, checked
+// against what it is. Neither keepalived nor vigil changes these host-wide settings behind the
+// operator's back: a wrong one is a warning in `vigil check` and in the daemon's log, naming the
+// virtual server and the sysctl to set. The machine is read by src/os/kernel-view.ts.
+import type { Loc } from '../config/ast.js';
+import type { Config, LbKind, VirtualServer } from '../config/model.js';
+import type { EngineName } from '../dataplane/choose.js';
+import { serviceKeys } from './desired.js';
+
+/** The settings that matter, as /proc/sys shows them; null where they do not exist (or are unknown). */
+export interface KernelView {
+  /** net.ipv4.ip_forward */
+  ipv4Forward: string | null;
+  /** net.ipv6.conf.all.forwarding */
+  ipv6Forward: string | null;
+  /** net.ipv4.vs.conntrack: null while ip_vs is not loaded (or built without conntrack support). */
+  vsConntrack: string | null;
+  /** nftables tables (as "family name") whose rules match on conntrack state; null when unknown. */
+  statefulTables: readonly string[] | null;
+}
+
+export interface KernelIssue {
+  message: string;
+  loc: Loc;
+}
+
+/** Forwarding methods whose replies come back through the director's forward path. */
+function routesReplies(kind: LbKind, engine: EngineName): boolean {
+  return kind === 'NAT' || (engine === 'nft' && kind === 'FULLNAT');
+}
+
+function kinds(vs: VirtualServer): LbKind[] {
+  const all = [vs.lbKind, ...vs.realServers.map((r) => r.lvsMethod ?? vs.lbKind)];
+  if (vs.sorryServer) all.push(vs.sorryServerLvsMethod ?? vs.lbKind);
+  return all;
+}
+
+/** "virtual_server A" or "virtual_servers A and 3 others". */
+function naming(list: readonly VirtualServer[]): string {
+  const first = `virtual_server ${list[0]!.label}`;
+  return list.length === 1 ? first : `${first} and ${list.length - 1} other${list.length === 2 ? '' : 's'}`;
+}
+
+export function directorKernelIssues(config: Config, engine: EngineName, view: KernelView): KernelIssue[] {
+  if (engine === 'userspace') return []; // a proxy: the kernel forwards nothing
+  const routed = config.virtualServers.filter((vs) => kinds(vs).some((k) => routesReplies(k, engine)));
+  const out: KernelIssue[] = [];
+  const forwarding: [4 | 6, string, string | null][] = [
+    [4, 'net.ipv4.ip_forward', view.ipv4Forward],
+    [6, 'net.ipv6.conf.all.forwarding', view.ipv6Forward],
+  ];
+  for (const [family, name, value] of forwarding) {
+    if (value === null || value !== '0') continue;
+    const list = routed.filter((vs) => serviceKeys(vs, config).some((k) => k.family === family));
+    if (list.length === 0) continue;
+    out.push({
+      message: `${naming(list)}: NAT through ${engine} sends the real servers' replies back through this director, but ${name} is 0, so the kernel drops them and clients get no answer; set ${name} = 1 (sysctl -w, and in /etc/sysctl.d/ to keep it)`,
+      loc: list[0]!.loc,
+    });
+  }
+  const tables = view.statefulTables ?? [];
+  const nat = routed.filter((vs) => kinds(vs).includes('NAT'));
+  if (engine === 'ipvs' && view.vsConntrack === '0' && tables.length > 0 && nat.length > 0)
+    out.push({
+      message: `${naming(nat)}: IPVS NAT with net.ipv4.vs.conntrack 0 keeps no conntrack entries for its connections, so the stateful rules of nftables table${tables.length === 1 ? '' : 's'} ${tables.join(', ')} see the real servers' replies as new or invalid (and may drop them); set net.ipv4.vs.conntrack = 1`,
+      loc: nat[0]!.loc,
+    });
+  return out;
+}
+
+/**
+ * The tables of an `nft -j list ruleset` listing whose rules match on conntrack (`ct state`,
+ * `ct status`, …), vigil's own aside. A listing that is not nft's JSON gives null (unknown).
+ */
+export function statefulTables(listing: string): string[] | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(listing);
+  } catch {
+    return null;
+  }
+  const items = (doc as { nftables?: unknown }).nftables;
+  if (!Array.isArray(items)) return null;
+  const found = new Set<string>();
+  for (const item of items as { rule?: { family?: string; table?: string; expr?: unknown } }[]) {
+    const r = item.rule;
+    if (!r?.table || r.table.startsWith('vigil') || !matchesCt(r.expr)) continue;
+    found.add(`${r.family ?? '?'} ${r.table}`);
+  }
+  return [...found];
+}
+
+/** Whether a rule's expressions read conntrack state: a `{"ct": {...}}` anywhere inside a match. */
+function matchesCt(x: unknown): boolean {
+  if (Array.isArray(x)) return x.some(matchesCt);
+  if (x === null || typeof x !== 'object') return false;
+  return Object.entries(x).some(([k, v]) => (k === 'ct' && typeof v === 'object') || matchesCt(v));
+}

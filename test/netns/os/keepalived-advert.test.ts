@@ -1,5 +1,5 @@
 // A real keepalived's adverts reach vigil's VRRP socket with what the validator checks.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,17 +75,66 @@ async function startKeepalived(lab: Lab, dir: string, conf: string): Promise<voi
   await once(child, 'spawn');
 }
 
-test('keepalived VRRPv2 adverts (multicast with PASS auth, and unicast) arrive with TTL 255 from its address', async (t) => {
+/** keepalived's node k and vigil's raw VRRP socket on node v, on one segment. */
+interface Pair {
+  lab: Lab;
+  dir: string;
+  sock: VrrpSocket;
+  /** The address v's socket sends from (its link-local one for IPv6). */
+  src: string;
+}
+
+/** Builds the pair (k at `k`, v at `v`, a /24 or /64), runs `body`, and tears it all down. */
+async function withPair(
+  t: TestContext,
+  addresses: { k: string; v: string },
+  sendFrom: boolean,
+  body: (p: Pair) => Promise<void>,
+): Promise<void> {
   if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const family = addresses.k.includes(':') ? 6 : 4;
   const lab = await createLab({
     nodes: [
-      { name: 'k', addresses: ['192.168.90.11/24'] },
-      { name: 'v', addresses: ['192.168.90.12/24'] },
+      { name: 'k', addresses: [`${addresses.k}/${family === 6 ? 64 : 24}`] },
+      { name: 'v', addresses: [`${addresses.v}/${family === 6 ? 64 : 24}`] },
     ],
   });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-ka-'));
-  const sock = inNetns(lab.node('v').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
+  const src = family === 6 ? await lab.linkLocal('v') : addresses.v;
+  const sock = inNetns(
+    lab.node('v').nsPath,
+    () => new VrrpSocket({ family, ifname: 'eth0', ...(sendFrom ? { source: src } : {}) }),
+  );
   try {
+    await body({ lab, dir, sock, src });
+  } finally {
+    sock.close();
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * keepalived (a backup at priority 100) hears `advert` every 0.5 s for longer than its
+ * Master_Down_Interval and must not take `vip`; once we fall silent it must (the control that
+ * lets the first check fail).
+ */
+async function backupHonours(p: Pair, advert: Buffer, vip: string): Promise<void> {
+  const family = vip.includes(':') ? '-6' : '-4';
+  const vipOnK = async (): Promise<boolean> =>
+    (await p.lab.exec('k', ['ip', family, '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(vip);
+  for (let i = 0; i < 12; i++) {
+    assert.equal(p.sock.send(advert), true);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(await vipOnK(), false, 'keepalived took the VIP: it did not accept our adverts');
+  const end = Date.now() + 6000;
+  while (!(await vipOnK()) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await vipOnK(), true, 'keepalived never became master after our adverts stopped');
+}
+
+test('keepalived VRRPv2 adverts (multicast with PASS auth, and unicast) arrive with TTL 255 from its address', (t) =>
+  withPair(t, { k: '192.168.90.11', v: '192.168.90.12' }, false, async ({ lab, dir, sock }) => {
     await startKeepalived(
       lab,
       dir,
@@ -157,24 +206,10 @@ vrrp_instance VI_2 {
       unicastPeers: [{ address: '192.168.90.11' }],
     });
     assert.equal(vu.verdict, 'ok', JSON.stringify(vu));
-  } finally {
-    sock.close();
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('keepalived VRRPv3 adverts over IPv6 arrive with hop limit 255 to ff02::12', async (t) => {
-  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
-  const lab = await createLab({
-    nodes: [
-      { name: 'k', addresses: ['fd00:90::11/64'] },
-      { name: 'v', addresses: ['fd00:90::12/64'] },
-    ],
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-ka-'));
-  const sock = inNetns(lab.node('v').nsPath, () => new VrrpSocket({ family: 6, ifname: 'eth0' }));
-  try {
+test('keepalived VRRPv3 adverts over IPv6 arrive with hop limit 255 to ff02::12', (t) =>
+  withPair(t, { k: 'fd00:90::11', v: 'fd00:90::12' }, false, async ({ lab, dir, sock }) => {
     await startKeepalived(
       lab,
       dir,
@@ -208,81 +243,34 @@ vrrp_instance VI_6 {
       addresses: ['fd00:90::100'],
     });
     assert.equal(v.verdict, 'ok', JSON.stringify(v));
-  } finally {
-    sock.close();
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('keepalived accepts adverts sent from our socket: a backup hearing them stays backup', async (t) => {
-  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
-  const lab = await createLab({
-    nodes: [
-      { name: 'k', addresses: ['192.168.91.11/24'] },
-      { name: 'v', addresses: ['192.168.91.12/24'] },
-    ],
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-ka-'));
-  const sock = inNetns(
-    lab.node('v').nsPath,
-    () => new VrrpSocket({ family: 4, ifname: 'eth0', source: '192.168.91.12' }),
-  );
-  const vipOnK = async (): Promise<boolean> =>
-    (await lab.exec('k', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(
-      '192.168.91.100',
-    );
-  try {
-    const conf = (vrid: number): string => `vrrp_instance VI_1 {
+test('keepalived accepts adverts sent from our socket: a backup hearing them stays backup', (t) =>
+  withPair(t, { k: '192.168.91.11', v: '192.168.91.12' }, true, async (p) => {
+    await startKeepalived(
+      p.lab,
+      p.dir,
+      `vrrp_instance VI_1 {
   state BACKUP
   interface eth0
-  virtual_router_id ${vrid}
+  virtual_router_id 51
   priority 100
   advert_int 1
   authentication { auth_type PASS
     auth_pass s3cret }
   virtual_ipaddress { 192.168.91.100/24 }
 }
-`;
-    await startKeepalived(lab, dir, conf(51));
-    // Master_Down_Interval for priority 100 is 3 x 1 s + 0.61 s: advertise for longer than that.
-    const advert = advertV2(51, 200, '192.168.91.100', 's3cret');
-    for (let i = 0; i < 12; i++) {
-      assert.equal(sock.send(advert), true);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.equal(await vipOnK(), false, 'keepalived took the VIP: it did not accept our adverts');
-    // Control: once we fall silent, the backup takes over (so the check above can fail).
-    const end = Date.now() + 6000;
-    while (!(await vipOnK()) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await vipOnK(), true, 'keepalived never became master after our adverts stopped');
-  } finally {
-    sock.close();
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+`,
+    );
+    // Master_Down_Interval for priority 100 is 3 x 1 s + 0.61 s: backupHonours advertises for 6 s.
+    await backupHonours(p, advertV2(51, 200, '192.168.91.100', 's3cret'), '192.168.91.100');
+  }));
 
-test('keepalived accepts our IPv6 VRRPv3 adverts (hop limit 255, link-local source)', async (t) => {
-  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
-  const lab = await createLab({
-    nodes: [
-      { name: 'k', addresses: ['fd00:92::11/64'] },
-      { name: 'v', addresses: ['fd00:92::12/64'] },
-    ],
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-ka-'));
-  const src = await lab.linkLocal('v');
-  const sock = inNetns(
-    lab.node('v').nsPath,
-    () => new VrrpSocket({ family: 6, ifname: 'eth0', source: src }),
-  );
-  const vipOnK = async (): Promise<boolean> =>
-    (await lab.exec('k', ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes('fd00:92::100');
-  try {
+test('keepalived accepts our IPv6 VRRPv3 adverts (hop limit 255, link-local source)', (t) =>
+  withPair(t, { k: 'fd00:92::11', v: 'fd00:92::12' }, true, async (p) => {
     await startKeepalived(
-      lab,
-      dir,
+      p.lab,
+      p.dir,
       `vrrp_instance VI_6 {
   state BACKUP
   interface eth0
@@ -294,18 +282,5 @@ test('keepalived accepts our IPv6 VRRPv3 adverts (hop limit 255, link-local sour
 }
 `,
     );
-    const advert = advertV3v6(62, 200, 'fd00:92::100', src);
-    for (let i = 0; i < 12; i++) {
-      assert.equal(sock.send(advert), true);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.equal(await vipOnK(), false, 'keepalived took the VIP: it did not accept our adverts');
-    const end = Date.now() + 6000;
-    while (!(await vipOnK()) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await vipOnK(), true, 'keepalived never became master after our adverts stopped');
-  } finally {
-    sock.close();
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    await backupHonours(p, advertV3v6(62, 200, 'fd00:92::100', p.src), 'fd00:92::100');
+  }));

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createLab } from '../../../src/lab/index.js';
+import { createLab, type Lab } from '../../../src/lab/index.js';
 import { inNetns } from '../../../src/os/native.js';
 import { VrrpSocket, type VrrpDatagram } from '../../../src/os/vrrp-socket.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
@@ -17,22 +17,38 @@ function nextPacket(sock: VrrpSocket, ms = 2000): Promise<VrrpDatagram> {
 
 const PAYLOAD = Buffer.from('3101640100011c20c0a80a64', 'hex'); // any bytes: the socket does not validate
 
-test('IPv4: multicast and unicast adverts arrive with TTL 255, source and destination', async (t) => {
+/** a sends from its own address (link-local for IPv6), b listens: one segment, torn down after. */
+async function withPair(
+  t: TestContext,
+  a: string,
+  b: string,
+  body: (p: { lab: Lab; sa: VrrpSocket; sb: VrrpSocket; src: string }) => Promise<void>,
+): Promise<void> {
   if (!requireSystem(t, netnsUnavailable())) return;
+  const family = a.includes(':') ? 6 : 4;
+  const len = family === 6 ? 64 : 24;
   const lab = await createLab({
     nodes: [
-      { name: 'a', addresses: ['192.168.50.1/24'] },
-      { name: 'b', addresses: ['192.168.50.2/24'] },
+      { name: 'a', addresses: [`${a}/${len}`] },
+      { name: 'b', addresses: [`${b}/${len}`] },
     ],
   });
   const socks: VrrpSocket[] = [];
   try {
-    const sa = inNetns(
-      lab.node('a').nsPath,
-      () => new VrrpSocket({ family: 4, ifname: 'eth0', source: '192.168.50.1' }),
-    );
-    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
-    socks.push(sa, sb);
+    const src = family === 6 ? await lab.linkLocal('a') : a;
+    const sa = inNetns(lab.node('a').nsPath, () => new VrrpSocket({ family, ifname: 'eth0', source: src }));
+    socks.push(sa);
+    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family, ifname: 'eth0' }));
+    socks.push(sb);
+    await body({ lab, sa, sb, src });
+  } finally {
+    for (const s of socks) s.close();
+    await lab.destroy();
+  }
+}
+
+test('IPv4: multicast and unicast adverts arrive with TTL 255, source and destination', (t) =>
+  withPair(t, '192.168.50.1', '192.168.50.2', async ({ sa, sb }) => {
     const got = nextPacket(sb);
     assert.equal(sa.send(PAYLOAD), true);
     const d = await got;
@@ -57,29 +73,10 @@ test('IPv4: multicast and unicast adverts arrive with TTL 255, source and destin
     sa.send(PAYLOAD);
     await nextPacket(sb);
     assert.equal(echoed, false);
-  } finally {
-    for (const s of socks) s.close();
-    await lab.destroy();
-  }
-});
+  }));
 
-test('IPv6: ff02::12 adverts arrive with hop limit 255 from the link-local source', async (t) => {
-  if (!requireSystem(t, netnsUnavailable())) return;
-  const lab = await createLab({
-    nodes: [
-      { name: 'a', addresses: ['fd00:50::1/64'] },
-      { name: 'b', addresses: ['fd00:50::2/64'] },
-    ],
-  });
-  const socks: VrrpSocket[] = [];
-  try {
-    const llA = await lab.linkLocal('a');
-    const sa = inNetns(
-      lab.node('a').nsPath,
-      () => new VrrpSocket({ family: 6, ifname: 'eth0', source: llA }),
-    );
-    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 6, ifname: 'eth0' }));
-    socks.push(sa, sb);
+test('IPv6: ff02::12 adverts arrive with hop limit 255 from the link-local source', (t) =>
+  withPair(t, 'fd00:50::1', 'fd00:50::2', async ({ lab, sa, sb, src: llA }) => {
     const got = nextPacket(sb);
     assert.equal(sa.send(PAYLOAD), true);
     const d = await got;
@@ -93,11 +90,7 @@ test('IPv6: ff02::12 adverts arrive with hop limit 255 from the link-local sourc
     assert.equal(u.multicast, false);
     assert.equal(u.ttl, 255);
     assert.equal(u.source, llA);
-  } finally {
-    for (const s of socks) s.close();
-    await lab.destroy();
-  }
-});
+  }));
 
 test('a packet with a lower TTL is delivered with that TTL (so the validator can reject it)', async (t) => {
   if (!requireSystem(t, netnsUnavailable())) return;
@@ -152,22 +145,8 @@ test('an interface that goes away gives an error event, not a crash', async (t) 
   }
 });
 
-test('after a link flap the socket still receives; sending while down is an error event', async (t) => {
-  if (!requireSystem(t, netnsUnavailable())) return;
-  const lab = await createLab({
-    nodes: [
-      { name: 'a', addresses: ['192.168.53.1/24'] },
-      { name: 'b', addresses: ['192.168.53.2/24'] },
-    ],
-  });
-  const socks: VrrpSocket[] = [];
-  try {
-    const sa = inNetns(
-      lab.node('a').nsPath,
-      () => new VrrpSocket({ family: 4, ifname: 'eth0', source: '192.168.53.1' }),
-    );
-    const sb = inNetns(lab.node('b').nsPath, () => new VrrpSocket({ family: 4, ifname: 'eth0' }));
-    socks.push(sa, sb);
+test('after a link flap the socket still receives; sending while down is an error event', (t) =>
+  withPair(t, '192.168.53.1', '192.168.53.2', async ({ lab, sa, sb }) => {
     await lab.setLink('a', 'eth0', false);
     const err = once(sa, 'error');
     assert.equal(sa.send(PAYLOAD), false);
@@ -185,8 +164,4 @@ test('after a link flap the socket still receives; sending while down is an erro
     } finally {
       clearInterval(timer);
     }
-  } finally {
-    for (const s of socks) s.close();
-    await lab.destroy();
-  }
-});
+  }));

@@ -3,7 +3,7 @@ import type { Diagnostic, Loc, Stmt } from './ast.js';
 import type { Config } from './model.js';
 import { parseFile, parseText, type ParseOptions, type ParseResult } from './parse.js';
 import { applyBlock, type Ctx } from './schema/block.js';
-import { defaultGlobalDefs, readApi, readGlobalDefs } from './schema/global.js';
+import { defaultGlobalDefs, PROCESS_KEYWORDS, readApi, readGlobalDefs } from './schema/global.js';
 import { readVirtualServer, readVirtualServerGroup } from './schema/lvs.js';
 import {
   readGarpGroup,
@@ -39,13 +39,7 @@ export function emptyConfig(): Config {
 
 /** Top-level keywords keepalived accepts outside global_defs that vigil does not act on. */
 const ROOT_ACCEPTED = [
-  'net_namespace',
-  'net_namespace_ipvs',
-  'namespace_with_ipsets',
-  'use_pid_dir',
-  'instance',
-  'child_wait_time',
-  'linkbeat_use_polling',
+  ...PROCESS_KEYWORDS,
   'bfd_instance',
   'static_track_group',
   'track_group',

@@ -31,7 +31,8 @@ export interface AddressInfo {
   permanent: boolean;
 }
 
-const SCOPES: Record<string, number> = {
+/** rtnetlink scope numbers by their iproute2 names (addresses and routes). */
+export const SCOPES: Record<string, number> = {
   global: 0,
   universe: 0,
   site: 200,

@@ -2,6 +2,7 @@
 // leaving it. Marked with keepalived's routing protocol number (18, "proto keepalived" in
 // `ip route`) so an operator sees who owns them. Idempotent like the VIPs.
 import { FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
+import { SCOPES } from './addresses.js';
 import { ipFamily, ipToBytes, parseCidr } from './inet.js';
 import { serial } from './link.js';
 
@@ -11,15 +12,6 @@ const RT_TABLE_COMPAT = 252;
 
 export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
 const KIND_NUMBER: Record<RouteKind, number> = { unicast: 1, blackhole: 6, unreachable: 7, prohibit: 8 };
-const SCOPES: Record<string, number> = {
-  global: 0,
-  universe: 0,
-  site: 200,
-  link: 253,
-  host: 254,
-  nowhere: 255,
-};
-
 export interface RouteSpec {
   /** Destination: ADDR/PREFIX, ADDR (a host route) or 'default' with `family`. */
   to: string;

@@ -30,8 +30,8 @@ export function defaultGlobalDefs(): GlobalDefs {
   };
 }
 
-/** Keepalived global keywords vigil reads but does not act on (process tuning, SNMP, D-Bus …). */
-const ACCEPTED = [
+/** Process-level keywords keepalived takes both in global_defs and at the top level. */
+export const PROCESS_KEYWORDS = [
   'linkbeat_use_polling',
   'net_namespace',
   'net_namespace_ipvs',
@@ -39,6 +39,11 @@ const ACCEPTED = [
   'use_pid_dir',
   'instance',
   'child_wait_time',
+] as const;
+
+/** Keepalived global keywords vigil reads but does not act on (process tuning, SNMP, D-Bus …). */
+const ACCEPTED = [
+  ...PROCESS_KEYWORDS,
   'process_names',
   'process_name',
   'vrrp_process_name',

@@ -31,38 +31,37 @@ function overloadedAmong(dest: DestView, dests: readonly DestView[]): boolean {
 /** How often the caches are swept for idle entries (IPVS's lblc timer runs every minute). */
 const SWEEP_MS = 60 * 1000;
 
-/** Drops entries idle longer than `expiration`, at most once per SWEEP_MS. */
-class Sweeper {
-  private next = 0;
-  constructor(private readonly expiration: number) {}
-  run<T extends { lastUse: number }>(cache: Map<string, T>, t: number): void {
-    if (t < this.next) return;
-    this.next = t + SWEEP_MS;
-    for (const [k, e] of cache) if (t - e.lastUse > this.expiration) cache.delete(k);
-  }
-}
-
 interface Entry<T> {
   value: T;
   lastUse: number;
 }
 
-export class LocalityLeastConnection implements Scheduler {
-  readonly name = 'lblc';
-  private readonly cache = new Map<string, Entry<string>>();
-
-  private readonly sweeper: Sweeper;
+/** The cache both keep, keyed by destination address, and its sweep of idle entries. */
+abstract class LocalityCache<E extends { lastUse: number }> {
+  protected readonly cache = new Map<string, E>();
+  private nextSweep = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly expiration = DAY_MS,
-  ) {
-    this.sweeper = new Sweeper(expiration);
+    protected readonly expiration = DAY_MS,
+  ) {}
+
+  /** The time now, once entries idle longer than `expiration` are dropped (at most every SWEEP_MS). */
+  protected tick(): number {
+    const t = this.now();
+    if (t >= this.nextSweep) {
+      this.nextSweep = t + SWEEP_MS;
+      for (const [k, e] of this.cache) if (t - e.lastUse > this.expiration) this.cache.delete(k);
+    }
+    return t;
   }
+}
+
+export class LocalityLeastConnection extends LocalityCache<Entry<string>> implements Scheduler {
+  readonly name = 'lblc';
 
   pick<D extends DestView>(conn: ConnInfo, dests: readonly D[]): D | null {
-    const t = this.now();
-    this.sweeper.run(this.cache, t);
+    const t = this.tick();
     const entry = this.cache.get(conn.destination);
     const cached = entry && dests.find((d) => d.id === entry.value);
     if (cached && available(cached) && !overloadedAmong(cached, dests)) {
@@ -75,22 +74,14 @@ export class LocalityLeastConnection implements Scheduler {
   }
 }
 
-export class LocalityLeastConnectionReplicated implements Scheduler {
+export class LocalityLeastConnectionReplicated
+  extends LocalityCache<Entry<Set<string>> & { lastMod: number }>
+  implements Scheduler
+{
   readonly name = 'lblcr';
-  private readonly cache = new Map<string, Entry<Set<string>> & { lastMod: number }>();
-
-  private readonly sweeper: Sweeper;
-
-  constructor(
-    private readonly now: () => number = Date.now,
-    private readonly expiration = DAY_MS,
-  ) {
-    this.sweeper = new Sweeper(expiration);
-  }
 
   pick<D extends DestView>(conn: ConnInfo, dests: readonly D[]): D | null {
-    const t = this.now();
-    this.sweeper.run(this.cache, t);
+    const t = this.tick();
     let entry = this.cache.get(conn.destination);
     const members = entry ? dests.filter((d) => entry!.value.has(d.id)) : [];
     let d = leastLoaded(members);

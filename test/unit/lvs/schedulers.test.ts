@@ -250,6 +250,18 @@ test('lblc sticks a destination to a server until it is overloaded relative to o
   assert.ok(s.pick(conn(), ds));
 });
 
+test('lblc forgets a destination idle for lblc_expiration (24 h): wlc then picks anew', () => {
+  let t = 0;
+  const s = createScheduler('lblc', { now: () => t });
+  const ds = [dest('a', 2), dest('b', 2)];
+  const first = s.pick(conn(), ds)!;
+  first.inactiveConns = 10; // more loaded, but not overloaded: the cached choice stands
+  t += 60 * 60 * 1000;
+  assert.equal(s.pick(conn(), ds)!.id, first.id);
+  t += 25 * 3600 * 1000;
+  assert.notEqual(s.pick(conn(), ds)!.id, first.id);
+});
+
 test('lblcr grows the set of a destination when its members are overloaded', () => {
   const s = createScheduler('lblcr', { now: () => 0 });
   const ds = [dest('a', 1), dest('b', 1), dest('c', 1)];

@@ -1,6 +1,6 @@
 // What `vigil adm` keeps beyond the engine contract: ipvsadm's persistence engine name, the third
 // scheduler flag and the tunnel checksum mode. Engines that do not know them pass them through.
-import type { DestSpec, ServiceKey, ServiceSpec, ServiceState } from '../dataplane/engine.js';
+import type { ConnEntry, DestSpec, ServiceKey, ServiceSpec, ServiceState } from '../dataplane/engine.js';
 
 export interface AdmService extends ServiceSpec {
   /** Persistence engine (ipvsadm --pe), e.g. "sip". */
@@ -35,17 +35,8 @@ export interface Timeouts {
   udp: number;
 }
 
-/** One entry of the connection table (ipvsadm -Lc). */
-export interface AdmConnection {
-  protocol: 'tcp' | 'udp' | 'sctp';
-  client: string;
-  clientPort: number;
-  virtual: string;
-  virtualPort: number;
-  dest: string;
-  destPort: number;
-  state: string;
-  expiresMs: number;
+/** One entry of the connection table (ipvsadm -Lc), with ipvsadm's persistence-engine columns. */
+export interface AdmConnection extends ConnEntry {
   peName?: string;
   peData?: string;
 }

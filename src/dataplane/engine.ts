@@ -69,6 +69,21 @@ export interface ServiceStats {
   dests: DestStats[];
 }
 
+/** One entry of a connection table (ipvsadm -Lc). */
+export interface ConnEntry {
+  protocol: Protocol;
+  client: string;
+  clientPort: number;
+  virtual: string;
+  virtualPort: number;
+  dest: string;
+  destPort: number;
+  /** IPVS state names (SYN_RECV, ESTABLISHED, FIN_WAIT, …; UDP for UDP). */
+  state: string;
+  /** Milliseconds until the entry times out unless traffic refreshes it. */
+  expiresMs: number;
+}
+
 export interface Engine {
   readonly name: 'ipvs' | 'nft' | 'userspace';
   /** What is programmed now (for adoption after a restart and for idempotent planning). */

@@ -10,6 +10,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import type {
   Change,
+  ConnEntry,
   DestSpec,
   Engine,
   ServiceKey,
@@ -20,9 +21,8 @@ import type {
 import { destId, serviceId } from '../../lvs/plan.js';
 import { isSchedulerName } from '../../lvs/schedulers/index.js';
 import { ServiceTable } from './service.js';
-import { TcpFlow, type ConnEntry, type TcpTimeouts } from './tcp.js';
+import { TcpFlow, type TcpTimeouts } from './tcp.js';
 
-export type { ConnEntry } from './tcp.js';
 import { UdpService } from './udp.js';
 
 export interface ProxyTimeouts extends TcpTimeouts {

@@ -4,6 +4,7 @@
 // while the other keeps flowing (half-close). Counts follow IPVS: a connection is inactive while
 // connecting and after the first FIN, active while established.
 import net from 'node:net';
+import type { ConnEntry } from '../engine.js';
 import type { LiveDest, ServiceTable } from './service.js';
 
 export interface TcpTimeouts {
@@ -11,21 +12,6 @@ export interface TcpTimeouts {
   tcp: number;
   /** Seconds a half-closed connection may linger (IPVS tcpfin, 120). */
   tcpfin: number;
-}
-
-/** One entry of the connection table (ipvsadm -Lc). */
-export interface ConnEntry {
-  protocol: 'tcp' | 'udp';
-  client: string;
-  clientPort: number;
-  virtual: string;
-  virtualPort: number;
-  dest: string;
-  destPort: number;
-  /** IPVS state names: SYN_RECV while connecting, ESTABLISHED, FIN_WAIT after a FIN; UDP. */
-  state: string;
-  /** Milliseconds until the entry times out unless traffic refreshes it. */
-  expiresMs: number;
 }
 
 const CHUNK = 64 * 1024;

@@ -4,7 +4,7 @@
 // keyed by client and server. Flows count as inactive connections, as IPVS counts UDP.
 import dgram from 'node:dgram';
 import type { LiveDest, ServiceTable } from './service.js';
-import type { ConnEntry } from './tcp.js';
+import type { ConnEntry } from '../engine.js';
 
 interface Flow {
   upstream: dgram.Socket;

@@ -11,7 +11,7 @@ import { describeApproximation } from '../dataplane/nft/ruleset.js';
 import { approximation } from '../dataplane/proxy/engine.js';
 import type { VirtualServer } from '../config/model.js';
 import { serviceKeys } from '../lvs/desired.js';
-import { directorKernelIssues } from '../lvs/kernel-needs.js';
+import { directorKernelIssues, forwardingKinds, unprogrammable } from '../lvs/kernel-needs.js';
 import { syncMismatches } from '../lvs/sync-engine.js';
 import { readKernelView } from '../os/kernel-view.js';
 
@@ -70,7 +70,7 @@ function approximations(
   c: Parameters<typeof serviceKeys>[1],
 ): string[] {
   if (engine === 'ipvs') return [];
-  const kinds = new Set([vs.lbKind, ...vs.realServers.map((r) => r.lvsMethod ?? vs.lbKind)]);
+  const kinds = new Set(forwardingKinds(vs));
   const notes = new Set<string>();
   for (const kind of kinds) {
     const fwd = FORWARDING[kind] ?? 'nat';
@@ -127,6 +127,8 @@ export async function runCheck(argv: string[]): Promise<number> {
       ...(view ? directorKernelIssues(r.config, chosen, view) : []),
     ];
     for (const m of machine) diagnostics.push({ severity: 'warning', message: m.message, loc: m.loc });
+    for (const m of unprogrammable(r.config, chosen))
+      diagnostics.push({ severity: 'error', message: m.message, loc: m.loc });
   }
   const order = results.flatMap((r) => r.config.files);
   for (const d of [...diagnostics].sort(byPlace(order))) console.error(formatDiagnostic(d));

@@ -6,7 +6,7 @@ import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose
 import { createEngine } from '../dataplane/create.js';
 import type { Engine } from '../dataplane/engine.js';
 import type { ServiceStats } from '../dataplane/engine.js';
-import { directorKernelIssues } from '../lvs/kernel-needs.js';
+import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
 import { LvsController, type RuntimeAction } from '../lvs/controller.js';
 import { serviceId } from '../lvs/plan.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
@@ -36,10 +36,16 @@ async function start(config: Config): Promise<void> {
     engineName = choice.engine;
     log.info(`data plane: ${choice.engine} (${choice.why})`);
   }
+  // One virtual server the engine cannot program must not keep the others out of the table.
+  const refused = unprogrammable(config, choice.engine);
+  for (const m of refused) log.error(`${m.loc.file}:${m.loc.line}: ${m.message}`);
+  const programmable = refused.length
+    ? { ...config, virtualServers: config.virtualServers.filter((vs) => !refused.some((r) => r.vs === vs)) }
+    : config;
   const previous = controller;
   await previous?.stop({ keep: true, closeEngine: false });
   controller = new LvsController(
-    config,
+    programmable,
     engine,
     {
       log: (level, m) => (level === 'error' ? log.error(m) : level === 'warning' ? log.warn(m) : log.info(m)),

@@ -1,4 +1,4 @@
-// What the director's kernel must be set to for the configured forwarding to work, checked
+// What the director's kernel must be set to, and can do, for the configured forwarding, checked
 // against what it is. Neither keepalived nor vigil changes these host-wide settings behind the
 // operator's back: a wrong one is a warning in `vigil check` and in the daemon's log, naming the
 // virtual server and the sysctl to set. The machine is read by src/os/kernel-view.ts.
@@ -29,7 +29,8 @@ function routesReplies(kind: LbKind, engine: EngineName): boolean {
   return kind === 'NAT' || (engine === 'nft' && kind === 'FULLNAT');
 }
 
-function kinds(vs: VirtualServer): LbKind[] {
+/** The forwarding methods a virtual server uses: its own, its real servers', its sorry server's. */
+export function forwardingKinds(vs: VirtualServer): LbKind[] {
   const all = [vs.lbKind, ...vs.realServers.map((r) => r.lvsMethod ?? vs.lbKind)];
   if (vs.sorryServer) all.push(vs.sorryServerLvsMethod ?? vs.lbKind);
   return all;
@@ -43,7 +44,9 @@ function naming(list: readonly VirtualServer[]): string {
 
 export function directorKernelIssues(config: Config, engine: EngineName, view: KernelView): KernelIssue[] {
   if (engine === 'userspace') return []; // a proxy: the kernel forwards nothing
-  const routed = config.virtualServers.filter((vs) => kinds(vs).some((k) => routesReplies(k, engine)));
+  const routed = config.virtualServers.filter((vs) =>
+    forwardingKinds(vs).some((k) => routesReplies(k, engine)),
+  );
   const out: KernelIssue[] = [];
   const forwarding: [4 | 6, string, string | null][] = [
     [4, 'net.ipv4.ip_forward', view.ipv4Forward],
@@ -54,18 +57,34 @@ export function directorKernelIssues(config: Config, engine: EngineName, view: K
     const list = routed.filter((vs) => serviceKeys(vs, config).some((k) => k.family === family));
     if (list.length === 0) continue;
     out.push({
-      message: `${naming(list)}: NAT through ${engine} sends the real servers' replies back through this director, but ${name} is 0, so the kernel drops them and clients get no answer; set ${name} = 1 (sysctl -w, and in /etc/sysctl.d/ to keep it)`,
+      message: `${naming(list)}: ${forwardingKinds(list[0]!).includes('NAT') ? 'NAT' : 'FULLNAT'} through ${engine} sends the real servers' replies back through this director, but ${name} is 0, so the kernel drops them and clients get no answer; set ${name} = 1 (sysctl -w, and in /etc/sysctl.d/ to keep it)`,
       loc: list[0]!.loc,
     });
   }
   const tables = view.statefulTables ?? [];
-  const nat = routed.filter((vs) => kinds(vs).includes('NAT'));
+  const nat = routed.filter((vs) => forwardingKinds(vs).includes('NAT'));
   if (engine === 'ipvs' && view.vsConntrack === '0' && tables.length > 0 && nat.length > 0)
     out.push({
       message: `${naming(nat)}: IPVS NAT with net.ipv4.vs.conntrack 0 keeps no conntrack entries for its connections, so the stateful rules of nftables table${tables.length === 1 ? '' : 's'} ${tables.join(', ')} see the real servers' replies as new or invalid (and may drop them); set net.ipv4.vs.conntrack = 1`,
       loc: nat[0]!.loc,
     });
   return out;
+}
+
+/**
+ * Virtual servers the engine cannot program at all: the kernel's IPVS has no full NAT (it lives
+ * only in out-of-tree patches, and keepalived has no FULLNAT either). The daemon leaves them
+ * out and programs the rest; `vigil check` makes each an error.
+ */
+export function unprogrammable(config: Config, engine: EngineName): (KernelIssue & { vs: VirtualServer })[] {
+  if (engine !== 'ipvs') return [];
+  return config.virtualServers
+    .filter((vs) => forwardingKinds(vs).includes('FULLNAT'))
+    .map((vs) => ({
+      vs,
+      message: `virtual_server ${vs.label}: FULLNAT cannot run on the ipvs engine (the kernel's IPVS has no full NAT), so vigil leaves this virtual server out; use lvs_engine nft, which does full NAT, or lb_kind NAT`,
+      loc: vs.loc,
+    }));
 }
 
 /**

@@ -3,7 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../../src/config/load.js';
-import { directorKernelIssues, statefulTables, type KernelView } from '../../../src/lvs/kernel-needs.js';
+import {
+  directorKernelIssues,
+  statefulTables,
+  unprogrammable,
+  type KernelView,
+} from '../../../src/lvs/kernel-needs.js';
 
 const vs = (addr: string, kind: string, extra = ''): string =>
   `virtual_server ${addr} 80 {\n  lb_algo rr\n  lb_kind ${kind}\n  protocol TCP\n${extra}  real_server ${addr.includes(':') ? 'fd00::2' : '10.0.2.2'} 80 {\n    weight 1\n  }\n}\n`;
@@ -93,4 +98,20 @@ test("statefulTables finds rules matching on ct in nft's JSON, vigil's own table
   assert.deepEqual(statefulTables(JSON.stringify({ nftables: [{ metainfo: {} }] })), []);
   assert.equal(statefulTables('Error: permission denied'), null);
   assert.equal(statefulTables('{"x":1}'), null);
+});
+
+test('FULLNAT (the virtual server, a real server or its sorry server) cannot be programmed on ipvs alone', () => {
+  const rs = '  real_server 10.0.2.3 80 {\n    lvs_method FULLNAT\n  }\n';
+  const c = load(vs('10.0.1.100', 'FULLNAT') + vs('10.0.1.101', 'NAT') + vs('10.0.1.102', 'DR', rs));
+  const got = unprogrammable(c, 'ipvs');
+  assert.deepEqual(
+    got.map((u) => [u.vs.label, u.loc.line]),
+    [
+      ['10.0.1.100:80', 1],
+      ['10.0.1.102:80', 17],
+    ],
+  );
+  assert.match(got[0]!.message, /FULLNAT cannot run on the ipvs engine .* use lvs_engine nft/);
+  assert.deepEqual(unprogrammable(c, 'nft'), []);
+  assert.deepEqual(unprogrammable(c, 'userspace'), []);
 });

@@ -1,7 +1,8 @@
 // The kernel settings an IPVS NAT director needs, read from a real IPVS kernel (inside the QEMU
 // guest only): with net.ipv4.ip_forward 0, or net.ipv4.vs.conntrack 0 under a stateful nftables
 // ruleset, `vigil check` warns at the virtual server's line and `vigil run` logs the same at
-// start; once both are set, `vigil check` is silent.
+// start; once both are set, `vigil check` is silent. A FULLNAT virtual server (IPVS has no full
+// NAT) is an error in `vigil check`, and the daemon leaves it out and programs the others.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,14 +14,15 @@ import { startVigil } from './support.js';
 const ns = `vk${Math.random().toString(36).slice(2, 7)}`;
 const dir = mkdtempSync(join(tmpdir(), 'vg-kernel-'));
 const conf = join(dir, 'nat.conf');
+const fullnat = join(dir, 'fullnat.conf');
 let daemon: ChildProcess | undefined;
 
 const sh = (script: string) => execFileSync('bash', ['-ec', script], { encoding: 'utf8' });
 const sysctl = (kv: string) => sh(`ip netns exec ${ns} sysctl -qw ${kv}`);
-const check = () =>
+const check = (file = conf) =>
   spawnSync(
     'ip',
-    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'check', '-f', conf],
+    ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'check', '-f', file],
     {
       encoding: 'utf8',
     },
@@ -38,12 +40,20 @@ virtual_server 10.0.1.100 80 {
     }
 }
 `;
+const FULLNAT = `virtual_server 10.0.1.101 80 {
+    lb_kind FULLNAT
+    protocol TCP
+    real_server 10.0.2.3 80 {
+    }
+}
+`;
 const FORWARD = `${conf}:4:1: warning: virtual_server 10.0.1.100:80: NAT through ipvs sends the real servers' replies back through this director, but net.ipv4.ip_forward is 0`;
 const CONNTRACK = `${conf}:4:1: warning: virtual_server 10.0.1.100:80: IPVS NAT with net.ipv4.vs.conntrack 0 keeps no conntrack entries for its connections, so the stateful rules of nftables table inet fw`;
 
 before(() => {
   assert.equal(process.env.IPVS_VM, '1', 'these tests run inside scripts/ipvs-vm.sh');
   writeFileSync(conf, CONFIG);
+  writeFileSync(fullnat, CONFIG + FULLNAT);
   sh(`modprobe ip_vs; ip netns add ${ns}; ip -n ${ns} link set lo up
     ip netns exec ${ns} nft 'add table inet fw; add chain inet fw forward { type filter hook forward priority 0; }; add rule inet fw forward ct state established,related accept'`);
   sysctl('net.ipv4.ip_forward=0');
@@ -68,8 +78,16 @@ test('vigil check warns at the virtual server: ip_forward 0, and vs.conntrack 0 
   assert.match(r.stdout, /configuration OK \(2 warnings\)/);
 });
 
-test('vigil run logs the same at start, once the engine is up', async () => {
-  daemon = startVigil(ns, conf, join(dir, 'rt'), 'pipe');
+test('FULLNAT on ipvs: vigil check errors at its line; vigil run logs it, leaves it out and programs the rest, with the kernel warnings', async () => {
+  const c = check(fullnat);
+  assert.equal(c.status, 1, c.stderr);
+  assert.match(
+    c.stderr,
+    new RegExp(
+      `${fullnat.replace(/[.]/g, '\\.')}:12:1: error: virtual_server 10\\.0\\.1\\.101:80: FULLNAT cannot run on the ipvs engine`,
+    ),
+  );
+  daemon = startVigil(ns, fullnat, join(dir, 'rt'), 'pipe');
   let log = '';
   const seen = new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no warnings within 60 s:\n${log}`)), 60_000);
@@ -86,8 +104,15 @@ test('vigil run logs the same at start, once the engine is up', async () => {
   await seen;
   assert.match(
     log,
-    new RegExp(`${conf.replace(/[.]/g, '\\.')}:4: virtual_server 10\\.0\\.1\\.100:80: NAT through ipvs`),
+    new RegExp(`${fullnat.replace(/[.]/g, '\\.')}:4: virtual_server 10\\.0\\.1\\.100:80: NAT through ipvs`),
   );
+  assert.match(
+    log,
+    /fullnat\.conf:12: virtual_server 10\.0\.1\.101:80: FULLNAT cannot run on the ipvs engine/,
+  );
+  const table = execFileSync('ip', ['netns', 'exec', ns, 'ipvsadm', '-Ln'], { encoding: 'utf8' });
+  assert.match(table, /TCP {2}10\.0\.1\.100:80 rr\n {2}-> 10\.0\.2\.2:80 +Masq +1 /);
+  assert.doesNotMatch(table, /10\.0\.1\.101/);
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon!.once('exit', r));
 });

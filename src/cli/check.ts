@@ -118,16 +118,19 @@ export async function runCheck(argv: string[]): Promise<number> {
   const first = results[0]!.config;
   const probes = probeMachine();
   const engine = chooseEngine(first.globalDefs.lvsEngine, probes);
+  const chosen = results.map((r) => chooseEngine(r.config.globalDefs.lvsEngine, probes).engine);
   // This machine's kernel settings, read only when some virtual server could depend on them.
-  const view = results.some((r) => r.config.virtualServers.length) ? await readKernelView() : null;
-  for (const r of results) {
-    const chosen = chooseEngine(r.config.globalDefs.lvsEngine, probes).engine;
+  const view = results.some((r) => r.config.virtualServers.length)
+    ? await readKernelView({ ruleset: chosen.includes('ipvs') })
+    : null;
+  for (const [i, r] of results.entries()) {
+    const used = chosen[i]!;
     const machine = [
-      ...syncMismatches(r.config.globalDefs, chosen),
-      ...(view ? directorKernelIssues(r.config, chosen, view) : []),
+      ...syncMismatches(r.config.globalDefs, used),
+      ...(view ? directorKernelIssues(r.config, used, view) : []),
     ];
     for (const m of machine) diagnostics.push({ severity: 'warning', message: m.message, loc: m.loc });
-    for (const m of unprogrammable(r.config, chosen))
+    for (const m of unprogrammable(r.config, used))
       diagnostics.push({ severity: 'error', message: m.message, loc: m.loc });
   }
   const order = results.flatMap((r) => r.config.files);

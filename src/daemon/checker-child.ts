@@ -65,7 +65,11 @@ async function start(config: Config): Promise<void> {
   applyHaSuspend(config);
   await controller.start();
   // After the engine is up (ip_vs loaded, so net.ipv4.vs.* exist), at every start and reload.
-  for (const m of directorKernelIssues(config, choice.engine, await readKernelView()))
+  for (const m of directorKernelIssues(
+    config,
+    choice.engine,
+    await readKernelView({ ruleset: choice.engine === 'ipvs' }),
+  ))
     log.warn(`${m.loc.file}:${m.loc.line}: ${m.message}`);
   log.info(
     `health checking ${config.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real servers`,

@@ -5,6 +5,7 @@
 import type { Loc } from '../config/ast.js';
 import type { Config, LbKind, VirtualServer } from '../config/model.js';
 import type { EngineName } from '../dataplane/choose.js';
+import { INET_TABLE } from '../dataplane/nft/ruleset.js';
 import { serviceKeys } from './desired.js';
 
 /** The settings that matter, as /proc/sys shows them; null where they do not exist (or are unknown). */
@@ -36,7 +37,7 @@ export function forwardingKinds(vs: VirtualServer): LbKind[] {
   return all;
 }
 
-/** "virtual_server A" or "virtual_servers A and 3 others". */
+/** "virtual_server A" or "virtual_server A and 3 others". */
 function naming(list: readonly VirtualServer[]): string {
   const first = `virtual_server ${list[0]!.label}`;
   return list.length === 1 ? first : `${first} and ${list.length - 1} other${list.length === 2 ? '' : 's'}`;
@@ -53,7 +54,7 @@ export function directorKernelIssues(config: Config, engine: EngineName, view: K
     [6, 'net.ipv6.conf.all.forwarding', view.ipv6Forward],
   ];
   for (const [family, name, value] of forwarding) {
-    if (value === null || value !== '0') continue;
+    if (value !== '0') continue; // 1, or unknown
     const list = routed.filter((vs) => serviceKeys(vs, config).some((k) => k.family === family));
     if (list.length === 0) continue;
     out.push({
@@ -103,7 +104,8 @@ export function statefulTables(listing: string): string[] | null {
   const found = new Set<string>();
   for (const item of items as { rule?: { family?: string; table?: string; expr?: unknown } }[]) {
     const r = item.rule;
-    if (!r?.table || r.table.startsWith('vigil') || !matchesCt(r.expr)) continue;
+    // vigil's own: its inet table and the netdev DR tables named after it
+    if (!r?.table || r.table.startsWith(INET_TABLE) || !matchesCt(r.expr)) continue;
     found.add(`${r.family ?? '?'} ${r.table}`);
   }
   return [...found];

@@ -14,8 +14,12 @@ function ruleset(): Promise<string | null> {
   );
 }
 
-/** Never throws: a setting that cannot be read is unknown (null), and its check is skipped. */
-export async function readKernelView(): Promise<KernelView> {
+/**
+ * Never throws: a setting that cannot be read is unknown (null), and its check is skipped. The
+ * ruleset matters only to the ipvs engine's conntrack check: on an nft director it holds vigil's
+ * own table (10,000 elements is ~0.7 s of `nft -j list`), so it is read only when asked for.
+ */
+export async function readKernelView(opts: { ruleset: boolean }): Promise<KernelView> {
   const sysctl = (...key: string[]): string | null => {
     try {
       return readSysctl(key);
@@ -23,7 +27,7 @@ export async function readKernelView(): Promise<KernelView> {
       return null;
     }
   };
-  const listing = await ruleset();
+  const listing = opts.ruleset ? await ruleset() : null;
   return {
     ipv4Forward: sysctl('net', 'ipv4', 'ip_forward'),
     ipv6Forward: sysctl('net', 'ipv6', 'conf', 'all', 'forwarding'),

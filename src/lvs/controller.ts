@@ -1,6 +1,8 @@
 // Keeps a data plane equal to what the configuration and the health checks ask for: every health
 // change re-plans against what the engine has programmed and applies the difference, one plan at a
-// time. On stop it removes what it programmed.
+// time. A change to one virtual server plans only its services, against the table as last applied
+// (ProgrammedTable), so its cost does not grow with the table. A failed apply is retried with
+// backoff. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
 import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config, RealServer, VirtualServer } from '../config/model.js';
@@ -13,6 +15,10 @@ import type { Rates } from './rates.js';
 import { suspendedServers } from './ha-suspend.js';
 import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
+import { ProgrammedTable } from './programmed.js';
+
+/** Backoff of the retries after a failed apply: 1 s, doubling, at most this. */
+const RETRY_MAX_MS = 60_000;
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
 function runScript(argv: string[], warn: (m: string) => void): void {
@@ -71,6 +77,12 @@ export class LvsController {
   private readonly runtime: Change[] = [];
   private applied = 0;
   private lastError?: string;
+  private readonly table: ProgrammedTable;
+  /** Virtual servers whose services no other virtual server produces: planned alone on a change. */
+  private readonly alone = new Set<VirtualServer>();
+  private retryTimer?: NodeJS.Timeout;
+  private retryMs = 0;
+  private stopped = false;
   /** The API's changes by rsKey; handed to the next controller on reload. */
   readonly overrides: Map<string, RsOverride>;
 
@@ -89,23 +101,35 @@ export class LvsController {
     // Only for servers this configuration still has.
     const known = new Set(config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => rsKey(vs, rs))));
     this.overrides = new Map([...overrides].filter(([k]) => known.has(k)));
+    this.table = new ProgrammedTable(engine);
+    const ids = (vs: VirtualServer) => new Set(serviceKeys(vs, config).map(serviceId));
+    const producers = new Map<string, number>();
+    for (const vs of config.virtualServers)
+      for (const id of ids(vs)) producers.set(id, (producers.get(id) ?? 0) + 1);
+    for (const vs of config.virtualServers)
+      if ([...ids(vs)].every((id) => producers.get(id) === 1)) this.alone.add(vs);
     this.runner = new CheckRunner(config, {
       log: (level, m) => opts.log(level, m),
       onChange: (c) => {
         opts.onChange?.(c);
-        void this.sync();
+        void this.sync(c.vs);
       },
     });
   }
 
-  private desired(): ServiceState[] {
-    const d = desiredServices(this.config, {
+  /** The configuration narrowed to one virtual server (its groups stay, for serviceKeys). */
+  private scope(vs: VirtualServer): Config {
+    return { ...this.config, virtualServers: [vs] };
+  }
+
+  private desired(scope: Config = this.config): ServiceState[] {
+    const d = desiredServices(scope, {
       health: (vs, rs) => this.runner.health(vs, rs),
       override: this.override,
       quorumUp: this.quorumUp,
       onQuorum: (vs, q, init) => this.quorumChanged(vs, q, init),
     });
-    return this.withRuntime(d);
+    return this.withRuntime(d, scope);
   }
 
   /** keepalived's do_vs_notifies: a log line, quorum_up / quorum_down, and the smtp_alert mail. */
@@ -125,12 +149,12 @@ export class LvsController {
    * The runtime changes on top of what configuration and health want. A change that no longer
    * applies (its server left on a failed check) waits: it applies again when the server is back.
    */
-  private withRuntime(d: ServiceState[]): ServiceState[] {
+  private withRuntime(d: ServiceState[], scope: Config): ServiceState[] {
     if (this.runtime.length === 0) return d;
     // A configured real server stays under its health checks: a runtime add of it (ipvsadm -e
     // that changes the forwarding is a delete + add) only edits it while it is up.
     const configured = new Set(
-      desiredServices(this.config, { health: () => ({ alive: true }), quorumUp: new Map() }).flatMap((s) =>
+      desiredServices(scope, { health: () => ({ alive: true }), quorumUp: new Map() }).flatMap((s) =>
         s.dests.map((x) => `${serviceId(s.key)} ${destId(x)}`),
       ),
     );
@@ -174,9 +198,9 @@ export class LvsController {
     const next = nextOverride(this.overrides.get(key) ?? {}, r.action, r.weight);
     if (Object.keys(next).length) this.overrides.set(key, next);
     else this.overrides.delete(key);
-    await this.sync();
+    await this.sync(found.vs);
     if (this.lastError) return { ok: false, status: 500, error: this.lastError };
-    const weight = this.weightInForce(found.vs, found.rs);
+    const weight = this.weightInForce(found.vs, found.rs, this.wanted(this.scope(found.vs)));
     this.opts.log(
       'info',
       `runtime change: ${key} ${r.action}${r.action === 'weight' ? ` ${r.weight}` : ''} (weight in force ${weight})`,
@@ -188,13 +212,14 @@ export class LvsController {
   }
 
   /** What the table should hold now, without the side effects of a real plan (quorum scripts). */
-  private wanted(): ServiceState[] {
+  private wanted(scope: Config = this.config): ServiceState[] {
     return this.withRuntime(
-      desiredServices(this.config, {
+      desiredServices(scope, {
         health: (vs, rs) => this.runner.health(vs, rs),
         override: this.override,
         quorumUp: new Map(this.quorumUp),
       }),
+      scope,
     );
   }
 
@@ -223,21 +248,43 @@ export class LvsController {
     this.runner.start();
   }
 
-  /** Re-plans and applies; calls are serialised so plans never interleave. */
-  sync(): Promise<void> {
+  /**
+   * Re-plans and applies; calls are serialised so plans never interleave. `touched`: the one
+   * virtual server that changed, planned alone when no other produces its services and the table
+   * is known (after a failure the next sync reads the engine and plans everything).
+   */
+  sync(touched?: VirtualServer): Promise<void> {
     this.queue = this.queue.then(async () => {
+      if (this.stopped) return;
+      const part = touched && this.alone.has(touched) && this.table.known ? touched : undefined;
       try {
-        const changes = plan(this.desired(), await this.engine.read(), { owned: this.owned });
-        if (changes.length === 0) return;
-        await this.engine.apply(changes);
+        const desired = this.desired(part ? this.scope(part) : this.config);
+        const only = part && new Set(serviceKeys(part, this.config).map(serviceId));
+        const changes = await this.table.sync(desired, { owned: this.owned, ...(only ? { only } : {}) });
         this.applied += changes.length;
         this.lastError = undefined;
+        this.retryMs = 0;
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
       } catch (e) {
         this.lastError = (e as Error).message;
-        this.opts.log('error', `data plane: ${this.lastError}`);
+        this.retryLater();
       }
     });
     return this.queue;
+  }
+
+  /** A failed apply may be passing (nft busy, a module loading): try again, 1 s doubling to 60 s. */
+  private retryLater(): void {
+    if (!this.retryTimer) {
+      this.retryMs = Math.min(this.retryMs ? this.retryMs * 2 : 1000, RETRY_MAX_MS);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.sync();
+      }, this.retryMs);
+      this.retryTimer.unref();
+    }
+    this.opts.log('error', `data plane: ${this.lastError} (retrying in ${this.retryMs / 1000} s)`);
   }
 
   /** The services this controller programs (handed to the next one on reload). */
@@ -251,6 +298,8 @@ export class LvsController {
    */
   async stop(o: { keep?: boolean; closeEngine?: boolean } = {}): Promise<void> {
     this.runner.stop();
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
     await this.queue;
     if (!o.keep) {
       try {

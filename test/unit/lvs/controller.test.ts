@@ -1,0 +1,109 @@
+// The controller's planning: a change to one virtual server plans only its services against the
+// table as last applied (no read-back of the whole table), and a failed apply is retried.
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfigText } from '../../../src/config/load.js';
+import { LvsController } from '../../../src/lvs/controller.js';
+import { MemoryEngine } from './memory-engine.js';
+
+const CONF = `
+virtual_server 10.0.0.1 80 {
+    lb_algo wrr
+    lb_kind NAT
+    protocol TCP
+    real_server 10.1.0.1 80 {
+        weight 1
+    }
+    real_server 10.1.0.2 80 {
+        weight 1
+    }
+}
+virtual_server 10.0.0.2 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 10.2.0.1 80 {
+        weight 3
+    }
+}
+`;
+
+let controller: LvsController | undefined;
+afterEach(async () => {
+  await controller?.stop();
+  controller = undefined;
+});
+
+function start(conf = CONF): { engine: MemoryEngine; logs: string[]; ready: Promise<void> } {
+  const { config, diagnostics } = loadConfigText(conf, 'controller.conf');
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const engine = new MemoryEngine();
+  const logs: string[] = [];
+  controller = new LvsController(config, engine, { log: (l, m) => logs.push(`${l}: ${m}`) });
+  return { engine, logs, ready: controller.start() };
+}
+
+const weights = (e: MemoryEngine) =>
+  e.state.map(
+    (s) => `${s.key.kind === 'addr' ? s.key.address : ''} ${s.dests.map((d) => d.weight).join(',')}`,
+  );
+
+test('one real-server change plans only its virtual server, without reading the engine back', async () => {
+  const { engine, ready } = start();
+  await ready;
+  assert.equal(engine.reads, 1, 'read once at start (adoption)');
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 3']);
+  const r = await controller!.runtimeChange({
+    vs: '10.0.0.2:80',
+    rs: '10.2.0.1:80',
+    action: 'weight',
+    weight: 7,
+  });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(engine.reads, 1, 'no read-back for the change');
+  assert.deepEqual(engine.applies.at(-1), [
+    {
+      op: 'edit-dest',
+      key: { kind: 'addr', family: 4, address: '10.0.0.2', port: 80, protocol: 'tcp' },
+      dest: {
+        address: '10.2.0.1',
+        port: 80,
+        forwarding: 'nat',
+        weight: 7,
+        upperThreshold: 0,
+        lowerThreshold: 0,
+      },
+    },
+  ]);
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 7']);
+  const d = await controller!.runtimeChange({ vs: '10.0.0.1:80', rs: '10.1.0.2:80', action: 'drain' });
+  assert.equal(d.ok && d.weight, 0);
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,0', '10.0.0.2 7']);
+});
+
+test('a failed apply is logged, retried after 1 s, and the table repaired from a fresh read', async () => {
+  const { engine, logs, ready } = start();
+  await ready;
+  engine.failNext = true;
+  const r = await controller!.runtimeChange({
+    vs: '10.0.0.1:80',
+    rs: '10.1.0.1:80',
+    action: 'weight',
+    weight: 5,
+  });
+  assert.deepEqual(r, { ok: false, status: 500, error: 'engine busy' });
+  assert.match(logs.at(-1)!, /^error: data plane: engine busy \(retrying in 1 s\)$/);
+  assert.equal(controller!.status().lastError, 'engine busy');
+  const t0 = Date.now();
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 3'], 'nothing applied');
+  while (weights(engine)[0] !== '10.0.0.1 5,1' && Date.now() - t0 < 3000)
+    await new Promise((res) => setTimeout(res, 50));
+  const took = Date.now() - t0;
+  assert.ok(took >= 900 && took < 2500, `retried after ${took} ms`);
+  assert.equal(engine.reads, 2, 'read back once after the failure');
+  assert.deepEqual(weights(engine), ['10.0.0.1 5,1', '10.0.0.2 3']);
+  assert.equal(controller!.status().lastError, undefined);
+});

@@ -34,10 +34,12 @@
 // vigil-userspace ≈ HAProxy on keep-alive (−7 … +6 %) and 1 MiB (−6 … +7 %), but 1.5–1.7× HAProxy
 // with a new connection per request (Node's per-socket cost: a minimal Node pipe proxy alone
 // measured ~160 µs of its own CPU per connection on loopback against HAProxy's ~100; bench/proxy.ts).
-// Control plane (wall, CPU incl. nft): nft from scratch 656–1110 ms wall, 640–680 ms CPU; one change
-// applied 45–83 ms wall, 20 ms CPU; the daemon's whole path for it (read back + plan + apply, as
-// LvsController.sync does) 0.99–1.88 s, because it re-reads the table (nft -j list, ~660 ms CPU).
-// userspace from scratch 150–272 ms; one change 0.0 ms applied, 35–104 ms with read back + plan.
+// Control plane, through the daemon's LvsController (measured 2026-12-06 04:44–04:46 UTC, two
+// runs; wall, CPU incl. nft): nft start from scratch 640–646 ms wall, 720–740 ms CPU; one
+// real-server change through the daemon (runtime change: plan only its virtual server against the
+// table as last applied, apply) 38.6–42.8 ms wall, 50 ms CPU, of which the nft process itself is
+// 39–42 ms (engine apply alone); reading the table back (now only at start and after a failed
+// apply) 608–802 ms. userspace start 189–190 ms; one change 1.5–1.8 ms through the daemon.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +49,9 @@ import { createLab, type Lab } from '../src/lab/index.js';
 import type { DestSpec, Engine, ServiceKey, ServiceState } from '../src/dataplane/engine.js';
 import { NftEngine } from '../src/dataplane/nft/engine.js';
 import { ProxyEngine } from '../src/dataplane/proxy/engine.js';
-import { plan } from '../src/lvs/plan.js';
+import { LvsController } from '../src/lvs/controller.js';
+import { loadConfigText } from '../src/config/load.js';
+import type { Config } from '../src/config/model.js';
 import {
   MODES,
   haproxyBinary,
@@ -230,67 +234,101 @@ function cpuMs(): number {
   return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / 100;
 }
 
-/** 1,000 wrr services × 10 real servers, weights 1..10 (55 slots in nft's interleaved wrr map). */
-function bigTable(): ServiceState[] {
-  return Array.from({ length: 1000 }, (_, s) => ({
-    key: tcpKey(`10.${100 + (s >> 8)}.${s & 255}.1`),
-    scheduler: 'wrr',
-    flags: {},
-    dests: Array.from({ length: 10 }, (_, d) => ({
-      ...dest(`10.200.${s & 255}.${d + 1 + 10 * (s >> 8)}`, 'nat'),
-      weight: d + 1,
-    })),
-  }));
+/** 1,000 wrr virtual servers × 10 real servers, weights 1..10 (55 slots in nft's wrr map), as a keepalived.conf. */
+function bigConfig(): Config {
+  const vs = Array.from({ length: 1000 }, (_, s) => {
+    const rs = Array.from(
+      { length: 10 },
+      (_, d) => `  real_server 10.200.${s & 255}.${d + 1 + 10 * (s >> 8)} 80 {\n    weight ${d + 1}\n  }`,
+    );
+    return `virtual_server 10.${100 + (s >> 8)}.${s & 255}.1 80 {\n  lb_algo wrr\n  lb_kind NAT\n  protocol TCP\n${rs.join('\n')}\n}`;
+  });
+  const { config, diagnostics } = loadConfigText(vs.join('\n'), 'bench.conf');
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`bench.conf: ${errors[0]!.message}`);
+  return config;
 }
 
 /**
  * Runs inside a fresh namespace, so nft runs as on a director (no `ip netns exec`) and the
- * user-space engine can bind its 1,000 addresses (a local route covers them).
+ * user-space engine can bind its 1,000 addresses (a local route covers them). Everything goes
+ * through the daemon's LvsController, as the checker process drives it.
  */
 async function control(kind: 'nft' | 'userspace'): Promise<void> {
   const engine: Engine = kind === 'nft' ? new NftEngine() : new ProxyEngine();
-  const desired = bigTable();
+  const config = bigConfig();
   const timed = async (f: () => Promise<unknown>): Promise<[number, number]> => {
     const c = cpuMs();
     const t = performance.now();
     await f();
     return [performance.now() - t, cpuMs() - c];
   };
-  // As the daemon programs it: plan against what the engine has (nothing), then apply.
-  const full = await timed(async () => engine.apply(plan(desired, await engine.read())));
+  const controller = new LvsController(config, engine, {
+    log: (level, m) => {
+      if (level === 'error') throw new Error(m);
+    },
+  });
+  // Start: read what the engine has (nothing), plan 11,000 changes, apply them.
+  const full = await timed(() => controller.start());
   let state: ServiceState[] = [];
   const read = await timed(async () => (state = await engine.read()));
   if (state.length !== 1000 || state.some((s) => s.dests.length !== 10))
     throw new Error('read-back mismatch');
-  // One real server's weight changes (a health check or `vigil adm -e`); the other 9,999 stay.
+  // One real server's weight changes; the other 9,999 stay. First the engine alone, then the
+  // daemon's whole path for it (the API's runtime change, as a health change takes it too).
   const alone: [number, number][] = [];
   const synced: [number, number][] = [];
   for (let i = 0; i < 5; i++) {
-    const svc = desired[i * 199]!;
-    const d = svc.dests[3]!;
-    d.weight += 7;
-    alone.push(await timed(() => engine.apply([{ op: 'edit-dest', key: svc.key, dest: { ...d } }])));
-    // The daemon's whole path for it (LvsController.sync): read back, plan, apply the one change.
-    d.weight += 7;
+    const vs = config.virtualServers[i * 199]!;
+    const rs = vs.realServers[3]!;
+    const key = state.find(
+      (s) => s.key.kind === 'addr' && vs.key.kind === 'addr' && s.key.address === vs.key.address,
+    )!.key;
+    const dest: DestSpec = {
+      address: rs.address,
+      port: 80,
+      forwarding: 'nat',
+      weight: rs.weight + 7,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+    };
+    alone.push(await timed(() => engine.apply([{ op: 'edit-dest', key, dest }])));
+    const before = controller.status().changesApplied;
     synced.push(
       await timed(async () => {
-        const changes = plan(desired, await engine.read());
-        if (changes.length !== 1) throw new Error(`expected one change, planned ${changes.length}`);
-        await engine.apply(changes);
+        const r = await controller.runtimeChange({
+          vs: `${vs.key.kind === 'addr' ? vs.key.address : ''}:80`,
+          rs: `${rs.address}:80`,
+          action: 'weight',
+          weight: rs.weight + 14,
+        });
+        if (!r.ok) throw new Error(r.error);
       }),
     );
+    const made = controller.status().changesApplied - before;
+    if (made !== 1) throw new Error(`expected one change, applied ${made}`);
   }
-  await engine.close();
+  const check = (await engine.read()).find((s) => s.key.kind === 'addr' && s.key.address === '10.100.0.1');
+  if (check?.dests[3]?.weight !== 18) throw new Error(`weight not in force: ${check?.dests[3]?.weight}`);
+  const stop = await timed(() => controller.stop());
   const mid = (xs: [number, number][]): [number, number] => [
     median(xs.map((x) => x[0])),
     median(xs.map((x) => x[1])),
   ];
   const row = (what: string, [wall, cpu]: [number, number]): string =>
     `| ${kind} | ${what} | ${wall.toFixed(1)} ms | ${cpu.toFixed(0)} ms |`;
-  console.log(row('program 1,000 services × 10 real servers from scratch (plan + apply)', full));
+  console.log(
+    row('start: program 1,000 services × 10 real servers from scratch (read + plan + apply)', full),
+  );
   console.log(row('read the table back', read));
-  console.log(row('one real-server weight change, apply (median of 5)', mid(alone)));
-  console.log(row('one real-server weight change, read back + plan + apply (median of 5)', mid(synced)));
+  console.log(row('one real-server weight change, engine apply alone (median of 5)', mid(alone)));
+  console.log(
+    row(
+      'one real-server weight change through the daemon (runtime change: plan + apply; median of 5)',
+      mid(synced),
+    ),
+  );
+  console.log(row('stop: remove all (read + plan + apply)', stop));
 }
 
 async function controlPlane(): Promise<string> {

@@ -5,16 +5,21 @@
 // waits for "pong" (100 ms timeout). Outage = first success after the event minus last success
 // before it. SIGKILL: the master node dies (daemon and its service killed at once; the VIP stays
 // configured on a, so the client gets RSTs until b's gratuitous ARP). SIGTERM: graceful handoff
-// (priority-0 advert), a's service keeps running. Kill at a random phase of the advert interval.
+// (priority-0 advert), a's service keeps running. Run k of n kills (or stops) a at phase (k+½)/n
+// of an advert interval after one of a's adverts (seen by tcpdump in c), the same phases for both
+// implementations: the outage depends on that phase (see below), so random phases made two
+// 10-run medians differ by sampling alone.
 // Run (root): npx tsx bench/vrrp-outage.ts [runs=3]
 //
-// Measured 2026-12-04 22:35-22:54 UTC, Debian 12 VM, 2 cores shared with other engineers, runs=10,
-// load average 2.97 at start, 3.00 at end. ms, min / median / max. "down" = on the wire (tcpdump
+// Measured 2026-12-06 04:48-05:00 UTC, Debian 12 VM, 2 cores, runs=10 at the same phases for both,
+// load average 0.58 at start, 0.06 at end. ms, min / median / max. "down" = on the wire (tcpdump
 // in c): b's first advert after the kill minus a's last advert before it.
-//   vigil      v2 advert_int 1   SIGKILL 2912 3253 3532  down 3610 3611 3611  SIGTERM 616 624 627
-//   keepalived v2 advert_int 1   SIGKILL 2635 3078 3594  down 3610 3610 3611  SIGTERM 619 624 630
-//   vigil      v3 advert_int 0.1 SIGKILL  273  317  361  down  362  362  364  SIGTERM  60  71  80
-//   keepalived v3 advert_int 0.1 SIGKILL  282  329  348  down  361  362  362  SIGTERM  71  75  85
+//   vigil      v2 advert_int 1   SIGKILL 2671 3171 3577  down 3610 3612 3612  SIGTERM 612 619 629
+//   keepalived v2 advert_int 1   SIGKILL 2679 3176 3580  down 3610 3610 3612  SIGTERM 630 632 640
+//   vigil      v3 advert_int 0.1 SIGKILL  284  325  375  down  362  363  363  SIGTERM  70  72  73
+//   keepalived v3 advert_int 0.1 SIGKILL  274  323  381  down  362  362  362  SIGTERM  70  81  91
+// SIGKILL medians: −0.2 % (v2) and +0.6 % (v3). With random phases (2026-12-04) the same daemons
+// gave 3253 vs 3078 (+5.7 %): the phase, not the daemon, made the difference.
 // The earlier "vigil v2 SIGKILL 3.5 s vs keepalived 2.6 s" was sampling: both backups take over
 // 3 x 1 s + (256-100)/256 s = 3609 ms after the master's last advert, to the millisecond; the
 // client outage is that minus where in the advert interval the kill fell (uniform over 1 s).
@@ -114,6 +119,23 @@ async function takeover(seen: SeenAdvert[], t0: number): Promise<number> {
   return first.t - last.t;
 }
 
+/**
+ * Returns at `phase` (0..1) of an advert interval after one of a's adverts. tcpdump's line can
+ * reach us late; if the moment has passed, the next advert is used.
+ */
+async function atPhase(seen: SeenAdvert[], phase: number, intervalMs: number): Promise<void> {
+  for (;;) {
+    const since = now();
+    const adv = await waitFor(
+      "a's next advert",
+      async () => seen.find((p) => p.source === A && p.t > since),
+      5_000,
+    );
+    const wait = adv.t + phase * intervalMs - now();
+    if (wait > 2) return sleep(wait);
+  }
+}
+
 async function measure(lab: Lab, impl: Impl, c: Case, dir: string, seen: SeenAdvert[]) {
   const conf = (priority: number): string =>
     instanceConf({ vrid: 74, priority, vip: `${VIP}/24`, advertInt: c.advertInt, version: c.version });
@@ -135,8 +157,9 @@ async function measure(lab: Lab, impl: Impl, c: Case, dir: string, seen: SeenAdv
       let srvA = lab.spawn('a', [process.execPath, '-e', SERVER('a')]);
       let a = await start('a', 150, `${run}k`);
       await waitFor('VIP on a only', onlyOn('a'), 30_000);
-      await sleep(3 * c.advertInt * 1000 + Math.random() * c.advertInt * 1000);
+      await sleep(3 * c.advertInt * 1000);
       await waitFor('the client served by a', serving(client.oks), 10_000);
+      await atPhase(seen, (run + 0.5) / runs, c.advertInt * 1000);
       let t0 = now();
       lab.kill(srvA, 'SIGKILL');
       await stopDaemon(lab, a, 'SIGKILL');
@@ -148,8 +171,9 @@ async function measure(lab: Lab, impl: Impl, c: Case, dir: string, seen: SeenAdv
       srvA = lab.spawn('a', [process.execPath, '-e', SERVER('a')]);
       a = await start('a', 150, `${run}t`);
       await waitFor('VIP back on a only', onlyOn('a'), 30_000);
-      await sleep(3 * c.advertInt * 1000 + Math.random() * c.advertInt * 1000);
+      await sleep(3 * c.advertInt * 1000);
       await waitFor('the client served by a', serving(client.oks), 10_000);
+      await atPhase(seen, (run + 0.5) / runs, c.advertInt * 1000);
       t0 = now();
       await stopDaemon(lab, a, 'SIGTERM');
       term.push(await outage(client.oks, t0));

@@ -1,5 +1,6 @@
 // vigil's one native addon: the few socket calls Node cannot make (raw IP sockets with ancillary
-// data, AF_PACKET, setns). It only moves bytes and file descriptors; every structure layout and
+// data, AF_PACKET, setns) and the scheduling calls keepalived's process tuning needs (SCHED_RR,
+// RLIMIT_RTTIME, CPU affinity). It only moves bytes and file descriptors; every structure layout and
 // every protocol decision lives in TypeScript (src/os/native.ts and its callers).
 //
 // Calls are non-blocking: sockets are opened with SOCK_NONBLOCK, recvmsg returns null on EAGAIN,
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -370,6 +372,50 @@ static napi_value js_ref_watch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// schedRr(tid, priority): SCHED_RR at `priority` (1..99) for one thread (0: the calling one).
+static napi_value js_sched_rr(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t tid, prio;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &tid) || !get_i32(env, argv[1], &prio))
+    return NULL;
+  struct sched_param sp = {.sched_priority = prio};
+  if (sched_setscheduler(tid, SCHED_RR, &sp) < 0) return throw_errno(env, "sched_setscheduler", errno);
+  return NULL;
+}
+
+// rlimitRttime(us): RLIMIT_RTTIME soft limit, the CPU a realtime thread may use without a blocking
+// call before SIGXCPU (the caller logs it). The hard limit (SIGKILL) stays unlimited: the kernel's
+// RT throttling (sched_rt_runtime_us) already keeps a runaway thread from starving the machine.
+static napi_value js_rlimit_rttime(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t us;
+  if (!get_args(env, info, 1, argv) || !get_i32(env, argv[0], &us)) return NULL;
+  struct rlimit rl = {.rlim_cur = (rlim_t)us, .rlim_max = RLIM_INFINITY};
+  if (setrlimit(RLIMIT_RTTIME, &rl) < 0) return throw_errno(env, "setrlimit", errno);
+  return NULL;
+}
+
+// setAffinity(tid, cpus[]): the CPUs one thread may run on.
+static napi_value js_set_affinity(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t tid;
+  uint32_t n;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &tid)) return NULL;
+  if (napi_get_array_length(env, argv[1], &n) != napi_ok) return throw_type(env, "expected an array of CPUs");
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int32_t cpu;
+    CHECK(napi_get_element(env, argv[1], i, &v));
+    if (!get_i32(env, v, &cpu)) return NULL;
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return throw_type(env, "CPU number out of range");
+    CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(tid, sizeof set, &set) < 0) return throw_errno(env, "sched_setaffinity", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -383,6 +429,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, js_watch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, js_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"refWatch", NULL, js_ref_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"schedRr", NULL, js_sched_rr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rlimitRttime", NULL, js_rlimit_rttime, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setAffinity", NULL, js_set_affinity, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -63,8 +63,22 @@ export interface GlobalDefs {
   lvsFlushOnStop: boolean;
   /** vigil: which data plane runs the virtual servers. */
   lvsEngine: 'auto' | 'ipvs' | 'nft' | 'userspace';
+  /** vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity and the checker_ ones. */
+  tuning: { vrrp: ProcessTuning; checker: ProcessTuning };
   /** Keywords keepalived knows that vigil accepts without acting on them. */
   other: Record<string, string[]>;
+  loc?: Loc;
+}
+
+/** keepalived's scheduling settings for one child process, applied when it starts. */
+export interface ProcessTuning {
+  /** Nice value -20..19 (negative: more CPU). */
+  nice?: number;
+  /** SCHED_RR priority 1..99 for the child's main thread (its event loop). */
+  rtPriority?: number;
+  /** RLIMIT_RTTIME in µs (keepalived's default with a realtime priority: 10000). */
+  rlimitRttimeUs?: number;
+  cpuAffinity?: number[];
   loc?: Loc;
 }
 

@@ -15,6 +15,7 @@ import type { AdmBackend } from '../adm/handle.js';
 import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
 import { readKernelView } from '../os/kernel-view.js';
+import { applyTuning } from '../os/process-tuning.js';
 import { childContext, emitEvent, runChild } from './child.js';
 import { isVrrpStateEvent } from './ipc.js';
 
@@ -89,7 +90,14 @@ function applyHaSuspend(config: Config): void {
   controller?.vrrpStates(vrrpStates);
 }
 
+/** checker_priority, checker_rt_priority …: once, at start (keepalived applies them at start too). */
+function tune(config: Config): void {
+  const done = applyTuning(config.globalDefs.tuning.checker, 'checker child', (m) => log.warn(m));
+  if (done.length) log.info(`checker child scheduling: ${done.join(', ')}`);
+}
+
 const initial = load();
+if (initial) tune(initial);
 if (initial && initial.virtualServers.length > 0) {
   busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }

@@ -16,6 +16,7 @@ import { syncMismatches } from '../lvs/sync-engine.js';
 import { primaryAddress } from '../os/addresses.js';
 import { ConntrackdProcess } from '../os/conntrackd.js';
 import { closeRtnl, openRtnl } from '../os/link.js';
+import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { childContext, emitEvent, runChild } from './child.js';
 
@@ -178,4 +179,8 @@ busy = (async () => {
   }
   await configureSync(config);
   runtime = await start(config);
+  // vrrp_priority, vrrp_rt_priority …: once, at start (keepalived applies them at start too);
+  // after the start-up's module loading, which would overrun RLIMIT_RTTIME at realtime priority.
+  const done = applyTuning(config.globalDefs.tuning.vrrp, 'VRRP child', (m) => log.warn(m));
+  if (done.length) log.info(`VRRP child scheduling: ${done.join(', ')}`);
 })().catch((e: unknown) => log.error(`VRRP engine failed to start: ${(e as Error).message}`));

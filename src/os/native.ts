@@ -48,6 +48,12 @@ interface Addon {
   watch(fd: number, onReadable: (status: number) => void): WatchHandle;
   unwatch(handle: WatchHandle): void;
   refWatch(handle: WatchHandle, keepAlive: boolean): void;
+  /** sched_setscheduler(tid, SCHED_RR, priority); tid 0 is the calling thread. */
+  schedRr(tid: number, priority: number): void;
+  /** setrlimit(RLIMIT_RTTIME): soft limit in µs (SIGXCPU), hard unlimited. */
+  rlimitRttime(us: number): void;
+  /** sched_setaffinity(tid, cpus). */
+  setAffinity(tid: number, cpus: number[]): void;
 }
 
 let addon: Addon | undefined;

@@ -26,6 +26,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     lvsFlush: false,
     lvsFlushOnStop: false,
     lvsEngine: 'auto',
+    tuning: { vrrp: {}, checker: {} },
     other: {},
   };
 }
@@ -77,24 +78,14 @@ const ACCEPTED = [
   'nftables',
   'nftables_priority',
   'nftables_ifindex',
-  'vrrp_priority',
   'vrrp_no_swap',
-  'vrrp_rt_priority',
-  'vrrp_cpu_affinity',
-  'vrrp_rlimit_rttime',
-  'vrrp_rlimit_rtime',
   'nftables_ipvs',
   'nftables_ipvs_priority',
   'nftables_ipvs_start_fwmark',
   'nftables_counters',
   'vrrp_notify_priority_changes',
   'fifo_write_vrrp_states_on_reload',
-  'checker_priority',
   'checker_no_swap',
-  'checker_rt_priority',
-  'checker_cpu_affinity',
-  'checker_rlimit_rttime',
-  'checker_rlimit_rtime',
   'bfd_priority',
   'bfd_no_swap',
   'bfd_rt_priority',
@@ -152,6 +143,36 @@ const ACCEPTED = [
 ] as const;
 
 const LVS_ENGINES = ['auto', 'ipvs', 'nft', 'userspace'] as const;
+
+/** `<child>_priority`, `_rt_priority`, `_rlimit_rttime` (alias `_rlimit_rtime`), `_cpu_affinity`. */
+function tuningKeywords(child: 'vrrp' | 'checker'): BlockSpec<GlobalDefs>['keywords'] {
+  const t = (g: GlobalDefs, s: Stmt) => {
+    g.tuning[child].loc ??= s.keyword.loc;
+    return g.tuning[child];
+  };
+  const rttime = (s: Stmt, g: GlobalDefs, ctx: Ctx) => {
+    const v = int(s, ctx, 1, 2_000_000_000);
+    if (v !== undefined) t(g, s).rlimitRttimeUs = v;
+  };
+  return {
+    [`${child}_priority`]: (s, g, ctx) => {
+      const v = int(s, ctx, -20, 19);
+      if (v !== undefined) t(g, s).nice = v;
+    },
+    [`${child}_rt_priority`]: (s, g, ctx) => {
+      const v = int(s, ctx, 1, 99);
+      if (v !== undefined) t(g, s).rtPriority = v;
+    },
+    [`${child}_rlimit_rttime`]: rttime,
+    [`${child}_rlimit_rtime`]: rttime,
+    [`${child}_cpu_affinity`]: (s, g, ctx) => {
+      if (s.args.length === 0)
+        return ctx.error(`${s.keyword.text} needs at least one CPU number`, s.keyword.loc);
+      const cpus = s.args.map((a) => intText(a, `${s.keyword.text} CPU`, ctx, 0, 1023));
+      if (cpus.every((c) => c !== undefined)) t(g, s).cpuAffinity = cpus as number[];
+    },
+  };
+}
 
 function fifo(s: Stmt, ctx: Ctx): { path: string } | undefined {
   const p = text(s, ctx);
@@ -317,6 +338,8 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
       }
       g.conntrackSync = d;
     },
+    ...tuningKeywords('vrrp'),
+    ...tuningKeywords('checker'),
     lvs_engine: (s, g, ctx) => {
       const v = text(s, ctx);
       if (v === undefined) return;

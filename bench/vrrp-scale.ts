@@ -13,6 +13,7 @@
 //   was heard every second; the checks ran (connections the server accepted per second).
 // Targets: VRRP child CPU < 5 % of one core, no advert later than 20 ms.
 // Run (root, needs tcpdump and keepalived): npx tsx bench/vrrp-scale.ts [window_s=30] [instances=200] [checks=50]
+//   RT=N adds `vrrp_rt_priority N` to vigil's global_defs (keepalived stays at its default).
 //
 // Measured 2026-12-04 22:34 UTC, Debian 12 VM, 2 cores shared with other engineers (load average
 // 2.97-3.73), window 30 s, 200 instances, 50 TCP_CHECKs (50.0-50.3 checks/s answered):
@@ -40,6 +41,9 @@ import {
 import { captureAdverts, sleep, type SeenAdvert } from './vrrp-pair.js';
 
 const windowS = Number(process.argv[2] ?? 30);
+/** RT=N: vigil runs its VRRP child at `vrrp_rt_priority N` (SCHED_RR); keepalived is left at its default. */
+const RT = process.env.RT ? Number(process.env.RT) : undefined;
+const rtDefs = RT ? `  vrrp_rt_priority ${RT}\n` : '';
 const INSTANCES = Number(process.argv[3] ?? 200);
 const CHECKS = Number(process.argv[4] ?? 50);
 const A = '192.168.75.11';
@@ -65,7 +69,7 @@ function vrrpConf(priority: number): string {
 
 /** 50 real servers (ports 9001..) behind one userspace virtual service on a's own address. */
 function checkConf(): string {
-  let s = `global_defs {\n  lvs_engine userspace\n}\nvirtual_server ${A} 9000 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n`;
+  let s = `global_defs {\n  lvs_engine userspace\n${rtDefs}}\nvirtual_server ${A} 9000 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n`;
   for (let i = 1; i <= CHECKS; i++)
     s += `  real_server ${S} ${9000 + i} {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n`;
   return s + '}\n';

@@ -21,6 +21,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "tcp_probe.h"
+
 #define CHECK(call)                                                                                \
   do {                                                                                             \
     if ((call) != napi_ok) return NULL;                                                            \
@@ -432,6 +434,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"schedRr", NULL, js_sched_rr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"rlimitRttime", NULL, js_rlimit_rttime, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setAffinity", NULL, js_set_affinity, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpProber", NULL, js_tcp_prober, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpProbe", NULL, js_tcp_probe, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -1,5 +1,6 @@
 // One check attempt as every socket checker runs it: it ends exactly once — with its answer, at
 // its timeout, or when aborted — and its cleanup (close the socket) runs exactly then.
+import { onAbort } from './abort.js';
 import type { CheckResult } from './result.js';
 
 export interface Attempt {
@@ -25,7 +26,7 @@ export function attempt(
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        unsubscribe();
         held.cleanup?.();
         resolve({ ok, reason, latencyMs: performance.now() - t0 });
       },
@@ -34,8 +35,7 @@ export function attempt(
         timer = setTimeout(() => a.finish(false, reason), timeoutMs);
       },
     };
-    const onAbort = (): void => a.finish(false, 'aborted');
-    signal?.addEventListener('abort', onAbort);
+    const unsubscribe = onAbort(signal, () => a.finish(false, 'aborted'));
     a.rearm(timeoutReason);
     const cleanup = start(a);
     // start() may have finished synchronously, before its cleanup was known.

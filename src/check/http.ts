@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { onAbort } from './abort.js';
 import { describeError, type CheckResult } from './result.js';
 
 export interface HttpUrlCheck {
@@ -79,12 +80,11 @@ export function httpGet(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       sock.destroy();
       reject(new Error(reason));
     };
-    const onAbort = (): void => fail('aborted');
-    signal?.addEventListener('abort', onAbort);
+    const unsubscribe = onAbort(signal, () => fail('aborted'));
     let timer = setTimeout(() => fail('timeout connecting'), o.timeoutMs);
     const rearm = (what: string): void => {
       clearTimeout(timer);
@@ -113,7 +113,7 @@ export function httpGet(
       if (body.length > max) return fail(`response larger than ${max} bytes`);
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       sock.destroy();
       resolve({ status: Number(m[1]), header, body });
     });

@@ -2,6 +2,7 @@
 // sets the weight to code - 2 (1 means down). Killed (its whole process group) at misc_timeout,
 // which is a failure and leaves the weight alone.
 import { spawn } from 'node:child_process';
+import { onAbort } from './abort.js';
 import type { CheckResult } from './result.js';
 
 export interface MiscCheckOptions {
@@ -22,7 +23,7 @@ export function miscCheck(
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', kill);
+      unsubscribe();
       resolve({ ...r, latencyMs: performance.now() - start });
     };
     const kill = (): void => {
@@ -36,7 +37,7 @@ export function miscCheck(
       kill();
       finish({ ok: false, reason: `timeout after ${o.timeoutMs} ms (killed)` });
     }, o.timeoutMs);
-    signal?.addEventListener('abort', () => {
+    const unsubscribe = onAbort(signal, () => {
       kill();
       finish({ ok: false, reason: 'aborted' });
     });

@@ -329,6 +329,9 @@ export class CheckRunner {
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);
+    // The server's state can change only with one of its checkers' (10,000 checks a second: the
+    // common case allocates nothing more).
+    if (!step.change) return;
     const alive = realServerAlive(srv.slots.filter((s) => s.run).map((s) => s.state));
     // keepalived mails each checker's change, or only the server's with no_checker_emails.
     if (step.change && srv.mail && this.mailer && (alive !== srv.alive || !this.serverChangesOnly)) {

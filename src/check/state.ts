@@ -40,7 +40,7 @@ export class CheckerState {
   }
 
   record(o: Outcome, now: number): Step {
-    this.last = { ...o, at: now };
+    this.last = { ok: o.ok, reason: o.reason, at: now };
     this.consecutiveFailures = o.ok ? 0 : this.consecutiveFailures + 1;
     const t = this.timing;
     let next = t.delayLoopMs;

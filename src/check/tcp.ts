@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { attempt } from './attempt.js';
 import { describeError, type CheckResult } from './result.js';
+import { nativeTcpCheck } from './tcp-native.js';
 
 export interface TcpCheckOptions {
   host: string;
@@ -13,6 +14,11 @@ export interface TcpCheckOptions {
 }
 
 export function tcpCheck(o: TcpCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
+  return nativeTcpCheck(o, signal) ?? socketCheck(o, signal);
+}
+
+/** The same check on a net.Socket: for host names, and where the native addon is not built. */
+export function socketCheck(o: TcpCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
   return attempt(o.timeoutMs, 'timeout', signal, ({ finish }) => {
     const sock = net.connect({
       host: o.host,

@@ -54,7 +54,21 @@ interface Addon {
   rlimitRttime(us: number): void;
   /** sched_setaffinity(tid, cpus). */
   setAffinity(tid: number, cpus: number[]): void;
+  /** A connect-probe thread (native/tcp_probe.c); answers arrive in batches: err 0 connected, -1 timeout, else errno. */
+  tcpProber(onAnswers: (ids: Uint32Array, errs: Int32Array, ms: Float64Array) => void): TcpProberHandle;
+  /** Starts one probe; false when an address is not an IP literal. */
+  tcpProbe(
+    prober: TcpProberHandle,
+    id: number,
+    ip: string,
+    port: number,
+    timeoutMs: number,
+    bindIp: string | null,
+    bindPort: number,
+  ): boolean;
 }
+
+export type TcpProberHandle = { readonly __tcpProber: unique symbol };
 
 let addon: Addon | undefined;
 

@@ -38,15 +38,26 @@ export function dnsCheck(o: DnsCheckOptions, signal?: AbortSignal): Promise<Chec
   return attempt(o.timeoutMs, 'timeout: no answer', signal, ({ finish }) => {
     const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
+    const query = dnsQuery(id, o.name, o.type);
+    // The socket is connected: every datagram comes from the server itself.
     sock.on('message', (m: Buffer) => {
-      if (m.length < 12 || m.readUInt16BE(0) !== id) return; // not ours
+      if (m.length < 12) return finish(false, `malformed answer (${m.length} bytes)`);
+      if (m.readUInt16BE(0) !== id) return; // a late answer to an earlier query
       const flags = m.readUInt16BE(2);
       if (!(flags & 0x8000)) return finish(false, 'answer is not a response');
       const rcode = flags & 0xf;
       if (rcode !== 0) return finish(false, `rcode ${rcode}`);
+      // A well-formed answer repeats the question it answers.
+      const question = query.subarray(12).toString('latin1').toLowerCase();
+      const echoed = m
+        .subarray(12, 12 + question.length)
+        .toString('latin1')
+        .toLowerCase();
+      if (m.readUInt16BE(4) !== 1 || echoed !== question)
+        return finish(false, 'malformed answer (question section does not match the query)');
       finish(true, `answered ${m.readUInt16BE(6)} records`);
     });
-    sock.connect(o.port, o.host, () => sock.send(dnsQuery(id, o.name, o.type)));
+    sock.connect(o.port, o.host, () => sock.send(query));
     return () => sock.close();
   });
 }

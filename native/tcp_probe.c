@@ -22,6 +22,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_util.h"
 #include "tcp_probe.h"
 
 typedef struct {
@@ -279,28 +280,6 @@ static void on_answers(uv_async_t* h) {
     napi_fatal_exception(env, err);
   }
   napi_close_handle_scope(env, scope);
-}
-
-static int parse_addr(napi_env env, napi_value v, int32_t port, struct sockaddr_storage* ss, socklen_t* len) {
-  char ip[64];
-  size_t n;
-  if (napi_get_value_string_utf8(env, v, ip, sizeof ip, &n) != napi_ok) return -1;
-  memset(ss, 0, sizeof *ss);
-  struct sockaddr_in* a4 = (struct sockaddr_in*)ss;
-  struct sockaddr_in6* a6 = (struct sockaddr_in6*)ss;
-  if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    *len = sizeof *a4;
-    return 0;
-  }
-  if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons((uint16_t)port);
-    *len = sizeof *a6;
-    return 0;
-  }
-  return -1;
 }
 
 static prober_t* get_prober(napi_env env, napi_value v) {

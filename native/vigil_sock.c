@@ -21,51 +21,14 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_util.h"
 #include "tcp_probe.h"
+#include "tcp_relay.h"
 
 #define CHECK(call)                                                                                \
   do {                                                                                             \
     if ((call) != napi_ok) return NULL;                                                            \
   } while (0)
-
-static napi_value throw_errno(napi_env env, const char* what, int err) {
-  char msg[256];
-  const char* code = strerrorname_np(err);
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_value code_v, msg_v, error, errno_v, syscall_v;
-  napi_create_string_utf8(env, code ? code : "EUNKNOWN", NAPI_AUTO_LENGTH, &code_v);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &msg_v);
-  napi_create_error(env, code_v, msg_v, &error);
-  napi_create_int32(env, err, &errno_v);
-  napi_set_named_property(env, error, "errno", errno_v);
-  napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &syscall_v);
-  napi_set_named_property(env, error, "syscall", syscall_v);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char* msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
-
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
-  if (argc < want) {
-    napi_throw_type_error(env, NULL, "missing arguments");
-    return 0;
-  }
-  return 1;
-}
-
-static int get_i32(napi_env env, napi_value v, int32_t* out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected an integer");
-    return 0;
-  }
-  return 1;
-}
 
 static napi_value make_i32(napi_env env, int32_t n) {
   napi_value v;
@@ -436,6 +399,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setAffinity", NULL, js_set_affinity, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpProber", NULL, js_tcp_prober, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpProbe", NULL, js_tcp_probe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpRelay", NULL, js_tcp_relay, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayListen", NULL, js_relay_listen, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayUnlisten", NULL, js_relay_unlisten, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayConnect", NULL, js_relay_connect, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayEnd", NULL, js_relay_end, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayRef", NULL, js_relay_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayBuffered", NULL, js_relay_buffered, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -66,8 +66,37 @@ interface Addon {
     bindIp: string | null,
     bindPort: number,
   ): boolean;
+  /**
+   * The TCP relay's threads (native/tcp_relay.c). Events arrive in batches as records of 8
+   * numbers [type, id, listener, port|errno, inBytes, outBytes, inPkts, outPkts], with the
+   * accepted clients' addresses in order.
+   */
+  tcpRelay(threads: number, onEvents: (records: Float64Array, addrs: string[]) => void): RelayHandle;
+  relayListen(
+    relay: RelayHandle,
+    ip: string,
+    port: number,
+    backlog: number,
+    listenerId: number,
+  ): RelayListenerHandle;
+  relayUnlisten(relay: RelayHandle, listener: RelayListenerHandle): void;
+  /** Connects an accepted connection to its real server; false when ip is not an IP literal. */
+  relayConnect(
+    relay: RelayHandle,
+    id: number,
+    ip: string,
+    port: number,
+    tcpMs: number,
+    finMs: number,
+  ): boolean;
+  /** reset: refuse a connection still waiting for its server (no event follows); else close it. */
+  relayEnd(relay: RelayHandle, id: number, reset: boolean): void;
+  relayRef(relay: RelayHandle, keepAlive: boolean): void;
+  relayBuffered(relay: RelayHandle): number;
 }
 
+export type RelayHandle = { readonly __relay: unique symbol };
+export type RelayListenerHandle = { readonly __relayListener: unique symbol };
 export type TcpProberHandle = { readonly __tcpProber: unique symbol };
 
 let addon: Addon | undefined;

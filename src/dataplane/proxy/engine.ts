@@ -22,6 +22,7 @@ import { destId, serviceId } from '../../lvs/plan.js';
 import { isSchedulerName } from '../../lvs/schedulers/index.js';
 import { ServiceTable } from './service.js';
 import { TcpFlow, type TcpTimeouts } from './tcp.js';
+import { NativeTcpListener, nativeRelay } from './native-tcp.js';
 
 import { UdpService } from './udp.js';
 
@@ -51,6 +52,8 @@ export function approximation(service: ServiceSpec, dest?: DestSpec): string | n
 interface Running {
   table: ServiceTable;
   tcp?: net.Server;
+  /** TCP through the native relay (instead of `tcp` and `flows`). */
+  relay?: NativeTcpListener;
   udp?: UdpService;
   flows: Set<TcpFlow>;
   rebind?: NodeJS.Timeout;
@@ -104,14 +107,20 @@ export class ProxyEngine implements Engine {
     const out: ConnEntry[] = [];
     for (const r of this.services.values()) {
       for (const f of r.flows) out.push(f.entry(now));
+      if (r.relay) for (const f of r.relay.flows) out.push(f.entry(now));
       if (r.udp) out.push(...r.udp.entries(now));
     }
     return out;
   }
 
+  /** Which relay carries TCP: the native relay threads, or Node sockets (VIGIL_TCP_RELAY=node, no addon). */
+  tcpRelay(): 'native' | 'node' {
+    return nativeRelay() ? 'native' : 'node';
+  }
+
   /** Bytes held in user space across all connections (back-pressure keeps this bounded). */
   bufferedBytes(): number {
-    let n = 0;
+    let n = NativeTcpListener.buffered();
     for (const r of this.services.values()) for (const f of r.flows) n += f.buffered();
     return n;
   }
@@ -195,7 +204,11 @@ export class ProxyEngine implements Engine {
   private async listen(r: Running, key: Extract<ServiceKey, { kind: 'addr' }>): Promise<void> {
     const id = serviceId(key);
     try {
-      if (key.protocol === 'tcp') r.tcp = await this.listenTcp(r, key);
+      const relay = key.protocol === 'tcp' ? nativeRelay() : null;
+      if (relay) {
+        r.relay = new NativeTcpListener(relay, r.table, key.address, key.port, () => this.timeouts, this.now);
+        if (r.closed) r.relay.close();
+      } else if (key.protocol === 'tcp') r.tcp = await this.listenTcp(r, key);
       else r.udp = await this.listenUdp(r, key);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -242,6 +255,7 @@ export class ProxyEngine implements Engine {
     r.closed = true;
     if (r.rebind) clearTimeout(r.rebind);
     for (const f of r.flows) f.destroy();
+    r.relay?.close();
     r.udp?.close();
     const server = r.tcp;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

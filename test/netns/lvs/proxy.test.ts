@@ -100,6 +100,11 @@ async function withService(
   }
 }
 
+test('TCP goes through the relay this run asks for', () => {
+  const want = process.env.VIGIL_TCP_RELAY === 'node' ? 'node' : 'native';
+  assert.equal(new ProxyEngine().tcpRelay(), want);
+});
+
 test('wrr 3:2:1 distributes new connections 3:2:1', async () => {
   await withService('wrr', [3, 2, 1], async (_e, _k, port) => {
     assert.deepEqual(await sequential(port, 60), { a: 30, b: 20, c: 10 });

@@ -1,0 +1,166 @@
+// What the native TCP relay (native/tcp_relay.c) must do beyond the engine's scenarios
+// (proxy.test.ts runs those through both relays): many connections at once, bytes intact in both
+// directions, errors on one side reaching the other, and a deleted service ending its connections.
+// Real TCP servers on loopback addresses of their own.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
+import type { DestSpec, ServiceKey } from '../../../src/dataplane/engine.js';
+import { freePort } from '../../support/ports.js';
+
+const base = `127.${randomInt(1, 250)}.${randomInt(1, 250)}`;
+const VIP = `${base}.1`;
+const ECHO = `${base}.11`;
+let echo: net.Server;
+let echoPort = 0;
+/** Sockets the echo server holds, to reset them from the server side. */
+const held = new Set<net.Socket>();
+
+function dest(address: string, port: number): DestSpec {
+  return { address, port, forwarding: 'nat', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
+}
+
+before(async () => {
+  // Echoes every byte; on end, ends too (so a client's FIN comes back as the server's).
+  echo = net.createServer({ allowHalfOpen: true }, (s) => {
+    held.add(s);
+    s.on('close', () => held.delete(s));
+    s.on('error', () => {});
+    s.pipe(s);
+  });
+  await new Promise<void>((r) => echo.listen(0, ECHO, r));
+  echoPort = (echo.address() as net.AddressInfo).port;
+});
+
+after(() => {
+  for (const s of held) s.destroy();
+  echo.close();
+});
+
+async function withService(
+  body: (engine: ProxyEngine, key: ServiceKey, port: number) => Promise<void>,
+  to = echoPort,
+) {
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'tcp' };
+  const engine = new ProxyEngine();
+  assert.equal(engine.tcpRelay(), 'native');
+  try {
+    await engine.apply([
+      { op: 'add-service', service: { key, scheduler: 'rr', flags: {} } },
+      { op: 'add-dest', key, dest: dest(ECHO, to) },
+    ]);
+    await body(engine, key, port);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Polls until cond holds (bounded: 100 × 20 ms); returns whether it did. */
+async function eventually(cond: () => boolean | Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+/** Sends data, half-closes, and resolves with everything the far side sent back. */
+function roundTrip(port: number, data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ host: VIP, port, allowHalfOpen: true });
+    const parts: Buffer[] = [];
+    c.on('data', (b: Buffer) => parts.push(b));
+    c.on('end', () => resolve(Buffer.concat(parts)));
+    c.on('error', reject);
+    c.end(data);
+  });
+}
+
+test('500 connections at once each get their own bytes back, and all are gone after', async () => {
+  await withService(async (engine, _key, port) => {
+    const payloads = Array.from({ length: 500 }, (_, i) => Buffer.from(`connection ${i} ${'x'.repeat(i)}`));
+    const got = await Promise.all(payloads.map((p) => roundTrip(port, p)));
+    for (let i = 0; i < payloads.length; i++) assert.deepEqual(got[i], payloads[i]);
+    assert.ok(
+      await eventually(() => engine.connections().length === 0),
+      `${engine.connections().length} left`,
+    );
+    const [st] = await engine.stats();
+    assert.equal(st!.counters.conns, 500);
+    assert.equal(st!.dests[0]!.activeConns + st!.dests[0]!.inactiveConns, 0);
+    const bytes = payloads.reduce((n, p) => n + p.length, 0);
+    assert.ok(await eventually(async () => (await engine.stats())[0]!.counters.inBytes === bytes));
+    assert.equal((await engine.stats())[0]!.counters.outBytes, bytes);
+  });
+});
+
+test('8 MiB each way arrive intact (same hash), through a client that reads slowly', async () => {
+  await withService(async (engine, _key, port) => {
+    const data = randomBytes(8 * 1024 * 1024);
+    const c = net.connect({ host: VIP, port, allowHalfOpen: true });
+    const hash = createHash('sha256');
+    let n = 0;
+    c.on('data', (b: Buffer) => {
+      hash.update(b);
+      n += b.length;
+      // Pauses now and then, so the relay's write side blocks and it must hold back reading.
+      if (n % 7 === 0) {
+        c.pause();
+        setTimeout(() => c.resume(), 5);
+      }
+    });
+    c.end(data);
+    await once(c, 'end');
+    assert.equal(n, data.length);
+    assert.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'));
+    assert.ok(engine.bufferedBytes() <= 64 * 1024);
+  });
+});
+
+test('a refused real server resets the client; nothing stays counted', async () => {
+  const closed = await freePort(ECHO);
+  await withService(async (engine, _key, port) => {
+    const c = net.connect({ host: VIP, port });
+    const err = await new Promise<Error | null>((resolve) => {
+      c.on('error', resolve);
+      c.on('close', () => resolve(null));
+    });
+    assert.equal((err as NodeJS.ErrnoException | null)?.code, 'ECONNRESET');
+    assert.ok(await eventually(() => engine.connections().length === 0));
+    const [st] = await engine.stats();
+    assert.equal(st!.dests[0]!.activeConns + st!.dests[0]!.inactiveConns, 0);
+  }, closed);
+});
+
+test("a real server's reset reaches the client as a reset", async () => {
+  await withService(async (engine, _key, port) => {
+    const c = net.connect({ host: VIP, port });
+    c.write('hello');
+    await once(c, 'data');
+    assert.equal(held.size, 1);
+    for (const s of held) s.resetAndDestroy();
+    const [err] = (await once(c, 'error')) as [NodeJS.ErrnoException];
+    assert.equal(err.code, 'ECONNRESET');
+    assert.ok(await eventually(() => engine.connections().length === 0));
+  });
+});
+
+test('deleting the service ends its established connections and stops listening', async () => {
+  await withService(async (engine, key, port) => {
+    const c = net.connect({ host: VIP, port });
+    c.on('error', () => {});
+    c.write('hello');
+    await once(c, 'data');
+    assert.equal(engine.connections()[0]!.state, 'ESTABLISHED');
+    await engine.apply([{ op: 'del-service', key }]);
+    await once(c, 'close');
+    assert.equal(engine.connections().length, 0);
+    const again = net.connect({ host: VIP, port });
+    const [err] = (await once(again, 'error')) as [NodeJS.ErrnoException];
+    assert.equal(err.code, 'ECONNREFUSED');
+  });
+});

@@ -99,6 +99,7 @@ typedef struct {
   int epfd, wakefd;
   pthread_mutex_t lock;
   vec_t cmds;  // under lock
+  vec_t out;   // events of this round, published at its end
   conn_t* conns;
   uint32_t nconns, free_head;  // free list through next_free; UINT32_MAX ends it
   uint32_t gen;
@@ -136,11 +137,18 @@ static int vec_push(vec_t* v, const void* item) {
   return 0;
 }
 
-static void emit(relay_t* r, const event_t* e) {
+// Events collect per thread and go to the loop thread once per epoll round (publish): one lock
+// and at most one wake-up of JavaScript for a whole round's connections.
+static void emit(worker_t* w, const event_t* e) { vec_push(&w->out, e); }
+
+static void publish(worker_t* w) {
+  if (w->out.len == 0) return;
+  relay_t* r = w->relay;
   pthread_mutex_lock(&r->lock);
   int first = r->events.len == 0;
-  vec_push(&r->events, e);
+  for (size_t i = 0; i < w->out.len; i++) vec_push(&r->events, (event_t*)w->out.items + i);
   pthread_mutex_unlock(&r->lock);
+  w->out.len = 0;
   if (first) uv_async_send(&r->async);
 }
 
@@ -187,7 +195,13 @@ static void set_interest(worker_t* w, int fd, uint32_t* have, uint32_t want, uin
   *have = want;
 }
 
-static uint64_t tag_of(const conn_t* c, int kind) { return ((uint64_t)slot_of(c->id) << 8) | (uint64_t)kind; }
+// An fd's epoll tag: kind, slot, and the low bits of the connection's generation, so an event
+// fetched for a connection that closed earlier in the same batch never acts on a new one that
+// took its slot.
+static uint64_t tag_of(const conn_t* c, int kind) {
+  uint64_t gen = (c->id >> (SLOT_BITS + 6)) & 0xffffff;
+  return (gen << 40) | ((uint64_t)slot_of(c->id) << 8) | (uint64_t)kind;
+}
 
 // What each fd must wait for, from the connection's state: read a side only while the other
 // direction has nothing unsent, write where bytes wait (or the connect completes).
@@ -226,8 +240,7 @@ static void conn_close(worker_t* w, conn_t* c, int reset, int err, int report) {
   for (int i = 0; i < 2; i++) {
     if (fds[i] < 0) continue;
     if (reset) setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &l, sizeof l);
-    epoll_ctl(w->epfd, EPOLL_CTL_DEL, fds[i], NULL);
-    close(fds[i]);
+    close(fds[i]);  // also leaves the epoll set: the fd is never duplicated
   }
   pending_free(w->relay, &c->to_c);
   pending_free(w->relay, &c->to_u);
@@ -237,7 +250,7 @@ static void conn_close(worker_t* w, conn_t* c, int reset, int err, int report) {
     e.out_b = (double)(c->out_b - c->rep_out_b);
     e.in_p = (double)c->in_p;
     e.out_p = (double)c->out_p;
-    emit(w->relay, &e);
+    emit(w, &e);
   }
   uint32_t slot = slot_of(c->id);
   c->id = 0;
@@ -251,7 +264,7 @@ static void fin_seen(worker_t* w, conn_t* c) {
   c->phase = PH_FIN;
   c->fin_at = now_s();
   event_t e = {.type = EV_FIN, .id = c->id};
-  emit(w->relay, &e);
+  emit(w, &e);
 }
 
 // Passes a FIN on once everything before it was written; closes when both directions are done.
@@ -347,7 +360,7 @@ static void established(worker_t* w, conn_t* c) {
   c->phase = PH_ESTABLISHED;
   c->last = now_s();
   event_t e = {.type = EV_ESTABLISHED, .id = c->id};
-  emit(w->relay, &e);
+  emit(w, &e);
   update(w, c);
 }
 
@@ -361,13 +374,13 @@ static void do_connect(worker_t* w, const cmd_t* m) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->ufd = fd;
-  struct epoll_event ev = {.events = 0, .data.u64 = tag_of(c, TAG_UPSTREAM)};
-  if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return conn_close(w, c, 1, errno, 1);
-  c->uev = 0;
-  if (connect(fd, (const struct sockaddr*)&m->dst, m->dst_len) == 0) return established(w, c);
-  if (errno != EINPROGRESS) return conn_close(w, c, 1, errno, 1);
+  if (connect(fd, (const struct sockaddr*)&m->dst, m->dst_len) < 0 && errno != EINPROGRESS)
+    return conn_close(w, c, 1, errno, 1);
+  // Registered after connect: the completion (or failure) is reported as EPOLLOUT either way.
   c->phase = PH_CONNECTING;
-  update(w, c);
+  struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = tag_of(c, TAG_UPSTREAM)};
+  if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return conn_close(w, c, 1, errno, 1);
+  c->uev = EPOLLOUT;
 }
 
 static void do_accept(worker_t* w, int lfd, uint32_t listener) {
@@ -399,7 +412,7 @@ static void do_accept(worker_t* w, int lfd, uint32_t listener) {
       inet_ntop(AF_INET, &a->sin_addr, e.addr, sizeof e.addr);
       e.port = ntohs(a->sin_port);
     }
-    emit(w->relay, &e);
+    emit(w, &e);
   }
 }
 
@@ -462,17 +475,17 @@ static void tick(worker_t* w) {
       c->rep_in_b = c->in_b;
       c->rep_out_b = c->out_b;
       c->in_p = c->out_p = 0;
-      emit(w->relay, &e);
+      emit(w, &e);
     }
   }
 }
 
 static void on_event(worker_t* w, uint64_t tag, uint32_t events) {
   int kind = (int)(tag & 0xff);
-  uint32_t slot = (uint32_t)(tag >> 8);
+  uint32_t slot = (uint32_t)((tag >> 8) & ((1u << SLOT_BITS) - 1));
   if (slot >= w->nconns) return;
   conn_t* c = &w->conns[slot];
-  if (c->phase == PH_FREE) return;  // closed earlier in this batch
+  if (c->phase == PH_FREE || tag_of(c, kind) != tag) return;  // closed earlier in this batch
   if (kind == TAG_UPSTREAM && c->phase == PH_CONNECTING) {
     int err = 0;
     socklen_t len = sizeof err;
@@ -537,6 +550,7 @@ static void* run(void* arg) {
       tick(w);
       next_tick = now_s() + 1;
     }
+    publish(w);
   }
   return NULL;
 }
@@ -661,6 +675,7 @@ napi_value js_tcp_relay(napi_env env, napi_callback_info info) {
     w->index = i;
     w->free_head = UINT32_MAX;
     w->cmds.size = sizeof(cmd_t);
+    w->out.size = sizeof(event_t);
     pthread_mutex_init(&w->lock, NULL);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -34,6 +34,10 @@
 // vigil-userspace ≈ HAProxy on keep-alive (−7 … +6 %) and 1 MiB (−6 … +7 %), but 1.5–1.7× HAProxy
 // with a new connection per request (Node's per-socket cost: a minimal Node pipe proxy alone
 // measured ~160 µs of its own CPU per connection on loopback against HAProxy's ~100; bench/proxy.ts).
+// 2026-12-07 03:22 UTC, after TCP moved to the native relay (native/tcp_relay.c), 4 runs, load
+// 1.6 → 2.2, bench processes + softirq µs/req: HAProxy 40–51 / 424–462 / 3058–4616, vigil-userspace
+// 38–54 / 449–490 / 2716–4389; run by run vigil vs HAProxy (machine CPU) −8 … +6 % keep-alive,
+// +2 … +9 % new connection, −20 … +1 % 1 MiB. (The 1 MiB rows of every path were noisy that run.)
 // Control plane, through the daemon's LvsController (measured 2026-12-06 04:44–04:46 UTC, two
 // runs; wall, CPU incl. nft): nft start from scratch 640–646 ms wall, 720–740 ms CPU; one
 // real-server change through the daemon (runtime change: plan only its virtual server against the

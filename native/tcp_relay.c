@@ -394,9 +394,7 @@ static void do_accept(worker_t* w, int lfd, uint32_t listener) {
       close(fd);
       continue;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->cfd = fd;
+    c->cfd = fd;  // TCP_NODELAY comes from the listener
     c->phase = PH_WAIT;
     // No interest yet: only an error or hang-up is reported until the real server is chosen.
     struct epoll_event ev = {.events = 0, .data.u64 = tag_of(c, TAG_CLIENT)};
@@ -707,6 +705,7 @@ napi_value js_relay_listen(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, "socket", errno);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // inherited by accepted sockets
   if (bind(fd, (struct sockaddr*)&ss, len) < 0 || listen(fd, backlog) < 0) {
     int e = errno;
     close(fd);

@@ -22,7 +22,7 @@ import { destId, serviceId } from '../../lvs/plan.js';
 import { isSchedulerName } from '../../lvs/schedulers/index.js';
 import { ServiceTable } from './service.js';
 import { TcpFlow, type TcpTimeouts } from './tcp.js';
-import { NativeTcpListener, nativeRelay } from './native-tcp.js';
+import { NativeTcpListener, nativeRelay, relayDescription } from './native-tcp.js';
 
 import { UdpService } from './udp.js';
 
@@ -69,6 +69,7 @@ export class ProxyEngine implements Engine {
   private readonly rebindMs: number;
   /** Expires idle persistence templates of clients that never come back. */
   private sweeper: NodeJS.Timeout | null = null;
+  private relayLogged = false;
 
   constructor(options: ProxyEngineOptions = {}) {
     this.timeouts = { tcp: 900, tcpfin: 120, udp: 300, ...options.timeouts };
@@ -205,6 +206,10 @@ export class ProxyEngine implements Engine {
     const id = serviceId(key);
     try {
       const relay = key.protocol === 'tcp' ? nativeRelay() : null;
+      if (key.protocol === 'tcp' && !this.relayLogged) {
+        this.relayLogged = true;
+        this.log(relayDescription());
+      }
       if (relay) {
         r.relay = new NativeTcpListener(relay, r.table, key.address, key.port, () => this.timeouts, this.now);
         if (r.closed) r.relay.close();

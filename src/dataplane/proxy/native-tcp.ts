@@ -69,7 +69,7 @@ class Relay {
   private nextListener = 1;
   private referenced = false;
 
-  constructor(threads: number) {
+  constructor(readonly threads: number) {
     this.handle = native().tcpRelay(threads, (rec, addrs) => this.onEvents(rec, addrs));
   }
 
@@ -118,6 +118,8 @@ class Relay {
 }
 
 let relay: Relay | null | undefined;
+/** Why TCP goes through Node, when it does. */
+let relayAbsence = '';
 
 /** Relay threads: VIGIL_TCP_RELAY_THREADS, else all cores but the event loop's. */
 function relayThreads(): number {
@@ -131,14 +133,24 @@ function relayThreads(): number {
  */
 export function nativeRelay(): Relay | null {
   if (relay === undefined) {
+    relayAbsence = 'VIGIL_TCP_RELAY=node';
     if (process.env.VIGIL_TCP_RELAY === 'node') return (relay = null);
     try {
       relay = new Relay(relayThreads());
-    } catch {
+    } catch (err) {
+      relayAbsence = `no native relay: ${(err as Error).message}`;
       relay = null;
     }
   }
   return relay;
+}
+
+/** A line for the log: which relay carries TCP, and why. */
+export function relayDescription(): string {
+  const r = nativeRelay();
+  return r
+    ? `user-space TCP through the native relay (${r.threads} thread${r.threads === 1 ? '' : 's'})`
+    : `user-space TCP through Node sockets (${relayAbsence})`;
 }
 
 /** One TCP virtual service's listening socket on the relay and its connections. */

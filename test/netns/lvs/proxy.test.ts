@@ -100,9 +100,23 @@ async function withService(
   }
 }
 
-test('TCP goes through the relay this run asks for', () => {
+test('TCP goes through the relay this run asks for, and the log says which', async () => {
   const want = process.env.VIGIL_TCP_RELAY === 'node' ? 'node' : 'native';
-  assert.equal(new ProxyEngine().tcpRelay(), want);
+  const logs: string[] = [];
+  const engine = new ProxyEngine({ log: (m) => logs.push(m) });
+  assert.equal(engine.tcpRelay(), want);
+  const port = await freePort(VIP);
+  const key: ServiceKey = { kind: 'addr', family: 4, address: VIP, port, protocol: 'tcp' };
+  try {
+    await engine.apply([{ op: 'add-service', service: { key, scheduler: 'rr', flags: {} } }]);
+  } finally {
+    await engine.close();
+  }
+  const line =
+    want === 'node'
+      ? /TCP through Node sockets \(VIGIL_TCP_RELAY=node\)/
+      : /TCP through the native relay \(\d+ threads?\)/;
+  assert.match(logs.join('\n'), line);
 });
 
 test('wrr 3:2:1 distributes new connections 3:2:1', async () => {
@@ -436,7 +450,7 @@ test('a virtual address not on this host yet keeps the service programmed and re
   try {
     await engine.apply([{ op: 'add-service', service: { key, scheduler: 'rr', flags: {} } }]);
     assert.equal((await engine.read()).length, 1);
-    assert.match(logs[0] ?? '', /192\.0\.2\.123 is not local yet/);
+    assert.match(logs.join('\n'), /192\.0\.2\.123 is not local yet/);
   } finally {
     await engine.close();
   }

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 napi_value throw_errno(napi_env env, const char* what, int err) {
@@ -65,4 +66,39 @@ int parse_addr(napi_env env, napi_value v, int32_t port, struct sockaddr_storage
     return 0;
   }
   return -1;
+}
+
+void* get_external(napi_env env, napi_value v, const char* what) {
+  void* p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "expected a %s", what);
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  return p;
+}
+
+void call_js(napi_env env, napi_ref fn, napi_async_context ctx, size_t argc, const napi_value* argv) {
+  napi_value cb, recv, result;
+  napi_get_reference_value(env, fn, &cb);
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, ctx, recv, cb, argc, argv, &result) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+}
+
+int vec_push(vec_t* v, const void* item) {
+  if (v->len == v->cap) {
+    size_t cap = v->cap ? v->cap * 2 : 64;
+    void* p = realloc(v->items, cap * v->size);
+    if (!p) return -1;
+    v->items = p;
+    v->cap = cap;
+  }
+  memcpy((char*)v->items + v->len * v->size, item, v->size);
+  v->len++;
+  return 0;
 }

@@ -39,11 +39,6 @@ typedef struct {
   double ms;
 } answer_t;
 
-typedef struct {
-  void* items;
-  size_t len, cap, size;
-} vec_t;
-
 // One probe in flight, indexed by its fd.
 typedef struct {
   uint32_t id;
@@ -80,19 +75,6 @@ static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int vec_push(vec_t* v, const void* item) {
-  if (v->len == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 256;
-    void* p = realloc(v->items, cap * v->size);
-    if (!p) return -1;
-    v->items = p;
-    v->cap = cap;
-  }
-  memcpy((char*)v->items + v->len * v->size, item, v->size);
-  v->len++;
-  return 0;
 }
 
 static void heap_push(prober_t* p, heap_entry_t e) {
@@ -258,7 +240,7 @@ static void on_answers(uv_async_t* h) {
     free(got.items);
     return;
   }
-  napi_value cb, recv, args[3], result, bufs[3];
+  napi_value args[3], bufs[3];
   void* data[3];
   size_t sizes[3] = {4, 4, 8};
   for (int k = 0; k < 3; k++) napi_create_arraybuffer(env, got.len * sizes[k], &data[k], &bufs[k]);
@@ -272,24 +254,11 @@ static void on_answers(uv_async_t* h) {
   napi_create_typedarray(env, napi_uint32_array, got.len, bufs[0], 0, &args[0]);
   napi_create_typedarray(env, napi_int32_array, got.len, bufs[1], 0, &args[1]);
   napi_create_typedarray(env, napi_float64_array, got.len, bufs[2], 0, &args[2]);
-  napi_get_reference_value(env, p->callback, &cb);
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, p->context, recv, cb, 3, args, &result) == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
-  }
+  call_js(env, p->callback, p->context, 3, args);
   napi_close_handle_scope(env, scope);
 }
 
-static prober_t* get_prober(napi_env env, napi_value v) {
-  void* p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
-    napi_throw_type_error(env, NULL, "expected a TCP prober");
-    return NULL;
-  }
-  return p;
-}
+static prober_t* get_prober(napi_env env, napi_value v) { return get_external(env, v, "TCP prober"); }
 
 // tcpProber(callback(ids, errs, ms)) -> prober. The thread starts here, in the calling thread's
 // network namespace.

@@ -63,11 +63,6 @@ typedef struct {
   char addr[INET6_ADDRSTRLEN];  // EV_ACCEPT
 } event_t;
 
-typedef struct {
-  void* items;
-  size_t len, cap, size;
-} vec_t;
-
 // One direction's unsent bytes, toward the socket it is named for.
 typedef struct {
   char* buf;
@@ -122,19 +117,6 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int vec_push(vec_t* v, const void* item) {
-  if (v->len == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 64;
-    void* p = realloc(v->items, cap * v->size);
-    if (!p) return -1;
-    v->items = p;
-    v->cap = cap;
-  }
-  memcpy((char*)v->items + v->len * v->size, item, v->size);
-  v->len++;
-  return 0;
 }
 
 // Events collect per thread and go to the loop thread once per epoll round (publish): one lock
@@ -582,7 +564,7 @@ static void on_events(uv_async_t* h) {
     free(got.items);
     return;
   }
-  napi_value buf, nums, addrs, cb, recv, result, args[2];
+  napi_value buf, nums, addrs, args[2];
   void* data;
   napi_create_arraybuffer(env, got.len * REC * sizeof(double), &data, &buf);
   napi_create_array(env, &addrs);
@@ -609,24 +591,11 @@ static void on_events(uv_async_t* h) {
   napi_create_typedarray(env, napi_float64_array, got.len * REC, buf, 0, &nums);
   args[0] = nums;
   args[1] = addrs;
-  napi_get_reference_value(env, r->callback, &cb);
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, r->context, recv, cb, 2, args, &result) == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
-  }
+  call_js(env, r->callback, r->context, 2, args);
   napi_close_handle_scope(env, scope);
 }
 
-static relay_t* get_relay(napi_env env, napi_value v) {
-  void* p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
-    napi_throw_type_error(env, NULL, "expected a TCP relay");
-    return NULL;
-  }
-  return p;
-}
+static relay_t* get_relay(napi_env env, napi_value v) { return get_external(env, v, "TCP relay"); }
 
 static int get_id(napi_env env, napi_value v, uint64_t* id) {
   double d;

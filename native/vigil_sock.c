@@ -249,15 +249,8 @@ static void on_readable(uv_poll_t* handle, int status, int events) {
   napi_env env = w->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, arg, result;
-  napi_get_reference_value(env, w->callback, &cb);
-  napi_get_global(env, &recv);  // napi_make_callback needs an object receiver
-  arg = make_i32(env, status);
-  if (napi_make_callback(env, w->context, recv, cb, 1, &arg, &result) == napi_pending_exception) {
-    napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
-  }
+  napi_value arg = make_i32(env, status);
+  call_js(env, w->callback, w->context, 1, &arg);
   napi_close_handle_scope(env, scope);
 }
 
@@ -299,14 +292,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-static watch_t* get_watch(napi_env env, napi_value v) {
-  void* p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
-    napi_throw_type_error(env, NULL, "expected a watch handle");
-    return NULL;
-  }
-  return p;
-}
+static watch_t* get_watch(napi_env env, napi_value v) { return get_external(env, v, "watch handle"); }
 
 // unwatch(handle): stops the watch before the fd is closed. Idempotent.
 static napi_value js_unwatch(napi_env env, napi_callback_info info) {

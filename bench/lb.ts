@@ -38,6 +38,9 @@
 // 1.6 → 2.2, bench processes + softirq µs/req: HAProxy 40–51 / 424–462 / 3058–4616, vigil-userspace
 // 38–54 / 449–490 / 2716–4389; run by run vigil vs HAProxy (machine CPU) −8 … +6 % keep-alive,
 // +2 … +9 % new connection, −20 … +1 % 1 MiB. (The 1 MiB rows of every path were noisy that run.)
+// 2026-12-07 07:10 UTC, relay events other than accepts delivered lazily (≤ 10 ms; one wake-up of
+// the loop thread per connection instead of four), 3 runs, load 2.1: vigil vs HAProxy (machine CPU)
+// +7.7 / −13.9 / +8.3 % keep-alive, +3.1 / −8.1 / +3.2 % new connection, −45 / −59 / +5.6 % 1 MiB.
 // Control plane, through the daemon's LvsController (measured 2026-12-06 04:44–04:46 UTC, two
 // runs; wall, CPU incl. nft): nft start from scratch 640–646 ms wall, 720–740 ms CPU; one
 // real-server change through the daemon (runtime change: plan only its virtual server against the

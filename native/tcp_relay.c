@@ -98,6 +98,7 @@ typedef struct {
   conn_t* conns;
   uint32_t nconns, free_head;  // free list through next_free; UINT32_MAX ends it
   uint32_t gen;
+  double lazy_at;  // when events published without a wake-up must reach JavaScript; 0: none
   char scratch[CHUNK];
 } worker_t;
 
@@ -108,6 +109,7 @@ struct relay {
   napi_async_context context;
   pthread_mutex_t lock;
   vec_t events;  // under lock
+  int woken;     // under lock: a wake-up of the loop thread is on its way
   int nthreads;
   worker_t* workers[MAX_THREADS];
   uint64_t buffered;  // bytes held across all pending_t (atomic)
@@ -120,18 +122,48 @@ static double now_s(void) {
 }
 
 // Events collect per thread and go to the loop thread once per epoll round (publish): one lock
-// and at most one wake-up of JavaScript for a whole round's connections.
+// per round. Only an accepted connection needs JavaScript at once (to choose its server); the
+// other events (established, FIN, closed, progress) wait up to LAZY_MS for one, so a connection
+// costs one wake-up of the loop thread instead of four. They stay in order before any accept
+// published after them, so the scheduler always sees every state change that came first.
+#define LAZY_MS 10
 static void emit(worker_t* w, const event_t* e) { vec_push(&w->out, e); }
+
+// Wakes the loop thread unless a wake-up is already on its way. Under r->lock.
+static void wake_locked(relay_t* r) {
+  if (r->woken || r->events.len == 0) return;
+  r->woken = 1;
+  uv_async_send(&r->async);
+}
 
 static void publish(worker_t* w) {
   if (w->out.len == 0) return;
   relay_t* r = w->relay;
+  int urgent = 0;
   pthread_mutex_lock(&r->lock);
-  int first = r->events.len == 0;
-  for (size_t i = 0; i < w->out.len; i++) vec_push(&r->events, (event_t*)w->out.items + i);
+  for (size_t i = 0; i < w->out.len; i++) {
+    event_t* e = (event_t*)w->out.items + i;
+    urgent |= e->type == EV_ACCEPT;
+    vec_push(&r->events, e);
+  }
+  if (urgent) wake_locked(r);
   pthread_mutex_unlock(&r->lock);
   w->out.len = 0;
-  if (first) uv_async_send(&r->async);
+  if (!urgent && w->lazy_at == 0) w->lazy_at = now_s() + LAZY_MS / 1e3;
+}
+
+// Delivers this thread's deferred events once LAZY_MS have passed (someone else's accept may
+// have carried them already); returns the ms until then, or -1 when nothing waits.
+static int lazy_due(worker_t* w) {
+  if (w->lazy_at == 0) return -1;
+  double left = w->lazy_at - now_s();
+  if (left > 0) return (int)(left * 1e3) + 1;
+  relay_t* r = w->relay;
+  pthread_mutex_lock(&r->lock);
+  wake_locked(r);
+  pthread_mutex_unlock(&r->lock);
+  w->lazy_at = 0;
+  return -1;
 }
 
 static uint32_t slot_of(uint64_t id) { return (uint32_t)((id >> 6) & ((1u << SLOT_BITS) - 1)); }
@@ -467,10 +499,13 @@ static void on_event(worker_t* w, uint64_t tag, uint32_t events) {
   conn_t* c = &w->conns[slot];
   if (c->phase == PH_FREE || tag_of(c, kind) != tag) return;  // closed earlier in this batch
   if (kind == TAG_UPSTREAM && c->phase == PH_CONNECTING) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-    if (err) return conn_close(w, c, 1, err, 1);
+    // A failed connect always reports EPOLLERR: only then is its error worth a syscall.
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+      return conn_close(w, c, 1, err ? err : ECONNRESET, 1);
+    }
     if (!(events & EPOLLOUT)) return;
     return established(w, c);
   }
@@ -505,6 +540,8 @@ static void* run(void* arg) {
   for (;;) {
     int wait = (int)((next_tick - now_s()) * 1000) + 1;
     if (wait < 0) wait = 0;
+    int lazy = lazy_due(w);
+    if (lazy >= 0 && lazy < wait) wait = lazy;
     int n = epoll_wait(w->epfd, events, 256, wait);
     for (int i = 0; i < n; i++) {
       uint64_t tag = events[i].data.u64;
@@ -556,6 +593,7 @@ static void on_events(uv_async_t* h) {
   pthread_mutex_lock(&r->lock);
   vec_t got = r->events;
   r->events = (vec_t){.size = sizeof(event_t)};
+  r->woken = 0;
   pthread_mutex_unlock(&r->lock);
   if (got.len == 0) return;
   napi_env env = r->env;

@@ -149,7 +149,9 @@ static void publish(worker_t* w) {
   if (urgent) wake_locked(r);
   pthread_mutex_unlock(&r->lock);
   w->out.len = 0;
-  if (!urgent && w->lazy_at == 0) w->lazy_at = now_s() + LAZY_MS / 1e3;
+  // A wake-up carries everything queued, this thread's deferred events too.
+  if (urgent) w->lazy_at = 0;
+  else if (w->lazy_at == 0) w->lazy_at = now_s() + LAZY_MS / 1e3;
 }
 
 // Delivers this thread's deferred events once LAZY_MS have passed (someone else's accept may

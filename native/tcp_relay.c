@@ -77,6 +77,7 @@ typedef struct {
   int c_eof, u_eof;     // EOF read from that side
   int c_shut, u_shut;   // FIN sent toward that side
   int c_gone, u_gone;   // taken out of the epoll set: nothing more to read or write there
+  int c_added;          // the client fd is in the epoll set (from established on)
   pending_t to_c, to_u;
   uint64_t in_b, out_b, in_p, out_p;  // client->server, server->client
   uint64_t rep_in_b, rep_out_b;       // last reported
@@ -231,14 +232,21 @@ static void update(worker_t* w, conn_t* c) {
   // A side read to its end and shut toward is done with; left in the set, its hang-up (which
   // no interest mask hides) would wake the thread until the other side finishes.
   if (c->c_eof && c->c_shut && !c->c_gone) {
-    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->cfd, NULL);
+    if (c->c_added) epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->cfd, NULL);
     c->c_gone = 1;
   }
   if (c->u_eof && c->u_shut && !c->u_gone) {
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->ufd, NULL);
     c->u_gone = 1;
   }
-  if (!c->c_gone) set_interest(w, c->cfd, &c->cev, cw, tag_of(c, TAG_CLIENT));
+  if (!c->c_added && !c->c_gone) {
+    struct epoll_event ev = {.events = cw, .data.u64 = tag_of(c, TAG_CLIENT)};
+    epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->cfd, &ev);
+    c->c_added = 1;
+    c->cev = cw;
+  } else if (!c->c_gone) {
+    set_interest(w, c->cfd, &c->cev, cw, tag_of(c, TAG_CLIENT));
+  }
   if (!c->u_gone) set_interest(w, c->ufd, &c->uev, uw, tag_of(c, TAG_UPSTREAM));
 }
 
@@ -284,8 +292,13 @@ static void fin_seen(worker_t* w, conn_t* c) {
 }
 
 // Passes a FIN on once everything before it was written; closes when both directions are done.
-// Returns 0 when the connection was closed.
+// The last FIN goes with close(): both sockets were read to their end, so close sends a FIN, not
+// a reset (one shutdown less per connection). Returns 0 when the connection was closed.
 static int settle(worker_t* w, conn_t* c) {
+  if (c->c_eof && c->u_eof && c->to_u.len == 0 && c->to_c.len == 0) {
+    conn_close(w, c, 0, 0, 1);
+    return 0;
+  }
   if (c->c_eof && !c->u_shut && c->to_u.len == 0) {
     shutdown(c->ufd, SHUT_WR);
     c->u_shut = 1;
@@ -293,10 +306,6 @@ static int settle(worker_t* w, conn_t* c) {
   if (c->u_eof && !c->c_shut && c->to_c.len == 0) {
     shutdown(c->cfd, SHUT_WR);
     c->c_shut = 1;
-  }
-  if (c->u_shut && c->c_shut) {
-    conn_close(w, c, 0, 0, 1);
-    return 0;
   }
   update(w, c);
   return 1;
@@ -372,12 +381,14 @@ static int pump(worker_t* w, conn_t* c, int from_client) {
   return 1;
 }
 
+// The client's first bytes have usually arrived while its server was chosen and connected: read
+// them now rather than after another epoll round (pump registers the client fd either way).
 static void established(worker_t* w, conn_t* c) {
   c->phase = PH_ESTABLISHED;
   c->last = now_s();
   event_t e = {.type = EV_ESTABLISHED, .id = c->id};
   emit(w, &e);
-  update(w, c);
+  pump(w, c, 1);
 }
 
 static void do_connect(worker_t* w, const cmd_t* m) {
@@ -412,9 +423,8 @@ static void do_accept(worker_t* w, int lfd, uint32_t listener) {
     }
     c->cfd = fd;  // TCP_NODELAY comes from the listener
     c->phase = PH_WAIT;
-    // No interest yet: only an error or hang-up is reported until the real server is chosen.
-    struct epoll_event ev = {.events = 0, .data.u64 = tag_of(c, TAG_CLIENT)};
-    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+    // Out of the epoll set until its server is connected (one epoll_ctl less): a client that
+    // resets or hangs up meanwhile is seen by the first read after, which passes it on.
     event_t e = {.type = EV_ACCEPT, .id = c->id, .listener = listener};
     if (ss.ss_family == AF_INET6) {
       struct sockaddr_in6* a = (struct sockaddr_in6*)&ss;
@@ -510,11 +520,6 @@ static void on_event(worker_t* w, uint64_t tag, uint32_t events) {
     }
     if (!(events & EPOLLOUT)) return;
     return established(w, c);
-  }
-  if (c->phase == PH_WAIT || c->phase == PH_CONNECTING) {
-    // The client reset or hung up before its server was connected.
-    if (events & (EPOLLERR | EPOLLHUP)) conn_close(w, c, 1, 0, 1);
-    return;
   }
   int client = kind == TAG_CLIENT;
   int fd = client ? c->cfd : c->ufd;

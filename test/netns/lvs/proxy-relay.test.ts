@@ -148,6 +148,27 @@ function ending(c: net.Socket, ms = 10_000): Promise<string> {
   });
 }
 
+test('a client that resets before its server is connected leaves nothing behind', async () => {
+  await withService(async (engine, _key, port) => {
+    const before = held.size;
+    const clients = Array.from({ length: 20 }, () => {
+      const c = net.connect({ host: VIP, port });
+      c.on('error', () => {});
+      c.on('connect', () => c.resetAndDestroy());
+      return c;
+    });
+    assert.ok(await eventually(() => clients.every((c) => c.destroyed)));
+    // The relay learns of each reset by reading the client once its server is connected.
+    assert.ok(
+      await eventually(() => engine.connections().length === 0),
+      `${engine.connections().length} left`,
+    );
+    const [st] = await engine.stats();
+    assert.equal(st!.dests[0]!.activeConns + st!.dests[0]!.inactiveConns, 0);
+    assert.ok(await eventually(() => held.size === before), 'the real server kept connections open');
+  });
+});
+
 test("a real server's reset reaches the client as a reset", async () => {
   await withService(async (engine, _key, port) => {
     const c = net.connect({ host: VIP, port });

@@ -41,6 +41,14 @@
 // 2026-12-07 07:10 UTC, relay events other than accepts delivered lazily (≤ 10 ms; one wake-up of
 // the loop thread per connection instead of four), 3 runs, load 2.1: vigil vs HAProxy (machine CPU)
 // +7.7 / −13.9 / +8.3 % keep-alive, +3.1 / −8.1 / +3.2 % new connection, −45 / −59 / +5.6 % 1 MiB.
+// 2026-12-07, three invocations of 4 runs at load ≤ 2.5 (09:13 UTC; then 09:50 and 10:12 after the
+// relay's two syscalls less per connection), vigil-userspace vs HAProxy on the medians of the runs,
+// machine CPU, keep-alive / new connection / 1 MiB: −12.5 / −5.0 / −21.4 %, −10.5 / −7.8 / −43.2 %,
+// −4.5 / −9.8 / −39.5 % (run by run −26 … +11 %). 10:12, bench processes + softirq min–max µs/req:
+// direct one segment 32–48 / 226–344 / 928–2010, routed 38–57 / 306–404 / 1107–1900, HAProxy
+// 38–46 / 458–526 / 2954–3130, vigil-userspace 39–48 / 393–559 / 1673–3100, nft NAT 38–60 /
+// 248–388 / 1225–2113, nft DR 33–42 / 239–369 / 1096–1542; medians, machine: NAT vs routed −10.0 /
+// −15.9 / +9.0 %, DR vs routed −8.3 / −19.1 / −29.2 %, DR vs one segment −14.4 / +15.6 / −35.8 %.
 // Control plane, through the daemon's LvsController (measured 2026-12-06 04:44–04:46 UTC, two
 // runs; wall, CPU incl. nft): nft start from scratch 640–646 ms wall, 720–740 ms CPU; one
 // real-server change through the daemon (runtime change: plan only its virtual server against the
@@ -380,28 +388,32 @@ function report(samples: Sample[], runs: number): void {
         )} |`,
       );
     }
-  // The targets, run by run, on the machine figure.
-  const us = (name: string, mode: Mode, run: number): number | undefined =>
-    of(PATHS.find((p) => p.name.startsWith(name))!.name, mode)[run]?.machineUs;
-  console.log('\n| target (machine CPU µs/req) | ' + MODES.join(' | ') + ' |');
+  // The targets run by run on the machine figure, and on the medians of the runs (one run swings
+  // ±10 % or more with the lab's own noise); the user-space one also on the bench processes figure.
+  const pathOf = (name: string): string => PATHS.find((p) => p.name.startsWith(name))!.name;
+  const vs = (a: string, b: string, figure: 'machineUs' | 'benchUs') => (m: Mode) => {
+    const xs = of(pathOf(a), m).map((s) => s[figure]);
+    const ys = of(pathOf(b), m).map((s) => s[figure]);
+    if (xs.length === 0 || xs.length !== ys.length) return '';
+    return `${xs.map((x, r) => pct(x, ys[r]!)).join(' / ')}; median ${pct(median(xs), median(ys))}`;
+  };
+  console.log('\n| target (CPU µs/req, run by run; median of the runs) | ' + MODES.join(' | ') + ' |');
   console.log('|---|' + MODES.map(() => '---:|').join(''));
-  const line = (what: string, f: (mode: Mode, run: number) => string | null): void => {
-    const cells = MODES.map((m) =>
-      Array.from({ length: runs }, (_, r) => f(m, r))
-        .filter((x) => x !== null)
-        .join(' / '),
-    );
+  const line = (what: string, f: (mode: Mode) => string): void => {
+    const cells = MODES.map(f);
     if (cells.some((c) => c)) console.log(`| ${what} | ${cells.join(' | ')} |`);
   };
-  const vs = (a: string, b: string) => (m: Mode, r: number) => {
-    const x = us(a, m, r);
-    const y = us(b, m, r);
-    return x === undefined || y === undefined ? null : pct(x, y);
-  };
-  line('vigil-nft NAT vs direct routed (≤ +10 %)', vs('vigil-nft NAT', 'direct, routed'));
-  line('vigil-nft DR vs direct routed (below)', vs('vigil-nft DR', 'direct, routed'));
-  line('vigil-nft DR vs direct one segment (≤ +10 %)', vs('vigil-nft DR', 'direct, one'));
-  line('vigil-userspace vs HAProxy (≤ 0 %)', vs('vigil-userspace', 'HAProxy'));
+  line(
+    'vigil-nft NAT vs direct routed (≤ +10 %), machine',
+    vs('vigil-nft NAT', 'direct, routed', 'machineUs'),
+  );
+  line('vigil-nft DR vs direct routed (below), machine', vs('vigil-nft DR', 'direct, routed', 'machineUs'));
+  line(
+    'vigil-nft DR vs direct one segment (≤ +10 %), machine',
+    vs('vigil-nft DR', 'direct, one', 'machineUs'),
+  );
+  line('vigil-userspace vs HAProxy (≤ 0 %), machine', vs('vigil-userspace', 'HAProxy', 'machineUs'));
+  line('vigil-userspace vs HAProxy (≤ 0 %), bench processes', vs('vigil-userspace', 'HAProxy', 'benchUs'));
 }
 
 async function main(): Promise<void> {

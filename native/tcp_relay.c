@@ -73,11 +73,10 @@ typedef struct {
   uint64_t id;  // 0: free
   int phase;
   int cfd, ufd;
-  uint32_t cev, uev;    // interest registered for each fd
+  uint32_t cev, uev;    // interest registered for each fd; NOT_IN_SET before it joins the set
   int c_eof, u_eof;     // EOF read from that side
   int c_shut, u_shut;   // FIN sent toward that side
   int c_gone, u_gone;   // taken out of the epoll set: nothing more to read or write there
-  int c_added;          // the client fd is in the epoll set (from established on)
   pending_t to_c, to_u;
   uint64_t in_b, out_b, in_p, out_p;  // client->server, server->client
   uint64_t rep_in_b, rep_out_b;       // last reported
@@ -114,6 +113,7 @@ struct relay {
   int nthreads;
   worker_t* workers[MAX_THREADS];
   uint64_t buffered;  // bytes held across all pending_t (atomic)
+  int stopping;       // atomic: the process is exiting, the threads must end
 };
 
 static double now_s(void) {
@@ -205,10 +205,11 @@ static conn_t* conn_find(worker_t* w, uint64_t id) {
   return &w->conns[slot];
 }
 
+#define NOT_IN_SET UINT32_MAX
 static void set_interest(worker_t* w, int fd, uint32_t* have, uint32_t want, uint64_t tag) {
   if (fd < 0 || *have == want) return;
   struct epoll_event ev = {.events = want, .data.u64 = tag};
-  epoll_ctl(w->epfd, EPOLL_CTL_MOD, fd, &ev);
+  epoll_ctl(w->epfd, *have == NOT_IN_SET ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
   *have = want;
 }
 
@@ -232,21 +233,14 @@ static void update(worker_t* w, conn_t* c) {
   // A side read to its end and shut toward is done with; left in the set, its hang-up (which
   // no interest mask hides) would wake the thread until the other side finishes.
   if (c->c_eof && c->c_shut && !c->c_gone) {
-    if (c->c_added) epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->cfd, NULL);
+    if (c->cev != NOT_IN_SET) epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->cfd, NULL);
     c->c_gone = 1;
   }
   if (c->u_eof && c->u_shut && !c->u_gone) {
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->ufd, NULL);
     c->u_gone = 1;
   }
-  if (!c->c_added && !c->c_gone) {
-    struct epoll_event ev = {.events = cw, .data.u64 = tag_of(c, TAG_CLIENT)};
-    epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->cfd, &ev);
-    c->c_added = 1;
-    c->cev = cw;
-  } else if (!c->c_gone) {
-    set_interest(w, c->cfd, &c->cev, cw, tag_of(c, TAG_CLIENT));
-  }
+  if (!c->c_gone) set_interest(w, c->cfd, &c->cev, cw, tag_of(c, TAG_CLIENT));
   if (!c->u_gone) set_interest(w, c->ufd, &c->uev, uw, tag_of(c, TAG_UPSTREAM));
 }
 
@@ -422,6 +416,7 @@ static void do_accept(worker_t* w, int lfd, uint32_t listener) {
       continue;
     }
     c->cfd = fd;  // TCP_NODELAY comes from the listener
+    c->cev = NOT_IN_SET;
     c->phase = PH_WAIT;
     // Out of the epoll set until its server is connected (one epoll_ctl less): a client that
     // resets or hangs up meanwhile is seen by the first read after, which passes it on.
@@ -550,6 +545,7 @@ static void* run(void* arg) {
     int lazy = lazy_due(w);
     if (lazy >= 0 && lazy < wait) wait = lazy;
     int n = epoll_wait(w->epfd, events, 256, wait);
+    if (__atomic_load_n(&w->relay->stopping, __ATOMIC_ACQUIRE)) break;
     for (int i = 0; i < n; i++) {
       uint64_t tag = events[i].data.u64;
       int kind = (int)(tag & 0xff);
@@ -655,6 +651,23 @@ static int get_id(napi_env env, napi_value v, uint64_t* id) {
 static worker_t* owner(relay_t* r, uint64_t id) {
   int t = (int)(id & 63);
   return t < r->nthreads ? r->workers[t] : NULL;
+}
+
+// relayStop(relay), on process exit: the threads end and the wake-up handle closes. Node's
+// teardown runs the loop once more with the environment half gone; a pending wake-up delivered
+// then crashed the process in on_events (napi_open_handle_scope). Cleanup hooks run too late.
+napi_value js_relay_stop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  relay_t* r = get_relay(env, argv[0]);
+  if (!r || __atomic_exchange_n(&r->stopping, 1, __ATOMIC_ACQ_REL)) return NULL;
+  uint64_t one = 1;
+  for (int i = 0; i < r->nthreads; i++)
+    if (write(r->workers[i]->wakefd, &one, sizeof one) < 0) { /* the counter cannot overflow here */
+    }
+  for (int i = 0; i < r->nthreads; i++) pthread_join(r->workers[i]->thread, NULL);
+  uv_close((uv_handle_t*)&r->async, NULL);
+  return NULL;
 }
 
 // tcpRelay(threads, callback(records, addrs)) -> relay. Threads start here, in the calling

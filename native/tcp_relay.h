@@ -9,3 +9,4 @@ napi_value js_relay_connect(napi_env env, napi_callback_info info);
 napi_value js_relay_end(napi_env env, napi_callback_info info);
 napi_value js_relay_ref(napi_env env, napi_callback_info info);
 napi_value js_relay_buffered(napi_env env, napi_callback_info info);
+napi_value js_relay_stop(napi_env env, napi_callback_info info);

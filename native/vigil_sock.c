@@ -392,6 +392,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"relayEnd", NULL, js_relay_end, NULL, NULL, NULL, napi_enumerable, NULL},
       {"relayRef", NULL, js_relay_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"relayBuffered", NULL, js_relay_buffered, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"relayStop", NULL, js_relay_stop, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

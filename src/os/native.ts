@@ -93,6 +93,8 @@ interface Addon {
   relayEnd(relay: RelayHandle, id: number, reset: boolean): void;
   relayRef(relay: RelayHandle, keepAlive: boolean): void;
   relayBuffered(relay: RelayHandle): number;
+  /** On process exit: ends the relay threads and closes their wake-up handle. */
+  relayStop(relay: RelayHandle): void;
 }
 
 export type RelayHandle = { readonly __relay: unique symbol };

@@ -71,6 +71,8 @@ class Relay {
 
   constructor(readonly threads: number) {
     this.handle = native().tcpRelay(threads, (rec, addrs) => this.onEvents(rec, addrs));
+    // Before Node's teardown, which would deliver a pending relay wake-up to a half-gone runtime.
+    process.once('exit', () => native().relayStop(this.handle));
   }
 
   listenerId(): number {

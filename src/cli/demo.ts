@@ -40,10 +40,10 @@ const USAGE = `usage: vigil demo [--mode dr|nat] [--advert-int SECONDS] [--engin
   Builds the seed guides' LVS cluster in network namespaces (a client, two directors running
   vigil, two real servers with a web service, one L2 segment), sends client traffic through the
   VIP, kills the master, shows the takeover and the outage the client saw, brings the old master
-  back (failback), then removes everything. Needs root, iproute2 and nftables.
+  back (failback), then removes everything. Needs root and iproute2 (nftables for --engine nft).
   --mode dr|nat        LVS-DR (default) or LVS-NAT (a second, private segment)
   --advert-int S       VRRP advert interval (default 1; fractions use VRRPv3)
-  --engine E           lvs_engine of the directors (default auto: IPVS if the kernel has it, else nft)
+  --engine E           lvs_engine of the directors (default auto: IPVS if the kernel has it, else nftables, else the user-space engine)
   --keep               after the failover, leave the lab running until Ctrl-C`;
 
 interface DemoArgs {
@@ -114,7 +114,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     console.error(`vigil demo: ${args}\n${USAGE}`);
     return 2;
   }
-  const missing = missingPrerequisites(args.engine !== 'userspace');
+  const missing = missingPrerequisites(args.engine);
   if (missing.length) {
     console.error(`vigil demo needs:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
     return 2;

@@ -18,7 +18,7 @@ import {
   type Engine,
   type Scenario,
 } from '../lab/scenarios.js';
-import { askOnce, settled, stageScenario, until, vrrpStates } from '../lab/stage.js';
+import { askOnce, engineOf, settled, stageScenario, until, vrrpStates } from '../lab/stage.js';
 import { LAB_ROOT, labDir, readLabState, writeLabState, type LabState } from '../lab/state.js';
 
 const USAGE = `usage: vigil lab up NAME [--advert-int SECONDS] [--engine auto|ipvs|nft|userspace]
@@ -27,7 +27,7 @@ const USAGE = `usage: vigil lab up NAME [--advert-int SECONDS] [--engine auto|ip
   Keeps a seed-guide cluster running in network namespaces to play with: a client, two vigil
   directors, two real servers with a web service. up builds and starts it and says how to get
   in; status shows its namespaces, directors and VRRP states; down removes all of it.
-  State in ${LAB_ROOT}/NAME. Needs root, iproute2 and nftables.
+  State in ${LAB_ROOT}/NAME. Needs root and iproute2 (nftables for --engine nft).
 presets (NAME):
 ${presetList()}`;
 
@@ -107,8 +107,8 @@ function needName(name: string | undefined, verb: string): string {
   return name;
 }
 
-function preflight(needNft: boolean): void {
-  const missing = missingPrerequisites(needNft);
+function preflight(engine: Engine): void {
+  const missing = missingPrerequisites(engine);
   if (missing.length) throw new NeedsError(`needs:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
 }
 
@@ -128,7 +128,7 @@ async function up(argv: string[]): Promise<number> {
     if (e instanceof ScenarioError) throw new UsageError(e.message);
     throw e;
   }
-  preflight(name !== 'proxy' && a.engine !== 'userspace');
+  preflight(name === 'proxy' ? 'userspace' : a.engine);
   const dir = labDir(name);
   mkdirSync(LAB_ROOT, { recursive: true });
   try {
@@ -152,6 +152,7 @@ async function up(argv: string[]): Promise<number> {
     // Up means a client gets answers: the masters hold the VIPs and the data plane is in place.
     for (const svc of sc.services)
       await until(`${svc.name} answering on ${svc.vip}:${svc.port}`, () => askOnce(stage.lab, svc), 20_000);
+    const dataPlane = (await engineOf(stage.directors[Object.values(sc.masters)[0]!])) ?? undefined;
     const dashboards: LabState['dashboards'] = {};
     const relayPids: number[] = [];
     for (const [i, d] of DIRECTORS.entries()) {
@@ -167,6 +168,7 @@ async function up(argv: string[]): Promise<number> {
       startedAt: new Date().toISOString(),
       advertInt: a.advertInt,
       engine: name === 'proxy' ? 'userspace' : a.engine,
+      dataPlane,
       nodes: Object.fromEntries(
         [...stage.lab.nodes.values()].map((n) => [n.name, n.interfaces.flatMap((i) => i.addresses)]),
       ),
@@ -218,6 +220,7 @@ function printUp(s: LabState): void {
     `  addresses   ${Object.keys(s.nodes)
       .map((n) => `${n} ${addr(n)}`)
       .join(', ')}`,
+    ...(s.dataPlane ? [`  data plane  ${s.dataPlane}`] : []),
     ...s.services.map(
       (v) => `  service     ${v.name} ${v.vip}:${v.port} (${v.instance}, master ${s.masters[v.instance]})`,
     ),
@@ -251,7 +254,7 @@ async function down(argv: string[]): Promise<number> {
     console.error(`vigil lab: lab ${name} is not up${upList()}`);
     return 1;
   }
-  preflight(false);
+  preflight('userspace');
   for (const pid of s.relayPids ?? []) if (processAlive(pid)) process.kill(pid);
   const removed = await removeLab(s.id);
   // removeLab's signals are sent; wait for the directors to be gone before saying so.

@@ -15,6 +15,8 @@ export interface LabState {
   startedAt: string;
   advertInt: number;
   engine: string;
+  /** The data plane the directors chose, and why (`vigil run`'s own words), when it answered. */
+  dataPlane?: string;
   /** Node name -> its addresses (CIDR). */
   nodes: Record<string, string[]>;
   directors: Record<DirectorNode, { pid: number; dir: string; conf: string; log: string }>;

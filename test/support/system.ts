@@ -1,5 +1,8 @@
 // Preconditions for system tests: they run for real or skip with the reason printed.
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { TestContext } from 'node:test';
 
 function has(cmd: string, args: string[]): boolean {
@@ -31,4 +34,29 @@ export function requireSystem(t: TestContext, ...reasons: (string | null)[]): bo
   console.log(`# skip ${t.name}: ${why}`);
   t.skip(why);
   return false;
+}
+
+/**
+ * A PATH on which `cmd` does not exist and everything else does: a fresh directory of links to
+ * each executable of the current PATH (the first of a name wins), as on a machine without it.
+ */
+export function pathWithout(cmd: string): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `vigil-path-without-${cmd}-`));
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (n === cmd || existsSync(join(dir, n))) continue;
+      try {
+        symlinkSync(join(d, n), join(dir, n));
+      } catch {
+        // A name another PATH entry already gave (a dangling link): the first one stays.
+      }
+    }
+  }
+  return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

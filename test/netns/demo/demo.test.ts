@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
+import { commandUnavailable, netnsUnavailable, pathWithout, requireSystem } from '../../support/system.js';
 import { namespaceInodes, namespacesOf, processesIn, vigil, waitOutput } from './run.js';
 
 const TS = String.raw`^\d\d:\d\d:\d\d\.\d{3}  `;
@@ -32,15 +32,29 @@ for (const c of [
   { args: [], mode: 'DR', minMs: 2000, maxMs: 5500 },
   // NAT at advert_int 0.2 (VRRPv3): 3 x 0.2 + skew 0.12 = 0.72 s.
   { args: ['--mode', 'nat', '--advert-int', '0.2'], mode: 'NAT', minMs: 150, maxMs: 1800 },
+  // A machine without nftables (nor IPVS here): auto picks the user-space engine, as the daemon
+  // does, says so, and the demo runs the same story.
+  { args: [], mode: 'DR', minMs: 2000, maxMs: 5500, withoutNft: true },
 ]) {
-  test(`vigil demo ${c.args.join(' ')}: takeover, measured outage, failback, nothing left`, async (t) => {
-    if (!requireSystem(t, netnsUnavailable(), commandUnavailable('nft'))) return;
-    const r = vigil(['demo', ...c.args], { timeoutMs: 60_000 });
+  const name = ['vigil demo', ...c.args, ...(c.withoutNft ? ['(no nft on PATH)'] : [])].join(' ');
+  test(`${name}: takeover, measured outage, failback, nothing left`, async (t) => {
+    if (!requireSystem(t, netnsUnavailable(), c.withoutNft ? null : commandUnavailable('nft'))) return;
+    const noNft = c.withoutNft ? pathWithout('nft') : undefined;
+    t.after(() => noNft?.remove());
+    const env = noNft ? { ...process.env, PATH: noNft.path } : undefined;
+    const r = vigil(['demo', ...c.args], { timeoutMs: 60_000, env });
     const lab = await labOf(r);
     const { code, stdout, stderr } = await r.done;
     assert.equal(code, 0, stdout + stderr);
     assert.equal(stderr, '');
     assert.match(stdout, line(`vigil demo: LVS-${c.mode}`));
+    if (c.withoutNft)
+      assert.match(
+        stdout,
+        line(
+          String.raw`data plane: userspace \(auto: no IPVS \(.*\) and no nftables \(the nft command is not installed\)\)$`,
+        ),
+      );
     assert.match(stdout, line('director1 is MASTER of VI_WEB, director2 BACKUP'));
     for (const d of ['director1', 'director2'])
       assert.match(
@@ -105,6 +119,20 @@ test('without root, vigil demo says what it needs and exits 2', async (t) => {
     /^vigil demo needs:\n {2}- root \(it creates network namespaces\): run it with sudo$/m,
   );
   assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(stdout, '');
+});
+
+test('without nft, vigil demo --engine nft names what it needs and exits 2', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const noNft = pathWithout('nft');
+  t.after(() => noNft.remove());
+  const r = vigil(['demo', '--engine', 'nft'], {
+    env: { ...process.env, PATH: noNft.path },
+    timeoutMs: 30_000,
+  });
+  const { code, stdout, stderr } = await r.done;
+  assert.equal(code, 2, stdout + stderr);
+  assert.match(stderr, /^vigil demo needs:\n {2}- the nft command \(apt install nftables\)$/m);
   assert.equal(stdout, '');
 });
 

@@ -14,10 +14,13 @@ export interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `vigil ARGS` (optionally behind a prefix such as setpriv); kills it after timeoutMs. */
-export function vigil(args: string[], o: { timeoutMs?: number; prefix?: string[] } = {}): Run {
+/** Starts `vigil ARGS` (optionally behind a prefix such as setpriv, in env); kills it after timeoutMs. */
+export function vigil(
+  args: string[],
+  o: { timeoutMs?: number; prefix?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Run {
   const argv = [...(o.prefix ?? []), process.execPath, '--import', 'tsx', CLI, ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: o.env });
   let stdout = '';
   let stderr = '';
   let all = '';

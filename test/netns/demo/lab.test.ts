@@ -83,6 +83,13 @@ for (const name of ['dr', 'dual-master', 'nat', 'proxy']) {
       assert.ok(id, upRun.stdout);
       assert.match(upRun.stdout, new RegExp(`enter +ip netns exec ${id}-client bash`));
       assert.match(upRun.stdout, /vigil status --runtime-dir \/run\/vigil\/lab\/\S+\/director1\/run/);
+      // The data plane the directors chose and why, in vigil run's words (proxy: userspace by name).
+      assert.match(
+        upRun.stdout,
+        name === 'proxy'
+          ? /^ {2}data plane {2}userspace \(lvs_engine userspace\)$/m
+          : /^ {2}data plane {2}(ipvs|nft|userspace) \((auto|lvs_engine \w+)[:,].*\)$/m,
+      );
       const inodes = namespaceInodes(id);
       assert.equal(inodes.length, 6);
       const state = JSON.parse(readFileSync(`/run/vigil/lab/${name}/state.json`, 'utf8')) as {

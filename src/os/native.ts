@@ -103,17 +103,33 @@ export type TcpProberHandle = { readonly __tcpProber: unique symbol };
 
 let addon: Addon | undefined;
 
+/**
+ * Where the addon may be, relative to src/os (tsx) and dist/os (built) alike: a build from
+ * source first (a developer's, or npm's install script where no prebuilt binary fits), then the
+ * prebuilt binary the package ships for this architecture (scripts/prebuild.mjs).
+ */
+export const ADDON_PATHS = [
+  '../../build/Release/vigil_native.node',
+  `../../prebuilds/linux-${process.arch}/vigil_native.node`,
+];
+
 /** The addon, loaded on first use (so pure modules importing constants never need it). */
 export function native(): Addon {
   if (!addon) {
     const require = createRequire(import.meta.url);
-    // Same relative path from src/os (tsx) and dist/os (built).
-    try {
-      addon = require('../../build/Release/vigil_native.node') as Addon;
-    } catch (e) {
-      const why = (e as Error).message.split('\n')[0];
-      throw new Error(`vigil's native addon is not built (${why}); run \`npm ci\` or \`npm run install\``);
+    const why: string[] = [];
+    for (const p of ADDON_PATHS) {
+      try {
+        addon = require(p) as Addon;
+        break;
+      } catch (e) {
+        why.push(`${p.slice(6)}: ${(e as Error).message.split('\n')[0]}`);
+      }
     }
+    if (!addon)
+      throw new Error(
+        `vigil's native addon cannot be loaded (${why.join('; ')}); run \`npm ci\` or \`npm run install\``,
+      );
   }
   return addon;
 }

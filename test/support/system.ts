@@ -37,11 +37,12 @@ export function requireSystem(t: TestContext, ...reasons: (string | null)[]): bo
 }
 
 /**
- * A PATH on which `cmd` does not exist and everything else does: a fresh directory of links to
- * each executable of the current PATH (the first of a name wins), as on a machine without it.
+ * A PATH on which the commands `cmds` do not exist and everything else does: a fresh directory
+ * of links to each executable of the current PATH (the first of a name wins), as on a machine
+ * without them.
  */
-export function pathWithout(cmd: string): { path: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), `vigil-path-without-${cmd}-`));
+export function pathWithout(...cmds: string[]): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `vigil-path-without-`));
   for (const d of (process.env.PATH ?? '').split(delimiter)) {
     let names: string[];
     try {
@@ -50,7 +51,7 @@ export function pathWithout(cmd: string): { path: string; remove: () => void } {
       continue;
     }
     for (const n of names) {
-      if (n === cmd || existsSync(join(dir, n))) continue;
+      if (cmds.includes(n) || existsSync(join(dir, n))) continue;
       try {
         symlinkSync(join(d, n), join(dir, n));
       } catch {

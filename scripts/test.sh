@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3, make and g++ build the native socket addon (src/os) during npm ci; openssl makes test
+# python3, make and g++ build the native addon from source (the test of the fallback for machines
+# no prebuilt binary fits; npm ci itself uses prebuilds/); openssl makes test
 # certificates; QEMU, Debian's kernel (which has IPVS), busybox, cpio, kmod and xz boot the IPVS test
 # VM (scripts/ipvs-vm.sh), where ipvsadm and curl are the reference tools; systemd has systemd-analyze,
 # which checks the units in packaging/; conntrackd (and the conntrack tool that reads the kernel

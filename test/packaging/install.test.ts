@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error: a plain .mjs script shared with the install step, no types
 import { binaryFacts, sourcesHash } from '../../scripts/native-sources.mjs';
-import { pathWithout } from '../support/system.js';
+import { commandUnavailable, pathWithout, requireSystem } from '../support/system.js';
 
 const ROOT = resolve('.');
 const COMPILERS = ['cc', 'gcc', 'g++', 'c++', 'cpp', 'make', 'x86_64-linux-gnu-gcc', 'clang', 'node-gyp'];
@@ -103,4 +103,35 @@ test('npm pack, then npm install -g on a PATH without a compiler: vigil runs', (
   );
   assert.equal(load.stdout.trim(), 'function', load.stderr);
   assert.ok(readdirSync(join(pkg, 'node_modules')).includes('netlink'), 'dependencies installed');
+});
+
+test('where no prebuilt binary fits, npm install builds the addon from native/ (node-gyp)', (t) => {
+  if (!requireSystem(t, commandUnavailable('make'), commandUnavailable('cc'))) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'vigil-src-build-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  for (const f of [
+    'package.json',
+    'binding.gyp',
+    'native',
+    'scripts/build-native.mjs',
+    'scripts/native-sources.mjs',
+  ])
+    cpSync(f, join(tmp, f), { recursive: true });
+  const r = spawnSync('npm', ['run', 'install'], {
+    cwd: tmp,
+    encoding: 'utf8',
+    env: { ...process.env, VIGIL_BUILD_FROM_SOURCE: '1' },
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /building the native addon from source \(VIGIL_BUILD_FROM_SOURCE=1\)/);
+  const load = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `console.log(typeof require(${JSON.stringify(join(tmp, 'build/Release/vigil_native.node'))}).relayStop)`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(load.stdout.trim(), 'function', load.stderr);
 });

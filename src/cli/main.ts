@@ -15,6 +15,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'check a keepalived.conf: FILE:LINE:COL diagnostics and a summary (-f FILE [-f PEER] [--json])',
     load: async () => (await import('./check.js')).runCheck,
   },
+  completion: {
+    summary:
+      'print the bash completion script (vigil completion bash > /usr/share/bash-completion/completions/vigil)',
+    load: async () => (await import('./completion.js')).runCompletion,
+  },
   demo: {
     summary:
       'show a failover end to end: two directors, two real servers and a client in network namespaces (--mode dr|nat, --keep)',
@@ -74,6 +79,11 @@ async function main(argv: string[]): Promise<number> {
   if (first === '-v' || first === '--version' || first === 'version') {
     console.log(version());
     return 0;
+  }
+  // The bash completion script's question: what may follow these words?
+  if (first === '__complete') {
+    const { runComplete } = await import('./completion.js');
+    return runComplete(rest, Object.keys(COMMANDS));
   }
   // keepalived's own spelling: `keepalived -t -f FILE` checks the configuration.
   if (first.startsWith('-') && (argv.includes('-t') || argv.includes('--config-test'))) {

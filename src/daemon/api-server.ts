@@ -140,9 +140,10 @@ export class ApiServer {
       if (r.allow) res.setHeader('Allow', r.allow);
       return sendJson(res, r.status, { error: r.error }, head);
     }
-    // The page's scripts and styles are the same in every install and hold no state; a browser
-    // cannot add the token to <script src>, so they load without it. The data stays behind it.
-    const asset = r.route.kind === 'dashboard' && url.pathname.startsWith('/dashboard/');
+    // The page, its scripts and styles are the same in every install and hold no state (a browser
+    // cannot add the token to <script src>, and the page asks for the token itself), so they load
+    // without it. The data and every action stay behind it.
+    const asset = r.route.kind === 'dashboard';
     if (
       !asset &&
       !authorized(this.settings.token, method, req.headers.authorization, url.searchParams.get('token'))

@@ -3,6 +3,7 @@
 import { pickLanguage, translate } from './i18n.js';
 import {
   TrafficHistory,
+  apiTarget,
   childOf,
   formatRate,
   instancesOf,
@@ -20,18 +21,38 @@ const POLL_MS = 3000;
 const MAX_EVENTS = 200;
 const EVENT_KINDS = ['vrrp-state', 'rs-state', 'runtime', 'reload', 'message'];
 const LANG_KEY = 'vigil.lang';
+const TOKEN_KEY = 'vigil.token';
 const NUMERIC = new Set(['weight', 'active', 'inactive']);
+/** The runtime actions a real server's row offers, as the API names them (POST …/{action}). */
+const ACTIONS = /** @type {const} */ (['drain', 'disable', 'enable', 'weight']);
+/** @typedef {typeof ACTIONS[number]} Action */
 
-// EventSource cannot send headers: the token goes on its URL, and as a Bearer header elsewhere.
-const token = new URLSearchParams(location.search).get('token');
+/** @param {Storage} store @param {string} key @returns {string | null} */
+function stored(store, key) {
+  try {
+    return store.getItem(key);
+  } catch {
+    return null; // storage disabled
+  }
+}
+
+/** @param {Storage} store @param {string} key @param {string} value */
+function keep(store, key, value) {
+  try {
+    store.setItem(key, value);
+  } catch {
+    // not remembered; still in use on this page
+  }
+}
+
+// The API's token: from ?token= or asked for by the page once, then kept for this browser tab's
+// session. EventSource cannot send headers: the token goes on its URL, as a Bearer header elsewhere.
+let token = new URLSearchParams(location.search).get('token') ?? stored(sessionStorage, TOKEN_KEY);
+if (token) keep(sessionStorage, TOKEN_KEY, token);
 
 /** @returns {string | null} */
 function storedLang() {
-  try {
-    return localStorage.getItem(LANG_KEY);
-  } catch {
-    return null; // storage disabled: the browser's language it is
-  }
+  return stored(localStorage, LANG_KEY);
 }
 
 const state = {
@@ -104,6 +125,7 @@ function renderHeader() {
   link.dataset.state = state.link;
   const word = state.link === 'live' ? t('live') : t(state.link === 'polling' ? 'polling' : state.link);
   link.textContent = state.updated ? `${word} · ${t('updated', { time: clock(state.updated) })}` : word;
+  byId('token-form').hidden = state.link !== 'unauthorized';
 }
 
 function renderCluster() {
@@ -184,7 +206,7 @@ function renderServices() {
   const head = el(
     'tr',
     {},
-    ...['realServer', 'state', 'weight', 'active', 'inactive', 'traffic'].map((k) =>
+    ...['realServer', 'state', 'weight', 'active', 'inactive', 'traffic', 'actions'].map((k) =>
       el('th', NUMERIC.has(k) ? { class: 'num' } : {}, t(/** @type {Key} */ (k))),
     ),
   );
@@ -236,7 +258,7 @@ function renderServices() {
                 : el('td', { class: 'muted', title: t('noCounters') }, '–');
               return el(
                 'tr',
-                { 'data-rs': rs.rs },
+                { 'data-rs': rs.rs, 'data-vs': rs.vs },
                 el('td', { class: 'mono' }, rs.rs),
                 el(
                   'td',
@@ -250,6 +272,17 @@ function renderServices() {
                 el('td', { class: 'num' }, c ? String(c.activeConns) : '–'),
                 el('td', { class: 'num' }, c ? String(c.inactiveConns) : '–'),
                 traffic,
+                el(
+                  'td',
+                  { class: 'actions' },
+                  ...ACTIONS.map((a) =>
+                    el(
+                      'button',
+                      { type: 'button', 'data-action': a },
+                      t(/** @type {Key} */ (`act${a[0]?.toUpperCase()}${a.slice(1)}`)),
+                    ),
+                  ),
+                ),
               );
             }),
           ),
@@ -353,9 +386,13 @@ function refreshSoon() {
   }, 150);
 }
 
+/** @type {EventSource | null} */
+let es = null;
+
 function listen() {
+  es?.close();
   const url = `/api/v1/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
-  const es = new EventSource(url);
+  es = new EventSource(url);
   es.onopen = () => {
     state.streaming = true;
     state.link = 'live';
@@ -379,13 +416,107 @@ function listen() {
     });
 }
 
+/** @type {{ action: Action, vs: string, rs: string } | null} */
+let pending = null;
+
+/** @param {string} text @param {'ok' | 'error' | 'busy'} kind */
+function notify(text, kind) {
+  const n = byId('notice');
+  n.textContent = text;
+  n.dataset.kind = kind;
+  n.hidden = false;
+}
+
+/** Asks before a real server is changed: the dialog names the server and what will happen. */
+byId('services').addEventListener('click', (ev) => {
+  const b = /** @type {HTMLElement | null} */ (
+    /** @type {HTMLElement} */ (ev.target).closest('button[data-action]')
+  );
+  const row = b?.closest('tr');
+  if (!b || !row) return;
+  const action = /** @type {Action} */ (b.dataset.action);
+  const vs = row.dataset.vs ?? '';
+  const rs = row.dataset.rs ?? '';
+  pending = { action, vs, rs };
+  const ask = /** @type {Key} */ (`ask${action[0]?.toUpperCase()}${action.slice(1)}`);
+  byId('action-text').textContent = t(ask, { vs, rs });
+  byId('action-weight-row').hidden = action !== 'weight';
+  const w = /** @type {HTMLInputElement} */ (byId('action-weight'));
+  w.value = action === 'weight' ? (row.querySelector('td.num')?.textContent ?? '') : '';
+  /** @type {HTMLDialogElement} */ (byId('action')).showModal();
+});
+
+byId('action').addEventListener('close', () => {
+  const d = /** @type {HTMLDialogElement} */ (byId('action'));
+  const p = pending;
+  pending = null;
+  if (!p || d.returnValue !== 'confirm') return;
+  const raw = /** @type {HTMLInputElement} */ (byId('action-weight')).value;
+  void act(p, raw);
+});
+
+/**
+ * Sends one runtime change and shows the API's answer, whatever it is.
+ * @param {{ action: Action, vs: string, rs: string }} p
+ * @param {string} rawWeight the dialog's weight field (the API judges it)
+ */
+async function act(p, rawWeight) {
+  const target = apiTarget(p.vs, p.rs);
+  const label = t(/** @type {Key} */ (`act${p.action[0]?.toUpperCase()}${p.action.slice(1)}`)).replace(
+    '…',
+    '',
+  );
+  if (!target) {
+    notify(t('failed', { action: label, rs: p.rs, error: `${p.vs} ${p.rs}?` }), 'error');
+    return;
+  }
+  const path =
+    `/api/v1/virtual-servers/${encodeURIComponent(target.vs)}/real-servers/${encodeURIComponent(target.rs)}` +
+    (p.action === 'weight' ? '' : `/${p.action}`);
+  const n = Number(rawWeight);
+  const body =
+    p.action === 'weight'
+      ? JSON.stringify({ weight: rawWeight.trim() !== '' && Number.isFinite(n) ? n : rawWeight })
+      : '';
+  notify(t('sending'), 'busy');
+  try {
+    const r = await fetch(path, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'Content-Type': 'application/json' },
+      body,
+    });
+    const answer = /** @type {Record<string, unknown>} */ (await r.json().catch(() => ({})));
+    if (r.ok) {
+      notify(t('done', { action: label, vs: p.vs, rs: p.rs, weight: String(answer.weight) }), 'ok');
+      refreshSoon();
+    } else {
+      if (r.status === 401) {
+        state.link = 'unauthorized';
+        renderHeader();
+      }
+      notify(
+        t('failed', { action: label, rs: p.rs, error: String(answer.error ?? `HTTP ${r.status}`) }),
+        'error',
+      );
+    }
+  } catch (e) {
+    notify(t('failed', { action: label, rs: p.rs, error: String(e) }), 'error');
+  }
+}
+
+byId('token-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const v = /** @type {HTMLInputElement} */ (byId('token-input')).value.trim();
+  if (!v) return;
+  token = v;
+  keep(sessionStorage, TOKEN_KEY, v);
+  listen();
+  void refresh();
+});
+
 byId('lang').addEventListener('click', () => {
   state.lang = state.lang === 'en' ? 'zh' : 'en';
-  try {
-    localStorage.setItem(LANG_KEY, state.lang);
-  } catch {
-    // not remembered, still switched
-  }
+  keep(localStorage, LANG_KEY, state.lang);
   render();
 });
 

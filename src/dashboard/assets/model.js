@@ -304,3 +304,27 @@ export function timeline(instances, events) {
     })
     .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0));
 }
+
+/**
+ * The API's names (src/lvs/targets.ts) of a real server the status lists: the status labels a
+ * service `VIP:PORT/TCP`, `[IPv6]:PORT/UDP`, `fwmark N/TCP` or `group NAME/TCP`, and a real
+ * server `ADDR:PORT`, where an IPv6 address needs brackets for the API.
+ * @param {string} vsLabel
+ * @param {string} rsLabel
+ * @returns {{ vs: string, rs: string } | null} null when a label is not one of those forms
+ */
+export function apiTarget(vsLabel, rsLabel) {
+  const slash = vsLabel.lastIndexOf('/');
+  const base = slash < 0 ? vsLabel : vsLabel.slice(0, slash);
+  const proto = slash < 0 ? '' : vsLabel.slice(slash + 1).toLowerCase();
+  if (!base) return null;
+  let vs;
+  if (/^fwmark \d+$/.test(base)) vs = `fwm:${base.slice(7)}`;
+  else if (base.startsWith('group ')) vs = `group:${base.slice(6)}`;
+  else vs = /^(tcp|udp|sctp)$/.test(proto) ? `${proto}:${base}` : base;
+  const m = /^(.+):(\d+)$/.exec(rsLabel);
+  if (!m) return null;
+  const host = /** @type {string} */ (m[1]);
+  const rs = host.includes(':') && !host.startsWith('[') ? `[${host}]:${m[2]}` : rsLabel;
+  return { vs, rs };
+}

@@ -5,24 +5,19 @@
 // is the README's (docs/dashboard.png).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { addHostLink, freeHostSubnet } from '../../../src/lab/host-link.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
+import { assertText, chromiumUnavailable, CHROMIUM, get, signIn } from './browser.js';
 import { type Daemon, instanceConf, startVigil, stopDaemon, waitFor, waitState } from '../vrrpd/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(import.meta.dirname, '../../../docs/dashboard.png');
 const START_MS = 30_000; // tsx compiles the daemon on start
 const API_PORT = 9273;
-
-function chromiumUnavailable(): string | null {
-  return existsSync(CHROMIUM) ? null : `needs Debian's chromium at ${CHROMIUM} (apt-get install chromium)`;
-}
 
 /** keepalived.conf for one director: VI_1 plus a web service through the user-space proxy. */
 function directorConf(net: string, priority: number): string {
@@ -49,19 +44,6 @@ function directorConf(net: string, priority: number): string {
 }
 `
   );
-}
-
-/** One HTTP GET from the host; the body or the error's message. */
-function get(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    http
-      .get(url, { agent: false, timeout: 2000 }, (res) => {
-        let b = '';
-        res.on('data', (d: Buffer) => (b += d.toString()));
-        res.on('end', () => resolve(b));
-      })
-      .on('error', (e) => resolve(e.message));
-  });
 }
 
 const badge = (page: Page, instance: string) => page.locator(`[data-instance="${instance}"] .badge`);
@@ -114,15 +96,13 @@ test('dashboard in Chromium: BACKUP, the master dies, MASTER and the transition 
     page.on('pageerror', (e) => errors.push(e.message));
     const base = `http://${net}.12:${API_PORT}/`;
 
-    // From the host the API is on a network address: without the token the page says what it needs.
-    const noToken = await page.goto(base);
-    assert.equal(noToken?.status(), 401, 'the page itself wants the token off loopback');
-    // Its static files load without it (a <script src> cannot carry one); the data does not.
+    // From the host the API is on a network address: the data and the actions want the token; the
+    // page and its static files load without it (a <script src> cannot carry one) and the page
+    // asks for it once, keeping it for the tab's session (the reload below needs no new ask).
     assert.equal((await fetch(`${base}dashboard/app.js`)).status, 200);
     assert.equal((await fetch(`${base}api/v1/status`)).status, 401);
     assert.equal((await fetch(`${base}api/v1/status?token=wrong`)).status, 401);
-    await page.goto(`${base}?token=${token}`);
-    await page.locator('#link[data-state="live"]').waitFor({ timeout: 10_000 });
+    await signIn(page, base, token);
     await assertText(badge(page, 'VI_1'), 'BACKUP');
     await assertText(
       page.locator('[data-instance="VI_1"] [data-field="master"]'),
@@ -189,15 +169,3 @@ test('dashboard in Chromium: BACKUP, the master dies, MASTER and the transition 
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Waits until the locator's text is exactly `want` (trimmed). */
-async function assertText(loc: ReturnType<Page['locator']>, want: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last: string | null = null;
-  for (;;) {
-    last = await loc.textContent({ timeout: timeoutMs }).catch(() => null);
-    if (last?.trim() === want) return;
-    if (Date.now() > end) assert.fail(`expected '${want}', the page shows '${last ?? '(nothing)'}'`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -42,6 +42,7 @@ interface Model {
   sparkPoints(v: number[], w: number, h: number): string;
   formatRate(v: number): string;
   parseEvent(kind: string, data: string): (Record<string, unknown> & { kind: string; time: string }) | null;
+  apiTarget(vs: string, rs: string): { vs: string; rs: string } | null;
   timeline(
     i: InstanceView[],
     e: Record<string, unknown>[],
@@ -286,4 +287,19 @@ test('language: stored choice, else the browser preference, else English; every 
   );
   assert.equal(i18n.translate('en', 'cluster'), 'Cluster');
   assert.equal(i18n.translate('en', 'updated', {}), 'updated {time}', 'a missing value stays visible');
+});
+
+test("apiTarget: the status labels become the API's names (protocol, fwmark, group, IPv6 brackets)", () => {
+  assert.deepEqual(m.apiTarget('192.168.1.100:80/TCP', '192.168.1.21:80'), {
+    vs: 'tcp:192.168.1.100:80',
+    rs: '192.168.1.21:80',
+  });
+  assert.deepEqual(m.apiTarget('[2001:db8::100]:53/UDP', '2001:db8::2:53'), {
+    vs: 'udp:[2001:db8::100]:53',
+    rs: '[2001:db8::2]:53',
+  });
+  assert.deepEqual(m.apiTarget('[2001:db8::100]:53/UDP', '[2001:db8::2]:53')?.rs, '[2001:db8::2]:53');
+  assert.deepEqual(m.apiTarget('fwmark 7/TCP', '10.0.0.2:0'), { vs: 'fwm:7', rs: '10.0.0.2:0' });
+  assert.deepEqual(m.apiTarget('group web/TCP', '10.0.0.2:80'), { vs: 'group:web', rs: '10.0.0.2:80' });
+  assert.equal(m.apiTarget('10.0.0.1:80/TCP', 'nonsense'), null);
 });

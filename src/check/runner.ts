@@ -16,6 +16,7 @@ import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
 import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
+import { rsLabel } from '../config/listen.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
 
@@ -366,7 +367,7 @@ export class CheckRunner {
   status(): RsStatus[] {
     return this.servers.map((srv) => ({
       virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
-      realServer: `${srv.rs.address}:${srv.rs.port ?? 0}`,
+      realServer: rsLabel(srv.rs),
       state: srv.alive ? 'up' : 'down',
       ...(srv.suspended ? { suspended: true } : {}),
       weight: srv.alive ? (srv.dynamicWeight ?? srv.rs.weight) : 0,

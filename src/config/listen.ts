@@ -28,6 +28,16 @@ export function isLoopback(host: string): boolean {
   return isIP(host) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(host);
 }
 
+/** `ADDRESS:PORT`, IPv6 in brackets: how vigil names an endpoint everywhere (parseHostPort reads it). */
+export function hostPortText(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 export function listenText(l: Listen): string {
-  return l.host.includes(':') ? `[${l.host}]:${l.port}` : `${l.host}:${l.port}`;
+  return hostPortText(l.host, l.port);
+}
+
+/** A real server's name in status, events, logs and the API: `10.0.0.2:80`, `[2001:db8::2]:80`. */
+export function rsLabel(rs: { address: string; port?: number }): string {
+  return hostPortText(rs.address, rs.port ?? 0);
 }

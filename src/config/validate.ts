@@ -4,6 +4,7 @@ import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
 import { holdersOf } from '../lvs/ha-suspend.js';
+import { rsLabel } from './listen.js';
 
 function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   const where = `vrrp_instance ${v.name}`;
@@ -123,10 +124,6 @@ export function checkTrackWeights(instances: { v: VrrpInstance; config: Config }
       }
     }
   }
-}
-
-function rsLabel(r: RealServer): string {
-  return r.family === 6 ? `[${r.address}]:${r.port ?? 0}` : `${r.address}:${r.port ?? 0}`;
 }
 
 function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {

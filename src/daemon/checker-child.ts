@@ -18,6 +18,7 @@ import { readKernelView } from '../os/kernel-view.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { childContext, emitEvent, runChild } from './child.js';
 import { isVrrpStateEvent } from './ipc.js';
+import { rsLabel } from '../config/listen.js';
 
 const { options, log, load } = childContext('vigil-checker');
 
@@ -54,7 +55,7 @@ async function start(config: Config): Promise<void> {
         emitEvent({
           kind: 'rs-state',
           vs: `${c.vs.label}/${c.vs.protocol}`,
-          rs: `${c.rs.address}:${c.rs.port ?? 0}`,
+          rs: rsLabel(c.rs),
           state: c.up ? 'UP' : 'DOWN',
           reason: c.reason,
         }),

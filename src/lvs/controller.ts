@@ -16,6 +16,7 @@ import { suspendedServers } from './ha-suspend.js';
 import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 import { ProgrammedTable } from './programmed.js';
+import { rsLabel } from '../config/listen.js';
 
 /** Backoff of the retries after a failed apply: 1 s, doubling, at most this. */
 const RETRY_MAX_MS = 60_000;
@@ -206,7 +207,7 @@ export class LvsController {
       `runtime change: ${key} ${r.action}${r.action === 'weight' ? ` ${r.weight}` : ''} (weight in force ${weight})`,
     );
     const vs = `${found.vs.label}/${found.vs.protocol}`;
-    const rs = `${found.rs.address}:${found.rs.port ?? 0}`;
+    const rs = rsLabel(found.rs);
     this.opts.onRuntime?.({ vs, rs, action: r.action, weight });
     return { ok: true, vs, rs, action: r.action, weight, runtime: next };
   }

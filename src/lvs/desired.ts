@@ -5,6 +5,7 @@ import type { DestSpec, Forwarding, ServiceKey, ServiceState } from '../dataplan
 import type { Config, LbKind, RealServer, VirtualServer } from '../config/model.js';
 import { evaluateQuorum, type QuorumResult } from './quorum.js';
 import { effectiveDests } from './sorry.js';
+import { rsLabel } from '../config/listen.js';
 
 export interface RsHealth {
   alive: boolean;
@@ -15,7 +16,7 @@ export interface RsHealth {
 const FORWARDING: Record<LbKind, Forwarding> = { NAT: 'nat', DR: 'dr', TUN: 'tun', FULLNAT: 'fullnat' };
 
 export function rsKey(vs: VirtualServer, rs: RealServer): string {
-  return `${vs.label}/${vs.protocol} -> ${rs.address}:${rs.port ?? 0}`;
+  return `${vs.label}/${vs.protocol} -> ${rsLabel(rs)}`;
 }
 
 /** The service keys one virtual_server stands for (a group expands to its members). */

@@ -13,6 +13,7 @@ import {
   renderTeardown,
   type NftContext,
 } from './ruleset.js';
+import { hostPortText } from '../../config/listen.js';
 
 export { describeApproximation } from './ruleset.js';
 
@@ -179,7 +180,7 @@ function applyChange(state: Map<string, ServiceState>, c: Change): void {
   if (!cur) throw new Error(`${where}: no such service`);
   const addr = c.op === 'del-dest' ? c : c.dest;
   const i = cur.dests.findIndex((d) => d.address === addr.address && d.port === addr.port);
-  const dwhere = `${where}: real server ${addr.address}:${addr.port}`;
+  const dwhere = `${where}: real server ${hostPortText(addr.address, addr.port)}`;
   if (c.op === 'add-dest') {
     if (i >= 0) throw new Error(`${dwhere} already exists`);
     state.set(id, { ...cur, dests: [...cur.dests, c.dest] });

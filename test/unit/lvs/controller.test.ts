@@ -107,3 +107,36 @@ test('a failed apply is logged, retried after 1 s, and the table repaired from a
   assert.deepEqual(weights(engine), ['10.0.0.1 5,1', '10.0.0.2 3']);
   assert.equal(controller!.status().lastError, undefined);
 });
+
+test('IPv6: the runtime reply and event name a real server as the API takes it back ([ADDR]:PORT)', async () => {
+  const conf = `
+virtual_server 2001:db8::100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 2001:db8::2 80 {
+        weight 1
+    }
+}
+`;
+  const { config } = loadConfigText(conf, 'v6.conf');
+  const events: { vs: string; rs: string }[] = [];
+  controller = new LvsController(config, new MemoryEngine(), {
+    log: () => undefined,
+    onRuntime: (e) => events.push(e),
+  });
+  await controller.start();
+  const r = await controller.runtimeChange({
+    vs: '[2001:db8::100]:80',
+    rs: '[2001:db8::2]:80',
+    action: 'drain',
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.rs, '[2001:db8::2]:80');
+  assert.equal(r.vs, '[2001:db8::100]:80/TCP');
+  assert.equal(events[0]?.rs, '[2001:db8::2]:80');
+  // What status and events print, the API reads back: the same server again.
+  const again = await controller.runtimeChange({ vs: '[2001:db8::100]:80', rs: r.rs, action: 'enable' });
+  assert.ok(again.ok, JSON.stringify(again));
+  assert.equal(again.weight, 1);
+});

@@ -36,6 +36,14 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   if (v.effectiveVersion === 3 && v.advertInt > 40.95) {
     ctx.error(`${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`, v.loc);
   }
+  applyStrictMode(v, c, ctx);
+  if (v.unicastTtl !== undefined && v.unicastPeer.length === 0) {
+    ctx.warn(
+      `${where}: unicast_ttl needs unicast_peer; ignored (multicast adverts always have TTL 255)`,
+      v.keywordLocs?.unicast_ttl ?? v.loc,
+    );
+    v.unicastTtl = undefined;
+  }
   if (v.effectiveVersion === 3 && v.authentication) {
     ctx.warn(
       `${where}: VRRP version 3 has no authentication; the authentication block is ignored`,
@@ -76,6 +84,53 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
         r.loc,
       );
     }
+  }
+}
+
+/**
+ * vrrp_strict / strict_mode, as keepalived 2.2.7's vrrp_complete_instance applies it: what it
+ * refuses is an error, what it resets is a warning at the keyword's line and reset here, so the
+ * rest of vigil sees the configuration keepalived runs.
+ */
+function applyStrictMode(v: VrrpInstance, c: Config, ctx: Ctx): void {
+  if (!(v.strictMode ?? c.globalDefs.vrrpStrict)) return;
+  const where = `vrrp_instance ${v.name}`;
+  const owner = v.priority === 255;
+  if (v.virtualIpaddress.length === 0)
+    ctx.error(`${where}: strict mode needs at least one virtual_ipaddress (as keepalived)`, v.loc);
+  if (v.stateSet && (v.state === 'MASTER') !== owner) {
+    const want = owner ? 'MASTER' : 'BACKUP';
+    ctx.warn(
+      `${where}: strict mode: 'state ${v.state}' must match being the address owner (priority 255); it starts as ${want}, as keepalived does`,
+      v.keywordLocs?.state ?? v.loc,
+    );
+    v.state = want;
+  }
+  if (v.authentication) {
+    ctx.warn(
+      `${where}: strict mode does not support authentication: ignored, adverts are sent and expected without it (as keepalived does)`,
+      v.authentication.loc,
+    );
+    v.authentication = undefined;
+  }
+  if (v.unicastPeer.length > 0)
+    ctx.error(
+      `${where}: unicast peers are not supported in strict mode (keepalived refuses them too); remove unicast_peer or vrrp_strict`,
+      v.unicastPeer[0]!.loc,
+    );
+  if (v.preemptDelay > 0 && v.state !== 'MASTER') {
+    ctx.warn(
+      `${where}: preempt_delay is incompatible with strict mode: reset to 0, as keepalived does`,
+      v.keywordLocs?.preempt_delay ?? v.loc,
+    );
+    v.preemptDelay = 0;
+  }
+  if (v.accept === true && !owner && v.effectiveVersion === 2) {
+    ctx.warn(
+      `${where}: accept mode with VRRP version 2 does not comply with RFC 3768: reset to no_accept in strict mode, as keepalived does`,
+      v.keywordLocs?.accept ?? v.loc,
+    );
+    v.accept = false;
   }
 }
 

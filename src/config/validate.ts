@@ -12,6 +12,13 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
     ctx.error(`${where} has no 'virtual_router_id' (1-255)`, v.loc);
   const first = v.virtualIpaddress[0];
   v.family = first?.family ?? (v.unicastSrcIp?.includes(':') ? 6 : 4);
+  if (v.version === 2 && v.family === 6 && (v.strictMode ?? c.globalDefs.vrrpStrict)) {
+    ctx.warn(
+      `${where}: cannot use IPv6 with VRRP version 2; strict mode sets version 3, as keepalived does`,
+      v.loc,
+    );
+    v.version = 3;
+  }
   if (v.version === 2 && v.family === 6) {
     ctx.error(
       `${where}: VRRP version 2 cannot carry IPv6 addresses (${first?.address}); use version 3`,
@@ -113,6 +120,12 @@ function applyStrictMode(v: VrrpInstance, c: Config, ctx: Ctx): void {
     );
     v.authentication = undefined;
   }
+  const first = v.virtualIpaddress[0];
+  if (first && v.family === 6 && v.unicastPeer.length === 0 && !/^fe[89ab]/i.test(first.address))
+    ctx.warn(
+      `${where}: strict mode: the first IPv6 VIP should be link-local (keepalived reports it too)`,
+      first.loc,
+    );
   if (v.unicastPeer.length > 0)
     ctx.error(
       `${where}: unicast peers are not supported in strict mode (keepalived refuses them too); remove unicast_peer or vrrp_strict`,

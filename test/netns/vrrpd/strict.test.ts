@@ -86,12 +86,15 @@ for (const o of ORDERS) {
       const v = daemons.find((d) => d.kind === 'vigil')!;
       const vi = await waitState(v, 'VI_1', high === 'v' ? 'MASTER' : 'BACKUP', 1000);
       assert.deepEqual(vi.rejected, {}, "vigil rejected keepalived's adverts");
+      // no_accept (strict's default): vigil's drop table exists only while it is master.
+      assert.equal(await hasTable(lab, 'v'), high === 'v', 'the no_accept table follows MASTER');
       assert.ok(vi.advertsReceived >= 1 || high === 'v', 'vigil hears keepalived');
 
       // Failover: the master stops (priority-0 advert), the other takes the VIP alone.
       await stopDaemon(lab, h, 'SIGTERM');
       await waitHolder(lab, vip, low, 5000);
       await onlyHolder(lab, vip, low, 2000);
+      assert.equal(await hasTable(lab, 'v'), low === 'v', 'the no_accept table follows MASTER');
 
       // Failback: it comes back (as BACKUP, strict) and preempts.
       h = await start(high, 2);
@@ -104,6 +107,7 @@ for (const o of ORDERS) {
         1000,
       );
       assert.deepEqual(last.rejected, {}, 'no advert rejected');
+      assert.equal(await hasTable(lab, 'v'), high === 'v', 'the no_accept table follows MASTER');
       for (const d of daemons) await stopDaemon(lab, d, 'SIGTERM');
     } catch (e) {
       for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);

@@ -5,6 +5,7 @@
 //    the two rejected each other's adverts and both held the VIP.
 // 2. keepalived's no_accept firewall: a strict vigil master drops traffic to its VIP (ping fails)
 //    and removes its nftables table on stop; with `accept` (VRRPv3) the VIP answers.
+// 3. mcast_src_ip, unicast_ttl and unicast_peer min_ttl / max_ttl against keepalived's checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -178,3 +179,82 @@ for (const accept of [false, true]) {
     }
   });
 }
+
+// Unicast with keepalived: vigil's mcast_src_ip is the adverts' source and unicast_ttl their TTL
+// (keepalived's peer range 5-5 accepts nothing else, so both must be right for one master), and
+// vigil's own peer range drops keepalived's TTL-255 adverts when they fall outside it.
+test('mcast_src_ip, unicast_ttl and unicast_peer min_ttl/max_ttl with keepalived (VRRPv3 unicast)', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const net = '192.168.78';
+  const vip = `${net}.100`;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: [`${net}.11/24`] },
+      { name: 'v', addresses: [`${net}.12/24`, `${net}.13/24`] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-ttl-'));
+  const conf = (priority: number, lines: string, peer: string): string => `vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 63
+  version 3
+  advert_int 0.1
+  priority ${priority}
+${lines}  unicast_peer {
+    ${peer}
+  }
+  virtual_ipaddress {
+    ${vip}/24
+  }
+}
+`;
+  const vigilConf = (priority: number, peerRange: string): string =>
+    conf(priority, `  mcast_src_ip ${net}.13\n  unicast_ttl 5\n`, `${net}.11 ${peerRange}`);
+  const daemons: Daemon[] = [];
+  try {
+    const k = await startKeepalived(
+      lab,
+      'k',
+      join(dir, 'k'),
+      conf(100, `  unicast_src_ip ${net}.11\n`, `${net}.13 min_ttl 5 max_ttl 5`),
+    );
+    daemons.push(k);
+    await waitHolder(lab, vip, 'k', START_MS);
+    // vigil higher: keepalived hears it (source .13, TTL 5) and steps down.
+    let v = await startVigil(lab, 'v', join(dir, 'v1'), vigilConf(150, 'min_ttl 250'));
+    daemons.push(v);
+    await waitHolder(lab, vip, 'v', START_MS);
+    await onlyHolder(lab, vip, 'v', 1000);
+    assert.doesNotMatch(k.output(), /not in range|not a unicast peer/);
+    await stopDaemon(lab, v, 'SIGTERM');
+    await waitHolder(lab, vip, 'k', 3000);
+
+    // vigil lower: keepalived's TTL-255 adverts are inside vigil's range 250-255: BACKUP.
+    v = await startVigil(lab, 'v', join(dir, 'v2'), vigilConf(50, 'min_ttl 250'));
+    daemons.push(v);
+    const backup = await waitFor(
+      'vigil to hear keepalived',
+      async () => {
+        const i = await waitState(v, 'VI_1', 'BACKUP', START_MS);
+        return i.advertsReceived >= 5 ? i : null;
+      },
+      START_MS,
+    );
+    assert.deepEqual(backup.rejected, {});
+    await onlyHolder(lab, vip, 'k', 1000);
+    await stopDaemon(lab, v, 'SIGTERM');
+
+    // Outside vigil's range (max_ttl 100): dropped, so vigil takes the VIP as well.
+    v = await startVigil(lab, 'v', join(dir, 'v3'), vigilConf(50, 'max_ttl 100'));
+    daemons.push(v);
+    const deaf = await waitState(v, 'VI_1', 'MASTER', START_MS);
+    assert.ok((deaf.rejected.ttl ?? 0) > 0, `TTL drops counted: ${JSON.stringify(deaf.rejected)}`);
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGTERM');
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,9 +8,10 @@
 // 3. mcast_src_ip, unicast_ttl and unicast_peer min_ttl / max_ttl against keepalived's checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { controlRequest, controlSocketPath } from '../../../src/daemon/control.js';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { VRRP_FIREWALL_TABLE } from '../../../src/vrrp/firewall.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
@@ -146,12 +147,13 @@ for (const accept of [false, true]) {
       ],
     });
     const dir = mkdtempSync(join(tmpdir(), 'vigil-strict-fw-'));
-    const conf =
+    const confWith = (acc: boolean): string =>
       STRICT +
       instanceConf({ vrid: 62, priority: 100, vip: `${vip}/24`, version: 3, advertInt: 0.1 }).replace(
         '  virtual_ipaddress',
-        `  ${accept ? 'accept' : 'no_accept'}\n  virtual_ipaddress`,
+        `  ${acc ? 'accept' : 'no_accept'}\n  virtual_ipaddress`,
       );
+    const conf = confWith(accept);
     let v: Daemon | undefined;
     try {
       v = await startVigil(lab, 'v', dir, conf);
@@ -168,6 +170,16 @@ for (const accept of [false, true]) {
         !accept,
         `table inet ${VRRP_FIREWALL_TABLE} only without accept`,
       );
+      if (!accept) {
+        // Reloaded with `accept`: still MASTER, and the drop table goes.
+        const before = (await waitState(v, 'VI_1', 'MASTER', 1000)).transitions;
+        writeFileSync(join(dir, 'vigil.conf'), confWith(true));
+        const r = (await controlRequest(controlSocketPath(dir), { cmd: 'reload' })) as { reloaded: boolean };
+        assert.equal(r.reloaded, true);
+        await waitFor('the table to go after the reload', async () => !(await hasTable(lab, 'v')), 5000);
+        assert.deepEqual((await waitState(v, 'VI_1', 'MASTER', 1000)).transitions, before, 'no flap');
+        assert.ok(await pings(lab, 'c', vip), 'ping to the VIP answers after the reload');
+      }
       await stopDaemon(lab, v, 'SIGTERM');
       assert.equal(await hasTable(lab, 'v'), false, 'the table is removed on stop');
     } catch (e) {

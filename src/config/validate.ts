@@ -44,6 +44,17 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
     ctx.error(`${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`, v.loc);
   }
   applyStrictMode(v, c, ctx);
+  const strict = v.strictMode ?? c.globalDefs.vrrpStrict;
+  if (v.priority !== 255 && !(v.accept ?? !strict) && v.virtualIpaddress.length > 0) {
+    const lift =
+      strict && v.effectiveVersion === 2
+        ? "strict mode with VRRP version 2 allows no 'accept'"
+        : "'accept' lets it through";
+    ctx.warn(
+      `${where}: no_accept is in force${v.accept === undefined ? " (vrrp_strict's default)" : ''}: while MASTER, packets to and from its VIPs are dropped (nftables table inet vigil_vrrp, keepalived's firewall), so they answer neither ping nor local services; ${lift}`,
+      v.keywordLocs?.accept ?? v.loc,
+    );
+  }
   if (v.unicastTtl !== undefined && v.unicastPeer.length === 0) {
     ctx.warn(
       `${where}: unicast_ttl needs unicast_peer; ignored (multicast adverts always have TTL 255)`,

@@ -41,6 +41,7 @@ test('vrrp_strict: what keepalived resets is a warning at its line, and reset', 
   assert.deepEqual(lines, [
     '10:3: warning: vrrp_instance VI_1: preempt_delay is incompatible with strict mode: reset to 0, as keepalived does',
     '11:3: warning: vrrp_instance VI_1: accept mode with VRRP version 2 does not comply with RFC 3768: reset to no_accept in strict mode, as keepalived does',
+    "11:3: warning: vrrp_instance VI_1: no_accept is in force: while MASTER, packets to and from its VIPs are dropped (nftables table inet vigil_vrrp, keepalived's firewall), so they answer neither ping nor local services; strict mode with VRRP version 2 allows no 'accept'",
     '12:3: warning: vrrp_instance VI_1: strict mode does not support authentication: ignored, adverts are sent and expected without it (as keepalived does)',
     "5:3: warning: vrrp_instance VI_1: strict mode: 'state MASTER' must match being the address owner (priority 255); it starts as BACKUP, as keepalived does",
   ]);
@@ -57,7 +58,7 @@ test('strict_mode on the instance, without vrrp_strict: the same; not strict: no
   const perInstance = load(
     SAMPLE.replace('  vrrp_strict\n', '').replace('  advert_int 1\n', '  strict_mode\n'),
   );
-  assert.equal(perInstance.lines.length, 4);
+  assert.equal(perInstance.lines.length, 5);
   const plain = load(SAMPLE.replace('  vrrp_strict\n', ''));
   assert.deepEqual(plain.lines, [
     "3:1: warning: vrrp_instance VI_1: preempt_delay only works with 'state BACKUP'; with 'state MASTER' it is ignored",
@@ -101,8 +102,19 @@ ${extra}  virtual_ipaddress {
 }
 `,
     );
-    assert.deepEqual(r.lines, []);
-    return instanceConfig(r.config, r.config.vrrpInstances[0]!);
+    const c = instanceConfig(r.config, r.config.vrrpInstances[0]!);
+    // The one warning: what no_accept does, at the instance (or the no_accept line).
+    assert.deepEqual(
+      r.lines.map((l) => l.replace(/: while MASTER.*/, '')),
+      c.accept
+        ? []
+        : [
+            strict
+              ? "4:1: warning: vrrp_instance VI_1: no_accept is in force (vrrp_strict's default)"
+              : '6:3: warning: vrrp_instance VI_1: no_accept is in force',
+          ],
+    );
+    return c;
   };
   assert.equal(conf('').accept, false, 'strict: no_accept');
   assert.equal(conf('  accept\n').accept, true, 'strict v3 with accept');

@@ -216,8 +216,16 @@ export interface VrrpInstance extends NotifyScripts {
   virtualRoutes: { spec: string[]; loc: Loc }[];
   virtualRules: { spec: string[]; loc: Loc }[];
   unicastSrcIp?: string;
-  unicastPeer: { address: string; loc: Loc }[];
+  /** `unicast_peer { ADDR [min_ttl N] [max_ttl N] }` (keepalived's defaults 0 and 255). */
+  unicastPeer: { address: string; loc: Loc; minTtl?: number; maxTtl?: number }[];
+  /** `mcast_src_ip`: in keepalived the same setting as unicast_src_ip (the adverts' source). */
   mcastSrcIp?: string;
+  /** `unicast_ttl` 0..255: TTL / hop limit of unicast adverts (keepalived's default 255). */
+  unicastTtl?: number;
+  /** `accept` (true) / `no_accept` (false); unset: keepalived's default (see instanceConfig). */
+  accept?: boolean;
+  /** Where `state`, `preempt_delay`, `accept`, `unicast_ttl` were written (for warnings at their line). */
+  keywordLocs?: Partial<Record<'state' | 'preempt_delay' | 'accept' | 'unicast_ttl', Loc>>;
   trackInterface: TrackRef[];
   trackScript: TrackRef[];
   trackFile: TrackRef[];

@@ -13,6 +13,13 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
     ctx.error(`${where} has no 'virtual_router_id' (1-255)`, v.loc);
   const first = v.virtualIpaddress[0];
   v.family = first?.family ?? (v.unicastSrcIp?.includes(':') ? 6 : 4);
+  if (v.version === 2 && v.family === 6 && (v.strictMode ?? c.globalDefs.vrrpStrict)) {
+    ctx.warn(
+      `${where}: cannot use IPv6 with VRRP version 2; strict mode sets version 3, as keepalived does`,
+      v.loc,
+    );
+    v.version = 3;
+  }
   if (v.version === 2 && v.family === 6) {
     ctx.error(
       `${where}: VRRP version 2 cannot carry IPv6 addresses (${first?.address}); use version 3`,
@@ -36,6 +43,25 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   }
   if (v.effectiveVersion === 3 && v.advertInt > 40.95) {
     ctx.error(`${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`, v.loc);
+  }
+  applyStrictMode(v, c, ctx);
+  const strict = v.strictMode ?? c.globalDefs.vrrpStrict;
+  if (v.priority !== 255 && !(v.accept ?? !strict) && v.virtualIpaddress.length > 0) {
+    const lift =
+      strict && v.effectiveVersion === 2
+        ? "strict mode with VRRP version 2 allows no 'accept'"
+        : "'accept' lets it through";
+    ctx.warn(
+      `${where}: no_accept is in force${v.accept === undefined ? " (vrrp_strict's default)" : ''}: while MASTER, packets to and from its VIPs are dropped (nftables table inet vigil_vrrp, keepalived's firewall), so they answer neither ping nor local services; ${lift}`,
+      v.keywordLocs?.accept ?? v.loc,
+    );
+  }
+  if (v.unicastTtl !== undefined && v.unicastPeer.length === 0) {
+    ctx.warn(
+      `${where}: unicast_ttl needs unicast_peer; ignored (multicast adverts always have TTL 255)`,
+      v.keywordLocs?.unicast_ttl ?? v.loc,
+    );
+    v.unicastTtl = undefined;
   }
   if (v.effectiveVersion === 3 && v.authentication) {
     ctx.warn(
@@ -77,6 +103,59 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
         r.loc,
       );
     }
+  }
+}
+
+/**
+ * vrrp_strict / strict_mode, as keepalived 2.2.7's vrrp_complete_instance applies it: what it
+ * refuses is an error, what it resets is a warning at the keyword's line and reset here, so the
+ * rest of vigil sees the configuration keepalived runs.
+ */
+function applyStrictMode(v: VrrpInstance, c: Config, ctx: Ctx): void {
+  if (!(v.strictMode ?? c.globalDefs.vrrpStrict)) return;
+  const where = `vrrp_instance ${v.name}`;
+  const owner = v.priority === 255;
+  if (v.virtualIpaddress.length === 0)
+    ctx.error(`${where}: strict mode needs at least one virtual_ipaddress (as keepalived)`, v.loc);
+  if (v.stateSet && (v.state === 'MASTER') !== owner) {
+    const want = owner ? 'MASTER' : 'BACKUP';
+    ctx.warn(
+      `${where}: strict mode: 'state ${v.state}' must match being the address owner (priority 255); it starts as ${want}, as keepalived does`,
+      v.keywordLocs?.state ?? v.loc,
+    );
+    v.state = want;
+  }
+  if (v.authentication) {
+    ctx.warn(
+      `${where}: strict mode does not support authentication: ignored, adverts are sent and expected without it (as keepalived does)`,
+      v.authentication.loc,
+    );
+    v.authentication = undefined;
+  }
+  const first = v.virtualIpaddress[0];
+  if (first && v.family === 6 && v.unicastPeer.length === 0 && !/^fe[89ab]/i.test(first.address))
+    ctx.warn(
+      `${where}: strict mode: the first IPv6 VIP should be link-local (keepalived reports it too)`,
+      first.loc,
+    );
+  if (v.unicastPeer.length > 0)
+    ctx.error(
+      `${where}: unicast peers are not supported in strict mode (keepalived refuses them too); remove unicast_peer or vrrp_strict`,
+      v.unicastPeer[0]!.loc,
+    );
+  if (v.preemptDelay > 0 && v.state !== 'MASTER') {
+    ctx.warn(
+      `${where}: preempt_delay is incompatible with strict mode: reset to 0, as keepalived does`,
+      v.keywordLocs?.preempt_delay ?? v.loc,
+    );
+    v.preemptDelay = 0;
+  }
+  if (v.accept === true && !owner && v.effectiveVersion === 2) {
+    ctx.warn(
+      `${where}: accept mode with VRRP version 2 does not comply with RFC 3768: reset to no_accept in strict mode, as keepalived does`,
+      v.keywordLocs?.accept ?? v.loc,
+    );
+    v.accept = false;
   }
 }
 

@@ -61,6 +61,8 @@ export interface VrrpSocketOptions {
   /** Source address for sent adverts (keepalived's unicast_src_ip, else the interface's primary
    * address; IPv6: its link-local). When absent the kernel picks it. */
   source?: string;
+  /** TTL / hop limit of unicast adverts (keepalived's unicast_ttl; default 255). Multicast: always 255. */
+  unicastTtl?: number;
 }
 
 /** A datagram as received, before any VRRP validation. */
@@ -152,14 +154,14 @@ export class VrrpSocket extends EventEmitter<Events> {
       a.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${opts.ifname}\0`));
       if (opts.family === 4) {
         a.setsockopt(fd, IPPROTO_IP, IP_TOS, TOS_INTERNETCONTROL);
-        a.setsockopt(fd, IPPROTO_IP, IP_TTL, 255);
+        a.setsockopt(fd, IPPROTO_IP, IP_TTL, opts.unicastTtl ?? 255);
         a.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255);
         a.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
         a.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('0.0.0.0', this.ifindex));
         if (opts.multicast !== false)
           a.setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.group, this.ifindex));
       } else {
-        a.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255);
+        a.setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, opts.unicastTtl ?? 255);
         a.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
         a.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
         a.setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, this.ifindex);

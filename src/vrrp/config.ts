@@ -1,6 +1,7 @@
 // From the typed configuration (src/config/model.ts) to what the VRRP cores take, applying
 // keepalived's defaults and precedence: instance setting, else global_defs, else the default;
-// vrrp_strict forces lower_prio_no_advert and no lower-priority GARPs, as keepalived does.
+// vrrp_strict forces lower_prio_no_advert and no lower-priority GARPs and defaults to no_accept,
+// as keepalived does (its config-time resets are in config/validate.ts).
 import { vrrpAlertDefault } from '../alert/mailer.js';
 import type { Config, GlobalDefs, SyncGroup, TrackRef, VrrpInstance, VrrpScript } from '../config/model.js';
 import type { InstanceConfig } from './instance.js';
@@ -117,10 +118,21 @@ export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
       dontTrack: v.options.includes('no_track') || v.options.includes('dont_track'),
     })),
     ...(vi.unicastSrcIp ? { unicastSrcIp: vi.unicastSrcIp } : {}),
-    unicastPeers: vi.unicastPeer.map((p) => ({ address: p.address })),
+    unicastPeers: vi.unicastPeer.map((p) => ({
+      address: p.address,
+      ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}),
+      ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}),
+    })),
+    ...(vi.unicastTtl !== undefined && vi.unicastPeer.length > 0 ? { unicastTtl: vi.unicastTtl } : {}),
+    // keepalived: accept unless strict, always for the address owner.
+    accept: vi.accept ?? (vi.priority === 255 || !strict),
     mcastGroup: vi.family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6,
     skipCheckAdvAddr: vi.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
-    checkUnicastSrc: flagIn(vi.other, 'check_unicast_src') || g.vrrpCheckUnicastSrc,
+    // A peer's min_ttl / max_ttl turns the source check on, as in keepalived.
+    checkUnicastSrc:
+      flagIn(vi.other, 'check_unicast_src') ||
+      g.vrrpCheckUnicastSrc ||
+      vi.unicastPeer.some((p) => p.minTtl !== undefined || p.maxTtl !== undefined),
     dontTrackPrimary: vi.dontTrackPrimary,
     trackInterfaces,
     trackers: instanceTrackers(cfg, vi),

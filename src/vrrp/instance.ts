@@ -61,6 +61,13 @@ export interface InstanceConfig extends MachineConfig {
   unicastSrcIp?: string;
   /** `unicast_peer` (with optional min_ttl/max_ttl). */
   unicastPeers?: { address: string; minTtl?: number; maxTtl?: number }[];
+  /** `unicast_ttl`: TTL / hop limit of unicast adverts (default 255). */
+  unicastTtl?: number;
+  /**
+   * `accept` / `no_accept` in force. Without accept a master drops traffic to its VIPs
+   * (keepalived's no_accept firewall), unless it is the address owner (priority 255).
+   */
+  accept?: boolean;
   /** `vrrp_mcast_group4` / `vrrp_mcast_group6`. */
   mcastGroup?: string;
   /** `vrrp_skip_check_adv_addr`: skip the VIP list check for adverts from the known master. */
@@ -161,6 +168,7 @@ export class VrrpInstance {
       checkUnicastSource: this.cfg.checkUnicastSrc ?? false,
       checkAddresses,
       mcastGroup4: this.cfg.family === 4 ? this.group : VRRP_GROUP4,
+      group: this.group,
     };
   }
 

@@ -367,6 +367,11 @@ export interface AdvertCheck {
   ownerIgnoresAdverts?: boolean;
   /** The multicast group used for old-style unicast v3 checksums (default 224.0.0.18). */
   mcastGroup4?: string;
+  /**
+   * A multicast instance's group: adverts sent to another group are not for it (keepalived binds
+   * its socket to the group, so it never sees them).
+   */
+  group?: string;
 }
 
 /** Why a received packet was not accepted; every one is a counter. */
@@ -381,6 +386,7 @@ export type RejectReason =
   | 'invalid-type'
   | 'checksum'
   | 'multicast-mismatch' // multicast packet on a unicast instance or the reverse
+  | 'multicast-group' // sent to another multicast group than the instance's
   | 'owner-ignore' // we are address owner with owner_ignore_adverts
   | 'unicast-source' // source not in unicast_peer
   | 'unknown-vrid'; // no instance for the VRID on this interface (counted by the dispatcher)
@@ -396,6 +402,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid-type',
   'checksum',
   'multicast-mismatch',
+  'multicast-group',
   'owner-ignore',
   'unicast-source',
   'unknown-vrid',
@@ -543,6 +550,13 @@ function validate(rx: ReceivedAdvert, cfg: AdvertCheck): Validation {
       `expected ${unicast ? 'unicast' : 'multicast'} packet but received ${multicastPkt ? 'multicast' : 'unicast'}`,
       a,
     );
+
+  if (
+    multicastPkt &&
+    cfg.group !== undefined &&
+    addressText(addressBytes(rx.destination)) !== addressText(addressBytes(cfg.group))
+  )
+    return reject('drop', 'multicast-group', `sent to ${rx.destination}, not to our group ${cfg.group}`, a);
 
   if (cfg.ownerIgnoresAdverts)
     return reject('drop', 'owner-ignore', 'dropping packet: we are address owner', a);

@@ -26,7 +26,9 @@ import {
   type VrrpDatagram,
   type VrrpSocket,
 } from '../os/index.js';
+import { VipFirewall } from '../os/vrrp-firewall.js';
 import { addressFamily } from './address.js';
+import { droppedAddresses, needsFirewall } from './firewall.js';
 import { instanceConfig, notifyConfig, scriptParams } from './config.js';
 import { GarpPacer } from './garp.js';
 import { VrrpInstance, defaultTrackers, type InstanceStatus } from './instance.js';
@@ -131,6 +133,9 @@ export class VrrpRuntime {
   private fifos: { path: string; fd: number }[] = [];
   private unknownVrid = 0;
   private stopped = false;
+  /** keepalived's no_accept firewall (vrrp_strict's default): created when first needed. */
+  private readonly firewall = new VipFirewall();
+  private firewallUsed = false;
   private readonly mailer: Mailer | null;
 
   constructor(
@@ -164,6 +169,8 @@ export class VrrpRuntime {
     this.openFifos();
 
     if (!carry) {
+      // A table a crashed run left would drop traffic to VIPs we do not hold.
+      await this.firewall.clear().catch(() => undefined);
       const all = this.config.vrrpInstances.flatMap((vi) =>
         [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
           this.osVip(v, vi.interface ?? ''),
@@ -235,6 +242,11 @@ export class VrrpRuntime {
           r.transitionsTotal = (carry.transitionsTotal?.get(name) ?? 0) + fresh.length;
         }
 
+    // After a reload the table must match this configuration even if no state changes.
+    if (carry) {
+      this.firewallUsed = true; // the old runtime's table may need removing
+      void this.enqueue(() => this.syncFirewall());
+    }
     for (const s of this.scripts.values()) this.scheduleScript(s.def.name, 0);
     for (const f of this.config.trackFiles) {
       const timer = setInterval(() => {
@@ -287,7 +299,7 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group);
+    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group, cfg.unicastTtl);
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
@@ -308,11 +320,23 @@ export class VrrpRuntime {
    * each instance listens on exactly one. Unicast instances join the group too (harmless: the
    * validator rejects multicast adverts for them, counted as keepalived counts them).
    */
-  private socketFor(ifname: string, family: 4 | 6, source: string, group: string): VrrpSocket {
-    const key = `${ifname}\0${family}\0${source}\0${group}`;
+  private socketFor(
+    ifname: string,
+    family: 4 | 6,
+    source: string,
+    group: string,
+    unicastTtl?: number,
+  ): VrrpSocket {
+    const key = `${ifname}\0${family}\0${source}\0${group}\0${unicastTtl ?? ''}`;
     const have = this.sockets.get(key);
     if (have) return have;
-    const s = openVrrpSocket({ family, ifname, group, source });
+    const s = openVrrpSocket({
+      family,
+      ifname,
+      group,
+      source,
+      ...(unicastTtl !== undefined ? { unicastTtl } : {}),
+    });
     s.on('packet', (d) => this.onPacket(s, d));
     s.on('error', (e) => this.log.warn(e.message));
     this.sockets.set(key, s);
@@ -408,11 +432,14 @@ export class VrrpRuntime {
           for (const p of r.inst.adverts(a.priority)) r.socket.send(p.payload, p.destination);
           break;
         case 'add-vips':
+          // The drop rule goes in before the addresses, and comes out after them.
+          this.enqueue(() => this.syncFirewall());
           this.enqueue(() => this.setVips(r, true));
           break;
         case 'del-vips':
           this.pacer.cancel(name);
           this.enqueue(() => this.setVips(r, false));
+          this.enqueue(() => this.syncFirewall());
           break;
         case 'send-garp':
           this.enqueue(() => this.garp(r, a.repeat));
@@ -472,6 +499,25 @@ export class VrrpRuntime {
   private enqueue(fn: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(fn).catch((e: unknown) => this.log.error((e as Error).message));
     return this.queue;
+  }
+
+  /** Brings the no_accept firewall in line with the instances' states (see ./firewall.ts). */
+  private async syncFirewall(): Promise<void> {
+    const list = [...this.running.values()].map((r) => ({
+      accept: r.inst.cfg.accept ?? true,
+      owner: r.inst.cfg.priority === 255,
+      vipsSet: r.inst.machine.vipsSet,
+      addresses: r.cfgVips.map((v) => v.address),
+    }));
+    if (!this.firewallUsed && !list.some(needsFirewall)) return;
+    this.firewallUsed = true;
+    try {
+      await this.firewall.apply(droppedAddresses(list));
+    } catch (e) {
+      this.log.error(
+        `no_accept firewall (nftables table inet ${this.firewall.table}): ${(e as Error).message}`,
+      );
+    }
   }
 
   private async setVips(r: Running, add: boolean): Promise<void> {
@@ -736,6 +782,10 @@ export class VrrpRuntime {
     }
     this.stopped = true;
     await this.queue;
+    if (resign && this.firewallUsed)
+      await this.firewall
+        .clear()
+        .catch((e: unknown) => this.log.error(`removing the no_accept firewall: ${(e as Error).message}`));
     // The "Stopping" mails go out before the process ends (each bounded by smtp_connect_timeout).
     await this.mailer?.drain();
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);

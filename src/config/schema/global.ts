@@ -231,15 +231,8 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
       const v = int(s, ctx, 2, 3);
       if (v === 2 || v === 3) g.vrrpVersion = v;
     },
-    vrrp_strict: (s, g, ctx) => {
-      g.vrrpStrict = flag(s, ctx);
-      if (g.vrrpStrict) {
-        ctx.warn(
-          "vrrp_strict: vigil applies the strict protocol rules but does not install keepalived's firewall rules that drop traffic to the VIPs",
-          s.keyword.loc,
-        );
-      }
-    },
+    // Applied per instance (config/validate.ts applyStrictMode, vrrp/config.ts), as keepalived does.
+    vrrp_strict: (s, g, ctx) => (g.vrrpStrict = flag(s, ctx)),
     vrrp_skip_check_adv_addr: (s, g, ctx) => (g.vrrpSkipCheckAdvAddr = flag(s, ctx)),
     vrrp_check_unicast_src: (s, g, ctx) => (g.vrrpCheckUnicastSrc = flag(s, ctx)),
     notify_fifo: (s, g, ctx) => (g.notifyFifo = fifo(s, ctx)),

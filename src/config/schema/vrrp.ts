@@ -313,6 +313,42 @@ function specLines(s: Stmt, ctx: Ctx): { spec: string[]; loc: Stmt['loc'] }[] {
   }));
 }
 
+/** `min_ttl N` / `max_ttl N` after a unicast_peer address (0..255, as keepalived reads them). */
+function peerTtls(st: Stmt, ctx: Ctx): { minTtl?: number; maxTtl?: number } {
+  const out: { minTtl?: number; maxTtl?: number } = {};
+  for (let i = 0; i < st.args.length; i += 2) {
+    const opt = st.args[i]!;
+    const val = st.args[i + 1];
+    if (opt.text !== 'min_ttl' && opt.text !== 'max_ttl') {
+      ctx.warn(
+        `unicast_peer ${st.keyword.text}: unknown option '${opt.text}' (min_ttl or max_ttl); the rest of the line is ignored`,
+        opt.loc,
+      );
+      break;
+    }
+    if (!val) {
+      ctx.warn(`unicast_peer ${st.keyword.text}: ${opt.text} is missing a value; ignored`, opt.loc);
+      break;
+    }
+    const n = /^\d+$/.test(val.text) ? Number(val.text) : NaN;
+    if (!(n >= 0 && n <= 255)) {
+      ctx.warn(
+        `unicast_peer ${st.keyword.text}: ${opt.text} '${val.text}' is not from 0 to 255; ignored`,
+        val.loc,
+      );
+      continue;
+    }
+    if (opt.text === 'min_ttl') out.minTtl = n;
+    else out.maxTtl = n;
+  }
+  if ((out.minTtl ?? 0) > (out.maxTtl ?? 255))
+    ctx.warn(
+      `unicast_peer ${st.keyword.text}: min_ttl ${out.minTtl ?? 0} > max_ttl ${out.maxTtl ?? 255}: every advert from it will be discarded (as keepalived does)`,
+      st.keyword.loc,
+    );
+  return out;
+}
+
 const INSTANCE_ACCEPTED = [
   'use_vmac_addr',
   'vmac_xmit_base',
@@ -324,13 +360,10 @@ const INSTANCE_ACCEPTED = [
   'vrf',
   'mcast_dst_ip',
   'track_src_ip',
-  'unicast_ttl',
   'no_virtual_ipaddress',
   'promote_secondaries',
   'linkbeat_use_polling',
   'v3_checksum_as_v2',
-  'accept',
-  'no_accept',
   'debug',
   'notify_deleted',
   'notify_master_rx_lower_pri',
@@ -387,6 +420,7 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
       if (t === 'MASTER' || t === 'BACKUP') {
         v.state = t;
         v.stateSet = true;
+        (v.keywordLocs ??= {}).state = s.keyword.loc;
       } else if (t !== undefined) ctx.error(`state must be MASTER or BACKUP, not '${t}'`, s.args[0]!.loc);
     },
     interface: (s, v, ctx) => (v.interface = text(s, ctx)),
@@ -442,13 +476,29 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     virtual_routes: (s, v, ctx) => v.virtualRoutes.push(...specLines(s, ctx)),
     virtual_rules: (s, v, ctx) => v.virtualRules.push(...specLines(s, ctx)),
     unicast_src_ip: (s, v, ctx) => (v.unicastSrcIp = ip(s, ctx)?.address),
-    mcast_src_ip: (s, v, ctx) => (v.mcastSrcIp = ip(s, ctx)?.address),
+    // keepalived reads mcast_src_ip and unicast_src_ip into one setting: the adverts' source.
+    mcast_src_ip: (s, v, ctx) => {
+      v.mcastSrcIp = ip(s, ctx)?.address;
+      if (v.mcastSrcIp) v.unicastSrcIp = v.mcastSrcIp;
+    },
+    unicast_ttl: (s, v, ctx) => {
+      v.unicastTtl = int(s, ctx, 0, 255);
+      (v.keywordLocs ??= {}).unicast_ttl = s.keyword.loc;
+    },
+    accept: (s, v) => {
+      v.accept = true;
+      (v.keywordLocs ??= {}).accept = s.keyword.loc;
+    },
+    no_accept: (s, v) => {
+      v.accept = false;
+      (v.keywordLocs ??= {}).accept = s.keyword.loc;
+    },
     unicast_peer: (s, v, ctx) => {
       for (const st of blockOf(s, ctx)) {
         const a = parseIp(st.keyword.text);
         if (!a || a.prefix !== undefined)
           ctx.error(`unicast_peer: '${st.keyword.text}' is not an IP address`, st.keyword.loc);
-        else v.unicastPeer.push({ address: a.address, loc: st.keyword.loc });
+        else v.unicastPeer.push({ address: a.address, loc: st.keyword.loc, ...peerTtls(st, ctx) });
       }
     },
     track_interface: (s, v, ctx) => v.trackInterface.push(...trackRefs(s, ctx, 'track_interface')),
@@ -457,7 +507,10 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     track_process: (s, v, ctx) => v.trackProcess.push(...trackRefs(s, ctx, 'track_process')),
     nopreempt: (s, v, ctx) => (v.nopreempt = flag(s, ctx)),
     preempt_flag: (s, v) => (v.nopreempt = false),
-    preempt_delay: (s, v, ctx) => (v.preemptDelay = seconds(s, ctx, 0, 1000) ?? v.preemptDelay),
+    preempt_delay: (s, v, ctx) => {
+      v.preemptDelay = seconds(s, ctx, 0, 1000) ?? v.preemptDelay;
+      (v.keywordLocs ??= {}).preempt_delay = s.keyword.loc;
+    },
     garp_master_delay: (s, v, ctx) => (v.garpMasterDelay = int(s, ctx, 0, 86400)),
     garp_master_repeat: (s, v, ctx) => (v.garpMasterRepeat = int(s, ctx, 0, 10000)),
     garp_master_refresh: (s, v, ctx) => (v.garpMasterRefresh = int(s, ctx, 0, 86400)),

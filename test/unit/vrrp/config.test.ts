@@ -115,12 +115,21 @@ vrrp_instance VI_2 {
   advert_int 0.5
   version 3
   strict
-  unicast_src_ip 10.0.0.1
-  unicast_peer {
-    10.0.0.2
-  }
   virtual_ipaddress {
     10.0.0.101/24
+  }
+}
+vrrp_instance VI_3 {
+  interface eth0
+  virtual_router_id 53
+  unicast_src_ip 10.0.0.1
+  unicast_ttl 7
+  unicast_peer {
+    10.0.0.2 min_ttl 250
+    10.0.0.3
+  }
+  virtual_ipaddress {
+    10.0.0.102/24
   }
 }
 `;
@@ -131,7 +140,7 @@ test('settings map with keepalived precedence: instance, then global_defs, then 
     diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
     [],
   );
-  const [vi1, vi2] = config.vrrpInstances;
+  const [vi1, vi2, vi3] = config.vrrpInstances;
   const c1 = instanceConfig(config, vi1!);
   assert.equal(c1.initialMaster, true);
   assert.equal(c1.advertIntCs, 100);
@@ -167,8 +176,13 @@ test('settings map with keepalived precedence: instance, then global_defs, then 
   assert.equal(c2.initialMaster, undefined, 'state not written: derived from priority');
   assert.equal(c2.lowerPrioNoAdvert, true, 'strict');
   assert.equal(c2.garpLowerPrioRepeat, 0, 'strict');
-  assert.deepEqual(c2.unicastPeers, [{ address: '10.0.0.2' }]);
+  assert.equal(c2.accept, false, 'strict: no_accept unless address owner');
+  assert.equal(c1.accept, true, 'not strict: accept');
   assert.equal(c2.authPass, undefined);
+  const c3 = instanceConfig(config, vi3!);
+  assert.deepEqual(c3.unicastPeers, [{ address: '10.0.0.2', minTtl: 250 }, { address: '10.0.0.3' }]);
+  assert.equal(c3.unicastTtl, 7);
+  assert.equal(c3.checkUnicastSrc, true, 'a min_ttl turns the source check on, as in keepalived');
   // The whole chain builds: interface trackers include eth0 and eth2 (VIP dev) by default.
   const inst = new VrrpInstance(c1, '10.0.0.1');
   assert.deepEqual(inst.tracking.result.faults, [], 'interfaces assumed up until the adapter says otherwise');

@@ -142,15 +142,20 @@ export interface TrackFile {
 
 export interface TrackProcess {
   name: string;
+  /** comm (/proc/PID/comm) or, with fullCommand, argv[0] of /proc/PID/cmdline. */
   process?: string;
-  param?: string;
-  paramMatch: 'exact' | 'partial' | 'initial';
+  /** The parameters after `process PATH` (each compared with its NUL, as keepalived does). */
+  params?: string[];
+  /** 'none': parameters are not looked at (keepalived's PARAM_MATCH_NONE, the default). */
+  paramMatch: 'none' | 'exact' | 'partial' | 'initial';
   weight: number;
   weightReverse: boolean;
   quorum: number;
+  /** Absent: no maximum. */
   quorumMax?: number;
-  delay?: number;
+  /** Seconds before a lost quorum counts (`terminate_delay`, or `delay`). */
   terminateDelay?: number;
+  /** Seconds before a quorum gained by a fork counts (`fork_delay`, or `delay`). */
   forkDelay?: number;
   fullCommand: boolean;
   loc: Loc;

@@ -159,45 +159,95 @@ export function readTrackFile(s: Stmt, ctx: Ctx): TrackFile {
   return t;
 }
 
+/**
+ * `vrrp_track_process NAME { … }` read as keepalived 2.2.7 reads it (vrrp_parser.c): parameters
+ * after `process`, or `param_match`, switch to matching the full command line; `param_match`
+ * alone means exact (keepalived has no `exact` value); quorum/quorum_max that contradict each
+ * other are ignored with a warning; `delay` sets both delays.
+ */
 export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const t: TrackProcess = {
     name,
-    paramMatch: 'exact',
+    paramMatch: 'none',
     weight: 0,
     weightReverse: false,
     quorum: 1,
     fullCommand: false,
     loc: s.keyword.loc,
   };
+  const where = `vrrp_track_process ${name}`;
+  const delay = (which: 'fork' | 'terminate' | 'both') => (st: Stmt, tp: TrackProcess, c: Ctx) => {
+    const v = seconds(st, c, 0.000001, 3600);
+    if (v === undefined) return;
+    if (which !== 'fork') tp.terminateDelay = v;
+    if (which !== 'terminate') tp.forkDelay = v;
+  };
   applyBlock<TrackProcess>(
     {
-      name: `vrrp_track_process ${name}`,
+      name: where,
       keywords: {
         process: (st, tp, c) => {
+          if (tp.process !== undefined) {
+            c.warn(`${where}: process is already set - ignoring this one`, st.keyword.loc);
+            return;
+          }
           tp.process = text(st, c);
-          if (st.args.length > 1)
-            tp.param = st.args
-              .slice(1)
-              .map((a) => a.text)
-              .join(' ');
+          if (st.args.length > 1) {
+            tp.params = st.args.slice(1).map((a) => a.text);
+            if (tp.paramMatch === 'none') tp.paramMatch = 'exact';
+            tp.fullCommand = true;
+          }
         },
         param_match: (st, tp, c) => {
-          const v = text(st, c);
-          if (v === 'exact' || v === 'partial' || v === 'initial') tp.paramMatch = v;
-          else if (v !== undefined)
-            c.error(`param_match must be exact, partial or initial, not '${v}'`, st.args[0]!.loc);
+          const v = st.args[0]?.text;
+          if (v === undefined) tp.paramMatch = 'exact';
+          else if (v === 'initial' || v === 'partial') tp.paramMatch = v;
+          else {
+            c.warn(
+              `${where}: invalid param_match type '${v}' - ignoring it (keepalived 2.2.7 knows 'initial' and 'partial'; 'param_match' alone is an exact match)`,
+              st.args[0]!.loc,
+            );
+            return;
+          }
+          tp.fullCommand = true;
         },
         weight: (st, tp, c) => {
           const w = weightArgs(st, 0, c, -254, 254);
           if (w.weight !== undefined) tp.weight = w.weight;
           tp.weightReverse = w.reverse;
+          const opt = st.args[1];
+          if (opt && opt.text !== 'reverse')
+            c.warn(`${where}: unknown weight option '${opt.text}' - ignoring it`, opt.loc);
         },
-        quorum: (st, tp, c) => (tp.quorum = int(st, c, 0, 65535) ?? tp.quorum),
-        quorum_max: (st, tp, c) => (tp.quorumMax = int(st, c, 0, 65535)),
-        delay: (st, tp, c) => (tp.delay = seconds(st, c, 0, 3600)),
-        terminate_delay: (st, tp, c) => (tp.terminateDelay = seconds(st, c, 0, 3600)),
-        fork_delay: (st, tp, c) => (tp.forkDelay = seconds(st, c, 0, 3600)),
+        quorum: (st, tp, c) => {
+          const q = int(st, c, 1, 65535);
+          if (q === undefined) return;
+          if (tp.quorumMax !== undefined && q > tp.quorumMax)
+            c.warn(
+              `${where}: quorum ${q} is greater than quorum_max ${tp.quorumMax} - ignoring it`,
+              st.args[0]!.loc,
+            );
+          else tp.quorum = q;
+        },
+        quorum_max: (st, tp, c) => {
+          const m = int(st, c, 0, 65535);
+          if (m === undefined) return;
+          // quorum_max 0 (the process must not run) is allowed while quorum is left at its default.
+          if ((m > 0 || tp.quorum > 1) && m < tp.quorum) {
+            c.warn(
+              `${where}: quorum_max ${m} is less than quorum ${tp.quorum} - ignoring it`,
+              st.args[0]!.loc,
+            );
+            return;
+          }
+          tp.quorumMax = m;
+          if (m === 0) tp.quorum = 0;
+          else if (tp.quorum === 0) tp.quorum = 1;
+        },
+        delay: delay('both'),
+        terminate_delay: delay('terminate'),
+        fork_delay: delay('fork'),
         full_command: (st, tp, c) => (tp.fullCommand = flag(st, c)),
       },
     },

@@ -9,11 +9,20 @@ import { readProcess, scanProcesses } from '../../os/procfs.js';
 import { ProcessTable, type StatusChange, type TrackedProcessDef } from './process-table.js';
 
 /**
- * /proc scan period without the connector: 250 ms, longer when a scan is slow so scanning takes
- * at most 2 % of a core (a scan of ~110 processes took 2-7 ms on the 2-core lab VM under load).
+ * /proc scan period without the connector: 250 ms, longer when a scan costs more CPU so scanning
+ * takes at most 2 % of a core, but never more than 1 s (a scan of ~110 processes cost 2-7 ms on
+ * the 2-core lab VM under load).
  */
 export const SCAN_INTERVAL_MS = 250;
+const SCAN_MAX_INTERVAL_MS = 1000;
 const SCAN_SHARE = 0.02;
+
+/** CPU time (user + system) of this process in ms: wall time would count waiting for a core. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** After lost events, keepalived waits this long for things to settle before re-reading /proc. */
 const RECOUNT_DELAY_MS = 1000;
 
@@ -91,22 +100,21 @@ export class ProcessMonitor {
       this.mode = 'scan';
       this.log.info(
         `vrrp_track_process: no process events from the kernel here (${(e as Error).message}; ` +
-          `the connector serves only the initial network namespace): scanning /proc every ${SCAN_INTERVAL_MS} ms or more`,
+          `the connector serves only the initial network namespace): scanning /proc every ${SCAN_INTERVAL_MS} ms (up to ${SCAN_MAX_INTERVAL_MS} ms if a scan is costly)`,
       );
     }
-    const t0 = this.now();
     this.table = new ProcessTable(this.defs, scanProcesses(this.cmdlineMax));
-    if (this.mode === 'scan') this.scheduleScan(this.now() - t0);
+    if (this.mode === 'scan') this.scheduleScan(0);
   }
 
-  private scheduleScan(lastMs: number): void {
+  private scheduleScan(lastCpuMs: number): void {
     if (this.stopped) return;
-    const wait = Math.max(SCAN_INTERVAL_MS, lastMs / SCAN_SHARE);
+    const wait = Math.min(SCAN_MAX_INTERVAL_MS, Math.max(SCAN_INTERVAL_MS, lastCpuMs / SCAN_SHARE));
     this.scanTimer = setTimeout(() => {
       if (!this.table || this.stopped) return;
-      const t0 = this.now();
+      const c0 = cpuMs();
       const scan = scanProcesses(this.cmdlineMax);
-      const took = this.now() - t0;
+      const took = cpuMs() - c0;
       this.apply(this.table.reconcile(scan, this.now()));
       this.scheduleScan(took);
     }, wait);

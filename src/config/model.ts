@@ -166,6 +166,8 @@ export interface TrackRef {
   name: string;
   weight?: number;
   reverse: boolean;
+  /** track_process: `reverse` or `noreverse` was written (else the tracked object's direction holds). */
+  reverseSet?: boolean;
   loc: Loc;
 }
 

@@ -73,7 +73,19 @@ function trackRefs(s: Stmt, ctx: Ctx, kind: string): TrackRef[] {
     s.block ?? (s.args.length ? [{ ...s, keyword: s.args[0]!, args: s.args.slice(1) }] : blockOf(s, ctx));
   for (const it of items) {
     const ref: TrackRef = { name: it.keyword.text, reverse: false, loc: it.keyword.loc };
-    if (it.args[0]?.text === 'weight') {
+    if (it.args[0]?.text === 'weight' && kind === 'track_process') {
+      // keepalived's alloc_track_process: -254..254, and `reverse` / `noreverse` (else the
+      // vrrp_track_process's own direction stays).
+      const t = it.args[1];
+      if (!t) ctx.error(`${kind} '${ref.name}': 'weight' needs a value from -254 to 254`, it.args[0].loc);
+      else ref.weight = intText(t, `${kind} '${ref.name}' weight`, ctx, -254, 254);
+      const dir = it.args[2];
+      if (dir?.text === 'reverse' || dir?.text === 'noreverse') {
+        ref.reverse = dir.text === 'reverse';
+        ref.reverseSet = true;
+      } else if (dir)
+        ctx.warn(`${kind} '${ref.name}': unknown weight option '${dir.text}' - ignoring it`, dir.loc);
+    } else if (it.args[0]?.text === 'weight') {
       const t = it.args[1];
       if (!t) ctx.error(`${kind} '${ref.name}': 'weight' needs a value from -253 to 253`, it.args[0].loc);
       else ref.weight = intText(t, `${kind} '${ref.name}' weight`, ctx, -253, 253);

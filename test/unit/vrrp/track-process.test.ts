@@ -13,6 +13,8 @@ import {
 } from '../../../src/vrrp/track/process-table.js';
 import { cmdlineBytes, trackedProcessDef } from '../../../src/vrrp/track/process-monitor.js';
 import { parseStat } from '../../../src/os/procfs.js';
+import { instanceTrackers } from '../../../src/vrrp/config.js';
+import { evaluateTracking } from '../../../src/vrrp/priority.js';
 import { listenRequest, parseProcEvent } from '../../../src/os/proc-connector.js';
 
 const cmd = (...argv: string[]): Buffer => Buffer.from(argv.map((a) => a + '\0').join(''), 'utf8');
@@ -324,4 +326,60 @@ test('/proc/PID/stat and the connector messages are decoded as the kernel writes
   assert.deepEqual(parseProcEvent(ev(0x200, [9, 9], comm)), { type: 'comm', pid: 9, comm: 'Web Content' });
   assert.deepEqual(parseProcEvent(ev(0x80000000, [9, 9, 0, 17])), { type: 'exit', pid: 9 });
   assert.equal(parseProcEvent(ev(0x80000000, [10, 9, 0, 17])), null, 'a thread exit');
+});
+
+test("an instance's track_process reference: weight overrides, the direction stays unless written", () => {
+  const { config, diagnostics } = loadConfigText(
+    `vrrp_track_process up {
+  process a
+  weight 10 reverse
+}
+vrrp_track_process down {
+  process b
+}
+vrrp_instance VI {
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  virtual_ipaddress {
+    10.0.0.1
+  }
+  track_process {
+    up weight 254
+    down weight -30 noreverse
+    bad weight 5 sideways
+  }
+}
+vrrp_track_process bad {
+  process c
+}
+`,
+    'k.conf',
+  );
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
+  assert.deepEqual(
+    diagnostics
+      .filter((d) => d.severity === 'warning')
+      .map((d) => `${d.loc.line}:${d.loc.col}: ${d.message}`),
+    ["18:18: track_process 'bad': unknown weight option 'sideways' - ignoring it"],
+  );
+  const trackers = instanceTrackers(config, config.vrrpInstances[0]!);
+  assert.deepEqual(
+    trackers.map((t) => [t.name, t.weight, t.reverse]),
+    [
+      ['up', 254, true],
+      ['down', -30, false],
+      ['bad', 5, false],
+    ],
+  );
+  // Quorum of 'up' (reverse, +254) subtracts; 'down' lost (-30) subtracts: 100 - 254 - 30 -> 1.
+  const r = evaluateTracking(
+    100,
+    trackers.map((spec) => ({ spec, status: spec.name !== 'down' })),
+  );
+  assert.equal(r.effective, 1);
+  assert.deepEqual(r.faults, []);
 });

@@ -52,6 +52,10 @@ export interface GlobalDefs {
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
+  /** process_monitor_rcv_bufs: SO_RCVBUF of the process events socket (bytes). */
+  processMonitorRcvBufs?: number;
+  /** process_monitor_rcv_bufs_force: SO_RCVBUFFORCE (beyond net.core.rmem_max). */
+  processMonitorRcvBufsForce?: boolean;
   notifyFifo?: { path: string; script?: Notify };
   vrrpNotifyFifo?: { path: string; script?: Notify };
   lvsNotifyFifo?: { path: string; script?: Notify };

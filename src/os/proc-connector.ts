@@ -5,6 +5,8 @@
 import { endianness } from 'node:os';
 import { isSyscallError, native, SOCK_DGRAM, SOL_SOCKET, SO_RCVBUF, type WatchHandle } from './native.js';
 
+const SO_RCVBUFFORCE = 33;
+
 const AF_NETLINK = 16;
 const NETLINK_CONNECTOR = 11;
 const CN_IDX_PROC = 1;
@@ -98,12 +100,18 @@ export class ProcConnector {
     onEvent: (e: ProcEvent) => void,
     onLost: () => void,
     onError: (e: Error) => void,
-    rcvbuf?: number,
+    rcvbuf?: { bytes: number; force: boolean },
   ): void {
     const a = native();
     const fd = a.socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR);
     try {
-      if (rcvbuf) a.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf);
+      if (rcvbuf)
+        try {
+          setRcvbuf(fd, rcvbuf.bytes, rcvbuf.force);
+        } catch (e) {
+          // Events still flow with the default buffer.
+          onError(e as Error);
+        }
       const sa = Buffer.alloc(12);
       put16(sa, AF_NETLINK, 0);
       put32(sa, process.pid, 4);
@@ -138,6 +146,11 @@ export class ProcConnector {
     });
   }
 
+  /** process_monitor_rcv_bufs (and _force: past net.core.rmem_max). */
+  setRcvbuf(bytes: number, force: boolean): void {
+    if (this.fd !== null) setRcvbuf(this.fd, bytes, force);
+  }
+
   close(): void {
     if (this.fd === null) return;
     const a = native();
@@ -151,4 +164,10 @@ export class ProcConnector {
     this.fd = null;
     this.watch = null;
   }
+}
+
+function setRcvbuf(fd: number, bytes: number, force: boolean): void {
+  const v = Buffer.alloc(4);
+  put32(v, Math.min(bytes, 0x7fffffff), 0);
+  native().setsockopt(fd, SOL_SOCKET, force ? SO_RCVBUFFORCE : SO_RCVBUF, v);
 }

@@ -624,8 +624,13 @@ export class VrrpRuntime {
     if (this.config.trackProcesses.length === 0) return;
     const defs = this.config.trackProcesses.filter((t) => t.process).map(trackedProcessDef);
     const monitor = new ProcessMonitor(defs, (name, up) => this.trackerUpdate('process', name, up), this.log);
+    const g = this.config.globalDefs;
     try {
-      monitor.start();
+      monitor.start(
+        g.processMonitorRcvBufs
+          ? { bytes: g.processMonitorRcvBufs, force: g.processMonitorRcvBufsForce ?? false }
+          : undefined,
+      );
     } catch (e) {
       monitor.stop();
       this.log.error(`vrrp_track_process: cannot read processes: ${(e as Error).message}`);

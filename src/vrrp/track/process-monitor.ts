@@ -2,6 +2,7 @@
 // connector, as keepalived does it, or — where the kernel refuses the connector (any network
 // namespace but the initial one) — by a scan of /proc every SCAN_INTERVAL_MS compared with the
 // previous scan. It owns the fork/terminate delay timer and reports each quorum change.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { TrackProcess } from '../../config/model.js';
 import { ProcConnector, type ProcEvent } from '../../os/proc-connector.js';
@@ -29,6 +30,16 @@ const RECOUNT_DELAY_MS = 1000;
 export interface MonitorLog {
   info(m: string): void;
   warn(m: string): void;
+}
+
+/** The kernel's default socket receive buffer (what an unset process_monitor_rcv_bufs means). */
+function defaultRcvbuf(): number {
+  try {
+    const v = Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8').trim());
+    return Number.isFinite(v) && v > 0 ? v : 212_992;
+  } catch {
+    return 212_992;
+  }
 }
 
 /** keepalived's vrrp_tracked_process_t from the configuration. */
@@ -72,6 +83,7 @@ export class ProcessMonitor {
   private recountTimer: NodeJS.Timeout | undefined;
   private readonly cmdlineMax: number;
   private stopped = false;
+  private rcvbuf: { bytes: number; force: boolean } | null = null;
   mode: 'connector' | 'scan' | null = null;
 
   constructor(
@@ -83,8 +95,12 @@ export class ProcessMonitor {
     this.cmdlineMax = cmdlineBytes(defs);
   }
 
-  /** Subscribes (or starts scanning), then counts what runs now: statuses are known on return. */
-  start(rcvbuf?: number): void {
+  /**
+   * Subscribes (or starts scanning), then counts what runs now: statuses are known on return.
+   * `rcvbuf`: global_defs process_monitor_rcv_bufs (and _force).
+   */
+  start(rcvbuf?: { bytes: number; force: boolean }): void {
+    if (rcvbuf) this.rcvbuf = rcvbuf;
     const connector = new ProcConnector();
     try {
       // Subscribe before the first scan, as keepalived does: nothing between the two is missed.
@@ -165,6 +181,18 @@ export class ProcessMonitor {
   private lost(): void {
     if (this.recountTimer || this.stopped) return;
     this.log.warn('process monitor: events were lost (receive buffer full); counting again from /proc');
+    // As keepalived: a buffer twice the size, and the figure to put in the configuration.
+    const bytes = 2 * (this.rcvbuf?.bytes ?? defaultRcvbuf());
+    const force = this.rcvbuf?.force ?? false;
+    this.rcvbuf = { bytes, force };
+    try {
+      this.connector?.setRcvbuf(bytes, force);
+      this.log.info(
+        `Setting global_def process_monitor_rcv_bufs to ${bytes} - recommend updating configuration file`,
+      );
+    } catch (e) {
+      this.log.warn(`process monitor: cannot set its receive buffer to ${bytes}: ${(e as Error).message}`);
+    }
     this.recountTimer = setTimeout(() => {
       this.recountTimer = undefined;
       if (this.table && !this.stopped)

@@ -5,7 +5,7 @@
 // and scans /proc instead (the VRRP test with keepalived covers that path end to end).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createLab } from '../../../src/lab/index.js';
@@ -74,8 +74,9 @@ test('process monitor on the process events connector: exec, exit, comm change, 
   );
   const children: ChildProcess[] = [];
   try {
-    m.start();
+    m.start({ bytes: 1 << 20, force: true });
     assert.equal(m.mode, 'connector', logs.join('\n'));
+    assert.deepEqual(logs, [], 'process_monitor_rcv_bufs(_force) set without complaint');
     assert.equal(m.status('sleeper'), false);
 
     // exec: up at once; exit: down at once (no delays configured).
@@ -132,6 +133,50 @@ test('process monitor on the process events connector: exec, exit, comm change, 
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   }
 });
+
+test('lost events (receive buffer overflow): the buffer doubles, counts are taken again from /proc', async (t) => {
+  if (!requireSystem(t, process.getuid?.() === 0 ? null : 'needs root (process events connector)')) return;
+  const arg = String(600_000 + (process.pid % 90_000));
+  const logs: string[] = [];
+  const seen: Seen[] = [];
+  const m = new ProcessMonitor(
+    [
+      trackedProcessDef(
+        tracker('s', { process: 'sleep', params: [arg], fullCommand: true, paramMatch: 'exact' }),
+      ),
+    ],
+    (name, up) => seen.push({ name, up, at: performance.now() }),
+    { info: (s) => logs.push(s), warn: (s) => logs.push(s) },
+  );
+  let s: ChildProcess | undefined;
+  try {
+    // The smallest buffer the kernel allows, and 200 processes (fork, exec, exit each) while
+    // the event loop is blocked: the socket overflows.
+    m.start({ bytes: 1, force: true });
+    assert.equal(m.mode, 'connector');
+    s = spawn('sleep', [arg], { stdio: 'ignore' });
+    for (let i = 0; i < 200; i++) spawnSync('true');
+    await waitFor(() => logs.some((l) => /events were lost/.test(l)), 2000, logs);
+    assert.ok(
+      logs.some((l) => /^Setting global_def process_monitor_rcv_bufs to \d+ - recommend updating/.test(l)),
+      logs.join('\n'),
+    );
+    // The sleep's exec may have been among the lost events: the recount (after 1 s) finds it.
+    await waitChange(seen, 's', true, 0, 3000);
+    assert.equal(m.count('s'), 1);
+  } finally {
+    m.stop();
+    s?.kill('SIGKILL');
+  }
+});
+
+async function waitFor(ok: () => boolean, ms: number, logs: string[]): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`not within ${ms} ms:\n${logs.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 test('in a network namespace the connector is refused and the monitor scans /proc', async (t) => {
   if (!requireSystem(t, netnsUnavailable())) return;

@@ -383,3 +383,13 @@ vrrp_track_process bad {
   assert.equal(r.effective, 1);
   assert.deepEqual(r.faults, []);
 });
+
+test('global_defs process_monitor_rcv_bufs and _force are read, not just accepted', () => {
+  const { config, diagnostics } = loadConfigText(
+    'global_defs {\n  process_monitor_rcv_bufs 1048576\n  process_monitor_rcv_bufs_force\n}\n',
+    'k.conf',
+  );
+  assert.deepEqual(diagnostics, []);
+  assert.equal(config.globalDefs.processMonitorRcvBufs, 1048576);
+  assert.equal(config.globalDefs.processMonitorRcvBufsForce, true);
+});

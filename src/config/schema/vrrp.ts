@@ -1,6 +1,6 @@
 // The VRRP side: vrrp_script, track_file, vrrp_track_process, vrrp_sync_group, garp_group,
 // vrrp_instance, static_ipaddress / static_routes / static_rules.
-import type { Stmt } from '../ast.js';
+import type { Loc, Stmt } from '../ast.js';
 import type {
   Notify,
   StaticAddresses,
@@ -189,6 +189,7 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
     loc: s.keyword.loc,
   };
   const where = `vrrp_track_process ${name}`;
+  let processLoc: Loc | undefined;
   const delay = (which: 'fork' | 'terminate' | 'both') => (st: Stmt, tp: TrackProcess, c: Ctx) => {
     const v = seconds(st, c, 0.000001, 3600);
     if (v === undefined) return;
@@ -205,6 +206,7 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
             return;
           }
           tp.process = text(st, c);
+          processLoc = st.args[0]?.loc;
           if (st.args.length > 1) {
             tp.params = st.args.slice(1).map((a) => a.text);
             if (tp.paramMatch === 'none') tp.paramMatch = 'exact';
@@ -268,6 +270,20 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
     ctx,
   );
   if (!t.process) ctx.error(`vrrp_track_process ${name} has no 'process' to watch`, s.keyword.loc);
+  else if (!t.fullCommand && processLoc) {
+    // keepalived compares the process name (comm): no path, at most 15 bytes. It says nothing
+    // when a name can never match; vigil does.
+    if (t.process.includes('/'))
+      ctx.warn(
+        `${where}: '${t.process}' is compared with the process name, which has no path, so it never matches; add 'full_command' to compare the command line`,
+        processLoc,
+      );
+    else if (Buffer.byteLength(t.process) > 15)
+      ctx.warn(
+        `${where}: '${t.process}' is compared with the process name, which the kernel cuts to 15 bytes, so it never matches; add 'full_command' or write '${Buffer.from(t.process).subarray(0, 15).toString()}'`,
+        processLoc,
+      );
+  }
   return t;
 }
 

@@ -393,3 +393,26 @@ test('global_defs process_monitor_rcv_bufs and _force are read, not just accepte
   assert.equal(config.globalDefs.processMonitorRcvBufs, 1048576);
   assert.equal(config.globalDefs.processMonitorRcvBufsForce, true);
 });
+
+test('a name the process name (comm) can never have is warned at the name', () => {
+  const { diagnostics } = loadConfigText(
+    `vrrp_track_process a {
+  process /usr/sbin/nginx
+}
+vrrp_track_process b {
+  process a-very-long-daemon
+}
+vrrp_track_process c {
+  process /usr/sbin/nginx
+  full_command
+}
+`,
+    'k.conf',
+  );
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.severity} ${d.loc.line}:${d.loc.col}`),
+    ['warning 2:11', 'warning 5:11'],
+  );
+  assert.match(diagnostics[0]!.message, /has no path, so it never matches; add 'full_command'/);
+  assert.match(diagnostics[1]!.message, /cuts to 15 bytes.*write 'a-very-long-dae'/);
+});

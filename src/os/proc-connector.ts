@@ -114,10 +114,10 @@ export class ProcConnector {
         }
       const sa = Buffer.alloc(12);
       put16(sa, AF_NETLINK, 0);
-      put32(sa, process.pid, 4);
+      // Port 0: the kernel picks a free one (two monitors in one process never clash).
       put32(sa, CN_IDX_PROC, 8);
       a.bind(fd, sa);
-      a.sendmsg(fd, listenRequest(process.pid, true), null, null);
+      a.sendmsg(fd, listenRequest(0, true), null, null);
     } catch (e) {
       a.close(fd);
       throw e;
@@ -155,7 +155,7 @@ export class ProcConnector {
     if (this.fd === null) return;
     const a = native();
     try {
-      a.sendmsg(this.fd, listenRequest(process.pid, false), null, null);
+      a.sendmsg(this.fd, listenRequest(0, false), null, null);
     } catch {
       // closing anyway
     }

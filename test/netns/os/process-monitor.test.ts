@@ -77,6 +77,14 @@ test('process monitor on the process events connector: exec, exit, comm change, 
     m.start({ bytes: 1 << 20, force: true });
     assert.equal(m.mode, 'connector', logs.join('\n'));
     assert.deepEqual(logs, [], 'process_monitor_rcv_bufs(_force) set without complaint');
+    // A second monitor in the same process (two runtimes side by side).
+    const other = new ProcessMonitor([], () => undefined, {
+      info: (x) => logs.push(x),
+      warn: (x) => logs.push(x),
+    });
+    other.start();
+    assert.equal(other.mode, 'connector', logs.join('\n'));
+    other.stop();
     assert.equal(m.status('sleeper'), false);
 
     // exec: up at once; exit: down at once (no delays configured).

@@ -52,6 +52,10 @@ export interface GlobalDefs {
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
+  /** process_monitor_rcv_bufs: SO_RCVBUF of the process events socket (bytes). */
+  processMonitorRcvBufs?: number;
+  /** process_monitor_rcv_bufs_force: SO_RCVBUFFORCE (beyond net.core.rmem_max). */
+  processMonitorRcvBufsForce?: boolean;
   notifyFifo?: { path: string; script?: Notify };
   vrrpNotifyFifo?: { path: string; script?: Notify };
   lvsNotifyFifo?: { path: string; script?: Notify };
@@ -142,15 +146,20 @@ export interface TrackFile {
 
 export interface TrackProcess {
   name: string;
+  /** comm (/proc/PID/comm) or, with fullCommand, argv[0] of /proc/PID/cmdline. */
   process?: string;
-  param?: string;
-  paramMatch: 'exact' | 'partial' | 'initial';
+  /** The parameters after `process PATH` (each compared with its NUL, as keepalived does). */
+  params?: string[];
+  /** 'none': parameters are not looked at (keepalived's PARAM_MATCH_NONE, the default). */
+  paramMatch: 'none' | 'exact' | 'partial' | 'initial';
   weight: number;
   weightReverse: boolean;
   quorum: number;
+  /** Absent: no maximum. */
   quorumMax?: number;
-  delay?: number;
+  /** Seconds before a lost quorum counts (`terminate_delay`, or `delay`). */
   terminateDelay?: number;
+  /** Seconds before a quorum gained by a fork counts (`fork_delay`, or `delay`). */
   forkDelay?: number;
   fullCommand: boolean;
   loc: Loc;
@@ -161,6 +170,8 @@ export interface TrackRef {
   name: string;
   weight?: number;
   reverse: boolean;
+  /** track_process: `reverse` or `noreverse` was written (else the tracked object's direction holds). */
+  reverseSet?: boolean;
   loc: Loc;
 }
 

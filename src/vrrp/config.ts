@@ -40,7 +40,14 @@ function refTrackers(
           : cfg.trackProcesses.find((p) => p.name === r.name);
     // A weight on the reference overrides the tracked object's own weight (and its reverse).
     const weight = r.weight ?? def?.weight ?? 0;
-    const reverse = r.weight !== undefined ? r.reverse : (def?.weightReverse ?? false) || r.reverse;
+    const reverse =
+      kind === 'process'
+        ? r.reverseSet
+          ? r.reverse
+          : (def?.weightReverse ?? false)
+        : r.weight !== undefined
+          ? r.reverse
+          : (def?.weightReverse ?? false) || r.reverse;
     return { kind, name: r.name, weight, reverse };
   });
 }

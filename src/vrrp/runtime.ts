@@ -46,6 +46,7 @@ import { SyncGroup } from './sync-group.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
+import { ProcessMonitor, trackedProcessDef } from './track/process-monitor.js';
 
 /** What a reload carries from the old runtime to the new one, by name. */
 export interface RuntimeCarry {
@@ -125,6 +126,7 @@ export class VrrpRuntime {
     { def: VrrpScript; state: ScriptState; timer?: NodeJS.Timeout }
   >();
   private readonly fileTimers: NodeJS.Timeout[] = [];
+  private processes: ProcessMonitor | null = null;
   private readonly trackerStatus = new Map<string, TrackerStatus>();
   private readonly pacer: GarpPacer;
   private pacerTimer: NodeJS.Timeout | undefined;
@@ -192,6 +194,7 @@ export class VrrpRuntime {
     }
     for (const f of this.config.trackFiles)
       this.trackerStatus.set(`file\0${f.name}`, { value: this.readTrackFile(f.file, f.initFile?.value) });
+    this.startProcessMonitor();
 
     for (const vi of this.config.vrrpInstances) {
       try {
@@ -254,8 +257,6 @@ export class VrrpRuntime {
       }, 1000);
       this.fileTimers.push(timer);
     }
-    if (this.config.trackProcesses.length > 0)
-      this.log.warn('vrrp_track_process is not implemented yet: tracked processes count as running');
   }
 
   private startEvent(r: Running, carry?: RuntimeCarry): MachineEvent {
@@ -401,7 +402,11 @@ export class VrrpRuntime {
     this.onTransition?.(r.inst.cfg.name, from, to, r.inst.machine.effectivePriority);
   }
 
-  private trackerUpdate(kind: 'script' | 'interface' | 'file', name: string, status: TrackerStatus): void {
+  private trackerUpdate(
+    kind: 'script' | 'interface' | 'file' | 'process',
+    name: string,
+    status: TrackerStatus,
+  ): void {
     const key = `${kind}\0${name}`;
     const prev = this.trackerStatus.get(key);
     this.trackerStatus.set(key, status);
@@ -660,6 +665,27 @@ export class VrrpRuntime {
     this.scheduleScript(name, Math.max(0, intervalMs - (now() - started)));
   }
 
+  /** vrrp_track_process: counts what runs now (the instances start from it), then follows it. */
+  private startProcessMonitor(): void {
+    if (this.config.trackProcesses.length === 0) return;
+    const defs = this.config.trackProcesses.filter((t) => t.process).map(trackedProcessDef);
+    const monitor = new ProcessMonitor(defs, (name, up) => this.trackerUpdate('process', name, up), this.log);
+    const g = this.config.globalDefs;
+    try {
+      monitor.start(
+        g.processMonitorRcvBufs
+          ? { bytes: g.processMonitorRcvBufs, force: g.processMonitorRcvBufsForce ?? false }
+          : undefined,
+      );
+    } catch (e) {
+      monitor.stop();
+      this.log.error(`vrrp_track_process: cannot read processes: ${(e as Error).message}`);
+      return;
+    }
+    this.processes = monitor;
+    for (const d of defs) this.trackerStatus.set(`process\0${d.name}`, monitor.status(d.name));
+  }
+
   private readTrackFile(path: string | undefined, init: number | undefined): number {
     if (!path) return 0;
     try {
@@ -791,6 +817,7 @@ export class VrrpRuntime {
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);
     for (const s of this.scripts.values()) clearTimeout(s.timer);
     for (const t of this.fileTimers) clearInterval(t);
+    this.processes?.stop();
     clearTimeout(this.pacerTimer);
     for (const s of this.sockets.values()) s.close();
     for (const p of this.garpSenders.values()) (await p)?.close();

@@ -109,8 +109,6 @@ const ACCEPTED = [
   'vrrp_netlink_cmd_rcv_bufs_force',
   'vrrp_netlink_monitor_rcv_bufs',
   'vrrp_netlink_monitor_rcv_bufs_force',
-  'process_monitor_rcv_bufs',
-  'process_monitor_rcv_bufs_force',
   'lvs_netlink_cmd_rcv_bufs',
   'lvs_netlink_cmd_rcv_bufs_force',
   'lvs_netlink_monitor_rcv_bufs',
@@ -235,6 +233,11 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     vrrp_strict: (s, g, ctx) => (g.vrrpStrict = flag(s, ctx)),
     vrrp_skip_check_adv_addr: (s, g, ctx) => (g.vrrpSkipCheckAdvAddr = flag(s, ctx)),
     vrrp_check_unicast_src: (s, g, ctx) => (g.vrrpCheckUnicastSrc = flag(s, ctx)),
+    process_monitor_rcv_bufs: (s, g, ctx) => {
+      const v = int(s, ctx, 0, 4294967295);
+      if (v) g.processMonitorRcvBufs = v;
+    },
+    process_monitor_rcv_bufs_force: (s, g, ctx) => (g.processMonitorRcvBufsForce = flag(s, ctx)),
     notify_fifo: (s, g, ctx) => (g.notifyFifo = fifo(s, ctx)),
     notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = command(s, ctx)),
     vrrp_notify_fifo: (s, g, ctx) => (g.vrrpNotifyFifo = fifo(s, ctx)),

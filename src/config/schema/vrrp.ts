@@ -1,6 +1,6 @@
 // The VRRP side: vrrp_script, track_file, vrrp_track_process, vrrp_sync_group, garp_group,
 // vrrp_instance, static_ipaddress / static_routes / static_rules.
-import type { Stmt } from '../ast.js';
+import type { Loc, Stmt } from '../ast.js';
 import type {
   Notify,
   StaticAddresses,
@@ -73,7 +73,19 @@ function trackRefs(s: Stmt, ctx: Ctx, kind: string): TrackRef[] {
     s.block ?? (s.args.length ? [{ ...s, keyword: s.args[0]!, args: s.args.slice(1) }] : blockOf(s, ctx));
   for (const it of items) {
     const ref: TrackRef = { name: it.keyword.text, reverse: false, loc: it.keyword.loc };
-    if (it.args[0]?.text === 'weight') {
+    if (it.args[0]?.text === 'weight' && kind === 'track_process') {
+      // keepalived's alloc_track_process: -254..254, and `reverse` / `noreverse` (else the
+      // vrrp_track_process's own direction stays).
+      const t = it.args[1];
+      if (!t) ctx.error(`${kind} '${ref.name}': 'weight' needs a value from -254 to 254`, it.args[0].loc);
+      else ref.weight = intText(t, `${kind} '${ref.name}' weight`, ctx, -254, 254);
+      const dir = it.args[2];
+      if (dir?.text === 'reverse' || dir?.text === 'noreverse') {
+        ref.reverse = dir.text === 'reverse';
+        ref.reverseSet = true;
+      } else if (dir)
+        ctx.warn(`${kind} '${ref.name}': unknown weight option '${dir.text}' - ignoring it`, dir.loc);
+    } else if (it.args[0]?.text === 'weight') {
       const t = it.args[1];
       if (!t) ctx.error(`${kind} '${ref.name}': 'weight' needs a value from -253 to 253`, it.args[0].loc);
       else ref.weight = intText(t, `${kind} '${ref.name}' weight`, ctx, -253, 253);
@@ -159,45 +171,97 @@ export function readTrackFile(s: Stmt, ctx: Ctx): TrackFile {
   return t;
 }
 
+/**
+ * `vrrp_track_process NAME { … }` read as keepalived 2.2.7 reads it (vrrp_parser.c): parameters
+ * after `process`, or `param_match`, switch to matching the full command line; `param_match`
+ * alone means exact (keepalived has no `exact` value); quorum/quorum_max that contradict each
+ * other are ignored with a warning; `delay` sets both delays.
+ */
 export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const t: TrackProcess = {
     name,
-    paramMatch: 'exact',
+    paramMatch: 'none',
     weight: 0,
     weightReverse: false,
     quorum: 1,
     fullCommand: false,
     loc: s.keyword.loc,
   };
+  const where = `vrrp_track_process ${name}`;
+  let processLoc: Loc | undefined;
+  const delay = (which: 'fork' | 'terminate' | 'both') => (st: Stmt, tp: TrackProcess, c: Ctx) => {
+    const v = seconds(st, c, 0.000001, 3600);
+    if (v === undefined) return;
+    if (which !== 'fork') tp.terminateDelay = v;
+    if (which !== 'terminate') tp.forkDelay = v;
+  };
   applyBlock<TrackProcess>(
     {
-      name: `vrrp_track_process ${name}`,
+      name: where,
       keywords: {
         process: (st, tp, c) => {
+          if (tp.process !== undefined) {
+            c.warn(`${where}: process is already set - ignoring this one`, st.keyword.loc);
+            return;
+          }
           tp.process = text(st, c);
-          if (st.args.length > 1)
-            tp.param = st.args
-              .slice(1)
-              .map((a) => a.text)
-              .join(' ');
+          processLoc = st.args[0]?.loc;
+          if (st.args.length > 1) {
+            tp.params = st.args.slice(1).map((a) => a.text);
+            if (tp.paramMatch === 'none') tp.paramMatch = 'exact';
+            tp.fullCommand = true;
+          }
         },
         param_match: (st, tp, c) => {
-          const v = text(st, c);
-          if (v === 'exact' || v === 'partial' || v === 'initial') tp.paramMatch = v;
-          else if (v !== undefined)
-            c.error(`param_match must be exact, partial or initial, not '${v}'`, st.args[0]!.loc);
+          const v = st.args[0]?.text;
+          if (v === undefined) tp.paramMatch = 'exact';
+          else if (v === 'initial' || v === 'partial') tp.paramMatch = v;
+          else {
+            c.warn(
+              `${where}: invalid param_match type '${v}' - ignoring it (keepalived 2.2.7 knows 'initial' and 'partial'; 'param_match' alone is an exact match)`,
+              st.args[0]!.loc,
+            );
+            return;
+          }
+          tp.fullCommand = true;
         },
         weight: (st, tp, c) => {
           const w = weightArgs(st, 0, c, -254, 254);
           if (w.weight !== undefined) tp.weight = w.weight;
           tp.weightReverse = w.reverse;
+          const opt = st.args[1];
+          if (opt && opt.text !== 'reverse')
+            c.warn(`${where}: unknown weight option '${opt.text}' - ignoring it`, opt.loc);
         },
-        quorum: (st, tp, c) => (tp.quorum = int(st, c, 0, 65535) ?? tp.quorum),
-        quorum_max: (st, tp, c) => (tp.quorumMax = int(st, c, 0, 65535)),
-        delay: (st, tp, c) => (tp.delay = seconds(st, c, 0, 3600)),
-        terminate_delay: (st, tp, c) => (tp.terminateDelay = seconds(st, c, 0, 3600)),
-        fork_delay: (st, tp, c) => (tp.forkDelay = seconds(st, c, 0, 3600)),
+        quorum: (st, tp, c) => {
+          const q = int(st, c, 1, 65535);
+          if (q === undefined) return;
+          if (tp.quorumMax !== undefined && q > tp.quorumMax)
+            c.warn(
+              `${where}: quorum ${q} is greater than quorum_max ${tp.quorumMax} - ignoring it`,
+              st.args[0]!.loc,
+            );
+          else tp.quorum = q;
+        },
+        quorum_max: (st, tp, c) => {
+          const m = int(st, c, 0, 65535);
+          if (m === undefined) return;
+          // quorum_max 0 (the process must not run) is allowed while quorum is left at its default.
+          if ((m > 0 || tp.quorum > 1) && m < tp.quorum) {
+            c.warn(
+              `${where}: quorum_max ${m} is less than quorum ${tp.quorum} - ignoring it`,
+              st.args[0]!.loc,
+            );
+            return;
+          }
+          tp.quorumMax = m;
+          if (m === 0) tp.quorum = 0;
+          else if (tp.quorum === 0) tp.quorum = 1;
+        },
+        delay: delay('both'),
+        terminate_delay: delay('terminate'),
+        fork_delay: delay('fork'),
         full_command: (st, tp, c) => (tp.fullCommand = flag(st, c)),
       },
     },
@@ -206,6 +270,20 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
     ctx,
   );
   if (!t.process) ctx.error(`vrrp_track_process ${name} has no 'process' to watch`, s.keyword.loc);
+  else if (!t.fullCommand && processLoc) {
+    // keepalived compares the process name (comm): no path, at most 15 bytes. It says nothing
+    // when a name can never match; vigil does.
+    if (t.process.includes('/'))
+      ctx.warn(
+        `${where}: '${t.process}' is compared with the process name, which has no path, so it never matches; add 'full_command' to compare the command line`,
+        processLoc,
+      );
+    else if (Buffer.byteLength(t.process) > 15)
+      ctx.warn(
+        `${where}: '${t.process}' is compared with the process name, which the kernel cuts to 15 bytes, so it never matches; add 'full_command' or write '${Buffer.from(t.process).subarray(0, 15).toString()}'`,
+        processLoc,
+      );
+  }
   return t;
 }
 

@@ -186,7 +186,11 @@ virtual_server 192.168.73.11 8080 {
       assert.match(String(r.json.error), /token is required/);
       assert.equal((await curl(lab, `${API}/metrics`, token ? { token } : {})).code, 401);
       // The dashboard page holds no data (it asks for the token, then reads the API with it).
-      assert.equal((await curl(lab, `${API}/`, token ? { token } : {})).code, 200, 'the dashboard page loads');
+      assert.equal(
+        (await curl(lab, `${API}/`, token ? { token } : {})).code,
+        200,
+        'the dashboard page loads',
+      );
       const post = await curl(lab, RS_PATH, {
         method: 'POST',
         data: '{"weight":9}',

@@ -52,6 +52,16 @@ export interface GlobalDefs {
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
   vrrpCheckUnicastSrc: boolean;
+  /** Defaults of the instances' garp_lower_prio_delay / _repeat, lower_prio_no_advert … */
+  vrrpGarpLowerPrioDelay?: number;
+  vrrpGarpLowerPrioRepeat?: number;
+  vrrpLowerPrioNoAdvert?: boolean;
+  vrrpHigherPrioSendAdvert?: boolean;
+  vrrpNotifyPriorityChanges?: boolean;
+  /** No mail for a VRRP instance or sync group entering FAULT. */
+  noEmailFaults?: boolean;
+  /** Checker mails only for real servers going up or down, not each checker's change. */
+  noCheckerEmails?: boolean;
   notifyFifo?: { path: string; script?: Notify };
   vrrpNotifyFifo?: { path: string; script?: Notify };
   lvsNotifyFifo?: { path: string; script?: Notify };
@@ -65,8 +75,6 @@ export interface GlobalDefs {
   lvsEngine: 'auto' | 'ipvs' | 'nft' | 'userspace';
   /** vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity and the checker_ ones. */
   tuning: { vrrp: ProcessTuning; checker: ProcessTuning };
-  /** Keywords keepalived knows that vigil accepts without acting on them. */
-  other: Record<string, string[]>;
   loc?: Loc;
 }
 
@@ -136,7 +144,7 @@ export interface TrackFile {
   file?: string;
   weight: number;
   weightReverse: boolean;
-  initFile?: { value: number; overwrite: boolean };
+  initFile?: { value: number };
   loc: Loc;
 }
 
@@ -228,6 +236,12 @@ export interface VrrpInstance extends NotifyScripts {
   garpMasterRepeat?: number;
   garpMasterRefresh?: number;
   garpMasterRefreshRepeat?: number;
+  garpLowerPrioDelay?: number;
+  garpLowerPrioRepeat?: number;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  notifyPriorityChanges?: boolean;
+  checkUnicastSrc?: boolean;
   dontTrackPrimary: boolean;
   skipCheckAdvAddr?: boolean;
   strictMode?: boolean;
@@ -235,7 +249,7 @@ export interface VrrpInstance extends NotifyScripts {
   smtpAlert?: boolean;
   /** keepalived's pre-1.2.19 `lvs_sync_daemon_interface IFNAME`: lvs_sync_daemon IFNAME <this instance>. */
   lvsSyncDaemonInterface?: { ifname: string; loc: Loc };
-  /** Keywords accepted without acting on them, and values that were rejected (by keyword). */
+  /** Values that were rejected, by keyword (so validation does not also call them missing). */
   other: Record<string, string[]>;
   loc: Loc;
 }

@@ -25,7 +25,6 @@ import {
   seconds,
   semicolonHint,
   text,
-  userGroup,
 } from './values.js';
 
 type WithNotify = {
@@ -106,58 +105,89 @@ export function readVrrpScript(s: Stmt, ctx: Ctx): VrrpScript {
     initFail: false,
     loc: s.keyword.loc,
   };
-  applyBlock<VrrpScript>(
-    {
-      name: `vrrp_script ${name}`,
-      keywords: {
-        script: (st, t, c) => (t.script = command(st, c)),
-        interval: (st, t, c) => (t.interval = seconds(st, c, 0.001, 86400) ?? t.interval),
-        timeout: (st, t, c) => (t.timeout = seconds(st, c, 0.001, 86400)),
-        weight: (st, t, c) => {
-          const w = weightArgs(st, 0, c, -253, 253);
-          if (w.weight !== undefined) t.weight = w.weight;
-          t.weightReverse = w.reverse;
-        },
-        rise: (st, t, c) => (t.rise = int(st, c, 1, 1_000_000) ?? t.rise),
-        fall: (st, t, c) => (t.fall = int(st, c, 1, 1_000_000) ?? t.fall),
-        user: (st, t, c) => (t.user = userGroup(st, c)),
-        init_fail: (st, t, c) => (t.initFail = flag(st, c)),
-      },
-    },
-    blockOf(s, ctx),
-    v,
-    ctx,
-  );
+  applyBlock<VrrpScript>({ ...VRRP_SCRIPT_SPEC, name: `vrrp_script ${name}` }, blockOf(s, ctx), v, ctx);
   if (!v.script) ctx.error(`vrrp_script ${name} has no 'script' to run`, s.keyword.loc);
   return v;
 }
 
+export const VRRP_SCRIPT_SPEC: BlockSpec<VrrpScript> = {
+  name: 'vrrp_script',
+  unimplemented: { user: 'the script runs as the user vigil runs as, not as this user' },
+  keywords: {
+    script: (st, t, c) => (t.script = command(st, c)),
+    interval: (st, t, c) => (t.interval = seconds(st, c, 0.001, 86400) ?? t.interval),
+    timeout: (st, t, c) => (t.timeout = seconds(st, c, 0.001, 86400)),
+    weight: (st, t, c) => {
+      const w = weightArgs(st, 0, c, -253, 253);
+      if (w.weight !== undefined) t.weight = w.weight;
+      t.weightReverse = w.reverse;
+    },
+    rise: (st, t, c) => (t.rise = int(st, c, 1, 1_000_000) ?? t.rise),
+    fall: (st, t, c) => (t.fall = int(st, c, 1, 1_000_000) ?? t.fall),
+    init_fail: (st, t, c) => (t.initFail = flag(st, c)),
+  },
+};
+
+export const TRACK_FILE_SPEC: BlockSpec<TrackFile> = {
+  name: 'track_file',
+  keywords: {
+    file: (st, tf, c) => (tf.file = text(st, c)),
+    weight: (st, tf, c) => {
+      const w = weightArgs(st, 0, c, -254, 254);
+      if (w.weight !== undefined) tf.weight = w.weight;
+      tf.weightReverse = w.reverse;
+    },
+    init_file: (st, tf, c) => {
+      const v =
+        st.args[0] && st.args[0].text !== 'overwrite' ? intText(st.args[0], 'init_file', c, -254, 254) : 0;
+      tf.initFile = { value: v ?? 0 };
+      const ow = st.args.find((a) => a.text === 'overwrite');
+      if (ow)
+        c.warn(
+          "init_file 'overwrite' is not implemented in vigil: an existing file is left as it is",
+          ow.loc,
+        );
+    },
+  },
+};
+
 export function readTrackFile(s: Stmt, ctx: Ctx): TrackFile {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const t: TrackFile = { name, weight: 1, weightReverse: false, loc: s.keyword.loc };
-  applyBlock<TrackFile>(
-    {
-      name: `${s.keyword.text} ${name}`,
-      keywords: {
-        file: (st, tf, c) => (tf.file = text(st, c)),
-        weight: (st, tf, c) => {
-          const w = weightArgs(st, 0, c, -254, 254);
-          if (w.weight !== undefined) tf.weight = w.weight;
-          tf.weightReverse = w.reverse;
-        },
-        init_file: (st, tf, c) => {
-          const v = st.args[0] ? intText(st.args[0], 'init_file', c, -254, 254) : 0;
-          tf.initFile = { value: v ?? 0, overwrite: st.args.some((a) => a.text === 'overwrite') };
-        },
-      },
-    },
-    blockOf(s, ctx),
-    t,
-    ctx,
-  );
+  applyBlock<TrackFile>({ ...TRACK_FILE_SPEC, name: `${s.keyword.text} ${name}` }, blockOf(s, ctx), t, ctx);
   if (!t.file) ctx.error(`${s.keyword.text} ${name} has no 'file' to watch`, s.keyword.loc);
   return t;
 }
+
+const TRACK_PROCESS_OPTION = 'the option is not applied: processes are matched by name only';
+
+export const TRACK_PROCESS_SPEC: BlockSpec<TrackProcess> = {
+  name: 'vrrp_track_process',
+  unimplemented: {
+    param_match: TRACK_PROCESS_OPTION,
+    quorum_max: 'there is no upper limit on the number of processes',
+    delay: 'a change of the process count is acted on at once',
+    terminate_delay: 'a process ending is acted on at once',
+    fork_delay: 'a new process is counted at once',
+    full_command: TRACK_PROCESS_OPTION,
+  },
+  keywords: {
+    process: (st, tp, c) => {
+      tp.process = text(st, c);
+      if (st.args.length > 1)
+        c.warn(
+          "vrrp_track_process 'process' parameters are not implemented in vigil: processes are matched by name only",
+          st.args[1]!.loc,
+        );
+    },
+    weight: (st, tp, c) => {
+      const w = weightArgs(st, 0, c, -254, 254);
+      if (w.weight !== undefined) tp.weight = w.weight;
+      tp.weightReverse = w.reverse;
+    },
+    quorum: (st, tp, c) => (tp.quorum = int(st, c, 0, 65535) ?? tp.quorum),
+  },
+};
 
 export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
@@ -171,36 +201,7 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
     loc: s.keyword.loc,
   };
   applyBlock<TrackProcess>(
-    {
-      name: `vrrp_track_process ${name}`,
-      keywords: {
-        process: (st, tp, c) => {
-          tp.process = text(st, c);
-          if (st.args.length > 1)
-            tp.param = st.args
-              .slice(1)
-              .map((a) => a.text)
-              .join(' ');
-        },
-        param_match: (st, tp, c) => {
-          const v = text(st, c);
-          if (v === 'exact' || v === 'partial' || v === 'initial') tp.paramMatch = v;
-          else if (v !== undefined)
-            c.error(`param_match must be exact, partial or initial, not '${v}'`, st.args[0]!.loc);
-        },
-        weight: (st, tp, c) => {
-          const w = weightArgs(st, 0, c, -254, 254);
-          if (w.weight !== undefined) tp.weight = w.weight;
-          tp.weightReverse = w.reverse;
-        },
-        quorum: (st, tp, c) => (tp.quorum = int(st, c, 0, 65535) ?? tp.quorum),
-        quorum_max: (st, tp, c) => (tp.quorumMax = int(st, c, 0, 65535)),
-        delay: (st, tp, c) => (tp.delay = seconds(st, c, 0, 3600)),
-        terminate_delay: (st, tp, c) => (tp.terminateDelay = seconds(st, c, 0, 3600)),
-        fork_delay: (st, tp, c) => (tp.forkDelay = seconds(st, c, 0, 3600)),
-        full_command: (st, tp, c) => (tp.fullCommand = flag(st, c)),
-      },
-    },
+    { ...TRACK_PROCESS_SPEC, name: `vrrp_track_process ${name}` },
     blockOf(s, ctx),
     t,
     ctx,
@@ -208,6 +209,33 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   if (!t.process) ctx.error(`vrrp_track_process ${name} has no 'process' to watch`, s.keyword.loc);
   return t;
 }
+
+// keepalived sets the tracking weights of a sync group's members to 0 unless this is written.
+const SG_WEIGHTS =
+  "vigil always applies the members' own tracking weights (keepalived does only with this keyword)";
+
+export const SYNC_GROUP_SPEC: BlockSpec<SyncGroup> = {
+  name: 'vrrp_sync_group',
+  unimplemented: {
+    global_tracking: SG_WEIGHTS,
+    sync_group_tracking_weight: SG_WEIGHTS,
+    notify_priority_changes: "the group's notify scripts are not told of its members' priority changes",
+    track_bfd: 'BFD is not implemented: the group tracks no BFD session',
+  },
+  keywords: {
+    group: (st, sg, c) => {
+      for (const m of [...st.args, ...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args])]) {
+        sg.group.push({ name: m.text, loc: m.loc });
+      }
+    },
+    track_interface: (st, sg, c) => sg.trackInterface.push(...trackRefs(st, c, 'track_interface')),
+    track_script: (st, sg, c) => sg.trackScript.push(...trackRefs(st, c, 'track_script')),
+    track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
+    track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
+    smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
+    ...NOTIFY_KEYWORDS,
+  },
+};
 
 export function readSyncGroup(s: Stmt, ctx: Ctx): SyncGroup {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
@@ -221,55 +249,29 @@ export function readSyncGroup(s: Stmt, ctx: Ctx): SyncGroup {
     globalTracking: false,
     loc: s.keyword.loc,
   };
-  applyBlock<SyncGroup>(
-    {
-      name: `vrrp_sync_group ${name}`,
-      keywords: {
-        group: (st, sg, c) => {
-          for (const m of [...st.args, ...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args])]) {
-            sg.group.push({ name: m.text, loc: m.loc });
-          }
-        },
-        track_interface: (st, sg, c) => sg.trackInterface.push(...trackRefs(st, c, 'track_interface')),
-        track_script: (st, sg, c) => sg.trackScript.push(...trackRefs(st, c, 'track_script')),
-        track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
-        track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
-        global_tracking: (st, sg, c) => (sg.globalTracking = flag(st, c)),
-        sync_group_tracking_weight: (st, sg, c) => (sg.globalTracking = flag(st, c)),
-        smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
-        ...NOTIFY_KEYWORDS,
-      },
-      accepted: ['notify_priority_changes', 'track_bfd'],
-    },
-    blockOf(s, ctx),
-    g,
-    ctx,
-  );
+  applyBlock<SyncGroup>({ ...SYNC_GROUP_SPEC, name: `vrrp_sync_group ${name}` }, blockOf(s, ctx), g, ctx);
   if (g.group.length === 0)
     ctx.error(`vrrp_sync_group ${name} has no 'group { … }' of instances`, s.keyword.loc);
   return g;
 }
 
+export const GARP_GROUP_SPEC: BlockSpec<GarpGroup> = {
+  name: 'garp_group',
+  keywords: {
+    garp_interval: (st, gg, c) => (gg.garpInterval = seconds(st, c, 0, 1)),
+    gna_interval: (st, gg, c) => (gg.gnaInterval = seconds(st, c, 0, 1)),
+    interface: (st, gg, c) => {
+      const v = text(st, c);
+      if (v) gg.interfaces.push(v);
+    },
+    interfaces: (st, gg, c) =>
+      gg.interfaces.push(...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args].map((t) => t.text))),
+  },
+};
+
 export function readGarpGroup(s: Stmt, ctx: Ctx): GarpGroup {
   const g: GarpGroup = { interfaces: [], loc: s.keyword.loc };
-  applyBlock<GarpGroup>(
-    {
-      name: 'garp_group',
-      keywords: {
-        garp_interval: (st, gg, c) => (gg.garpInterval = seconds(st, c, 0, 1)),
-        gna_interval: (st, gg, c) => (gg.gnaInterval = seconds(st, c, 0, 1)),
-        interface: (st, gg, c) => {
-          const v = text(st, c);
-          if (v) gg.interfaces.push(v);
-        },
-        interfaces: (st, gg, c) =>
-          gg.interfaces.push(...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args].map((t) => t.text))),
-      },
-    },
-    blockOf(s, ctx),
-    g,
-    ctx,
-  );
+  applyBlock<GarpGroup>(GARP_GROUP_SPEC, blockOf(s, ctx), g, ctx);
   return g;
 }
 
@@ -313,43 +315,46 @@ function specLines(s: Stmt, ctx: Ctx): { spec: string[]; loc: Stmt['loc'] }[] {
   }));
 }
 
-const INSTANCE_ACCEPTED = [
-  'use_vmac_addr',
-  'vmac_xmit_base',
-  'use_ipvlan',
-  'unicast_fault_no_peer',
-  'check_unicast_src',
-  'old_unicast_checksum',
-  'native_ipv6',
-  'vrf',
-  'mcast_dst_ip',
-  'track_src_ip',
-  'unicast_ttl',
-  'no_virtual_ipaddress',
-  'promote_secondaries',
-  'linkbeat_use_polling',
-  'v3_checksum_as_v2',
-  'accept',
-  'no_accept',
-  'debug',
-  'notify_deleted',
-  'notify_master_rx_lower_pri',
-  'notify_priority_changes',
-  'garp_lower_prio_delay',
-  'garp_lower_prio_repeat',
-  'down_timer_adverts',
-  'timer_expired_backup',
-  'thread_timer_expired',
-  'garp_extra_if',
-  'vmac_garp_intvl',
-  'lower_prio_no_advert',
-  'higher_prio_send_advert',
-  'owner_ignore_adverts',
-  'kernel_rx_buf_size',
-  'track_bfd',
-  'interfaces',
-  'linkbeat_interfaces',
-] as const;
+const VMAC = "no VMAC interface is made: the VIPs keep the interface's MAC address";
+const FIREWALL_ACCEPT =
+  'vigil installs no firewall rules, so the VIPs take traffic in every state (as with accept)';
+
+/** vrrp_instance keywords vigil does not act on → what will not happen. */
+const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
+  use_vmac: VMAC,
+  use_vmac_addr: VMAC,
+  vmac_xmit_base: VMAC,
+  garp_extra_if: VMAC,
+  vmac_garp_intvl: VMAC,
+  use_ipvlan: 'no ipvlan interface is made: the VIPs go on the interface itself',
+  unicast_fault_no_peer: 'an instance with no unicast peer is not put in FAULT',
+  old_unicast_checksum: 'unicast adverts get the standard checksum only',
+  native_ipv6: "the instance's family comes from its addresses, it is not forced to IPv6",
+  vrf: 'the instance is not bound to a VRF',
+  mcast_src_ip: "adverts go out from the interface's primary address",
+  mcast_dst_ip: 'adverts go to vrrp_mcast_group4 / vrrp_mcast_group6',
+  track_src_ip: 'the instance does not go to FAULT when its source address goes away',
+  unicast_ttl: 'unicast adverts go out with TTL 255 and any TTL is taken',
+  no_virtual_ipaddress: 'an instance with no VIP is not treated specially',
+  promote_secondaries: 'promote_secondaries is not set on the interface',
+  linkbeat_use_polling: 'link state is followed through netlink only, never polled',
+  v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
+  accept: FIREWALL_ACCEPT,
+  no_accept: FIREWALL_ACCEPT,
+  debug: 'there is no per-instance debug level',
+  notify_deleted: 'instances removed by a reload are not notified as DELETED',
+  notify_master_rx_lower_pri: 'no script runs when the master receives a lower-priority advert',
+  down_timer_adverts: 'the master-down timer stays 3 advert intervals',
+  timer_expired_backup: 'no change of state when the timer expires',
+  thread_timer_expired: 'no change of state when the timer expires',
+  owner_ignore_adverts: 'an address owner (priority 255) still acts on adverts it receives',
+  kernel_rx_buf_size: 'the VRRP socket keeps its default receive buffer size',
+  track_bfd: 'BFD is not implemented: the instance tracks no BFD session',
+  interfaces: 'the instance does not track these interfaces',
+  linkbeat_interfaces: 'link state is followed through netlink only, never polled',
+  virtual_routes: 'the routes are not added when the instance becomes MASTER',
+  virtual_rules: 'the rules are not added when the instance becomes MASTER',
+};
 
 export function newInstance(name: string, loc: Stmt['loc']): VrrpInstance {
   return {
@@ -377,9 +382,31 @@ export function newInstance(name: string, loc: Stmt['loc']): VrrpInstance {
   };
 }
 
-const INSTANCE: BlockSpec<VrrpInstance> = {
+interface AuthFields {
+  authType?: string;
+  authPass?: string;
+  /** Where auth_type's value (else the keyword) and auth_pass's value are, for diagnostics. */
+  typeLoc?: Stmt['loc'];
+  passLoc?: Stmt['loc'];
+}
+
+export const AUTH_SPEC: BlockSpec<AuthFields> = {
+  name: 'authentication',
+  keywords: {
+    auth_type: (st, a, c) => {
+      a.authType = text(st, c);
+      a.typeLoc = st.args[0]?.loc ?? st.keyword.loc;
+    },
+    auth_pass: (st, a, c) => {
+      a.authPass = text(st, c);
+      a.passLoc = st.args[0]?.loc;
+    },
+  },
+};
+
+export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
   name: 'vrrp_instance',
-  accepted: INSTANCE_ACCEPTED,
+  unimplemented: INSTANCE_UNIMPLEMENTED,
   synonyms: { vrrp_version: 'version', preempt: 'preempt_flag', strict_mode: 'strict' },
   keywords: {
     state: (s, v, ctx) => {
@@ -402,26 +429,12 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
       if (n === 2 || n === 3) v.version = n;
     },
     authentication: (s, v, ctx) => {
-      const auth: { authType?: string; authPass?: string; passLoc?: Stmt['loc'] } = {};
-      applyBlock<typeof auth>(
-        {
-          name: 'authentication',
-          keywords: {
-            auth_type: (st, a, c) => (a.authType = text(st, c)),
-            auth_pass: (st, a, c) => {
-              a.authPass = text(st, c);
-              a.passLoc = st.args[0]?.loc;
-            },
-          },
-        },
-        blockOf(s, ctx),
-        auth,
-        ctx,
-      );
+      const auth: AuthFields = {};
+      applyBlock<AuthFields>(AUTH_SPEC, blockOf(s, ctx), auth, ctx);
       if (auth.authType !== 'PASS' && auth.authType !== 'AH') {
         ctx.error(
           `authentication: auth_type must be PASS or AH${auth.authType ? `, not '${auth.authType}'${semicolonHint(auth.authType)}` : ''}`,
-          s.keyword.loc,
+          auth.typeLoc ?? s.keyword.loc,
         );
         return;
       }
@@ -434,15 +447,12 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
         pass = pass.slice(0, 8);
       }
       if (auth.authType === 'PASS' && pass === undefined)
-        ctx.error('authentication: auth_type PASS needs an auth_pass', s.keyword.loc);
+        ctx.error('authentication: auth_type PASS needs an auth_pass', auth.typeLoc ?? s.keyword.loc);
       v.authentication = { authType: auth.authType, authPass: pass, loc: s.keyword.loc };
     },
     virtual_ipaddress: (s, v, ctx) => v.virtualIpaddress.push(...vipList(s, ctx)),
     virtual_ipaddress_excluded: (s, v, ctx) => v.virtualIpaddressExcluded.push(...vipList(s, ctx)),
-    virtual_routes: (s, v, ctx) => v.virtualRoutes.push(...specLines(s, ctx)),
-    virtual_rules: (s, v, ctx) => v.virtualRules.push(...specLines(s, ctx)),
     unicast_src_ip: (s, v, ctx) => (v.unicastSrcIp = ip(s, ctx)?.address),
-    mcast_src_ip: (s, v, ctx) => (v.mcastSrcIp = ip(s, ctx)?.address),
     unicast_peer: (s, v, ctx) => {
       for (const st of blockOf(s, ctx)) {
         const a = parseIp(st.keyword.text);
@@ -462,10 +472,15 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     garp_master_repeat: (s, v, ctx) => (v.garpMasterRepeat = int(s, ctx, 0, 10000)),
     garp_master_refresh: (s, v, ctx) => (v.garpMasterRefresh = int(s, ctx, 0, 86400)),
     garp_master_refresh_repeat: (s, v, ctx) => (v.garpMasterRefreshRepeat = int(s, ctx, 0, 10000)),
+    garp_lower_prio_delay: (s, v, ctx) => (v.garpLowerPrioDelay = int(s, ctx, 0, 86400)),
+    garp_lower_prio_repeat: (s, v, ctx) => (v.garpLowerPrioRepeat = int(s, ctx, 0, 10000)),
+    lower_prio_no_advert: (s, v, ctx) => (v.lowerPrioNoAdvert = flag(s, ctx)),
+    higher_prio_send_advert: (s, v, ctx) => (v.higherPrioSendAdvert = flag(s, ctx)),
+    notify_priority_changes: (s, v, ctx) => (v.notifyPriorityChanges = flag(s, ctx)),
+    check_unicast_src: (s, v, ctx) => (v.checkUnicastSrc = flag(s, ctx)),
     dont_track_primary: (s, v, ctx) => (v.dontTrackPrimary = flag(s, ctx)),
     skip_check_adv_addr: (s, v, ctx) => (v.skipCheckAdvAddr = flag(s, ctx)),
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
-    use_vmac: (s, v) => (v.useVmac = s.args[0]?.text ?? `vrrp.${v.virtualRouterId ?? ''}`),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
     lvs_sync_daemon_interface: (s, v, ctx) => {
       const ifname = text(s, ctx);
@@ -478,7 +493,7 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
 export function readInstance(s: Stmt, ctx: Ctx): VrrpInstance {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const v = newInstance(name, s.keyword.loc);
-  applyBlock({ ...INSTANCE, name: `vrrp_instance ${name}` }, blockOf(s, ctx), v, ctx);
+  applyBlock({ ...INSTANCE_SPEC, name: `vrrp_instance ${name}` }, blockOf(s, ctx), v, ctx);
   return v;
 }
 

@@ -24,14 +24,16 @@ test("the guide's 001-lvs-dr-wlc.conf: every mistake at its line, a summary, exi
     `${f}:22:1: warning: virtual_server 172.16.1.100:80: 172.16.1.100 is not a virtual_ipaddress of any vrrp_instance (they are: 172.16.1.3); the director will not hold the address clients connect to`,
     `${f}:30:5: warning: unknown keyword 'perssisstence_timeout' in virtual_server 172.16.1.100:80; did you mean 'persistence_timeout'?`,
     `${f}:36:16: error: weight -30 is out of range: it must be from 0 to 2147483647`,
+    `${f}:44:13: warning: 'nb_get_retry' in TCP_CHECK: keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'retry')`,
     `${f}:46:13: warning: unknown keyword 'delay_beefore_retry' in TCP_CHECK; did you mean 'delay_before_retry'?`,
     `${f}:53:16: error: weight -30 is out of range: it must be from 0 to 2147483647`,
+    `${f}:61:13: warning: 'nb_get_retry' in TCP_CHECK: keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'retry')`,
     `${f}:63:13: warning: unknown keyword 'delay_beefore_retry' in TCP_CHECK; did you mean 'delay_before_retry'?`,
   ]);
   assert.match(r.stdout, /VI_1: eth1 vrid 50 priority 100 MASTER v2 advert 1s VIPs 172\.16\.1\.3/);
   assert.match(r.stdout, /172\.16\.1\.100:80 TCP wlc\/DR/);
   assert.match(r.stdout, /-> 172\.16\.1\.7:80 weight 1: TCP_CHECK:80/);
-  assert.match(r.stdout, /2 errors, 4 warnings: vigil would not run this configuration/);
+  assert.match(r.stdout, /2 errors, 6 warnings: vigil would not run this configuration/);
 });
 
 test("a good configuration exits 0; keepalived's -t -f form works too", () => {

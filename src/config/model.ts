@@ -187,7 +187,6 @@ export interface SyncGroup extends NotifyScripts {
   trackScript: TrackRef[];
   trackFile: TrackRef[];
   trackProcess: TrackRef[];
-  globalTracking: boolean;
   smtpAlert?: boolean;
   loc: Loc;
 }
@@ -276,7 +275,6 @@ export interface CheckCommon {
   warmup?: number;
   delayLoop?: number;
   alpha?: boolean;
-  logAllFailures?: boolean;
 }
 
 export interface HttpUrl {
@@ -364,7 +362,6 @@ export interface VirtualServer {
   protocol: Protocol;
   persistenceTimeout?: number;
   persistenceGranularity?: string;
-  persistenceEngine?: string;
   ops: boolean;
   flags: { shPort: boolean; shFallback: boolean; mhPort: boolean; mhFallback: boolean };
   haSuspend: boolean;

@@ -137,7 +137,6 @@ const UNIMPLEMENTED: Record<string, string> = {
   reload_file: 'no file is written at reloads',
   config_save_dir: 'configurations are not saved at reloads',
   tmp_config_directory: 'no temporary configuration directory is used',
-  include_check: 'included files are not watched for changes',
   data_use_instance: DUMP,
   json_version: DUMP,
   iproute_usr_dir: 'route and rule names are not read from iproute2 files in this directory',

@@ -14,18 +14,7 @@ import type {
   GarpGroup,
 } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
-import {
-  arg,
-  command,
-  flag,
-  int,
-  intText,
-  ip,
-  parseIp,
-  seconds,
-  semicolonHint,
-  text,
-} from './values.js';
+import { arg, command, flag, int, intText, ip, parseIp, seconds, semicolonHint, text } from './values.js';
 
 type WithNotify = {
   notify?: Notify;
@@ -246,7 +235,6 @@ export function readSyncGroup(s: Stmt, ctx: Ctx): SyncGroup {
     trackScript: [],
     trackFile: [],
     trackProcess: [],
-    globalTracking: false,
     loc: s.keyword.loc,
   };
   applyBlock<SyncGroup>({ ...SYNC_GROUP_SPEC, name: `vrrp_sync_group ${name}` }, blockOf(s, ctx), g, ctx);

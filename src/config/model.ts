@@ -250,6 +250,8 @@ export interface VrrpInstance extends NotifyScripts {
   lvsSyncDaemonInterface?: { ifname: string; loc: Loc };
   /** Values that were rejected, by keyword (so validation does not also call them missing). */
   other: Record<string, string[]>;
+  /** Where each keyword of the block was written (by its canonical name), for diagnostics. */
+  keywordLocs: Record<string, Loc>;
   loc: Loc;
 }
 
@@ -383,6 +385,8 @@ export interface VirtualServer {
   smtpAlert?: boolean;
   ipFamily?: Family;
   realServers: RealServer[];
+  /** Where each keyword of the block was written (by its canonical name), for diagnostics. */
+  keywordLocs: Record<string, Loc>;
   loc: Loc;
 }
 

@@ -30,11 +30,14 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   if (v.effectiveVersion === 2 && !Number.isInteger(v.advertInt)) {
     ctx.error(
       `${where}: advert_int ${v.advertInt} is not whole seconds, which VRRP version 2 needs (version 3 allows centiseconds)`,
-      v.loc,
+      v.keywordLocs.advert_int ?? v.loc,
     );
   }
   if (v.effectiveVersion === 3 && v.advertInt > 40.95) {
-    ctx.error(`${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`, v.loc);
+    ctx.error(
+      `${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`,
+      v.keywordLocs.advert_int ?? v.loc,
+    );
   }
   if (v.effectiveVersion === 3 && v.authentication) {
     ctx.warn(
@@ -45,17 +48,20 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   if (v.state === 'MASTER' && v.nopreempt) {
     ctx.warn(
       `${where}: nopreempt has no effect with 'state MASTER' (the instance starts as BACKUP, as keepalived does); use 'state BACKUP'`,
-      v.loc,
+      v.keywordLocs.nopreempt ?? v.loc,
     );
   }
   if (v.state === 'MASTER' && v.preemptDelay > 0) {
     ctx.warn(
       `${where}: preempt_delay only works with 'state BACKUP'; with 'state MASTER' it is ignored`,
-      v.loc,
+      v.keywordLocs.preempt_delay ?? v.loc,
     );
   }
   if (v.nopreempt && v.preemptDelay > 0) {
-    ctx.warn(`${where}: preempt_delay has no effect with nopreempt (the instance never preempts)`, v.loc);
+    ctx.warn(
+      `${where}: preempt_delay has no effect with nopreempt (the instance never preempts)`,
+      v.keywordLocs.preempt_delay ?? v.loc,
+    );
   }
   checkNotifyArgs(v, ctx);
   if (v.virtualIpaddress.length === 0)
@@ -144,10 +150,10 @@ function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
     );
   }
   if (vs.key.kind === 'fwmark' && vs.protocolSet) {
-    ctx.warn(`${where}: 'protocol' is ignored for a fwmark service`, vs.loc);
+    ctx.warn(`${where}: 'protocol' is ignored for a fwmark service`, vs.keywordLocs.protocol ?? vs.loc);
   }
   if (vs.ops && vs.protocol !== 'UDP')
-    ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.loc);
+    ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.keywordLocs.ops ?? vs.loc);
   if (vs.realServers.length === 0 && !vs.sorryServer) ctx.warn(`${where} has no real_server`, vs.loc);
   if (vs.haSuspend && vs.key.kind === 'fwmark') {
     ctx.warn(

@@ -39,6 +39,9 @@ export function applyBlock<T>(spec: BlockSpec<T>, stmts: Stmt[], target: T, ctx:
     const handler = spec.keywords[canonical];
     if (handler) {
       handler(s, target, ctx);
+      // Where each keyword was written, for later diagnostics about it (the last one is in force).
+      const locs = (target as { keywordLocs?: Record<string, Loc> }).keywordLocs;
+      if (locs) locs[canonical] = s.keyword.loc;
       continue;
     }
     const warning = unimplementedWarning(spec as BlockSpec<unknown>, word);

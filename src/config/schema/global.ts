@@ -268,7 +268,7 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
         else ctx.error(`lvs_timeouts: unknown timeout '${k}' (tcp, tcpfin or udp)`, s.args[i]!.loc);
       }
       if (s.args.length % 2 === 1)
-        ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.keyword.loc);
+        ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.args.at(-1)!.loc);
     },
     lvs_sync_daemon: (s, g, ctx) => {
       const ifname = arg(s, 0, ctx, 'an interface and a VRRP instance name');

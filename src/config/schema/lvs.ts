@@ -246,6 +246,7 @@ export function readVirtualServer(s: Stmt, ctx: Ctx): VirtualServer | undefined 
     sorryServerInhibit: false,
     inhibitOnFailure: false,
     realServers: [],
+    keywordLocs: {},
     loc: s.keyword.loc,
   };
   applyBlock({ ...VS_SPEC, name: `virtual_server ${label}` }, blockOf(s, ctx), v, ctx);

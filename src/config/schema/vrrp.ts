@@ -366,6 +366,7 @@ export function newInstance(name: string, loc: Stmt['loc']): VrrpInstance {
     preemptDelay: 0,
     dontTrackPrimary: false,
     other: {},
+    keywordLocs: {},
     loc,
   };
 }

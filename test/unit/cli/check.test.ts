@@ -60,7 +60,7 @@ test('the classic mistakes each get a message at their place', () => {
   const r = vigil('check', '-f', f);
   assert.equal(r.code, 1);
   for (const line of [
-    `${f}:1:1: warning: vrrp_instance VI_1: nopreempt has no effect with 'state MASTER'`,
+    `${f}:3:5: warning: vrrp_instance VI_1: nopreempt has no effect with 'state MASTER'`,
     `${f}:5:23: error: virtual_router_id 300 is out of range: it must be from 1 to 255`,
     `${f}:10:19: warning: auth_pass '123456789' is longer than 8 characters: only '12345678' is used`,
     `${f}:16:9: error: vrrp_instance VI_1: track_script 'chk_nginx' is not defined`,

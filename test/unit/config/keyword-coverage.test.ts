@@ -77,6 +77,7 @@ test('each warned keyword is warned at exactly its line:col, saying what it is',
 const UNREAD_ON_PURPOSE: Record<string, string> = {
   loc: 'where an item was written, for diagnostics',
   other: 'rejected values, for validation',
+  keywordLocs: "where each keyword was written, for validate's diagnostics",
   vrrpVersion: 'folded into VrrpInstance.effectiveVersion by validate',
   lvsSyncDaemonInterface: 'folded into GlobalDefs.lvsSyncDaemon by validate',
   protocolSet: 'whether protocol was written, for validate',
@@ -144,4 +145,43 @@ test('every field of the configuration model is read outside src/config (or list
       props.has(p) && isRead(p) && !['loc', 'other', 'user', 'group', 'delay', 'param', 'rules'].includes(p),
   );
   assert.deepEqual(stale, [], 'fields listed as unread that are now read: drop them from UNREAD_ON_PURPOSE');
+});
+
+test("diagnostics about a keyword point at that keyword's line, not at its block", () => {
+  const conf = [
+    'vrrp_instance VI_1 {', // 1
+    '    interface eth0',
+    '    virtual_router_id 7',
+    '    virtual_ipaddress {',
+    '        10.0.0.1',
+    '    }',
+    '    nopreempt', // 7
+    '    preempt_delay 5', // 8
+    '    authentication {',
+    '        auth_type PASS', // 10
+    '    }',
+    '}',
+    'virtual_server fwmark 3 {', // 13
+    '    protocol TCP', // 14
+    '    ops', // 15
+    '    lvs_sched rr',
+    '    real_server 10.0.0.2 80 {',
+    '    }',
+    '}',
+    'vrrp_instance VI_2 {', // 20
+    '    interface eth0',
+    '    virtual_router_id 8',
+    '    authentication {',
+    '        auth_type XYZ', // 24
+    '    }',
+    '}',
+  ].join('\n');
+  const r = loadConfigText(conf + '\n', 'loc.conf', { configId: 'x' });
+  const at = (re: RegExp): string[] =>
+    r.diagnostics.filter((d) => re.test(d.message)).map((d) => `${d.loc.line}:${d.loc.col}`);
+  assert.deepEqual(at(/preempt_delay has no effect with nopreempt/), ['8:5']);
+  assert.deepEqual(at(/auth_type PASS needs an auth_pass/), ['10:19']);
+  assert.deepEqual(at(/auth_type must be PASS or AH, not 'XYZ'/), ['24:19']);
+  assert.deepEqual(at(/'protocol' is ignored for a fwmark service/), ['14:5']);
+  assert.deepEqual(at(/'ops' \(one-packet scheduling\)/), ['15:5']);
 });

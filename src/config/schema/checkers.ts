@@ -1,5 +1,5 @@
 // Real-server checkers: HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK,
-// UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK.
+// UDP_CHECK, PING_CHECK, FILE_CHECK (BFD_CHECK is warned by real_server: no BFD in vigil).
 import type { Stmt } from '../ast.js';
 import type { CheckCommon, Checker, HttpUrl } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx, type Handler } from './block.js';
@@ -15,7 +15,6 @@ export const CHECKER_KINDS = [
   'UDP_CHECK',
   'PING_CHECK',
   'FILE_CHECK',
-  'BFD_CHECK',
 ] as const;
 
 function common<T extends CheckCommon>(): Record<string, Handler<T>> {
@@ -198,14 +197,6 @@ export const CHECKER_SPECS = {
       },
     },
   } satisfies BlockSpec<Of<'FILE_CHECK'>>,
-  BFD_CHECK: {
-    name: 'BFD_CHECK',
-    keywords: {
-      name: (st, x, cx) => (x.name = text(st, cx)),
-      weight: (st, x, cx) => (x.weight = int(st, cx, -253, 253)),
-      alpha: (st, x, cx) => (x.alpha = flag(st, cx)),
-    },
-  } satisfies BlockSpec<Of<'BFD_CHECK'>>,
 };
 
 const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'];
@@ -254,12 +245,6 @@ export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
       const c: Of<'FILE_CHECK'> = { kind, weightReverse: false, loc };
       applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       if (!c.trackFile) ctx.error('FILE_CHECK names no track_file', loc);
-      return c;
-    }
-    case 'BFD_CHECK': {
-      const c: Of<'BFD_CHECK'> = { kind, loc };
-      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
-      ctx.warn('BFD_CHECK: vigil has no BFD implementation yet; this checker is never run', loc);
       return c;
     }
     default:

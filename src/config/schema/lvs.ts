@@ -58,7 +58,7 @@ const NB_GET_RETRY =
 export const RS_SPEC: BlockSpec<RealServer> = {
   name: 'real_server',
   synonyms: { lb_kind: 'lvs_method' },
-  unimplemented: { snmp_name: SNMP },
+  unimplemented: { snmp_name: SNMP, BFD_CHECK: 'no BFD session runs, so this checker never runs' },
   ignored: { nb_get_retry: NB_GET_RETRY },
   keywords: {
     weight: (s, r, ctx) => (r.weight = int(s, ctx, 0, 2147483647) ?? r.weight),

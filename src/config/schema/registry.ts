@@ -59,3 +59,27 @@ export function keywordStatus(path: string, word: string): KeywordStatus {
   if (spec.unimplemented?.[word] !== undefined || spec.ignored?.[word] !== undefined) return 'warned';
   return 'unknown';
 }
+
+/** README's coverage table: per block of keepalived's keyword list, how many vigil implements and warns. */
+export function coverageTable(blocks: Record<string, string[]>): string {
+  const rows = [
+    '| block 配置块 | keepalived 2.2.7 | implemented 已实现 | warned 警告 |',
+    '|---|---:|---:|---:|',
+  ];
+  const total = { all: 0, implemented: 0, warned: 0 };
+  for (const [path, words] of Object.entries(blocks)) {
+    const n = { implemented: 0, warned: 0 };
+    for (const w of words) {
+      const st = keywordStatus(path, w);
+      if (st !== 'unknown') n[st]++;
+    }
+    rows.push(
+      `| ${path ? `\`${path}\`` : '(top level 顶层)'} | ${words.length} | ${n.implemented} | ${n.warned} |`,
+    );
+    total.all += words.length;
+    total.implemented += n.implemented;
+    total.warned += n.warned;
+  }
+  rows.push(`| **total 合计** | ${total.all} | ${total.implemented} | ${total.warned} |`);
+  return rows.join('\n');
+}

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { loadConfigText } from '../../../src/config/load.js';
-import { KEYWORD_BLOCKS, keywordStatus } from '../../../src/config/schema/registry.js';
+import { coverageTable, KEYWORD_BLOCKS, keywordStatus } from '../../../src/config/schema/registry.js';
 
 const fixture = JSON.parse(readFileSync('test/fixtures/keepalived-2.2.7-keywords.json', 'utf8')) as {
   blocks: Record<string, string[]>;
@@ -184,4 +184,11 @@ test("diagnostics about a keyword point at that keyword's line, not at its block
   assert.deepEqual(at(/auth_type must be PASS or AH, not 'XYZ'/), ['24:19']);
   assert.deepEqual(at(/'protocol' is ignored for a fwmark service/), ['14:5']);
   assert.deepEqual(at(/'ops' \(one-packet scheduling\)/), ['15:5']);
+});
+
+test("README's keyword coverage table (English and 中文) is the one this code gives", () => {
+  const table = coverageTable(fixture.blocks);
+  const readme = readFileSync('README.md', 'utf8');
+  const copies = readme.split(table).length - 1;
+  assert.equal(copies, 2, `README.md must hold this table twice (English and 中文):\n${table}`);
 });

@@ -53,12 +53,16 @@ const ROOT_UNIMPLEMENTED: Record<string, string> = {
 export const ROOT_SPEC: BlockSpec<Config> = {
   name: 'the configuration (top level)',
   unimplemented: ROOT_UNIMPLEMENTED,
-  synonyms: { vrrp_track_file: 'track_file' },
+
   keywords: {
     global_defs: (s, c, cx) => readGlobalDefs(s, c.globalDefs, cx),
     api: (s, c, cx) => (c.api = readApi(s, cx)),
     vrrp_script: (s, c, cx) => c.vrrpScripts.push(readVrrpScript(s, cx)),
     track_file: (s, c, cx) => c.trackFiles.push(readTrackFile(s, cx)),
+    vrrp_track_file: (s, c, cx) => {
+      cx.warn('"vrrp_track_file" is deprecated, please use "track_file"', s.keyword.loc);
+      c.trackFiles.push(readTrackFile(s, cx));
+    },
     vrrp_track_process: (s, c, cx) => c.trackProcesses.push(readTrackProcess(s, cx)),
     vrrp_sync_group: (s, c, cx) => c.syncGroups.push(readSyncGroup(s, cx)),
     garp_group: (s, c, cx) => c.garpGroups.push(readGarpGroup(s, cx)),

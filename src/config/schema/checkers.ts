@@ -155,6 +155,12 @@ export const CHECKER_SPECS = {
   SMTP_CHECK: checkerSpec<Of<'SMTP_CHECK'>>('SMTP_CHECK', {
     helo_name: (st, x, cx) => (x.heloName = text(st, cx)),
     host: (st, x, cx) => {
+      // keepalived's words, once per checker.
+      if (x.hosts.length === 0)
+        cx.warn(
+          'The SMTP_CHECK host block is deprecated. Please define additional checkers.',
+          st.keyword.loc,
+        );
       const h: CheckCommon & { loc: Stmt['loc'] } = { loc: st.keyword.loc };
       applyBlock(SMTP_HOST_SPEC, blockOf(st, cx), h, cx);
       x.hosts.push(h);

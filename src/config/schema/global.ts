@@ -58,7 +58,7 @@ const UNIMPLEMENTED: Record<string, string> = {
   process_name: NAME,
   vrrp_process_name: NAME,
   checker_process_name: NAME,
-  lvs_process_name: NAME,
+  lvs_process_name: `${NAME} (and keepalived says: 'lvs_process_name' is deprecated - please use 'checker_process_name')`,
   bfd_process_name: NAME,
   use_symlink_paths: 'script paths are not resolved through symbolic links first',
   set_supplementary_groups: 'scripts do not get the supplementary groups of their user',
@@ -78,7 +78,7 @@ const UNIMPLEMENTED: Record<string, string> = {
   vrrp_down_timer_adverts: 'the master-down timer stays 3 advert intervals',
   vrrp_min_garp: 'the gratuitous ARP settings are not reduced to one at the transition',
   vrrp_garp_extra_if: VMAC,
-  vrrp_vmac_garp_intvl: VMAC,
+  vrrp_vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if")`,
   vrrp_iptables: FIREWALL,
   vrrp_ipsets: FIREWALL,
   nftables: FIREWALL,
@@ -173,7 +173,14 @@ function tuningKeywords(child: 'vrrp' | 'checker'): BlockSpec<GlobalDefs>['keywo
       if (v !== undefined) t(g, s).rtPriority = v;
     },
     [`${child}_rlimit_rttime`]: rttime,
-    [`${child}_rlimit_rtime`]: rttime,
+    [`${child}_rlimit_rtime`]: (s, g, ctx) => {
+      // keepalived's own wording for the old spelling.
+      ctx.warn(
+        `Keyword '${s.keyword.text}' is deprecated - please use '${child}_rlimit_rttime'`,
+        s.keyword.loc,
+      );
+      rttime(s, g, ctx);
+    },
     [`${child}_cpu_affinity`]: (s, g, ctx) => {
       if (s.args.length === 0)
         return ctx.error(`${s.keyword.text} needs at least one CPU number`, s.keyword.loc);

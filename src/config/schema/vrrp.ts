@@ -206,7 +206,7 @@ const SG_WEIGHTS =
 export const SYNC_GROUP_SPEC: BlockSpec<SyncGroup> = {
   name: 'vrrp_sync_group',
   unimplemented: {
-    global_tracking: SG_WEIGHTS,
+    global_tracking: `${SG_WEIGHTS}; keepalived says: global_tracking is deprecated. Use track_interface/script/file on the sync group`,
     sync_group_tracking_weight: SG_WEIGHTS,
     notify_priority_changes: "the group's notify scripts are not told of its members' priority changes",
     track_bfd: 'BFD is not implemented: the group tracks no BFD session',
@@ -313,7 +313,7 @@ const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
   use_vmac_addr: VMAC,
   vmac_xmit_base: VMAC,
   garp_extra_if: VMAC,
-  vmac_garp_intvl: VMAC,
+  vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if")`,
   use_ipvlan: 'no ipvlan interface is made: the VIPs go on the interface itself',
   unicast_fault_no_peer: 'an instance with no unicast peer is not put in FAULT',
   old_unicast_checksum: 'unicast adverts get the standard checksum only',
@@ -325,7 +325,8 @@ const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
   unicast_ttl: 'unicast adverts go out with TTL 255 and any TTL is taken',
   no_virtual_ipaddress: 'an instance with no VIP is not treated specially',
   promote_secondaries: 'promote_secondaries is not set on the interface',
-  linkbeat_use_polling: 'link state is followed through netlink only, never polled',
+  linkbeat_use_polling:
+    "link state is followed through netlink only, never polled (and keepalived says: 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block)",
   v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
   accept: FIREWALL_ACCEPT,
   no_accept: FIREWALL_ACCEPT,
@@ -472,6 +473,10 @@ export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
     lvs_sync_daemon_interface: (s, v, ctx) => {
+      ctx.warn(
+        "Specifying lvs_sync_daemon_interface against a vrrp is deprecated (keepalived's words): write lvs_sync_daemon in global_defs",
+        s.keyword.loc,
+      );
       const ifname = text(s, ctx);
       if (ifname !== undefined) v.lvsSyncDaemonInterface = { ifname, loc: s.keyword.loc };
     },

@@ -129,7 +129,8 @@ const HTTP_KEYWORDS: Record<string, Handler<Of<'HTTP_GET' | 'SSL_GET'>>> = {
 };
 const HTTP_EXTRA = {
   unimplemented: {
-    fast_recovery: 'a failed check is retried after delay_before_retry as usual, not sooner',
+    fast_recovery:
+      'a checker that is down with no URL failed (its first runs) waits its delay for the next check instead of checking again at once',
     tls_compliant: 'TLS connections are closed the way Node.js closes them',
   },
   ignored: {},

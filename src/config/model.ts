@@ -188,6 +188,9 @@ export interface SyncGroup extends NotifyScripts {
   trackFile: TrackRef[];
   trackProcess: TrackRef[];
   smtpAlert?: boolean;
+  /** sync_group_tracking_weight (or the older global_tracking): keepalived keeps the members'
+   * tracking weights; without it, it drops them. vigil always keeps them (validate warns). */
+  trackingWeight?: boolean;
   loc: Loc;
 }
 

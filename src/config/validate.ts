@@ -1,5 +1,5 @@
 // Cross-block checks: what no single keyword can know. Each finding names the place to fix.
-import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js';
+import type { Config, RealServer, SyncGroup, TrackRef, VirtualServer, VrrpInstance } from './model.js';
 import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
@@ -298,6 +298,7 @@ export function validate(c: Config, ctx: Ctx): void {
       }
     }
   }
+  for (const g of c.syncGroups) syncGroupWeights(g, names, c, ctx);
   legacySyncDaemon(c, ctx);
   const sync = c.globalDefs.lvsSyncDaemon;
   if (sync && !names.has(sync.instance)) {
@@ -370,5 +371,42 @@ function checkServiceAddresses(c: Config, ctx: Ctx): void {
       `virtual_server ${vs.label}: ${vs.key.address} is not a virtual_ipaddress of any vrrp_instance (they are: ${vips}); the director will not hold the address clients connect to`,
       vs.loc,
     );
+  }
+}
+
+/**
+ * keepalived drops the tracking weights of a sync group's members unless the group has
+ * sync_group_tracking_weight (vrrp.c: weighted scripts and files are ignored, interfaces track
+ * unweighted, so a failure means FAULT); vigil applies them. Each such weight is named.
+ */
+function syncGroupWeights(g: SyncGroup, names: Map<string, VrrpInstance>, c: Config, ctx: Ctx): void {
+  if (g.trackingWeight) return;
+  for (const m of g.group) {
+    const v = names.get(m.name);
+    if (!v || v.priority === 255) continue;
+    const defs: [string, TrackRef[], (r: TrackRef) => number | undefined][] = [
+      ['track_interface', v.trackInterface, (r) => r.weight],
+      [
+        'track_script',
+        v.trackScript,
+        (r) => r.weight ?? c.vrrpScripts.find((d) => d.name === r.name)?.weight,
+      ],
+      ['track_file', v.trackFile, (r) => r.weight ?? c.trackFiles.find((d) => d.name === r.name)?.weight],
+      [
+        'track_process',
+        v.trackProcess,
+        (r) => r.weight ?? c.trackProcesses.find((d) => d.name === r.name)?.weight,
+      ],
+    ];
+    for (const [kind, refs, weightOf] of defs) {
+      for (const r of refs) {
+        const w = weightOf(r);
+        if (!w) continue;
+        ctx.warn(
+          `vrrp_instance ${v.name}: ${kind} '${r.name}' has weight ${w}, but the instance is in vrrp_sync_group ${g.name} without sync_group_tracking_weight: keepalived ignores the weight there (a failure means FAULT, or the tracker is dropped); vigil applies it. Add sync_group_tracking_weight to the group to keep it on both`,
+          r.loc,
+        );
+      }
+    }
   }
 }

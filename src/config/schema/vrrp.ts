@@ -199,15 +199,9 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   return t;
 }
 
-// keepalived sets the tracking weights of a sync group's members to 0 unless this is written.
-const SG_WEIGHTS =
-  "vigil always applies the members' own tracking weights (keepalived does only with this keyword)";
-
 export const SYNC_GROUP_SPEC: BlockSpec<SyncGroup> = {
   name: 'vrrp_sync_group',
   unimplemented: {
-    global_tracking: `${SG_WEIGHTS}; keepalived says: global_tracking is deprecated. Use track_interface/script/file on the sync group`,
-    sync_group_tracking_weight: SG_WEIGHTS,
     notify_priority_changes: "the group's notify scripts are not told of its members' priority changes",
     track_bfd: 'BFD is not implemented: the group tracks no BFD session',
   },
@@ -222,6 +216,14 @@ export const SYNC_GROUP_SPEC: BlockSpec<SyncGroup> = {
     track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
     track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
     smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
+    sync_group_tracking_weight: (st, sg) => (sg.trackingWeight = true),
+    global_tracking: (st, sg, c) => {
+      c.warn(
+        `(${sg.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
+        st.keyword.loc,
+      );
+      sg.trackingWeight = true;
+    },
     ...NOTIFY_KEYWORDS,
   },
 };

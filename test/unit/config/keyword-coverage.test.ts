@@ -81,6 +81,8 @@ const UNREAD_ON_PURPOSE: Record<string, string> = {
   vrrpVersion: 'folded into VrrpInstance.effectiveVersion by validate',
   lvsSyncDaemonInterface: 'folded into GlobalDefs.lvsSyncDaemon by validate',
   protocolSet: 'whether protocol was written, for validate',
+  trackingWeight:
+    "sync_group_tracking_weight, for validate's warning (vigil always applies members' weights)",
   // Warned keywords whose fields other helpers of issue 22 wire up (kept so their branches merge):
   enableScriptSecurity: 'enable_script_security is warned (helper scriptsec)',
   scriptUser: 'script_user is warned (helper scriptsec)',
@@ -191,4 +193,33 @@ test("README's keyword coverage table (English and 中文) is the one this code 
   const readme = readFileSync('README.md', 'utf8');
   const copies = readme.split(table).length - 1;
   assert.equal(copies, 2, `README.md must hold this table twice (English and 中文):\n${table}`);
+});
+
+test("a weighted tracker of a sync group's member is named when keepalived would drop its weight", () => {
+  const conf = (extra: string): string =>
+    [
+      'vrrp_script chk {',
+      '  script /bin/true',
+      '  weight -20',
+      '}',
+      'vrrp_sync_group G {', // 5
+      '  group { VI_1 }',
+      extra,
+      '}',
+      'vrrp_instance VI_1 {', // 9
+      '  interface eth0',
+      '  virtual_router_id 9',
+      '  virtual_ipaddress { 10.0.0.1 }',
+      '  track_script { chk }', // 13
+      '  track_interface { eth1 weight 5 }', // 14
+      '}',
+      '',
+    ].join('\n');
+  const warned = (text: string): string[] =>
+    loadConfigText(text, 'sg.conf', { configId: 'x' })
+      .diagnostics.filter((d) => d.message.includes('sync_group_tracking_weight'))
+      .map((d) => `${d.loc.line}:${d.loc.col} ${d.message.split(':')[0]}`)
+      .sort();
+  assert.deepEqual(warned(conf('')), ['13:18 vrrp_instance VI_1', '14:21 vrrp_instance VI_1']);
+  assert.deepEqual(warned(conf('  sync_group_tracking_weight')), []);
 });

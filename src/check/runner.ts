@@ -239,7 +239,7 @@ export class CheckRunner {
       info: (m) => opts.log('info', m),
       error: (m) => opts.log('warning', m),
     });
-    this.serverChangesOnly = g.other.no_checker_emails !== undefined;
+    this.serverChangesOnly = g.noCheckerEmails ?? false;
     for (const vs of config.virtualServers) {
       for (const rs of vs.realServers) {
         const slots: Slot[] = rs.checkers.map((ch) => {

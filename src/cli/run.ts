@@ -27,6 +27,18 @@ export function configErrors(options: DaemonOptions): string[] {
   }
 }
 
+/** The configuration's warnings as FILE:LINE:COL: MESSAGE, for the daemon's log. */
+export function configWarnings(options: DaemonOptions): string[] {
+  try {
+    const { diagnostics } = loadConfig(options.configFile, { configId: options.configId });
+    return diagnostics
+      .filter((d) => d.severity === 'warning')
+      .map((d) => `${d.loc.file}:${d.loc.line}:${d.loc.col}: ${d.message}`);
+  } catch {
+    return []; // configErrors reports an unreadable file
+  }
+}
+
 /** The configuration's api { } (read again on every reload). */
 function apiConfig(options: DaemonOptions): ApiConfig | undefined {
   return loadConfig(options.configFile, { configId: options.configId }).config.api;
@@ -50,7 +62,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger('vigil', sinkOf(options));
-  const supervisor = new Supervisor(options, log, configErrors, apiConfig);
+  const supervisor = new Supervisor(options, log, configErrors, apiConfig, configWarnings);
   try {
     await supervisor.start();
   } catch (e) {

@@ -7,6 +7,8 @@ export interface Decommented {
   start: number;
   /** The line ended in `\` (kept as the last character of `text`). */
   continued: boolean;
+  /** Column (0-based) where a comment begins, or -1. */
+  commentAt: number;
 }
 
 const SPECIAL = /[!#"\\]/;
@@ -15,10 +17,12 @@ export function decomment(line: string): Decommented {
   let start = 0;
   while (start < line.length && (line[start] === ' ' || line[start] === '\t')) start++;
   // Most lines have nothing to strip or unescape: no need to copy them character by character.
-  if (!SPECIAL.test(line)) return { text: line.slice(start).trimEnd(), start, continued: false };
+  if (!SPECIAL.test(line))
+    return { text: line.slice(start).trimEnd(), start, continued: false, commentAt: -1 };
   let out = '';
   let quote = false;
   let continued = false;
+  let commentAt = -1;
   let i = start;
   for (; i < line.length; i++) {
     const c = line[i]!;
@@ -35,6 +39,7 @@ export function decomment(line: string): Decommented {
       else out += c + next;
       i++;
     } else if (!quote && (c === '!' || c === '#')) {
+      commentAt = i;
       break;
     } else {
       out += c;
@@ -42,5 +47,5 @@ export function decomment(line: string): Decommented {
   }
   out = out.replace(/[ \t]+$/, '');
   if (continued) out += '\\';
-  return { text: out, start, continued };
+  return { text: out, start, continued, commentAt };
 }

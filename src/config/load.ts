@@ -1,14 +1,13 @@
 // keepalived.conf → typed Config: parse, read each top-level block through its schema, validate.
-import type { Diagnostic, Loc, Stmt } from './ast.js';
+import type { Diagnostic, Loc } from './ast.js';
 import type { Config } from './model.js';
 import { parseFile, parseText, type ParseOptions, type ParseResult } from './parse.js';
-import { applyBlock, type Ctx } from './schema/block.js';
+import { applyBlock, type BlockSpec, type Ctx } from './schema/block.js';
 import { defaultGlobalDefs, PROCESS_KEYWORDS, readApi, readGlobalDefs } from './schema/global.js';
 import { readVirtualServer, readVirtualServerGroup } from './schema/lvs.js';
 import {
   readGarpGroup,
   readInstance,
-  readStatic,
   readSyncGroup,
   readTrackFile,
   readTrackProcess,
@@ -37,14 +36,44 @@ export function emptyConfig(): Config {
   };
 }
 
-/** Top-level keywords keepalived accepts outside global_defs that vigil does not act on. */
-const ROOT_ACCEPTED = [
+/** Top-level keywords keepalived has that vigil does not act on → what will not happen. */
+const ROOT_UNIMPLEMENTED: Record<string, string> = {
   ...PROCESS_KEYWORDS,
-  'bfd_instance',
-  'static_track_group',
-  'track_group',
-  'linkbeat_interfaces',
-] as const;
+  bfd_instance: 'BFD is not implemented: no BFD session runs',
+  track_group: 'track groups are not implemented: no interface is tracked through them',
+  static_track_group: 'track groups are not implemented: no interface is tracked through them',
+  linkbeat_interfaces: 'link state is followed through netlink only, never polled',
+  interface_up_down_delays: 'interfaces going up or down are acted on at once, without these delays',
+  static_ipaddress: 'the addresses are not added to the interfaces',
+  static_routes: 'the routes are not added',
+  static_rules: 'the rules are not added',
+  SSL: "SSL_GET checkers use the system's CA store and no client certificate",
+};
+
+export const ROOT_SPEC: BlockSpec<Config> = {
+  name: 'the configuration (top level)',
+  unimplemented: ROOT_UNIMPLEMENTED,
+
+  keywords: {
+    global_defs: (s, c, cx) => readGlobalDefs(s, c.globalDefs, cx),
+    api: (s, c, cx) => (c.api = readApi(s, cx)),
+    vrrp_script: (s, c, cx) => c.vrrpScripts.push(readVrrpScript(s, cx)),
+    track_file: (s, c, cx) => c.trackFiles.push(readTrackFile(s, cx)),
+    vrrp_track_file: (s, c, cx) => {
+      cx.warn('"vrrp_track_file" is deprecated, please use "track_file"', s.keyword.loc);
+      c.trackFiles.push(readTrackFile(s, cx));
+    },
+    vrrp_track_process: (s, c, cx) => c.trackProcesses.push(readTrackProcess(s, cx)),
+    vrrp_sync_group: (s, c, cx) => c.syncGroups.push(readSyncGroup(s, cx)),
+    garp_group: (s, c, cx) => c.garpGroups.push(readGarpGroup(s, cx)),
+    vrrp_instance: (s, c, cx) => c.vrrpInstances.push(readInstance(s, cx)),
+    virtual_server_group: (s, c, cx) => c.virtualServerGroups.push(readVirtualServerGroup(s, cx)),
+    virtual_server: (s, c, cx) => {
+      const v = readVirtualServer(s, cx);
+      if (v) c.virtualServers.push(v);
+    },
+  },
+};
 
 function readConfig(parsed: ParseResult): LoadResult {
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
@@ -54,36 +83,7 @@ function readConfig(parsed: ParseResult): LoadResult {
   };
   const config = emptyConfig();
   config.files = parsed.files;
-  applyBlock<Config>(
-    {
-      name: 'the configuration (top level)',
-      accepted: ROOT_ACCEPTED,
-      synonyms: {
-        vrrp_track_file: 'track_file',
-        static_routes: 'static_ipaddress',
-        static_rules: 'static_ipaddress',
-      },
-      keywords: {
-        global_defs: (s, c, cx) => readGlobalDefs(s, c.globalDefs, cx),
-        api: (s, c, cx) => (c.api = readApi(s, cx)),
-        vrrp_script: (s, c, cx) => c.vrrpScripts.push(readVrrpScript(s, cx)),
-        track_file: (s, c, cx) => c.trackFiles.push(readTrackFile(s, cx)),
-        vrrp_track_process: (s, c, cx) => c.trackProcesses.push(readTrackProcess(s, cx)),
-        vrrp_sync_group: (s, c, cx) => c.syncGroups.push(readSyncGroup(s, cx)),
-        garp_group: (s, c, cx) => c.garpGroups.push(readGarpGroup(s, cx)),
-        vrrp_instance: (s, c, cx) => c.vrrpInstances.push(readInstance(s, cx)),
-        static_ipaddress: (s: Stmt, c, cx) => readStatic(s, c.staticAddresses, cx),
-        virtual_server_group: (s, c, cx) => c.virtualServerGroups.push(readVirtualServerGroup(s, cx)),
-        virtual_server: (s, c, cx) => {
-          const v = readVirtualServer(s, cx);
-          if (v) c.virtualServers.push(v);
-        },
-      },
-    },
-    parsed.stmts,
-    config,
-    ctx,
-  );
+  applyBlock<Config>(ROOT_SPEC, parsed.stmts, config, ctx);
   validate(config, ctx);
   return { config, diagnostics };
 }

@@ -56,6 +56,16 @@ export interface GlobalDefs {
   processMonitorRcvBufs?: number;
   /** process_monitor_rcv_bufs_force: SO_RCVBUFFORCE (beyond net.core.rmem_max). */
   processMonitorRcvBufsForce?: boolean;
+  /** Defaults of the instances' garp_lower_prio_delay / _repeat, lower_prio_no_advert … */
+  vrrpGarpLowerPrioDelay?: number;
+  vrrpGarpLowerPrioRepeat?: number;
+  vrrpLowerPrioNoAdvert?: boolean;
+  vrrpHigherPrioSendAdvert?: boolean;
+  vrrpNotifyPriorityChanges?: boolean;
+  /** No mail for a VRRP instance or sync group entering FAULT. */
+  noEmailFaults?: boolean;
+  /** Checker mails only for real servers going up or down, not each checker's change. */
+  noCheckerEmails?: boolean;
   notifyFifo?: { path: string; script?: Notify };
   vrrpNotifyFifo?: { path: string; script?: Notify };
   lvsNotifyFifo?: { path: string; script?: Notify };
@@ -69,8 +79,6 @@ export interface GlobalDefs {
   lvsEngine: 'auto' | 'ipvs' | 'nft' | 'userspace';
   /** vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity and the checker_ ones. */
   tuning: { vrrp: ProcessTuning; checker: ProcessTuning };
-  /** Keywords keepalived knows that vigil accepts without acting on them. */
-  other: Record<string, string[]>;
   loc?: Loc;
 }
 
@@ -140,7 +148,7 @@ export interface TrackFile {
   file?: string;
   weight: number;
   weightReverse: boolean;
-  initFile?: { value: number; overwrite: boolean };
+  initFile?: { value: number };
   loc: Loc;
 }
 
@@ -190,8 +198,10 @@ export interface SyncGroup extends NotifyScripts {
   trackScript: TrackRef[];
   trackFile: TrackRef[];
   trackProcess: TrackRef[];
-  globalTracking: boolean;
   smtpAlert?: boolean;
+  /** sync_group_tracking_weight (or the older global_tracking): keepalived keeps the members'
+   * tracking weights; without it, it drops them. vigil always keeps them (validate warns). */
+  trackingWeight?: boolean;
   loc: Loc;
 }
 
@@ -235,8 +245,6 @@ export interface VrrpInstance extends NotifyScripts {
   unicastTtl?: number;
   /** `accept` (true) / `no_accept` (false); unset: keepalived's default (see instanceConfig). */
   accept?: boolean;
-  /** Where `state`, `preempt_delay`, `accept`, `unicast_ttl` were written (for warnings at their line). */
-  keywordLocs?: Partial<Record<'state' | 'preempt_delay' | 'accept' | 'unicast_ttl', Loc>>;
   trackInterface: TrackRef[];
   trackScript: TrackRef[];
   trackFile: TrackRef[];
@@ -247,6 +255,12 @@ export interface VrrpInstance extends NotifyScripts {
   garpMasterRepeat?: number;
   garpMasterRefresh?: number;
   garpMasterRefreshRepeat?: number;
+  garpLowerPrioDelay?: number;
+  garpLowerPrioRepeat?: number;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  notifyPriorityChanges?: boolean;
+  checkUnicastSrc?: boolean;
   dontTrackPrimary: boolean;
   skipCheckAdvAddr?: boolean;
   strictMode?: boolean;
@@ -254,8 +268,10 @@ export interface VrrpInstance extends NotifyScripts {
   smtpAlert?: boolean;
   /** keepalived's pre-1.2.19 `lvs_sync_daemon_interface IFNAME`: lvs_sync_daemon IFNAME <this instance>. */
   lvsSyncDaemonInterface?: { ifname: string; loc: Loc };
-  /** Keywords accepted without acting on them, and values that were rejected (by keyword). */
+  /** Values that were rejected, by keyword (so validation does not also call them missing). */
   other: Record<string, string[]>;
+  /** Where each keyword of the block was written (by its canonical name), for diagnostics. */
+  keywordLocs: Record<string, Loc>;
   loc: Loc;
 }
 
@@ -281,7 +297,6 @@ export interface CheckCommon {
   warmup?: number;
   delayLoop?: number;
   alpha?: boolean;
-  logAllFailures?: boolean;
 }
 
 export interface HttpUrl {
@@ -369,7 +384,6 @@ export interface VirtualServer {
   protocol: Protocol;
   persistenceTimeout?: number;
   persistenceGranularity?: string;
-  persistenceEngine?: string;
   ops: boolean;
   flags: { shPort: boolean; shFallback: boolean; mhPort: boolean; mhFallback: boolean };
   haSuspend: boolean;
@@ -391,6 +405,8 @@ export interface VirtualServer {
   smtpAlert?: boolean;
   ipFamily?: Family;
   realServers: RealServer[];
+  /** Where each keyword of the block was written (by its canonical name), for diagnostics. */
+  keywordLocs: Record<string, Loc>;
   loc: Loc;
 }
 

@@ -1,8 +1,10 @@
 // Reads one configuration file into lines, refusing what cannot be a configuration: oversized
-// files, invalid UTF-8 (reported at its byte, then decoded leniently), embedded NUL bytes (the
-// line is ignored, as keepalived does).
+// files, embedded NUL bytes (the line is ignored, as keepalived does). Bytes that are not UTF-8
+// (a GBK or Latin-1 file) are fine in comments, as keepalived reads bytes; outside a comment
+// they are a warning at their line:col, since vigil reads them as U+FFFD.
 import { readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from './ast.js';
+import { decomment } from './decomment.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -41,24 +43,43 @@ function firstInvalidByte(buf: Uint8Array): number {
   return -1;
 }
 
+/** The lines of a file that is not all UTF-8, each decoded alone, with a warning for each line
+ * whose bad bytes are outside its comment. */
+function splitLenient(file: string, buf: Uint8Array, diagnostics: Diagnostic[]): string[] {
+  const lines: string[] = [];
+  let from = 0;
+  while (from <= buf.length) {
+    let to = buf.indexOf(0x0a, from);
+    if (to < 0) to = buf.length;
+    const bytes = buf.subarray(from, to);
+    const at = firstInvalidByte(bytes);
+    const line = lenient.decode(bytes);
+    if (at >= 0) {
+      const col = lenient.decode(bytes.subarray(0, at)).length;
+      const comment = decomment(line).commentAt;
+      if (comment < 0 || col < comment) {
+        const hex = (bytes[at] ?? 0).toString(16).padStart(2, '0');
+        diagnostics.push({
+          severity: 'warning',
+          message: `byte 0x${hex} is not UTF-8: vigil reads it as U+FFFD, so this value is not the file's bytes (keepalived takes them as they are); write it in UTF-8`,
+          loc: { file, line: lines.length + 1, col: col + 1 },
+        });
+      }
+    }
+    lines.push(line);
+    from = to + 1;
+  }
+  return lines;
+}
+
 export function splitSource(file: string, buf: Uint8Array): SourceText {
   const diagnostics: Diagnostic[] = [];
-  let text: string;
+  let lines: string[];
   try {
-    text = fatal.decode(buf);
+    lines = fatal.decode(buf).split('\n');
   } catch {
-    const at = firstInvalidByte(buf);
-    const before = lenient.decode(buf.subarray(0, Math.max(at, 0)));
-    const line = before.split('\n').length;
-    const col = before.length - before.lastIndexOf('\n');
-    diagnostics.push({
-      severity: 'error',
-      message: `invalid UTF-8 byte 0x${(buf[at] ?? 0).toString(16).padStart(2, '0')}: is this a text file?`,
-      loc: { file, line, col },
-    });
-    text = lenient.decode(buf);
+    lines = splitLenient(file, buf, diagnostics);
   }
-  const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const nul = lines[i]!.indexOf('\0');
     if (nul >= 0) {

@@ -1,5 +1,5 @@
 // Cross-block checks: what no single keyword can know. Each finding names the place to fix.
-import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js';
+import type { Config, RealServer, SyncGroup, TrackRef, VirtualServer, VrrpInstance } from './model.js';
 import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
@@ -38,11 +38,14 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   if (v.effectiveVersion === 2 && !Number.isInteger(v.advertInt)) {
     ctx.error(
       `${where}: advert_int ${v.advertInt} is not whole seconds, which VRRP version 2 needs (version 3 allows centiseconds)`,
-      v.loc,
+      v.keywordLocs.advert_int ?? v.loc,
     );
   }
   if (v.effectiveVersion === 3 && v.advertInt > 40.95) {
-    ctx.error(`${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`, v.loc);
+    ctx.error(
+      `${where}: advert_int ${v.advertInt} is more than VRRP version 3 allows (40.95 s)`,
+      v.keywordLocs.advert_int ?? v.loc,
+    );
   }
   applyStrictMode(v, c, ctx);
   const strict = v.strictMode ?? c.globalDefs.vrrpStrict;
@@ -53,13 +56,13 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
         : "'accept' lets it through";
     ctx.warn(
       `${where}: no_accept is in force${v.accept === undefined ? " (vrrp_strict's default)" : ''}: while MASTER, packets to and from its VIPs are dropped (nftables table inet vigil_vrrp, keepalived's firewall), so they answer neither ping nor local services; ${lift}`,
-      v.keywordLocs?.accept ?? v.loc,
+      v.keywordLocs.accept ?? v.loc,
     );
   }
   if (v.unicastTtl !== undefined && v.unicastPeer.length === 0) {
     ctx.warn(
       `${where}: unicast_ttl needs unicast_peer; ignored (multicast adverts always have TTL 255)`,
-      v.keywordLocs?.unicast_ttl ?? v.loc,
+      v.keywordLocs.unicast_ttl ?? v.loc,
     );
     v.unicastTtl = undefined;
   }
@@ -72,17 +75,20 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   if (v.state === 'MASTER' && v.nopreempt) {
     ctx.warn(
       `${where}: nopreempt has no effect with 'state MASTER' (the instance starts as BACKUP, as keepalived does); use 'state BACKUP'`,
-      v.loc,
+      v.keywordLocs.nopreempt ?? v.loc,
     );
   }
   if (v.state === 'MASTER' && v.preemptDelay > 0) {
     ctx.warn(
       `${where}: preempt_delay only works with 'state BACKUP'; with 'state MASTER' it is ignored`,
-      v.loc,
+      v.keywordLocs.preempt_delay ?? v.loc,
     );
   }
   if (v.nopreempt && v.preemptDelay > 0) {
-    ctx.warn(`${where}: preempt_delay has no effect with nopreempt (the instance never preempts)`, v.loc);
+    ctx.warn(
+      `${where}: preempt_delay has no effect with nopreempt (the instance never preempts)`,
+      v.keywordLocs.preempt_delay ?? v.loc,
+    );
   }
   checkNotifyArgs(v, ctx);
   if (v.virtualIpaddress.length === 0)
@@ -121,7 +127,7 @@ function applyStrictMode(v: VrrpInstance, c: Config, ctx: Ctx): void {
     const want = owner ? 'MASTER' : 'BACKUP';
     ctx.warn(
       `${where}: strict mode: 'state ${v.state}' must match being the address owner (priority 255); it starts as ${want}, as keepalived does`,
-      v.keywordLocs?.state ?? v.loc,
+      v.keywordLocs.state ?? v.loc,
     );
     v.state = want;
   }
@@ -146,14 +152,14 @@ function applyStrictMode(v: VrrpInstance, c: Config, ctx: Ctx): void {
   if (v.preemptDelay > 0 && v.state !== 'MASTER') {
     ctx.warn(
       `${where}: preempt_delay is incompatible with strict mode: reset to 0, as keepalived does`,
-      v.keywordLocs?.preempt_delay ?? v.loc,
+      v.keywordLocs.preempt_delay ?? v.loc,
     );
     v.preemptDelay = 0;
   }
   if (v.accept === true && !owner && v.effectiveVersion === 2) {
     ctx.warn(
       `${where}: accept mode with VRRP version 2 does not comply with RFC 3768: reset to no_accept in strict mode, as keepalived does`,
-      v.keywordLocs?.accept ?? v.loc,
+      v.keywordLocs.accept ?? v.loc,
     );
     v.accept = false;
   }
@@ -220,10 +226,10 @@ function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
     );
   }
   if (vs.key.kind === 'fwmark' && vs.protocolSet) {
-    ctx.warn(`${where}: 'protocol' is ignored for a fwmark service`, vs.loc);
+    ctx.warn(`${where}: 'protocol' is ignored for a fwmark service`, vs.keywordLocs.protocol ?? vs.loc);
   }
   if (vs.ops && vs.protocol !== 'UDP')
-    ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.loc);
+    ctx.warn(`${where}: 'ops' (one-packet scheduling) only applies to UDP`, vs.keywordLocs.ops ?? vs.loc);
   if (vs.realServers.length === 0 && !vs.sorryServer) ctx.warn(`${where} has no real_server`, vs.loc);
   if (vs.haSuspend && vs.key.kind === 'fwmark') {
     ctx.warn(
@@ -368,6 +374,7 @@ export function validate(c: Config, ctx: Ctx): void {
       }
     }
   }
+  for (const g of c.syncGroups) syncGroupWeights(g, names, c, ctx);
   legacySyncDaemon(c, ctx);
   const sync = c.globalDefs.lvsSyncDaemon;
   if (sync && !names.has(sync.instance)) {
@@ -440,5 +447,42 @@ function checkServiceAddresses(c: Config, ctx: Ctx): void {
       `virtual_server ${vs.label}: ${vs.key.address} is not a virtual_ipaddress of any vrrp_instance (they are: ${vips}); the director will not hold the address clients connect to`,
       vs.loc,
     );
+  }
+}
+
+/**
+ * keepalived drops the tracking weights of a sync group's members unless the group has
+ * sync_group_tracking_weight (vrrp.c: weighted scripts and files are ignored, interfaces track
+ * unweighted, so a failure means FAULT); vigil applies them. Each such weight is named.
+ */
+function syncGroupWeights(g: SyncGroup, names: Map<string, VrrpInstance>, c: Config, ctx: Ctx): void {
+  if (g.trackingWeight) return;
+  for (const m of g.group) {
+    const v = names.get(m.name);
+    if (!v || v.priority === 255) continue;
+    const defs: [string, TrackRef[], (r: TrackRef) => number | undefined][] = [
+      ['track_interface', v.trackInterface, (r) => r.weight],
+      [
+        'track_script',
+        v.trackScript,
+        (r) => r.weight ?? c.vrrpScripts.find((d) => d.name === r.name)?.weight,
+      ],
+      ['track_file', v.trackFile, (r) => r.weight ?? c.trackFiles.find((d) => d.name === r.name)?.weight],
+      [
+        'track_process',
+        v.trackProcess,
+        (r) => r.weight ?? c.trackProcesses.find((d) => d.name === r.name)?.weight,
+      ],
+    ];
+    for (const [kind, refs, weightOf] of defs) {
+      for (const r of refs) {
+        const w = weightOf(r);
+        if (!w) continue;
+        ctx.warn(
+          `vrrp_instance ${v.name}: ${kind} '${r.name}' has weight ${w}, but the instance is in vrrp_sync_group ${g.name} without sync_group_tracking_weight: keepalived ignores the weight there (a failure means FAULT, or the tracker is dropped); vigil applies it. Add sync_group_tracking_weight to the group to keep it on both`,
+          r.loc,
+        );
+      }
+    }
   }
 }

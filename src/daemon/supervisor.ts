@@ -31,6 +31,8 @@ import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
 export type ConfigCheck = (options: DaemonOptions) => string[];
+/** The configuration's warnings, each FILE:LINE:COL: MESSAGE (what vigil will not do, typos …). */
+export type ConfigWarnings = (options: DaemonOptions) => string[];
 /** The configuration's api { } block (undefined: none; the API then runs on its defaults). */
 export type ApiConfigLoad = (options: DaemonOptions) => ApiConfig | undefined;
 
@@ -73,6 +75,7 @@ export class Supervisor {
     private readonly log: Logger,
     private readonly checkConfig: ConfigCheck,
     private readonly apiConfig: ApiConfigLoad = () => undefined,
+    private readonly configWarnings: ConfigWarnings = () => [],
   ) {
     this.lateness = watchLateness(log);
   }
@@ -105,6 +108,7 @@ export class Supervisor {
     process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGUSR1', () => void this.dump());
     this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
+    this.logWarnings();
     if (!api.off) await this.serveApi(api.settings);
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
   }
@@ -204,6 +208,11 @@ export class Supervisor {
     };
   }
 
+  /** The configuration's warnings, logged here once (the children log only errors). */
+  private logWarnings(): void {
+    for (const w of this.configWarnings(this.options)) this.log.warn(w);
+  }
+
   /** Validates first: a broken file keeps the running configuration, as keepalived does. */
   async reload(): Promise<{ reloaded: boolean; errors: string[] }> {
     const errors = this.checkConfig(this.options);
@@ -214,6 +223,7 @@ export class Supervisor {
     }
     this.reloads++;
     this.log.info('reloading configuration');
+    this.logWarnings();
     sdNotify('RELOADING=1');
     await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
     await this.reloadApi();

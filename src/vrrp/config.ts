@@ -9,18 +9,6 @@ import type { NotifyConfig } from './notify.js';
 import type { TrackerSpec } from './priority.js';
 import type { ScriptParams } from './track/script-state.js';
 
-function flagIn(other: Record<string, string[]>, key: string): boolean {
-  const v = other[key];
-  if (!v) return false;
-  return v.length === 0 || !/^(false|no|off|0)$/i.test(v[0]!);
-}
-
-function intIn(other: Record<string, string[]>, key: string): number | undefined {
-  const v = other[key]?.[0];
-  if (v === undefined || !/^\d+$/.test(v)) return undefined;
-  return Number(v);
-}
-
 /** The sync group an instance belongs to, if any. */
 export function syncGroupOf(cfg: Config, instance: string): SyncGroup | undefined {
   return cfg.syncGroups.find((g) => g.group.some((m) => m.name === instance));
@@ -84,9 +72,8 @@ export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
   const sg = syncGroupOf(cfg, vi.name);
   const garpMasterDelayMs = (vi.garpMasterDelay ?? g.vrrpGarpMasterDelay) * 1000;
   const garpMasterRepeat = vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
-  const lowerRepeat =
-    intIn(vi.other, 'garp_lower_prio_repeat') ?? intIn(g.other, 'vrrp_garp_lower_prio_repeat');
-  const lowerDelay = intIn(vi.other, 'garp_lower_prio_delay') ?? intIn(g.other, 'vrrp_garp_lower_prio_delay');
+  const lowerRepeat = vi.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat;
+  const lowerDelay = vi.garpLowerPrioDelay ?? g.vrrpGarpLowerPrioDelay;
   const trackInterfaces = [...vi.trackInterface, ...(sg?.trackInterface ?? [])].map((r) => ({
     name: r.name,
     weight: r.weight ?? 0,
@@ -109,13 +96,9 @@ export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
     garpMasterRefreshRepeat: vi.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
     garpLowerPrioRepeat: strict ? 0 : (lowerRepeat ?? garpMasterRepeat),
     garpLowerPrioDelayMs: strict ? 0 : lowerDelay !== undefined ? lowerDelay * 1000 : garpMasterDelayMs,
-    lowerPrioNoAdvert:
-      strict || flagIn(vi.other, 'lower_prio_no_advert') || flagIn(g.other, 'vrrp_lower_prio_no_advert'),
-    higherPrioSendAdvert:
-      !strict &&
-      (flagIn(vi.other, 'higher_prio_send_advert') || flagIn(g.other, 'vrrp_higher_prio_send_advert')),
-    notifyPriorityChanges:
-      flagIn(vi.other, 'notify_priority_changes') || flagIn(g.other, 'vrrp_notify_priority_changes'),
+    lowerPrioNoAdvert: strict || (vi.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? false),
+    higherPrioSendAdvert: !strict && (vi.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false),
+    notifyPriorityChanges: vi.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges ?? false,
     ...(vi.effectiveVersion === 2 && vi.authentication?.authType === 'PASS' && vi.authentication.authPass
       ? { authPass: vi.authentication.authPass }
       : {}),
@@ -137,8 +120,7 @@ export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
     skipCheckAdvAddr: vi.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
     // A peer's min_ttl / max_ttl turns the source check on, as in keepalived.
     checkUnicastSrc:
-      flagIn(vi.other, 'check_unicast_src') ||
-      g.vrrpCheckUnicastSrc ||
+      (vi.checkUnicastSrc ?? g.vrrpCheckUnicastSrc) ||
       vi.unicastPeer.some((p) => p.minTtl !== undefined || p.maxTtl !== undefined),
     dontTrackPrimary: vi.dontTrackPrimary,
     trackInterfaces,

@@ -454,7 +454,7 @@ export class VrrpRuntime {
           break;
         case 'notify': {
           const n = stateNotifications(r.notify, 'INSTANCE', name, a.state, a.priority, {
-            noEmailFaults: this.config.globalDefs.other.no_email_faults !== undefined,
+            noEmailFaults: this.config.globalDefs.noEmailFaults ?? false,
             lastEmailState: r.lastMail,
           });
           if (n.some((x) => x.kind === 'smtp')) r.lastMail = a.state;

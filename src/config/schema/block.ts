@@ -1,5 +1,7 @@
 // Applying a block's statements to its model object through a table of keyword handlers.
 // Unknown keywords are warnings (keepalived ignores them too) with a suggestion when close.
+// No keyword keepalived knows is taken in silence: one vigil does not act on is warned at its
+// own location with what will not happen.
 import type { Loc, Stmt } from '../ast.js';
 import { closest } from './suggest.js';
 
@@ -16,8 +18,18 @@ export interface BlockSpec<T> {
   keywords: Record<string, Handler<T>>;
   /** Older or alternative spellings → the keyword they mean. */
   synonyms?: Record<string, string>;
-  /** Keywords keepalived has that vigil accepts without acting on (stored in `other` when the target has it). */
-  accepted?: readonly string[];
+  /** Keywords keepalived acts on and vigil does not → what will not happen (a warning). */
+  unimplemented?: Record<string, string>;
+  /** Keywords keepalived 2.2.7 itself ignores or has deprecated → keepalived's own word (a warning). */
+  ignored?: Record<string, string>;
+}
+
+/** The warning for a keyword of `spec` vigil does not act on, or undefined when it does. */
+export function unimplementedWarning(spec: BlockSpec<unknown>, word: string): string | undefined {
+  const missing = spec.unimplemented?.[word];
+  if (missing !== undefined) return `'${word}' is not implemented in vigil: ${missing}`;
+  const ignored = spec.ignored?.[word];
+  return ignored === undefined ? undefined : `'${word}' in ${spec.name}: ${ignored}`;
 }
 
 export function applyBlock<T>(spec: BlockSpec<T>, stmts: Stmt[], target: T, ctx: Ctx): void {
@@ -27,17 +39,21 @@ export function applyBlock<T>(spec: BlockSpec<T>, stmts: Stmt[], target: T, ctx:
     const handler = spec.keywords[canonical];
     if (handler) {
       handler(s, target, ctx);
+      // Where each keyword was written, for later diagnostics about it (the last one is in force).
+      const locs = (target as { keywordLocs?: Record<string, Loc> }).keywordLocs;
+      if (locs) locs[canonical] = s.keyword.loc;
       continue;
     }
-    if (spec.accepted?.includes(word)) {
-      const other = (target as { other?: Record<string, string[]> }).other;
-      if (other) other[word] = s.args.map((a) => a.text);
+    const warning = unimplementedWarning(spec as BlockSpec<unknown>, word);
+    if (warning !== undefined) {
+      ctx.warn(warning, s.keyword.loc);
       continue;
     }
     const known = [
       ...Object.keys(spec.keywords),
       ...Object.keys(spec.synonyms ?? {}),
-      ...(spec.accepted ?? []),
+      ...Object.keys(spec.unimplemented ?? {}),
+      ...Object.keys(spec.ignored ?? {}),
     ];
     const guess = closest(word, known);
     ctx.warn(

@@ -1,9 +1,9 @@
 // Real-server checkers: HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, SMTP_CHECK, DNS_CHECK,
-// UDP_CHECK, PING_CHECK, FILE_CHECK, BFD_CHECK.
+// UDP_CHECK, PING_CHECK, FILE_CHECK (BFD_CHECK is warned by real_server: no BFD in vigil).
 import type { Stmt } from '../ast.js';
 import type { CheckCommon, Checker, HttpUrl } from '../model.js';
-import { applyBlock, blockOf, type Ctx, type Handler } from './block.js';
-import { command, flag, int, intText, ip, seconds, text, userGroup } from './values.js';
+import { applyBlock, blockOf, type BlockSpec, type Ctx, type Handler } from './block.js';
+import { command, flag, int, intText, ip, seconds, text } from './values.js';
 
 export const CHECKER_KINDS = [
   'HTTP_GET',
@@ -15,7 +15,6 @@ export const CHECKER_KINDS = [
   'UDP_CHECK',
   'PING_CHECK',
   'FILE_CHECK',
-  'BFD_CHECK',
 ] as const;
 
 function common<T extends CheckCommon>(): Record<string, Handler<T>> {
@@ -24,7 +23,6 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
     connect_port: (s, c, ctx) => (c.connectPort = int(s, ctx, 1, 65535)),
     bindto: (s, c, ctx) => (c.bindto = ip(s, ctx)?.address),
     bind_port: (s, c, ctx) => (c.bindPort = int(s, ctx, 1, 65535)),
-    bind_if: (s, c, ctx) => (c.bindIf = text(s, ctx)),
     connect_timeout: (s, c, ctx) => (c.connectTimeout = seconds(s, ctx, 0.001, 3600)),
     fwmark: (s, c, ctx) => (c.fwmark = int(s, ctx, 0, 0xffffffff)),
     retry: (s, c, ctx) => (c.retry = int(s, ctx, 0, 1_000_000)),
@@ -32,10 +30,34 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
     warmup: (s, c, ctx) => (c.warmup = seconds(s, ctx, 0, 86400)),
     delay_loop: (s, c, ctx) => (c.delayLoop = seconds(s, ctx, 0.001, 86400)),
     alpha: (s, c, ctx) => (c.alpha = flag(s, ctx)),
-    log_all_failures: (s, c, ctx) => (c.logAllFailures = flag(s, ctx)),
   };
 }
-const COMMON_SYNONYMS = { nb_get_retry: 'retry' };
+/** Keywords of every checker that vigil does not act on. */
+const COMMON_UNIMPLEMENTED: Record<string, string> = {
+  bind_if: 'the check is not bound to this interface',
+  log_all_failures: "only changes of the checker's state are logged, not every failed check",
+};
+/** keepalived 2.2.7 knows nb_get_retry only in HTTP_GET and SSL_GET. */
+const COMMON_IGNORED: Record<string, string> = {
+  nb_get_retry: "keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'retry')",
+};
+
+/** A checker block's keyword table: the common keywords and the kind's own. */
+function checkerSpec<T extends CheckCommon>(
+  name: string,
+  own: Record<string, Handler<T>>,
+  extra: Pick<BlockSpec<T>, 'unimplemented' | 'ignored'> = {},
+): BlockSpec<T> {
+  return {
+    name,
+    keywords: { ...common<T>(), ...own },
+    unimplemented: { ...COMMON_UNIMPLEMENTED, ...extra.unimplemented },
+    // A kind that handles a common ignored keyword itself (nb_get_retry in HTTP_GET) takes it.
+    ignored: Object.fromEntries(
+      Object.entries({ ...COMMON_IGNORED, ...extra.ignored }).filter(([k]) => !(k in own)),
+    ),
+  };
+}
 
 /** `status_code 200 301-302 …`. */
 function statusCodes(s: Stmt, ctx: Ctx): { from: number; to: number }[] {
@@ -53,41 +75,139 @@ function statusCodes(s: Stmt, ctx: Ctx): { from: number; to: number }[] {
   return out;
 }
 
-function readUrl(s: Stmt, ctx: Ctx): HttpUrl {
-  const u: HttpUrl & { codes?: HttpUrl['statusCode'] } = {
-    statusCode: [],
-    regexNoMatch: false,
-    loc: s.keyword.loc,
-  };
-  applyBlock<HttpUrl>(
-    {
-      name: 'url',
-      keywords: {
-        path: (st, x, c) => (x.path = text(st, c)),
-        digest: (st, x, c) => {
-          const d = text(st, c);
-          if (d !== undefined && !/^[0-9a-fA-F]{32}$/.test(d))
-            c.error(
-              `digest must be 32 hex digits (an MD5 as genhash prints it), not '${d}'`,
-              st.args[0]!.loc,
-            );
-          else x.digest = d?.toLowerCase();
-        },
-        status_code: (st, x, c) => x.statusCode.push(...statusCodes(st, c)),
-        regex: (st, x, c) => (x.regex = text(st, c)),
-        regex_no_match: (st, x, c) => (x.regexNoMatch = flag(st, c)),
-        virtualhost: (st, x, c) => (x.virtualhost = text(st, c)),
-      },
-      accepted: ['regex_options', 'regex_min_offset', 'regex_max_offset', 'regex_stack'],
+const REGEX_OPTION = "the regex is matched by JavaScript's RegExp on the whole body, without PCRE2 options";
+
+export const URL_SPEC: BlockSpec<HttpUrl> = {
+  name: 'url',
+  keywords: {
+    path: (st, x, c) => (x.path = text(st, c)),
+    digest: (st, x, c) => {
+      const d = text(st, c);
+      if (d !== undefined && !/^[0-9a-fA-F]{32}$/.test(d))
+        c.error(`digest must be 32 hex digits (an MD5 as genhash prints it), not '${d}'`, st.args[0]!.loc);
+      else x.digest = d?.toLowerCase();
     },
-    blockOf(s, ctx),
-    u,
-    ctx,
-  );
+    status_code: (st, x, c) => x.statusCode.push(...statusCodes(st, c)),
+    regex: (st, x, c) => (x.regex = text(st, c)),
+    regex_no_match: (st, x, c) => (x.regexNoMatch = flag(st, c)),
+    virtualhost: (st, x, c) => (x.virtualhost = text(st, c)),
+  },
+  unimplemented: {
+    regex_options: REGEX_OPTION,
+    regex_min_offset: REGEX_OPTION,
+    regex_max_offset: REGEX_OPTION,
+    regex_stack: REGEX_OPTION,
+  },
+};
+
+function readUrl(s: Stmt, ctx: Ctx): HttpUrl {
+  const u: HttpUrl = { statusCode: [], regexNoMatch: false, loc: s.keyword.loc };
+  applyBlock<HttpUrl>(URL_SPEC, blockOf(s, ctx), u, ctx);
   if (!u.path) ctx.error('url has no path', s.keyword.loc);
   if (u.statusCode.length === 0) u.statusCode = [{ from: 200, to: 299 }];
   return u;
 }
+
+type Of<K extends Checker['kind']> = Extract<Checker, { kind: K }>;
+
+const HTTP_KEYWORDS: Record<string, Handler<Of<'HTTP_GET' | 'SSL_GET'>>> = {
+  url: (st, x, cx) => x.urls.push(readUrl(st, cx)),
+  virtualhost: (st, x, cx) => (x.virtualhost = text(st, cx)),
+  http_protocol: (st, x, cx) => {
+    const p = text(st, cx);
+    if (p !== undefined && !['1.0', '1.1', '1.0C', '1.0c'].includes(p))
+      cx.error(`http_protocol must be 1.0, 1.0C or 1.1, not '${p}'`, st.args[0]!.loc);
+    else x.httpProtocol = p;
+  },
+  enable_sni: (st, x, cx) => (x.enableSni = flag(st, cx)),
+  sni_name: (st, x, cx) => (x.sniName = text(st, cx)),
+  // keepalived 2.2.7 still takes it in HTTP_GET / SSL_GET, with its own deprecation warning.
+  nb_get_retry: (st, x, cx) => {
+    cx.warn("nb_get_retry is deprecated - please use 'retry'", st.keyword.loc);
+    x.retry = int(st, cx, 0, 1_000_000);
+  },
+};
+const HTTP_EXTRA = {
+  unimplemented: {
+    fast_recovery:
+      'a checker that is down with no URL failed (its first runs) waits its delay for the next check instead of checking again at once',
+    tls_compliant: 'TLS connections are closed the way Node.js closes them',
+  },
+  ignored: {},
+};
+
+const USER = 'the script runs as the user vigil runs as, not as this user';
+
+/** Each checker block's keyword table, by its keyword. */
+export const CHECKER_SPECS = {
+  TCP_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>('TCP_CHECK', {}),
+  PING_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>('PING_CHECK', {}),
+  HTTP_GET: checkerSpec('HTTP_GET', HTTP_KEYWORDS, HTTP_EXTRA),
+  SSL_GET: checkerSpec('SSL_GET', HTTP_KEYWORDS, HTTP_EXTRA),
+  MISC_CHECK: checkerSpec<Of<'MISC_CHECK'>>(
+    'MISC_CHECK',
+    {
+      misc_path: (st, x, cx) => (x.miscPath = command(st, cx)),
+      misc_timeout: (st, x, cx) => (x.miscTimeout = seconds(st, cx, 0.001, 86400)),
+      misc_dynamic: (st, x, cx) => (x.miscDynamic = flag(st, cx)),
+    },
+    { unimplemented: { user: USER } },
+  ),
+  SMTP_CHECK: checkerSpec<Of<'SMTP_CHECK'>>('SMTP_CHECK', {
+    helo_name: (st, x, cx) => (x.heloName = text(st, cx)),
+    host: (st, x, cx) => {
+      // keepalived's words, once per checker.
+      if (x.hosts.length === 0)
+        cx.warn(
+          'The SMTP_CHECK host block is deprecated. Please define additional checkers.',
+          st.keyword.loc,
+        );
+      const h: CheckCommon & { loc: Stmt['loc'] } = { loc: st.keyword.loc };
+      applyBlock(SMTP_HOST_SPEC, blockOf(st, cx), h, cx);
+      x.hosts.push(h);
+    },
+  }),
+  DNS_CHECK: checkerSpec<Of<'DNS_CHECK'>>('DNS_CHECK', {
+    type: (st, x, cx) => {
+      const t = text(st, cx)?.toUpperCase();
+      if (t !== undefined && !DNS_TYPES.includes(t))
+        cx.error(
+          `DNS_CHECK type must be one of ${DNS_TYPES.join(', ')}, not '${st.args[0]!.text}'`,
+          st.args[0]!.loc,
+        );
+      else if (t) x.type = t;
+    },
+    name: (st, x, cx) => (x.name = text(st, cx) ?? x.name),
+  }),
+  UDP_CHECK: checkerSpec<Of<'UDP_CHECK'>>(
+    'UDP_CHECK',
+    {
+      payload: (st, x, cx) => (x.payload = text(st, cx)),
+      require_reply: (st, x) => (x.requireReply = st.args[0]?.text ?? true),
+    },
+    {
+      unimplemented: {
+        min_reply_length: 'replies of any length are taken',
+        max_reply_length: 'replies of any length are taken',
+      },
+    },
+  ),
+  FILE_CHECK: {
+    name: 'FILE_CHECK',
+    keywords: {
+      track_file: (st, x, cx) => (x.trackFile = text(st, cx)),
+      weight: (st, x, cx) => {
+        const t = st.args[0];
+        if (!t) cx.error("'weight' needs a value", st.keyword.loc);
+        else x.weight = intText(t, 'FILE_CHECK weight', cx, -254, 254);
+        x.weightReverse = st.args[1]?.text === 'reverse';
+      },
+    },
+  } satisfies BlockSpec<Of<'FILE_CHECK'>>,
+};
+
+const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'];
+export const SMTP_HOST_SPEC: BlockSpec<CheckCommon> = checkerSpec('host', {});
 
 export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
   const kind = s.keyword.text as (typeof CHECKER_KINDS)[number];
@@ -96,177 +216,42 @@ export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
   switch (kind) {
     case 'TCP_CHECK':
     case 'PING_CHECK': {
-      const c: Extract<Checker, { kind: 'TCP_CHECK' | 'PING_CHECK' }> = { kind, loc };
-      applyBlock<typeof c>({ name: kind, keywords: common(), synonyms: COMMON_SYNONYMS }, stmts, c, ctx);
+      const c: Of<'TCP_CHECK' | 'PING_CHECK'> = { kind, loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       return c;
     }
     case 'HTTP_GET':
     case 'SSL_GET': {
-      const c: Extract<Checker, { kind: 'HTTP_GET' | 'SSL_GET' }> = {
-        kind,
-        urls: [],
-        enableSni: kind === 'SSL_GET',
-        loc,
-      };
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          synonyms: COMMON_SYNONYMS,
-          accepted: ['fast_recovery', 'tls_compliant'],
-          keywords: {
-            ...common(),
-            url: (st, x, cx) => x.urls.push(readUrl(st, cx)),
-            virtualhost: (st, x, cx) => (x.virtualhost = text(st, cx)),
-            http_protocol: (st, x, cx) => {
-              const p = text(st, cx);
-              if (p !== undefined && !['1.0', '1.1', '1.0C', '1.0c'].includes(p))
-                cx.error(`http_protocol must be 1.0, 1.0C or 1.1, not '${p}'`, st.args[0]!.loc);
-              else x.httpProtocol = p;
-            },
-            enable_sni: (st, x, cx) => (x.enableSni = flag(st, cx)),
-            sni_name: (st, x, cx) => (x.sniName = text(st, cx)),
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
+      const c: Of<'HTTP_GET' | 'SSL_GET'> = { kind, urls: [], enableSni: kind === 'SSL_GET', loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       if (c.urls.length === 0) ctx.error(`${kind} has no url { path … } to check`, loc);
       return c;
     }
     case 'MISC_CHECK': {
-      const c: Extract<Checker, { kind: 'MISC_CHECK' }> = { kind, miscDynamic: false, loc };
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          synonyms: COMMON_SYNONYMS,
-          keywords: {
-            ...common(),
-            misc_path: (st, x, cx) => (x.miscPath = command(st, cx)),
-            misc_timeout: (st, x, cx) => (x.miscTimeout = seconds(st, cx, 0.001, 86400)),
-            misc_dynamic: (st, x, cx) => (x.miscDynamic = flag(st, cx)),
-            user: (st, x, cx) => (x.user = userGroup(st, cx)),
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
+      const c: Of<'MISC_CHECK'> = { kind, miscDynamic: false, loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       if (!c.miscPath) ctx.error('MISC_CHECK has no misc_path to run', loc);
       return c;
     }
     case 'SMTP_CHECK': {
-      const c: Extract<Checker, { kind: 'SMTP_CHECK' }> = { kind, hosts: [], loc };
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          synonyms: COMMON_SYNONYMS,
-          keywords: {
-            ...common(),
-            helo_name: (st, x, cx) => (x.heloName = text(st, cx)),
-            host: (st, x, cx) => {
-              const h: CheckCommon & { loc: Stmt['loc'] } = { loc: st.keyword.loc };
-              applyBlock(
-                { name: 'host', keywords: common(), synonyms: COMMON_SYNONYMS },
-                blockOf(st, cx),
-                h,
-                cx,
-              );
-              x.hosts.push(h);
-            },
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
+      const c: Of<'SMTP_CHECK'> = { kind, hosts: [], loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       return c;
     }
     case 'DNS_CHECK': {
-      const c: Extract<Checker, { kind: 'DNS_CHECK' }> = { kind, type: 'SOA', name: '.', loc };
-      const TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'];
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          synonyms: COMMON_SYNONYMS,
-          keywords: {
-            ...common(),
-            type: (st, x, cx) => {
-              const t = text(st, cx)?.toUpperCase();
-              if (t !== undefined && !TYPES.includes(t))
-                cx.error(
-                  `DNS_CHECK type must be one of ${TYPES.join(', ')}, not '${st.args[0]!.text}'`,
-                  st.args[0]!.loc,
-                );
-              else if (t) x.type = t;
-            },
-            name: (st, x, cx) => (x.name = text(st, cx) ?? x.name),
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
+      const c: Of<'DNS_CHECK'> = { kind, type: 'SOA', name: '.', loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       return c;
     }
     case 'UDP_CHECK': {
-      const c: Extract<Checker, { kind: 'UDP_CHECK' }> = { kind, loc };
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          synonyms: COMMON_SYNONYMS,
-          keywords: {
-            ...common(),
-            payload: (st, x, cx) => (x.payload = text(st, cx)),
-            require_reply: (st, x) => (x.requireReply = st.args[0]?.text ?? true),
-            min_reply_length: (st, x, cx) => (x.minReplyLength = int(st, cx, 0, 65535)),
-            max_reply_length: (st, x, cx) => (x.maxReplyLength = int(st, cx, 0, 65535)),
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
+      const c: Of<'UDP_CHECK'> = { kind, loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       return c;
     }
     case 'FILE_CHECK': {
-      const c: Extract<Checker, { kind: 'FILE_CHECK' }> = { kind, weightReverse: false, loc };
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          keywords: {
-            track_file: (st, x, cx) => (x.trackFile = text(st, cx)),
-            weight: (st, x, cx) => {
-              const t = st.args[0];
-              if (!t) cx.error("'weight' needs a value", st.keyword.loc);
-              else x.weight = intText(t, 'FILE_CHECK weight', cx, -254, 254);
-              x.weightReverse = st.args[1]?.text === 'reverse';
-            },
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
+      const c: Of<'FILE_CHECK'> = { kind, weightReverse: false, loc };
+      applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
       if (!c.trackFile) ctx.error('FILE_CHECK names no track_file', loc);
-      return c;
-    }
-    case 'BFD_CHECK': {
-      const c: Extract<Checker, { kind: 'BFD_CHECK' }> = { kind, loc };
-      applyBlock<typeof c>(
-        {
-          name: kind,
-          keywords: {
-            name: (st, x, cx) => (x.name = text(st, cx)),
-            weight: (st, x, cx) => (x.weight = int(st, cx, -253, 253)),
-            alpha: (st, x, cx) => (x.alpha = flag(st, cx)),
-          },
-        },
-        stmts,
-        c,
-        ctx,
-      );
-      ctx.warn('BFD_CHECK: vigil has no BFD implementation yet; this checker is never run', loc);
       return c;
     }
     default:

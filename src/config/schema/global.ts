@@ -3,7 +3,7 @@ import type { Stmt, Token } from '../ast.js';
 import type { ApiConfig, ConntrackSync, GlobalDefs } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { parseListen } from '../listen.js';
-import { arg, command, flag, int, intText, ip, parseIp, seconds, text, userGroup } from './values.js';
+import { arg, command, flag, int, intText, ip, parseIp, seconds, text } from './values.js';
 
 export function defaultGlobalDefs(): GlobalDefs {
   return {
@@ -27,118 +27,127 @@ export function defaultGlobalDefs(): GlobalDefs {
     lvsFlushOnStop: false,
     lvsEngine: 'auto',
     tuning: { vrrp: {}, checker: {} },
-    other: {},
   };
 }
 
-/** Process-level keywords keepalived takes both in global_defs and at the top level. */
-export const PROCESS_KEYWORDS = [
-  'linkbeat_use_polling',
-  'net_namespace',
-  'net_namespace_ipvs',
-  'namespace_with_ipsets',
-  'use_pid_dir',
-  'instance',
-  'child_wait_time',
-] as const;
+const SNMP = 'SNMP is not implemented: no AgentX subagent, no traps';
+const DBUS = 'D-Bus is not implemented: no org.keepalived.Vrrp1 service';
+const BFD = 'BFD is not implemented: no BFD sessions run';
+const NO_SWAP = 'memory is not locked (no mlockall): the process may be swapped out';
+const RCV_BUFS = 'the netlink socket keeps its default receive buffer size';
+const FIREWALL = 'no firewall (iptables, ipsets or nftables) rules are installed for the VIPs';
+const NAME = "processes keep vigil's own names";
+const VMAC = 'VMACs (use_vmac) are not implemented either, so this has nothing to act on';
+const DUMP = 'the state, statistics and JSON dump files are not written';
 
-/** Keepalived global keywords vigil reads but does not act on (process tuning, SNMP, D-Bus …). */
-const ACCEPTED = [
+/** Process-level keywords keepalived takes at the top level (vigil also takes them in global_defs). */
+export const PROCESS_KEYWORDS: Record<string, string> = {
+  linkbeat_use_polling: 'link state is followed through netlink only, never polled',
+  net_namespace: 'it runs in the network namespace it is started in (start it with ip netns exec)',
+  net_namespace_ipvs: 'IPVS is driven in the namespace vigil runs in',
+  namespace_with_ipsets: 'ipsets are not used',
+  use_pid_dir: 'pid files are not put in /run/keepalived/',
+  instance: 'pid and dump file names do not get an instance name',
+  child_wait_time: 'vigil waits its own time for the children to stop',
+};
+
+/** Keepalived global keywords vigil does not act on → what will not happen. */
+const UNIMPLEMENTED: Record<string, string> = {
   ...PROCESS_KEYWORDS,
-  'process_names',
-  'process_name',
-  'vrrp_process_name',
-  'checker_process_name',
-  'lvs_process_name',
-  'bfd_process_name',
-  'use_symlink_paths',
-  'set_supplementary_groups',
-  'startup_script',
-  'startup_script_timeout',
-  'shutdown_script',
-  'shutdown_script_timeout',
-  'max_auto_priority',
-  'min_auto_priority_delay',
-  'checker_log_all_failures',
-  'dynamic_interfaces',
-  'no_email_faults',
-  'default_interface',
-  'disable_local_igmp',
-  'v3_checksum_as_v2',
-  'vrrp_garp_lower_prio_delay',
-  'vrrp_garp_lower_prio_repeat',
-  'vrrp_down_timer_adverts',
-  'vrrp_min_garp',
-  'vrrp_garp_extra_if',
-  'vrrp_vmac_garp_intvl',
-  'vrrp_lower_prio_no_advert',
-  'vrrp_higher_prio_send_advert',
-  'vrrp_iptables',
-  'vrrp_ipsets',
-  'nftables',
-  'nftables_priority',
-  'nftables_ifindex',
-  'vrrp_no_swap',
-  'nftables_ipvs',
-  'nftables_ipvs_priority',
-  'nftables_ipvs_start_fwmark',
-  'nftables_counters',
-  'vrrp_notify_priority_changes',
-  'fifo_write_vrrp_states_on_reload',
-  'checker_no_swap',
-  'bfd_priority',
-  'bfd_no_swap',
-  'bfd_rt_priority',
-  'bfd_cpu_affinity',
-  'bfd_rlimit_rttime',
-  'bfd_rlimit_rtime',
-  'snmp_socket',
-  'enable_traps',
-  'enable_snmp_vrrp',
-  'enable_snmp_keepalived',
-  'enable_snmp_rfc',
-  'enable_snmp_rfcv2',
-  'enable_snmp_rfcv3',
-  'enable_snmp_checker',
-  'snmp_vs_stats_update_interval',
-  'snmp_rs_stats_update_interval',
-  'enable_dbus',
-  'dbus_service_name',
-  'dbus_no_interface_name',
-  'vrrp_netlink_cmd_rcv_bufs',
-  'vrrp_netlink_cmd_rcv_bufs_force',
-  'vrrp_netlink_monitor_rcv_bufs',
-  'vrrp_netlink_monitor_rcv_bufs_force',
-  'lvs_netlink_cmd_rcv_bufs',
-  'lvs_netlink_cmd_rcv_bufs_force',
-  'lvs_netlink_monitor_rcv_bufs',
-  'lvs_netlink_monitor_rcv_bufs_force',
-  'rs_init_notifies',
-  'no_checker_emails',
-  'vrrp_rx_bufs_policy',
-  'vrrp_rx_bufs_multiplier',
-  'vrrp_startup_delay',
-  'vrrp_delay_after_boot',
-  'log_unknown_vrids',
-  'vrrp_owner_ignore_adverts',
-  'vmac_prefix',
-  'vmac_addr_prefix',
-  'umask',
-  'random_seed',
-  'reload_check_config',
-  'reload_time_file',
-  'reload_repeat',
-  'reload_file',
-  'config_save_dir',
-  'tmp_config_directory',
-  'data_use_instance',
-  'json_version',
-  'iproute_usr_dir',
-  'iproute_etc_dir',
-  'state_dump_file',
-  'stats_dump_file',
-  'json_dump_file',
-] as const;
+  process_names: NAME,
+  process_name: NAME,
+  vrrp_process_name: NAME,
+  checker_process_name: NAME,
+  lvs_process_name: `${NAME} (and keepalived says: 'lvs_process_name' is deprecated - please use 'checker_process_name')`,
+  bfd_process_name: NAME,
+  use_symlink_paths: 'script paths are not resolved through symbolic links first',
+  set_supplementary_groups: 'scripts do not get the supplementary groups of their user',
+  startup_script: 'the script is not run when vigil starts',
+  startup_script_timeout: 'startup_script is not run',
+  shutdown_script: 'the script is not run when vigil stops',
+  shutdown_script_timeout: 'shutdown_script is not run',
+  enable_script_security: 'scripts are run without checking who can write them',
+  script_user: 'scripts run as the user vigil runs as, not as this user',
+  max_auto_priority: 'no automatic realtime priority is set (use vrrp_rt_priority / checker_rt_priority)',
+  min_auto_priority_delay: 'no automatic realtime priority is set',
+  checker_log_all_failures: "the checkers' default for log_all_failures is not changed",
+  dynamic_interfaces: 'interfaces deleted and created again after start are not followed as keepalived does',
+  default_interface: 'addresses without dev outside an instance do not go on this interface',
+  disable_local_igmp: 'IGMP reports are not turned off on the VRRP interfaces',
+  v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
+  vrrp_down_timer_adverts: 'the master-down timer stays 3 advert intervals',
+  vrrp_min_garp: 'the gratuitous ARP settings are not reduced to one at the transition',
+  vrrp_garp_extra_if: VMAC,
+  vrrp_vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if")`,
+  vrrp_iptables: FIREWALL,
+  vrrp_ipsets: FIREWALL,
+  nftables: FIREWALL,
+  nftables_priority: FIREWALL,
+  nftables_ifindex: FIREWALL,
+  nftables_counters: FIREWALL,
+  nftables_ipvs: 'no nftables fwmark rules are made for IPv6 virtual_server_group ranges',
+  nftables_ipvs_priority: 'no nftables fwmark rules are made for IPv6 virtual_server_group ranges',
+  nftables_ipvs_start_fwmark: 'no nftables fwmark rules are made for IPv6 virtual_server_group ranges',
+  vrrp_no_swap: NO_SWAP,
+  checker_no_swap: NO_SWAP,
+  bfd_no_swap: NO_SWAP,
+  fifo_write_vrrp_states_on_reload: "a reload does not write every instance's state to the notify FIFO",
+  bfd_priority: BFD,
+  bfd_rt_priority: BFD,
+  bfd_cpu_affinity: BFD,
+  bfd_rlimit_rttime: BFD,
+  bfd_rlimit_rtime: BFD,
+  snmp_socket: SNMP,
+  enable_traps: SNMP,
+  enable_snmp_vrrp: SNMP,
+  enable_snmp_keepalived: SNMP,
+  enable_snmp_rfc: SNMP,
+  enable_snmp_rfcv2: SNMP,
+  enable_snmp_rfcv3: SNMP,
+  enable_snmp_checker: SNMP,
+  snmp_vs_stats_update_interval: SNMP,
+  snmp_rs_stats_update_interval: SNMP,
+  enable_dbus: DBUS,
+  dbus_service_name: DBUS,
+  dbus_no_interface_name: DBUS,
+  vrrp_netlink_cmd_rcv_bufs: RCV_BUFS,
+  vrrp_netlink_cmd_rcv_bufs_force: RCV_BUFS,
+  vrrp_netlink_monitor_rcv_bufs: RCV_BUFS,
+  vrrp_netlink_monitor_rcv_bufs_force: RCV_BUFS,
+  lvs_netlink_cmd_rcv_bufs: RCV_BUFS,
+  lvs_netlink_cmd_rcv_bufs_force: RCV_BUFS,
+  lvs_netlink_monitor_rcv_bufs: RCV_BUFS,
+  lvs_netlink_monitor_rcv_bufs_force: RCV_BUFS,
+  rs_init_notifies: "real servers' first states at start run no notify_up / notify_down",
+  vrrp_rx_bufs_policy: 'the VRRP sockets keep their default receive buffer size',
+  vrrp_rx_bufs_multiplier: 'the VRRP sockets keep their default receive buffer size',
+  vrrp_startup_delay: 'the VRRP instances start at once, without this delay',
+  vrrp_delay_after_boot: 'the VRRP instances start at once, without this delay',
+  log_unknown_vrids: 'adverts for VRIDs no instance has are not logged',
+  vrrp_owner_ignore_adverts: 'an address owner (priority 255) still acts on adverts it receives',
+  vmac_prefix: VMAC,
+  vmac_addr_prefix: VMAC,
+  umask: 'files vigil creates get the umask vigil was started with',
+  random_seed: 'the random numbers are not seeded with this value',
+  reload_check_config: 'a reload is not checked first in a separate process writing this log',
+  reload_time_file: 'no reload is scheduled from this file',
+  reload_repeat: 'no reload is scheduled',
+  reload_file: 'no file is written at reloads',
+  config_save_dir: 'configurations are not saved at reloads',
+  tmp_config_directory: 'no temporary configuration directory is used',
+  data_use_instance: DUMP,
+  json_version: DUMP,
+  iproute_usr_dir: 'route and rule names are not read from iproute2 files in this directory',
+  iproute_etc_dir: 'route and rule names are not read from iproute2 files in this directory',
+  state_dump_file: DUMP,
+  stats_dump_file: DUMP,
+  json_dump_file: DUMP,
+  lvs_notify_fifo: 'no LVS events are written to a FIFO',
+  lvs_notify_fifo_script: 'no LVS events are written to a FIFO',
+  lvs_flush: "the IPVS table is not flushed at start: other programs' services stay",
+  lvs_flush_on_stop: 'the IPVS table is not flushed at stop',
+  lvs_flush_onstop: 'the IPVS table is not flushed at stop',
+};
 
 const LVS_ENGINES = ['auto', 'ipvs', 'nft', 'userspace'] as const;
 
@@ -162,7 +171,14 @@ function tuningKeywords(child: 'vrrp' | 'checker'): BlockSpec<GlobalDefs>['keywo
       if (v !== undefined) t(g, s).rtPriority = v;
     },
     [`${child}_rlimit_rttime`]: rttime,
-    [`${child}_rlimit_rtime`]: rttime,
+    [`${child}_rlimit_rtime`]: (s, g, ctx) => {
+      // keepalived's own wording for the old spelling.
+      ctx.warn(
+        `Keyword '${s.keyword.text}' is deprecated - please use '${child}_rlimit_rttime'`,
+        s.keyword.loc,
+      );
+      rttime(s, g, ctx);
+    },
     [`${child}_cpu_affinity`]: (s, g, ctx) => {
       if (s.args.length === 0)
         return ctx.error(`${s.keyword.text} needs at least one CPU number`, s.keyword.loc);
@@ -179,7 +195,7 @@ function fifo(s: Stmt, ctx: Ctx): { path: string } | undefined {
 
 const GLOBAL: BlockSpec<GlobalDefs> = {
   name: 'global_defs',
-  accepted: ACCEPTED,
+  unimplemented: UNIMPLEMENTED,
   keywords: {
     router_id: (s, g, ctx) => (g.routerId = text(s, ctx)),
     notification_email: (s, g) => {
@@ -201,8 +217,6 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     smtp_alert: (s, g, ctx) => (g.smtpAlert = flag(s, ctx)),
     smtp_alert_vrrp: (s, g, ctx) => (g.smtpAlertVrrp = flag(s, ctx)),
     smtp_alert_checker: (s, g, ctx) => (g.smtpAlertChecker = flag(s, ctx)),
-    enable_script_security: (s, g, ctx) => (g.enableScriptSecurity = flag(s, ctx)),
-    script_user: (s, g, ctx) => (g.scriptUser = userGroup(s, ctx)),
     vrrp_mcast_group4: (s, g, ctx) => {
       const a = ip(s, ctx);
       if (a && a.family !== 4)
@@ -231,6 +245,13 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     },
     // Applied per instance (config/validate.ts applyStrictMode, vrrp/config.ts), as keepalived does.
     vrrp_strict: (s, g, ctx) => (g.vrrpStrict = flag(s, ctx)),
+    vrrp_garp_lower_prio_delay: (s, g, ctx) => (g.vrrpGarpLowerPrioDelay = int(s, ctx, 0, 86400)),
+    vrrp_garp_lower_prio_repeat: (s, g, ctx) => (g.vrrpGarpLowerPrioRepeat = int(s, ctx, 0, 10000)),
+    vrrp_lower_prio_no_advert: (s, g, ctx) => (g.vrrpLowerPrioNoAdvert = flag(s, ctx)),
+    vrrp_higher_prio_send_advert: (s, g, ctx) => (g.vrrpHigherPrioSendAdvert = flag(s, ctx)),
+    vrrp_notify_priority_changes: (s, g, ctx) => (g.vrrpNotifyPriorityChanges = flag(s, ctx)),
+    no_email_faults: (s, g, ctx) => (g.noEmailFaults = flag(s, ctx)),
+    no_checker_emails: (s, g, ctx) => (g.noCheckerEmails = flag(s, ctx)),
     vrrp_skip_check_adv_addr: (s, g, ctx) => (g.vrrpSkipCheckAdvAddr = flag(s, ctx)),
     vrrp_check_unicast_src: (s, g, ctx) => (g.vrrpCheckUnicastSrc = flag(s, ctx)),
     process_monitor_rcv_bufs: (s, g, ctx) => {
@@ -242,8 +263,6 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = command(s, ctx)),
     vrrp_notify_fifo: (s, g, ctx) => (g.vrrpNotifyFifo = fifo(s, ctx)),
     vrrp_notify_fifo_script: (s, g, ctx) => g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = command(s, ctx)),
-    lvs_notify_fifo: (s, g, ctx) => (g.lvsNotifyFifo = fifo(s, ctx)),
-    lvs_notify_fifo_script: (s, g, ctx) => g.lvsNotifyFifo && (g.lvsNotifyFifo.script = command(s, ctx)),
     lvs_timeouts: (s, g, ctx) => {
       for (let i = 0; i + 1 < s.args.length; i += 2) {
         const k = s.args[i]!.text;
@@ -252,10 +271,8 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
         else ctx.error(`lvs_timeouts: unknown timeout '${k}' (tcp, tcpfin or udp)`, s.args[i]!.loc);
       }
       if (s.args.length % 2 === 1)
-        ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.keyword.loc);
+        ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.args.at(-1)!.loc);
     },
-    lvs_flush: (s, g, ctx) => (g.lvsFlush = flag(s, ctx)),
-    lvs_flush_on_stop: (s, g, ctx) => (g.lvsFlushOnStop = flag(s, ctx)),
     lvs_sync_daemon: (s, g, ctx) => {
       const ifname = arg(s, 0, ctx, 'an interface and a VRRP instance name');
       const inst = arg(s, 1, ctx, 'a VRRP instance name after the interface');
@@ -344,7 +361,6 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     },
   },
   synonyms: {
-    lvs_flush_onstop: 'lvs_flush_on_stop',
     vrrp_garp_master_refresh_rep: 'vrrp_garp_master_refresh_repeat',
   },
 };
@@ -353,6 +369,8 @@ function isMulticast4(a: string): boolean {
   const first = Number(a.split('.')[0]);
   return first >= 224 && first <= 239;
 }
+
+export const GLOBAL_SPEC = GLOBAL;
 
 export function readGlobalDefs(s: Stmt, g: GlobalDefs, ctx: Ctx): void {
   g.loc ??= s.keyword.loc;

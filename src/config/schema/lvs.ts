@@ -51,10 +51,15 @@ function addrPort(s: Stmt, ctx: Ctx): { address: string; family: 4 | 6; port?: n
     : { address: ip.address, family: ip.family, port: p };
 }
 
-const RS: BlockSpec<RealServer> = {
+const SNMP = 'SNMP is not implemented: the name is not published';
+const NB_GET_RETRY =
+  "keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'retry')";
+
+export const RS_SPEC: BlockSpec<RealServer> = {
   name: 'real_server',
-  synonyms: { lb_kind: 'lvs_method', nb_get_retry: 'retry' },
-  accepted: ['snmp_name'],
+  synonyms: { lb_kind: 'lvs_method' },
+  unimplemented: { snmp_name: SNMP, BFD_CHECK: 'no BFD session runs, so this checker never runs' },
+  ignored: { nb_get_retry: NB_GET_RETRY },
   keywords: {
     weight: (s, r, ctx) => (r.weight = int(s, ctx, 0, 2147483647) ?? r.weight),
     lvs_method: (s, r, ctx) => (r.lvsMethod = lbKind(s, ctx)),
@@ -87,7 +92,7 @@ function readRealServer(s: Stmt, ctx: Ctx): RealServer | undefined {
   const ap = addrPort(s, ctx);
   if (!ap) return undefined;
   const r: RealServer = { ...ap, weight: 1, checkers: [], loc: s.keyword.loc };
-  applyBlock(RS, s.block ?? [], r, ctx);
+  applyBlock(RS_SPEC, s.block ?? [], r, ctx);
   return r;
 }
 
@@ -102,10 +107,21 @@ function granularity(t: Token, ctx: Ctx): string | undefined {
   return undefined;
 }
 
-const VS: BlockSpec<VirtualServer> = {
+export const VS_SPEC: BlockSpec<VirtualServer> = {
   name: 'virtual_server',
-  synonyms: { lvs_sched: 'lb_algo', lvs_method: 'lb_kind', nb_get_retry: 'retry' },
-  accepted: ['snmp_name', 'hashed', 'flag-1', 'flag-2', 'flag-3'],
+  synonyms: { lvs_sched: 'lb_algo', lvs_method: 'lb_kind' },
+  unimplemented: {
+    snmp_name: SNMP,
+    hashed: 'the flag is not passed to IPVS (the kernel keeps its own)',
+    'flag-1': 'the scheduler flag is not passed: write sh-fallback or mh-fallback',
+    'flag-2': 'the scheduler flag is not passed: write sh-port or mh-port',
+    'flag-3': 'the scheduler flag is not passed to the kernel',
+    weight: 'real servers without their own weight keep weight 1',
+    omega: 'quorum_down is not run when the virtual server is removed',
+    sorry_server_inhibit: 'the sorry server is removed, not set to weight 0, when real servers come back',
+    persistence_engine: 'no persistence engine (such as sip) is set on the service',
+  },
+  ignored: { nb_get_retry: NB_GET_RETRY },
   keywords: {
     delay_loop: (s, v, ctx) => (v.delayLoop = seconds(s, ctx, 0.001, 86400) ?? v.delayLoop),
     lb_algo: (s, v, ctx) => {
@@ -137,7 +153,6 @@ const VS: BlockSpec<VirtualServer> = {
       const t = arg(s, 0, ctx, 'a netmask');
       if (t) v.persistenceGranularity = granularity(t, ctx);
     },
-    persistence_engine: (s, v, ctx) => (v.persistenceEngine = text(s, ctx)),
     ops: (s, v, ctx) => (v.ops = flag(s, ctx)),
     'sh-port': (s, v) => (v.flags.shPort = true),
     'sh-fallback': (s, v) => (v.flags.shFallback = true),
@@ -146,7 +161,6 @@ const VS: BlockSpec<VirtualServer> = {
     ha_suspend: (s, v, ctx) => (v.haSuspend = flag(s, ctx)),
     virtualhost: (s, v, ctx) => (v.virtualhost = text(s, ctx)),
     alpha: (s, v, ctx) => (v.alpha = flag(s, ctx)),
-    omega: (s, v, ctx) => (v.omega = flag(s, ctx)),
     quorum: (s, v, ctx) => (v.quorum = int(s, ctx, 1, 2147483647) ?? v.quorum),
     hysteresis: (s, v, ctx) => (v.hysteresis = int(s, ctx, 0, 2147483647) ?? v.hysteresis),
     quorum_up: (s, v, ctx) => (v.quorumUp = command(s, ctx)),
@@ -155,7 +169,6 @@ const VS: BlockSpec<VirtualServer> = {
       const ap = addrPort(s, ctx);
       if (ap) v.sorryServer = { address: ap.address, port: ap.port, loc: s.keyword.loc };
     },
-    sorry_server_inhibit: (s, v, ctx) => (v.sorryServerInhibit = flag(s, ctx)),
     sorry_server_lvs_method: (s, v, ctx) => (v.sorryServerLvsMethod = lbKind(s, ctx)),
     inhibit_on_failure: (s, v, ctx) => (v.inhibitOnFailure = flag(s, ctx)),
     retry: (s, v, ctx) => (v.retry = int(s, ctx, 0, 1_000_000)),
@@ -233,9 +246,10 @@ export function readVirtualServer(s: Stmt, ctx: Ctx): VirtualServer | undefined 
     sorryServerInhibit: false,
     inhibitOnFailure: false,
     realServers: [],
+    keywordLocs: {},
     loc: s.keyword.loc,
   };
-  applyBlock({ ...VS, name: `virtual_server ${label}` }, blockOf(s, ctx), v, ctx);
+  applyBlock({ ...VS_SPEC, name: `virtual_server ${label}` }, blockOf(s, ctx), v, ctx);
   return v;
 }
 

@@ -14,19 +14,7 @@ import type {
   GarpGroup,
 } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
-import {
-  arg,
-  command,
-  flag,
-  int,
-  intText,
-  ip,
-  parseIp,
-  seconds,
-  semicolonHint,
-  text,
-  userGroup,
-} from './values.js';
+import { arg, command, flag, int, intText, ip, parseIp, seconds, semicolonHint, text } from './values.js';
 
 type WithNotify = {
   notify?: Notify;
@@ -118,55 +106,56 @@ export function readVrrpScript(s: Stmt, ctx: Ctx): VrrpScript {
     initFail: false,
     loc: s.keyword.loc,
   };
-  applyBlock<VrrpScript>(
-    {
-      name: `vrrp_script ${name}`,
-      keywords: {
-        script: (st, t, c) => (t.script = command(st, c)),
-        interval: (st, t, c) => (t.interval = seconds(st, c, 0.001, 86400) ?? t.interval),
-        timeout: (st, t, c) => (t.timeout = seconds(st, c, 0.001, 86400)),
-        weight: (st, t, c) => {
-          const w = weightArgs(st, 0, c, -253, 253);
-          if (w.weight !== undefined) t.weight = w.weight;
-          t.weightReverse = w.reverse;
-        },
-        rise: (st, t, c) => (t.rise = int(st, c, 1, 1_000_000) ?? t.rise),
-        fall: (st, t, c) => (t.fall = int(st, c, 1, 1_000_000) ?? t.fall),
-        user: (st, t, c) => (t.user = userGroup(st, c)),
-        init_fail: (st, t, c) => (t.initFail = flag(st, c)),
-      },
-    },
-    blockOf(s, ctx),
-    v,
-    ctx,
-  );
+  applyBlock<VrrpScript>({ ...VRRP_SCRIPT_SPEC, name: `vrrp_script ${name}` }, blockOf(s, ctx), v, ctx);
   if (!v.script) ctx.error(`vrrp_script ${name} has no 'script' to run`, s.keyword.loc);
   return v;
 }
 
+export const VRRP_SCRIPT_SPEC: BlockSpec<VrrpScript> = {
+  name: 'vrrp_script',
+  unimplemented: { user: 'the script runs as the user vigil runs as, not as this user' },
+  keywords: {
+    script: (st, t, c) => (t.script = command(st, c)),
+    interval: (st, t, c) => (t.interval = seconds(st, c, 0.001, 86400) ?? t.interval),
+    timeout: (st, t, c) => (t.timeout = seconds(st, c, 0.001, 86400)),
+    weight: (st, t, c) => {
+      const w = weightArgs(st, 0, c, -253, 253);
+      if (w.weight !== undefined) t.weight = w.weight;
+      t.weightReverse = w.reverse;
+    },
+    rise: (st, t, c) => (t.rise = int(st, c, 1, 1_000_000) ?? t.rise),
+    fall: (st, t, c) => (t.fall = int(st, c, 1, 1_000_000) ?? t.fall),
+    init_fail: (st, t, c) => (t.initFail = flag(st, c)),
+  },
+};
+
+export const TRACK_FILE_SPEC: BlockSpec<TrackFile> = {
+  name: 'track_file',
+  keywords: {
+    file: (st, tf, c) => (tf.file = text(st, c)),
+    weight: (st, tf, c) => {
+      const w = weightArgs(st, 0, c, -254, 254);
+      if (w.weight !== undefined) tf.weight = w.weight;
+      tf.weightReverse = w.reverse;
+    },
+    init_file: (st, tf, c) => {
+      const v =
+        st.args[0] && st.args[0].text !== 'overwrite' ? intText(st.args[0], 'init_file', c, -254, 254) : 0;
+      tf.initFile = { value: v ?? 0 };
+      const ow = st.args.find((a) => a.text === 'overwrite');
+      if (ow)
+        c.warn(
+          "init_file 'overwrite' is not implemented in vigil: an existing file is left as it is",
+          ow.loc,
+        );
+    },
+  },
+};
+
 export function readTrackFile(s: Stmt, ctx: Ctx): TrackFile {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const t: TrackFile = { name, weight: 1, weightReverse: false, loc: s.keyword.loc };
-  applyBlock<TrackFile>(
-    {
-      name: `${s.keyword.text} ${name}`,
-      keywords: {
-        file: (st, tf, c) => (tf.file = text(st, c)),
-        weight: (st, tf, c) => {
-          const w = weightArgs(st, 0, c, -254, 254);
-          if (w.weight !== undefined) tf.weight = w.weight;
-          tf.weightReverse = w.reverse;
-        },
-        init_file: (st, tf, c) => {
-          const v = st.args[0] ? intText(st.args[0], 'init_file', c, -254, 254) : 0;
-          tf.initFile = { value: v ?? 0, overwrite: st.args.some((a) => a.text === 'overwrite') };
-        },
-      },
-    },
-    blockOf(s, ctx),
-    t,
-    ctx,
-  );
+  applyBlock<TrackFile>({ ...TRACK_FILE_SPEC, name: `${s.keyword.text} ${name}` }, blockOf(s, ctx), t, ctx);
   if (!t.file) ctx.error(`${s.keyword.text} ${name} has no 'file' to watch`, s.keyword.loc);
   return t;
 }
@@ -177,6 +166,88 @@ export function readTrackFile(s: Stmt, ctx: Ctx): TrackFile {
  * alone means exact (keepalived has no `exact` value); quorum/quorum_max that contradict each
  * other are ignored with a warning; `delay` sets both delays.
  */
+const trackProcessWhere = (tp: TrackProcess): string => `vrrp_track_process ${tp.name}`;
+/** Where each vrrp_track_process's `process` value was written (for the name check below). */
+const processLocs = new WeakMap<TrackProcess, Loc>();
+
+const trackProcessDelay =
+  (which: 'fork' | 'terminate' | 'both') =>
+  (st: Stmt, tp: TrackProcess, c: Ctx): void => {
+    const v = seconds(st, c, 0.000001, 3600);
+    if (v === undefined) return;
+    if (which !== 'fork') tp.terminateDelay = v;
+    if (which !== 'terminate') tp.forkDelay = v;
+  };
+
+export const TRACK_PROCESS_SPEC: BlockSpec<TrackProcess> = {
+  name: 'vrrp_track_process',
+  keywords: {
+    process: (st, tp, c) => {
+      if (tp.process !== undefined) {
+        c.warn(`${trackProcessWhere(tp)}: process is already set - ignoring this one`, st.keyword.loc);
+        return;
+      }
+      tp.process = text(st, c);
+      if (st.args[0]) processLocs.set(tp, st.args[0].loc);
+      if (st.args.length > 1) {
+        tp.params = st.args.slice(1).map((a) => a.text);
+        if (tp.paramMatch === 'none') tp.paramMatch = 'exact';
+        tp.fullCommand = true;
+      }
+    },
+    param_match: (st, tp, c) => {
+      const v = st.args[0]?.text;
+      if (v === undefined) tp.paramMatch = 'exact';
+      else if (v === 'initial' || v === 'partial') tp.paramMatch = v;
+      else {
+        c.warn(
+          `${trackProcessWhere(tp)}: invalid param_match type '${v}' - ignoring it (keepalived 2.2.7 knows 'initial' and 'partial'; 'param_match' alone is an exact match)`,
+          st.args[0]!.loc,
+        );
+        return;
+      }
+      tp.fullCommand = true;
+    },
+    weight: (st, tp, c) => {
+      const w = weightArgs(st, 0, c, -254, 254);
+      if (w.weight !== undefined) tp.weight = w.weight;
+      tp.weightReverse = w.reverse;
+      const opt = st.args[1];
+      if (opt && opt.text !== 'reverse')
+        c.warn(`${trackProcessWhere(tp)}: unknown weight option '${opt.text}' - ignoring it`, opt.loc);
+    },
+    quorum: (st, tp, c) => {
+      const q = int(st, c, 1, 65535);
+      if (q === undefined) return;
+      if (tp.quorumMax !== undefined && q > tp.quorumMax)
+        c.warn(
+          `${trackProcessWhere(tp)}: quorum ${q} is greater than quorum_max ${tp.quorumMax} - ignoring it`,
+          st.args[0]!.loc,
+        );
+      else tp.quorum = q;
+    },
+    quorum_max: (st, tp, c) => {
+      const m = int(st, c, 0, 65535);
+      if (m === undefined) return;
+      // quorum_max 0 (the process must not run) is allowed while quorum is left at its default.
+      if ((m > 0 || tp.quorum > 1) && m < tp.quorum) {
+        c.warn(
+          `${trackProcessWhere(tp)}: quorum_max ${m} is less than quorum ${tp.quorum} - ignoring it`,
+          st.args[0]!.loc,
+        );
+        return;
+      }
+      tp.quorumMax = m;
+      if (m === 0) tp.quorum = 0;
+      else if (tp.quorum === 0) tp.quorum = 1;
+    },
+    delay: trackProcessDelay('both'),
+    terminate_delay: trackProcessDelay('terminate'),
+    fork_delay: trackProcessDelay('fork'),
+    full_command: (st, tp, c) => (tp.fullCommand = flag(st, c)),
+  },
+};
+
 export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const t: TrackProcess = {
@@ -189,86 +260,8 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
     loc: s.keyword.loc,
   };
   const where = `vrrp_track_process ${name}`;
-  let processLoc: Loc | undefined;
-  const delay = (which: 'fork' | 'terminate' | 'both') => (st: Stmt, tp: TrackProcess, c: Ctx) => {
-    const v = seconds(st, c, 0.000001, 3600);
-    if (v === undefined) return;
-    if (which !== 'fork') tp.terminateDelay = v;
-    if (which !== 'terminate') tp.forkDelay = v;
-  };
-  applyBlock<TrackProcess>(
-    {
-      name: where,
-      keywords: {
-        process: (st, tp, c) => {
-          if (tp.process !== undefined) {
-            c.warn(`${where}: process is already set - ignoring this one`, st.keyword.loc);
-            return;
-          }
-          tp.process = text(st, c);
-          processLoc = st.args[0]?.loc;
-          if (st.args.length > 1) {
-            tp.params = st.args.slice(1).map((a) => a.text);
-            if (tp.paramMatch === 'none') tp.paramMatch = 'exact';
-            tp.fullCommand = true;
-          }
-        },
-        param_match: (st, tp, c) => {
-          const v = st.args[0]?.text;
-          if (v === undefined) tp.paramMatch = 'exact';
-          else if (v === 'initial' || v === 'partial') tp.paramMatch = v;
-          else {
-            c.warn(
-              `${where}: invalid param_match type '${v}' - ignoring it (keepalived 2.2.7 knows 'initial' and 'partial'; 'param_match' alone is an exact match)`,
-              st.args[0]!.loc,
-            );
-            return;
-          }
-          tp.fullCommand = true;
-        },
-        weight: (st, tp, c) => {
-          const w = weightArgs(st, 0, c, -254, 254);
-          if (w.weight !== undefined) tp.weight = w.weight;
-          tp.weightReverse = w.reverse;
-          const opt = st.args[1];
-          if (opt && opt.text !== 'reverse')
-            c.warn(`${where}: unknown weight option '${opt.text}' - ignoring it`, opt.loc);
-        },
-        quorum: (st, tp, c) => {
-          const q = int(st, c, 1, 65535);
-          if (q === undefined) return;
-          if (tp.quorumMax !== undefined && q > tp.quorumMax)
-            c.warn(
-              `${where}: quorum ${q} is greater than quorum_max ${tp.quorumMax} - ignoring it`,
-              st.args[0]!.loc,
-            );
-          else tp.quorum = q;
-        },
-        quorum_max: (st, tp, c) => {
-          const m = int(st, c, 0, 65535);
-          if (m === undefined) return;
-          // quorum_max 0 (the process must not run) is allowed while quorum is left at its default.
-          if ((m > 0 || tp.quorum > 1) && m < tp.quorum) {
-            c.warn(
-              `${where}: quorum_max ${m} is less than quorum ${tp.quorum} - ignoring it`,
-              st.args[0]!.loc,
-            );
-            return;
-          }
-          tp.quorumMax = m;
-          if (m === 0) tp.quorum = 0;
-          else if (tp.quorum === 0) tp.quorum = 1;
-        },
-        delay: delay('both'),
-        terminate_delay: delay('terminate'),
-        fork_delay: delay('fork'),
-        full_command: (st, tp, c) => (tp.fullCommand = flag(st, c)),
-      },
-    },
-    blockOf(s, ctx),
-    t,
-    ctx,
-  );
+  applyBlock<TrackProcess>({ ...TRACK_PROCESS_SPEC, name: where }, blockOf(s, ctx), t, ctx);
+  const processLoc = processLocs.get(t);
   if (!t.process) ctx.error(`vrrp_track_process ${name} has no 'process' to watch`, s.keyword.loc);
   else if (!t.fullCommand && processLoc) {
     // keepalived compares the process name (comm): no path, at most 15 bytes. It says nothing
@@ -287,6 +280,35 @@ export function readTrackProcess(s: Stmt, ctx: Ctx): TrackProcess {
   return t;
 }
 
+export const SYNC_GROUP_SPEC: BlockSpec<SyncGroup> = {
+  name: 'vrrp_sync_group',
+  unimplemented: {
+    notify_priority_changes: "the group's notify scripts are not told of its members' priority changes",
+    track_bfd: 'BFD is not implemented: the group tracks no BFD session',
+  },
+  keywords: {
+    group: (st, sg, c) => {
+      for (const m of [...st.args, ...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args])]) {
+        sg.group.push({ name: m.text, loc: m.loc });
+      }
+    },
+    track_interface: (st, sg, c) => sg.trackInterface.push(...trackRefs(st, c, 'track_interface')),
+    track_script: (st, sg, c) => sg.trackScript.push(...trackRefs(st, c, 'track_script')),
+    track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
+    track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
+    smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
+    sync_group_tracking_weight: (st, sg) => (sg.trackingWeight = true),
+    global_tracking: (st, sg, c) => {
+      c.warn(
+        `(${sg.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
+        st.keyword.loc,
+      );
+      sg.trackingWeight = true;
+    },
+    ...NOTIFY_KEYWORDS,
+  },
+};
+
 export function readSyncGroup(s: Stmt, ctx: Ctx): SyncGroup {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const g: SyncGroup = {
@@ -296,58 +318,31 @@ export function readSyncGroup(s: Stmt, ctx: Ctx): SyncGroup {
     trackScript: [],
     trackFile: [],
     trackProcess: [],
-    globalTracking: false,
     loc: s.keyword.loc,
   };
-  applyBlock<SyncGroup>(
-    {
-      name: `vrrp_sync_group ${name}`,
-      keywords: {
-        group: (st, sg, c) => {
-          for (const m of [...st.args, ...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args])]) {
-            sg.group.push({ name: m.text, loc: m.loc });
-          }
-        },
-        track_interface: (st, sg, c) => sg.trackInterface.push(...trackRefs(st, c, 'track_interface')),
-        track_script: (st, sg, c) => sg.trackScript.push(...trackRefs(st, c, 'track_script')),
-        track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
-        track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
-        global_tracking: (st, sg, c) => (sg.globalTracking = flag(st, c)),
-        sync_group_tracking_weight: (st, sg, c) => (sg.globalTracking = flag(st, c)),
-        smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
-        ...NOTIFY_KEYWORDS,
-      },
-      accepted: ['notify_priority_changes', 'track_bfd'],
-    },
-    blockOf(s, ctx),
-    g,
-    ctx,
-  );
+  applyBlock<SyncGroup>({ ...SYNC_GROUP_SPEC, name: `vrrp_sync_group ${name}` }, blockOf(s, ctx), g, ctx);
   if (g.group.length === 0)
     ctx.error(`vrrp_sync_group ${name} has no 'group { … }' of instances`, s.keyword.loc);
   return g;
 }
 
+export const GARP_GROUP_SPEC: BlockSpec<GarpGroup> = {
+  name: 'garp_group',
+  keywords: {
+    garp_interval: (st, gg, c) => (gg.garpInterval = seconds(st, c, 0, 1)),
+    gna_interval: (st, gg, c) => (gg.gnaInterval = seconds(st, c, 0, 1)),
+    interface: (st, gg, c) => {
+      const v = text(st, c);
+      if (v) gg.interfaces.push(v);
+    },
+    interfaces: (st, gg, c) =>
+      gg.interfaces.push(...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args].map((t) => t.text))),
+  },
+};
+
 export function readGarpGroup(s: Stmt, ctx: Ctx): GarpGroup {
   const g: GarpGroup = { interfaces: [], loc: s.keyword.loc };
-  applyBlock<GarpGroup>(
-    {
-      name: 'garp_group',
-      keywords: {
-        garp_interval: (st, gg, c) => (gg.garpInterval = seconds(st, c, 0, 1)),
-        gna_interval: (st, gg, c) => (gg.gnaInterval = seconds(st, c, 0, 1)),
-        interface: (st, gg, c) => {
-          const v = text(st, c);
-          if (v) gg.interfaces.push(v);
-        },
-        interfaces: (st, gg, c) =>
-          gg.interfaces.push(...blockOf(st, c).flatMap((b) => [b.keyword, ...b.args].map((t) => t.text))),
-      },
-    },
-    blockOf(s, ctx),
-    g,
-    ctx,
-  );
+  applyBlock<GarpGroup>(GARP_GROUP_SPEC, blockOf(s, ctx), g, ctx);
   return g;
 }
 
@@ -427,40 +422,41 @@ function peerTtls(st: Stmt, ctx: Ctx): { minTtl?: number; maxTtl?: number } {
   return out;
 }
 
-const INSTANCE_ACCEPTED = [
-  'use_vmac_addr',
-  'vmac_xmit_base',
-  'use_ipvlan',
-  'unicast_fault_no_peer',
-  'check_unicast_src',
-  'old_unicast_checksum',
-  'native_ipv6',
-  'vrf',
-  'mcast_dst_ip',
-  'track_src_ip',
-  'no_virtual_ipaddress',
-  'promote_secondaries',
-  'linkbeat_use_polling',
-  'v3_checksum_as_v2',
-  'debug',
-  'notify_deleted',
-  'notify_master_rx_lower_pri',
-  'notify_priority_changes',
-  'garp_lower_prio_delay',
-  'garp_lower_prio_repeat',
-  'down_timer_adverts',
-  'timer_expired_backup',
-  'thread_timer_expired',
-  'garp_extra_if',
-  'vmac_garp_intvl',
-  'lower_prio_no_advert',
-  'higher_prio_send_advert',
-  'owner_ignore_adverts',
-  'kernel_rx_buf_size',
-  'track_bfd',
-  'interfaces',
-  'linkbeat_interfaces',
-] as const;
+const VMAC = "no VMAC interface is made: the VIPs keep the interface's MAC address";
+
+/** vrrp_instance keywords vigil does not act on → what will not happen. */
+const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
+  use_vmac: VMAC,
+  use_vmac_addr: VMAC,
+  vmac_xmit_base: VMAC,
+  garp_extra_if: VMAC,
+  vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if")`,
+  use_ipvlan: 'no ipvlan interface is made: the VIPs go on the interface itself',
+  unicast_fault_no_peer: 'an instance with no unicast peer is not put in FAULT',
+  old_unicast_checksum: 'unicast adverts get the standard checksum only',
+  native_ipv6: "the instance's family comes from its addresses, it is not forced to IPv6",
+  vrf: 'the instance is not bound to a VRF',
+  mcast_dst_ip: 'adverts go to vrrp_mcast_group4 / vrrp_mcast_group6',
+  track_src_ip: 'the instance does not go to FAULT when its source address goes away',
+  no_virtual_ipaddress: 'an instance with no VIP is not treated specially',
+  promote_secondaries: 'promote_secondaries is not set on the interface',
+  linkbeat_use_polling:
+    "link state is followed through netlink only, never polled (and keepalived says: 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block)",
+  v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
+  debug: 'there is no per-instance debug level',
+  notify_deleted: 'instances removed by a reload are not notified as DELETED',
+  notify_master_rx_lower_pri: 'no script runs when the master receives a lower-priority advert',
+  down_timer_adverts: 'the master-down timer stays 3 advert intervals',
+  timer_expired_backup: 'no change of state when the timer expires',
+  thread_timer_expired: 'no change of state when the timer expires',
+  owner_ignore_adverts: 'an address owner (priority 255) still acts on adverts it receives',
+  kernel_rx_buf_size: 'the VRRP socket keeps its default receive buffer size',
+  track_bfd: 'BFD is not implemented: the instance tracks no BFD session',
+  interfaces: 'the instance does not track these interfaces',
+  linkbeat_interfaces: 'link state is followed through netlink only, never polled',
+  virtual_routes: 'the routes are not added when the instance becomes MASTER',
+  virtual_rules: 'the rules are not added when the instance becomes MASTER',
+};
 
 export function newInstance(name: string, loc: Stmt['loc']): VrrpInstance {
   return {
@@ -484,13 +480,36 @@ export function newInstance(name: string, loc: Stmt['loc']): VrrpInstance {
     preemptDelay: 0,
     dontTrackPrimary: false,
     other: {},
+    keywordLocs: {},
     loc,
   };
 }
 
-const INSTANCE: BlockSpec<VrrpInstance> = {
+interface AuthFields {
+  authType?: string;
+  authPass?: string;
+  /** Where auth_type's value (else the keyword) and auth_pass's value are, for diagnostics. */
+  typeLoc?: Stmt['loc'];
+  passLoc?: Stmt['loc'];
+}
+
+export const AUTH_SPEC: BlockSpec<AuthFields> = {
+  name: 'authentication',
+  keywords: {
+    auth_type: (st, a, c) => {
+      a.authType = text(st, c);
+      a.typeLoc = st.args[0]?.loc ?? st.keyword.loc;
+    },
+    auth_pass: (st, a, c) => {
+      a.authPass = text(st, c);
+      a.passLoc = st.args[0]?.loc;
+    },
+  },
+};
+
+export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
   name: 'vrrp_instance',
-  accepted: INSTANCE_ACCEPTED,
+  unimplemented: INSTANCE_UNIMPLEMENTED,
   synonyms: { vrrp_version: 'version', preempt: 'preempt_flag', strict_mode: 'strict' },
   keywords: {
     state: (s, v, ctx) => {
@@ -498,7 +517,6 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
       if (t === 'MASTER' || t === 'BACKUP') {
         v.state = t;
         v.stateSet = true;
-        (v.keywordLocs ??= {}).state = s.keyword.loc;
       } else if (t !== undefined) ctx.error(`state must be MASTER or BACKUP, not '${t}'`, s.args[0]!.loc);
     },
     interface: (s, v, ctx) => (v.interface = text(s, ctx)),
@@ -514,26 +532,12 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
       if (n === 2 || n === 3) v.version = n;
     },
     authentication: (s, v, ctx) => {
-      const auth: { authType?: string; authPass?: string; passLoc?: Stmt['loc'] } = {};
-      applyBlock<typeof auth>(
-        {
-          name: 'authentication',
-          keywords: {
-            auth_type: (st, a, c) => (a.authType = text(st, c)),
-            auth_pass: (st, a, c) => {
-              a.authPass = text(st, c);
-              a.passLoc = st.args[0]?.loc;
-            },
-          },
-        },
-        blockOf(s, ctx),
-        auth,
-        ctx,
-      );
+      const auth: AuthFields = {};
+      applyBlock<AuthFields>(AUTH_SPEC, blockOf(s, ctx), auth, ctx);
       if (auth.authType !== 'PASS' && auth.authType !== 'AH') {
         ctx.error(
           `authentication: auth_type must be PASS or AH${auth.authType ? `, not '${auth.authType}'${semicolonHint(auth.authType)}` : ''}`,
-          s.keyword.loc,
+          auth.typeLoc ?? s.keyword.loc,
         );
         return;
       }
@@ -546,13 +550,11 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
         pass = pass.slice(0, 8);
       }
       if (auth.authType === 'PASS' && pass === undefined)
-        ctx.error('authentication: auth_type PASS needs an auth_pass', s.keyword.loc);
+        ctx.error('authentication: auth_type PASS needs an auth_pass', auth.typeLoc ?? s.keyword.loc);
       v.authentication = { authType: auth.authType, authPass: pass, loc: s.keyword.loc };
     },
     virtual_ipaddress: (s, v, ctx) => v.virtualIpaddress.push(...vipList(s, ctx)),
     virtual_ipaddress_excluded: (s, v, ctx) => v.virtualIpaddressExcluded.push(...vipList(s, ctx)),
-    virtual_routes: (s, v, ctx) => v.virtualRoutes.push(...specLines(s, ctx)),
-    virtual_rules: (s, v, ctx) => v.virtualRules.push(...specLines(s, ctx)),
     unicast_src_ip: (s, v, ctx) => (v.unicastSrcIp = ip(s, ctx)?.address),
     // keepalived reads mcast_src_ip and unicast_src_ip into one setting: the adverts' source.
     mcast_src_ip: (s, v, ctx) => {
@@ -561,15 +563,14 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     },
     unicast_ttl: (s, v, ctx) => {
       v.unicastTtl = int(s, ctx, 0, 255);
-      (v.keywordLocs ??= {}).unicast_ttl = s.keyword.loc;
     },
     accept: (s, v) => {
       v.accept = true;
-      (v.keywordLocs ??= {}).accept = s.keyword.loc;
+      v.keywordLocs.accept = s.keyword.loc;
     },
     no_accept: (s, v) => {
       v.accept = false;
-      (v.keywordLocs ??= {}).accept = s.keyword.loc;
+      v.keywordLocs.accept = s.keyword.loc;
     },
     unicast_peer: (s, v, ctx) => {
       for (const st of blockOf(s, ctx)) {
@@ -587,18 +588,26 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     preempt_flag: (s, v) => (v.nopreempt = false),
     preempt_delay: (s, v, ctx) => {
       v.preemptDelay = seconds(s, ctx, 0, 1000) ?? v.preemptDelay;
-      (v.keywordLocs ??= {}).preempt_delay = s.keyword.loc;
     },
     garp_master_delay: (s, v, ctx) => (v.garpMasterDelay = int(s, ctx, 0, 86400)),
     garp_master_repeat: (s, v, ctx) => (v.garpMasterRepeat = int(s, ctx, 0, 10000)),
     garp_master_refresh: (s, v, ctx) => (v.garpMasterRefresh = int(s, ctx, 0, 86400)),
     garp_master_refresh_repeat: (s, v, ctx) => (v.garpMasterRefreshRepeat = int(s, ctx, 0, 10000)),
+    garp_lower_prio_delay: (s, v, ctx) => (v.garpLowerPrioDelay = int(s, ctx, 0, 86400)),
+    garp_lower_prio_repeat: (s, v, ctx) => (v.garpLowerPrioRepeat = int(s, ctx, 0, 10000)),
+    lower_prio_no_advert: (s, v, ctx) => (v.lowerPrioNoAdvert = flag(s, ctx)),
+    higher_prio_send_advert: (s, v, ctx) => (v.higherPrioSendAdvert = flag(s, ctx)),
+    notify_priority_changes: (s, v, ctx) => (v.notifyPriorityChanges = flag(s, ctx)),
+    check_unicast_src: (s, v, ctx) => (v.checkUnicastSrc = flag(s, ctx)),
     dont_track_primary: (s, v, ctx) => (v.dontTrackPrimary = flag(s, ctx)),
     skip_check_adv_addr: (s, v, ctx) => (v.skipCheckAdvAddr = flag(s, ctx)),
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
-    use_vmac: (s, v) => (v.useVmac = s.args[0]?.text ?? `vrrp.${v.virtualRouterId ?? ''}`),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
     lvs_sync_daemon_interface: (s, v, ctx) => {
+      ctx.warn(
+        "Specifying lvs_sync_daemon_interface against a vrrp is deprecated (keepalived's words): write lvs_sync_daemon in global_defs",
+        s.keyword.loc,
+      );
       const ifname = text(s, ctx);
       if (ifname !== undefined) v.lvsSyncDaemonInterface = { ifname, loc: s.keyword.loc };
     },
@@ -609,7 +618,7 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
 export function readInstance(s: Stmt, ctx: Ctx): VrrpInstance {
   const name = arg(s, 0, ctx, 'a name')?.text ?? '';
   const v = newInstance(name, s.keyword.loc);
-  applyBlock({ ...INSTANCE, name: `vrrp_instance ${name}` }, blockOf(s, ctx), v, ctx);
+  applyBlock({ ...INSTANCE_SPEC, name: `vrrp_instance ${name}` }, blockOf(s, ctx), v, ctx);
   return v;
 }
 

@@ -22,7 +22,8 @@ after(() => {
 /** A checker-only daemon whose one real server is down (a port nothing listens on). */
 async function start(
   extra: string[],
-): Promise<{ syslog: DgramListener; notify: DgramListener; proc: ChildProcess }> {
+  globalDefs = '',
+): Promise<{ syslog: DgramListener; notify: DgramListener; proc: ChildProcess; conf: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-log-'));
   dirs.push(dir);
   const [vport, rport] = [await freePort(), await freePort()];
@@ -30,7 +31,7 @@ async function start(
   writeFileSync(
     conf,
     `global_defs {
-    lvs_engine userspace
+    lvs_engine userspace${globalDefs}
 }
 virtual_server 127.0.0.21 ${vport} {
     delay_loop 0.3
@@ -67,7 +68,7 @@ virtual_server 127.0.0.21 ${vport} {
     { stdio: 'ignore', env: { ...process.env, NOTIFY_SOCKET: notify.path } },
   );
   daemons.push(proc);
-  return { syslog, notify, proc };
+  return { syslog, notify, proc, conf };
 }
 
 async function stop(proc: ChildProcess): Promise<number | null> {
@@ -158,4 +159,35 @@ test('text logs by default: --log-file lines and syslog records; -S 0 is local0;
     err,
     /option -S needs a syslog facility: 0\.\.7 \(local0\.\.local7\) or one of .*; got 'local9'/,
   );
+});
+
+test("the configuration's warnings are logged once at start and once per reload, at FILE:LINE:COL", async () => {
+  const logDir = mkdtempSync(join(tmpdir(), 'vigil-log-'));
+  dirs.push(logDir);
+  const file = join(logDir, 'vigil.log');
+  const { syslog, notify, proc, conf } = await start(
+    ['-S', '0', '--log-file', file],
+    '\n    enable_snmp_checker',
+  );
+  const ready = await notify.waitFor(/^READY=1/, 20_000);
+  const rec = RFC3164.exec((await syslog.waitFor(/enable_snmp_checker/, 10_000)).text)!;
+  assert.equal(Number(rec[1]), 16 * 8 + 4, 'local0 . warning');
+  assert.equal(rec[3], 'vigil', 'the supervisor logs it, not a child');
+  assert.equal(
+    rec[5],
+    `warning: ${conf}:3:5: 'enable_snmp_checker' is not implemented in vigil: SNMP is not implemented: no AgentX subagent, no traps`,
+  );
+  process.kill(proc.pid!, 'SIGHUP');
+  const reloading = await notify.waitFor(/^RELOADING=1$/, 10_000, ready.index + 1);
+  await notify.waitFor(/^READY=1$/, 10_000, reloading.index + 1);
+  assert.equal(await stop(proc), 0);
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const warned = lines.filter((l) => l.includes('enable_snmp_checker'));
+  assert.equal(warned.length, 2, lines.join('\n'));
+  for (const l of warned)
+    assert.match(l, new RegExp(`vigil\\[${proc.pid}\\]: warning: .*:3:5: 'enable_snmp_checker'`));
+  // Once at start, after 'started'; once after 'reloading configuration'.
+  const idx = (re: RegExp): number => lines.findIndex((l) => re.test(l));
+  assert.ok(idx(/started \(children/) < lines.indexOf(warned[0]!));
+  assert.ok(idx(/reloading configuration/) < lines.indexOf(warned[1]!));
 });

@@ -28,7 +28,7 @@ test('the guides mistakes are all named', () => {
     "001-lvs-dr-wlc.conf 30:5: warning: unknown keyword 'perssisstence_timeout' in virtual_server 172.16.1.100:80; did you mean 'persistence_timeout'?",
     '001-lvs-dr-wlc.conf 36:16: error: weight -30 is out of range',
     "001-lvs-dr-wlc.conf 46:13: warning: unknown keyword 'delay_beefore_retry' in TCP_CHECK; did you mean 'delay_before_retry'?",
-    "003-six-server-ha.conf 13:5: error: authentication: auth_type must be PASS or AH, not 'PASS;' (remove the ';'",
+    "003-six-server-ha.conf 14:19: error: authentication: auth_type must be PASS or AH, not 'PASS;' (remove the ';'",
     "002-notify-mail.conf 39:1: warning: vrrp_instance VI_1: notify argument 'faild' looks like a misspelt state; did you mean 'fault'?",
     "001-nginx-master.conf 2:1: warning: notification_email 'www.localhost.com' is not an email address",
     '004-lvs-ha.conf 15:5: warning: virtual_server 192.168.31.201:80: the sorry_server 192.168.31.102 is also a real_server',

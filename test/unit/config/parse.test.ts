@@ -241,7 +241,7 @@ test('~SEQ, ~SEQx and ~LST generate lines, nested and with definitions', () => {
   ]);
 });
 
-test('bad bytes: invalid UTF-8 and NUL are located; binary junk ends in diagnostics, not a throw', () => {
+test('bad bytes: invalid UTF-8 in a value and NUL are located; binary junk ends in diagnostics, not a throw', () => {
   const d = dir({});
   writeFileSync(
     join(d, 'u.conf'),
@@ -252,7 +252,7 @@ test('bad bytes: invalid UTF-8 and NUL are located; binary junk ends in diagnost
     ]),
   );
   assert.deepEqual(messages(parseFile(join(d, 'u.conf'))), [
-    '2:14: error: invalid UTF-8 byte 0xff: is this a text file?',
+    "2:14: warning: byte 0xff is not UTF-8: vigil reads it as U+FFFD, so this value is not the file's bytes (keepalived takes them as they are); write it in UTF-8",
   ]);
   writeFileSync(join(d, 'n.conf'), 'a\nb\0c\n');
   assert.deepEqual(messages(parseFile(join(d, 'n.conf'))), [

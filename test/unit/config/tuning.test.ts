@@ -17,7 +17,11 @@ test('vrrp_ and checker_ priority, rt_priority, rlimit_rttime and cpu_affinity a
       'checker_rlimit_rttime 20000',
     ].join('\n'),
   );
-  assert.deepEqual(diagnostics, []);
+  // The old spelling works, with keepalived's deprecation warning at its line.
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.loc.line}:${d.loc.col}: ${d.severity}: ${d.message}`),
+    ["4:1: warning: Keyword 'vrrp_rlimit_rtime' is deprecated - please use 'vrrp_rlimit_rttime'"],
+  );
   const { vrrp, checker } = config.globalDefs.tuning;
   assert.deepEqual(
     { ...vrrp, loc: vrrp.loc?.line },

@@ -19,7 +19,7 @@ import { applyTuning } from '../os/process-tuning.js';
 import { childContext, emitEvent, runChild } from './child.js';
 import { isVrrpStateEvent } from './ipc.js';
 
-const { options, log, load } = childContext('vigil-checker');
+const { options, log, load } = childContext('vigil-checker', 'checker');
 
 let controller: LvsController | null = null;
 let engine: Engine | null = null;

@@ -3,13 +3,16 @@ import type { Stmt, Token } from '../ast.js';
 import type { ApiConfig, ConntrackSync, GlobalDefs } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { parseListen } from '../listen.js';
-import { arg, command, flag, int, intText, ip, parseIp, seconds, text, userGroup } from './values.js';
+import { arg, flag, int, intText, ip, notifyCommand, parseIp, seconds, text, userGroup } from './values.js';
 
 export function defaultGlobalDefs(): GlobalDefs {
   return {
     notificationEmail: [],
     smtpConnectTimeout: 30,
     enableScriptSecurity: false,
+    startupScriptTimeout: 10,
+    shutdownScriptTimeout: 10,
+    vrrpStartupDelay: 0,
     vrrpMcastGroup4: '224.0.0.18',
     vrrpMcastGroup6: 'ff02::12',
     vrrpGarpMasterDelay: 5,
@@ -53,10 +56,6 @@ const ACCEPTED = [
   'bfd_process_name',
   'use_symlink_paths',
   'set_supplementary_groups',
-  'startup_script',
-  'startup_script_timeout',
-  'shutdown_script',
-  'shutdown_script_timeout',
   'max_auto_priority',
   'min_auto_priority_delay',
   'checker_log_all_failures',
@@ -119,7 +118,6 @@ const ACCEPTED = [
   'no_checker_emails',
   'vrrp_rx_bufs_policy',
   'vrrp_rx_bufs_multiplier',
-  'vrrp_startup_delay',
   'vrrp_delay_after_boot',
   'log_unknown_vrids',
   'vrrp_owner_ignore_adverts',
@@ -174,6 +172,19 @@ function tuningKeywords(child: 'vrrp' | 'checker'): BlockSpec<GlobalDefs>['keywo
   };
 }
 
+/** Errors reported as warnings ("- ignoring"), for values keepalived skips and runs on without. */
+function softly(ctx: Ctx): Ctx {
+  return { error: (m, loc) => ctx.warn(`${m} - ignoring`, loc), warn: (m, loc) => ctx.warn(m, loc) };
+}
+
+/** startup_script / shutdown_script: one each, as keepalived ("… script already specified"). */
+function startStopScript(s: Stmt, g: GlobalDefs, ctx: Ctx, type: 'startup' | 'shutdown'): void {
+  const key = type === 'startup' ? 'startupScript' : 'shutdownScript';
+  if (g[key]) return ctx.warn(`${type} script already specified - ignoring this one`, s.keyword.loc);
+  const n = notifyCommand(s, ctx);
+  if (n) g[key] = n;
+}
+
 function fifo(s: Stmt, ctx: Ctx): { path: string } | undefined {
   const p = text(s, ctx);
   return p === undefined ? undefined : { path: p };
@@ -204,7 +215,25 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     smtp_alert_vrrp: (s, g, ctx) => (g.smtpAlertVrrp = flag(s, ctx)),
     smtp_alert_checker: (s, g, ctx) => (g.smtpAlertChecker = flag(s, ctx)),
     enable_script_security: (s, g, ctx) => (g.enableScriptSecurity = flag(s, ctx)),
-    script_user: (s, g, ctx) => (g.scriptUser = userGroup(s, ctx)),
+    script_user: (s, g, ctx) => {
+      const u = userGroup(s, ctx);
+      if (u) g.scriptUser = { ...u, loc: s.keyword.loc };
+    },
+    startup_script: (s, g, ctx) => startStopScript(s, g, ctx, 'startup'),
+    shutdown_script: (s, g, ctx) => startStopScript(s, g, ctx, 'shutdown'),
+    // keepalived runs on with a bad value here (its default stays): warnings, not errors.
+    startup_script_timeout: (s, g, ctx) =>
+      (g.startupScriptTimeout = int(s, softly(ctx), 1, 1000) ?? g.startupScriptTimeout),
+    shutdown_script_timeout: (s, g, ctx) =>
+      (g.shutdownScriptTimeout = int(s, softly(ctx), 1, 1000) ?? g.shutdownScriptTimeout),
+    vrrp_startup_delay: (s, g, ctx) => {
+      // A decimal number of seconds, at least 1 ms; a minute or more is only logged.
+      const v = seconds(s, softly(ctx), 0.001, 4_294_967);
+      if (v === undefined) return;
+      g.vrrpStartupDelay = v;
+      if (v >= 60)
+        ctx.warn(`The vrrp_startup_delay is very large - ${s.args[0]!.text} seconds`, s.args[0]!.loc);
+    },
     vrrp_mcast_group4: (s, g, ctx) => {
       const a = ip(s, ctx);
       if (a && a.family !== 4)
@@ -243,11 +272,13 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     vrrp_skip_check_adv_addr: (s, g, ctx) => (g.vrrpSkipCheckAdvAddr = flag(s, ctx)),
     vrrp_check_unicast_src: (s, g, ctx) => (g.vrrpCheckUnicastSrc = flag(s, ctx)),
     notify_fifo: (s, g, ctx) => (g.notifyFifo = fifo(s, ctx)),
-    notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = command(s, ctx)),
+    notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = notifyCommand(s, ctx)),
     vrrp_notify_fifo: (s, g, ctx) => (g.vrrpNotifyFifo = fifo(s, ctx)),
-    vrrp_notify_fifo_script: (s, g, ctx) => g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = command(s, ctx)),
+    vrrp_notify_fifo_script: (s, g, ctx) =>
+      g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = notifyCommand(s, ctx)),
     lvs_notify_fifo: (s, g, ctx) => (g.lvsNotifyFifo = fifo(s, ctx)),
-    lvs_notify_fifo_script: (s, g, ctx) => g.lvsNotifyFifo && (g.lvsNotifyFifo.script = command(s, ctx)),
+    lvs_notify_fifo_script: (s, g, ctx) =>
+      g.lvsNotifyFifo && (g.lvsNotifyFifo.script = notifyCommand(s, ctx)),
     lvs_timeouts: (s, g, ctx) => {
       for (let i = 0; i + 1 < s.args.length; i += 2) {
         const k = s.args[i]!.text;

@@ -23,6 +23,7 @@ import {
   ip,
   parseIp,
   seconds,
+  notifyCommand,
   semicolonHint,
   text,
   userGroup,
@@ -36,11 +37,11 @@ type WithNotify = {
   notifyStop?: Notify;
 };
 const NOTIFY_KEYWORDS = {
-  notify: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notify = command(s, ctx)),
-  notify_master: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyMaster = command(s, ctx)),
-  notify_backup: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyBackup = command(s, ctx)),
-  notify_fault: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyFault = command(s, ctx)),
-  notify_stop: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyStop = command(s, ctx)),
+  notify: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notify = notifyCommand(s, ctx)),
+  notify_master: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyMaster = notifyCommand(s, ctx)),
+  notify_backup: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyBackup = notifyCommand(s, ctx)),
+  notify_fault: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyFault = notifyCommand(s, ctx)),
+  notify_stop: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyStop = notifyCommand(s, ctx)),
 };
 
 /** `weight N [reverse]` inside a tracker definition or reference. */
@@ -333,7 +334,6 @@ const INSTANCE_ACCEPTED = [
   'no_accept',
   'debug',
   'notify_deleted',
-  'notify_master_rx_lower_pri',
   'notify_priority_changes',
   'garp_lower_prio_delay',
   'garp_lower_prio_repeat',
@@ -470,6 +470,14 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     lvs_sync_daemon_interface: (s, v, ctx) => {
       const ifname = text(s, ctx);
       if (ifname !== undefined) v.lvsSyncDaemonInterface = { ifname, loc: s.keyword.loc };
+    },
+    notify_master_rx_lower_pri: (s, v, ctx) => {
+      if (v.notifyMasterRxLowerPri)
+        return ctx.warn(
+          `(${v.name}) notify_master_rx_lower_pri script already specified - ignoring ${s.args[0]?.text ?? ''}`,
+          s.keyword.loc,
+        );
+      v.notifyMasterRxLowerPri = notifyCommand(s, ctx);
     },
     ...NOTIFY_KEYWORDS,
   },

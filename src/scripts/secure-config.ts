@@ -175,6 +175,13 @@ export function secureScripts(config: Config, part: ScriptPart, deps: SecureDeps
   const security = g.enableScriptSecurity;
   const list = entries(config, part);
   if (list.length === 0) return out;
+  // One lookup per name: a thousand MISC_CHECKs with one `user` ask the system once.
+  const seen = new Map<string, string | undefined>();
+  const lookup: Lookup = (db, name) => {
+    const key = `${db}:${name}`;
+    if (!seen.has(key)) seen.set(key, deps.lookup(db, name));
+    return seen.get(key);
+  };
   const warn = (message: string, loc: Notify['loc']): void => {
     out.push({ severity: 'warning', message, loc });
   };
@@ -184,12 +191,12 @@ export function secureScripts(config: Config, part: ScriptPart, deps: SecureDeps
   const defaultIds = (loc: Notify['loc']): Ids | null => {
     if (fallback !== undefined) return fallback;
     if (g.scriptUser) {
-      const r = lookupIds(g.scriptUser.user, g.scriptUser.group, deps.lookup);
+      const r = lookupIds(g.scriptUser.user, g.scriptUser.group, lookup);
       if ('error' in r) warn(`${r.error}; error setting global script uid/gid`, g.scriptUser.loc);
       fallback = 'error' in r ? null : r;
       return fallback;
     }
-    const r = lookupIds(DEFAULT_SCRIPT_USER, undefined, deps.lookup);
+    const r = lookupIds(DEFAULT_SCRIPT_USER, undefined, lookup);
     if (!('error' in r)) return (fallback = r);
     if (security) {
       warn(`${r.error}; unable to set default user ${DEFAULT_SCRIPT_USER} for script`, loc);
@@ -207,7 +214,7 @@ export function secureScripts(config: Config, part: ScriptPart, deps: SecureDeps
     const own = e.user ?? e.n.user;
     let ids: Ids | null;
     if (own) {
-      const r = lookupIds(own.user, own.group, deps.lookup);
+      const r = lookupIds(own.user, own.group, lookup);
       if ('error' in r) warn(r.error, e.n.loc);
       ids = 'error' in r ? null : r;
     } else ids = defaultIds(e.n.loc);

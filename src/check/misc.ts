@@ -1,7 +1,8 @@
 // MISC_CHECK: run a command; exit 0 is up. With misc_dynamic an exit code 2..255 also means up and
 // sets the weight to code - 2 (1 means down). Killed (its whole process group) at misc_timeout,
 // which is a failure and leaves the weight alone.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { scriptSpawnOptions, type RunAs } from '../vrrp/run-script.js';
 import { onAbort } from './abort.js';
 import type { CheckResult } from './result.js';
 
@@ -9,6 +10,8 @@ export interface MiscCheckOptions {
   argv: string[];
   timeoutMs: number;
   dynamic: boolean;
+  /** misc_check `user`, script_user or keepalived_script (unset: vigil's own user). */
+  runAs?: RunAs;
 }
 
 export function miscCheck(
@@ -18,7 +21,14 @@ export function miscCheck(
   const start = performance.now();
   return new Promise((resolve) => {
     let done = false;
-    const child = spawn(o.argv[0]!, o.argv.slice(1), { stdio: 'ignore', detached: true });
+    let child: ChildProcess;
+    try {
+      child = spawn(o.argv[0]!, o.argv.slice(1), scriptSpawnOptions(o.runAs));
+    } catch (e) {
+      // spawn throws (EPERM) when it cannot switch to the uid/gid.
+      resolve({ ok: false, reason: `cannot run ${o.argv[0]}: ${(e as Error).message}`, latencyMs: 0 });
+      return;
+    }
     const finish = (r: { ok: boolean; reason: string; weight?: number }): void => {
       if (done) return;
       done = true;

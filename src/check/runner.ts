@@ -1,6 +1,7 @@
 // Runs every real server's checkers on real timers, keeps what `vigil status` shows, and reports
 // each real server going up or down (the checker process turns that into data-plane changes).
 import { spawn } from 'node:child_process';
+import { scriptSpawnOptions } from '../vrrp/run-script.js';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
 import { rsKey, type RsHealth } from '../lvs/desired.js';
 import { httpCheck } from './http.js';
@@ -142,6 +143,7 @@ function runnerFor(
       if (!argv) return { note: 'MISC_CHECK without misc_path' };
       const misc = {
         argv,
+        ...(ch.miscPath?.runAs ? { runAs: ch.miscPath.runAs } : {}),
         timeoutMs: (ch.miscTimeout ?? (vs.delayLoop || 5)) * 1000,
         dynamic: ch.miscDynamic,
       };
@@ -351,9 +353,13 @@ export class CheckRunner {
   private notify(srv: Rs, up: boolean): void {
     const n = up ? srv.rs.notifyUp : srv.rs.notifyDown;
     if (!n) return;
-    const child = spawn(n.argv[0]!, n.argv.slice(1), { stdio: 'ignore', detached: true });
-    child.on('error', (e) => this.opts.log('warning', `notify ${n.argv[0]}: ${e.message}`));
-    child.unref();
+    try {
+      const child = spawn(n.argv[0]!, n.argv.slice(1), scriptSpawnOptions(n.runAs));
+      child.on('error', (e) => this.opts.log('warning', `notify ${n.argv[0]}: ${e.message}`));
+      child.unref();
+    } catch (e) {
+      this.opts.log('warning', `notify ${n.argv[0]}: ${(e as Error).message}`);
+    }
   }
 
   health(vs: VirtualServer, rs: RealServer): RsHealth {

@@ -5,6 +5,8 @@ import { formatDiagnostic, type Diagnostic, type Loc } from '../config/ast.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
 import { summarize } from '../config/summary.js';
 import { checkTrackWeights } from '../config/validate.js';
+import { systemScriptDeps } from '../scripts/fs.js';
+import { secureScripts } from '../scripts/secure-config.js';
 import { chooseEngine, probeMachine, type EngineName } from '../dataplane/choose.js';
 import type { Forwarding } from '../dataplane/engine.js';
 import { describeApproximation } from '../dataplane/nft/ruleset.js';
@@ -114,6 +116,14 @@ export async function runCheck(argv: string[]): Promise<number> {
     );
     const known = new Set(diagnostics.map(formatDiagnostic));
     diagnostics.push(...cross.filter((d) => !known.has(formatDiagnostic(d))));
+  }
+  // What each vigil process says at start about its scripts (users, paths, security), read on this
+  // machine as keepalived -t does; only for a configuration that would run.
+  const deps = systemScriptDeps();
+  for (const r of results) {
+    if (r.diagnostics.some((d) => d.severity === 'error')) continue;
+    for (const part of ['parent', 'vrrp', 'checker'] as const)
+      diagnostics.push(...secureScripts(r.config, part, deps));
   }
   const first = results[0]!.config;
   const probes = probeMachine();

@@ -5,9 +5,11 @@
 import { formatDiagnostic } from '../config/ast.js';
 import { loadConfig } from '../config/load.js';
 import type { ApiConfig } from '../config/model.js';
-import { createLogger, sinkOf } from '../daemon/log.js';
+import { createLogger, sinkOf, type Logger } from '../daemon/log.js';
 import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
-import { Supervisor } from '../daemon/supervisor.js';
+import { Supervisor, type StartStopLoad } from '../daemon/supervisor.js';
+import { systemScriptDeps } from '../scripts/fs.js';
+import { secureScripts } from '../scripts/secure-config.js';
 
 const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID] [-r VRRP_PID] [-c CHECKERS_PID]
              [--runtime-dir DIR] [--log-file FILE] [--log-json] [-S FACILITY] [-G] [--syslog-socket PATH]
@@ -44,6 +46,20 @@ function apiConfig(options: DaemonOptions): ApiConfig | undefined {
   return loadConfig(options.configFile, { configId: options.configId }).config.api;
 }
 
+/** startup_script / shutdown_script, their users and security settled (warnings logged). */
+function startStopScripts(options: DaemonOptions, log: Logger): ReturnType<StartStopLoad> {
+  const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
+  if (diagnostics.some((d) => d.severity === 'error')) return {};
+  for (const d of secureScripts(config, 'parent', systemScriptDeps())) log.warn(formatDiagnostic(d));
+  const g = config.globalDefs;
+  return {
+    ...(g.startupScript ? { startup: { script: g.startupScript, timeoutS: g.startupScriptTimeout } } : {}),
+    ...(g.shutdownScript
+      ? { shutdown: { script: g.shutdownScript, timeoutS: g.shutdownScriptTimeout } }
+      : {}),
+  };
+}
+
 export async function runDaemon(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     console.log(USAGE);
@@ -62,7 +78,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger('vigil', sinkOf(options));
-  const supervisor = new Supervisor(options, log, configErrors, apiConfig, configWarnings);
+  const supervisor = new Supervisor(options, log, configErrors, apiConfig, configWarnings, (o) =>
+    startStopScripts(o, log),
+  );
   try {
     await supervisor.start();
   } catch (e) {

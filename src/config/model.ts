@@ -25,6 +25,10 @@ export interface VipSpec extends IpPrefix {
 export interface Notify {
   argv: string[];
   loc: Loc;
+  /** `USER [GROUP]` written after a notify script, or the block's `user` (vrrp_script, MISC_CHECK). */
+  user?: { user: string; group?: string };
+  /** Set at start (src/scripts/secure-config.ts): the uid/gid to run as, when not vigil's own. */
+  runAs?: { uid: number; gid: number };
 }
 
 export interface GlobalDefs {
@@ -39,7 +43,14 @@ export interface GlobalDefs {
   smtpAlertVrrp?: boolean;
   smtpAlertChecker?: boolean;
   enableScriptSecurity: boolean;
-  scriptUser?: { user: string; group?: string };
+  scriptUser?: { user: string; group?: string; loc: Loc };
+  /** startup_script / shutdown_script and their timeouts (s; keepalived's default 10). */
+  startupScript?: Notify;
+  startupScriptTimeout: number;
+  shutdownScript?: Notify;
+  shutdownScriptTimeout: number;
+  /** vrrp_startup_delay, seconds (0: none). */
+  vrrpStartupDelay: number;
   vrrpMcastGroup4: string;
   vrrpMcastGroup6: string;
   vrrpGarpMasterDelay: number;
@@ -220,6 +231,8 @@ export interface Authentication {
 
 export interface VrrpInstance extends NotifyScripts {
   name: string;
+  /** notify_master_rx_lower_pri: run (no arguments added) when, as master, a lower-priority advert arrives. */
+  notifyMasterRxLowerPri?: Notify;
   state: 'MASTER' | 'BACKUP';
   /** Whether `state` was written. */
   stateSet: boolean;

@@ -20,7 +20,7 @@ import { childContext, emitEvent, runChild } from './child.js';
 import { isVrrpStateEvent } from './ipc.js';
 import { rsLabel } from '../config/listen.js';
 
-const { options, log, load } = childContext('vigil-checker');
+const { options, log, load } = childContext('vigil-checker', 'checker');
 
 let controller: LvsController | null = null;
 let engine: Engine | null = null;

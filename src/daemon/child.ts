@@ -8,6 +8,8 @@ import { createLogger, sinkOf, type Logger } from './log.js';
 import { formatDiagnostic } from '../config/ast.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
+import { systemScriptDeps } from '../scripts/fs.js';
+import { secureScripts, type ScriptPart } from '../scripts/secure-config.js';
 
 export interface ChildHandlers {
   status(): unknown;
@@ -93,10 +95,14 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
 
 /**
  * What every child starts with: its options from the supervisor, its logger, a loader that logs
- * the configuration's errors and answers null when it cannot run. SIGHUP and SIGUSR1 are the
- * supervisor's (reload, dump): one sent to the whole process group must not end a child.
+ * the configuration's errors and answers null when it cannot run (and settles the child's
+ * `scripts`). SIGHUP and SIGUSR1 are the supervisor's (reload, dump): one sent to the whole
+ * process group must not end a child.
  */
-export function childContext(ident: string): {
+export function childContext(
+  ident: string,
+  scripts: ScriptPart,
+): {
   options: DaemonOptions;
   log: Logger;
   load: () => Config | null;
@@ -109,7 +115,10 @@ export function childContext(ident: string): {
     const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
     const errors = diagnostics.filter((d) => d.severity === 'error');
     for (const d of errors) log.error(formatDiagnostic(d));
-    return errors.length ? null : config;
+    if (errors.length) return null;
+    // Every start and reload, as keepalived: script users, paths and security (src/scripts).
+    for (const d of secureScripts(config, scripts, systemScriptDeps())) log.warn(formatDiagnostic(d));
+    return config;
   };
   return { options, log, load };
 }

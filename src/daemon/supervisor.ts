@@ -27,12 +27,18 @@ import {
 import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
+import { runStartStopScript, type StartStopScript } from '../scripts/start-stop.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
 export type ConfigCheck = (options: DaemonOptions) => string[];
 /** The configuration's warnings, each FILE:LINE:COL: MESSAGE (what vigil will not do, typos …). */
 export type ConfigWarnings = (options: DaemonOptions) => string[];
+/** startup_script / shutdown_script as the configuration sets them, users and security settled. */
+export type StartStopLoad = (options: DaemonOptions) => {
+  startup?: StartStopScript;
+  shutdown?: StartStopScript;
+};
 /** The configuration's api { } block (undefined: none; the API then runs on its defaults). */
 export type ApiConfigLoad = (options: DaemonOptions) => ApiConfig | undefined;
 
@@ -68,6 +74,8 @@ export class Supervisor {
   /** What the children report (state changes) and the supervisor's own events, for the API. */
   readonly events = new EventBus();
   private api: ApiServer | null = null;
+  /** shutdown_script: read at start and at each reload, run after the children have ended. */
+  private shutdownScript?: StartStopScript;
   private readonly lateness: () => ReturnType<ReturnType<typeof watchLateness>>;
 
   constructor(
@@ -76,9 +84,13 @@ export class Supervisor {
     private readonly checkConfig: ConfigCheck,
     private readonly apiConfig: ApiConfigLoad = () => undefined,
     private readonly configWarnings: ConfigWarnings = () => [],
+    private readonly startStop: StartStopLoad = () => ({}),
   ) {
     this.lateness = watchLateness(log);
   }
+
+  private readonly scriptLog = (level: 'info' | 'warning', m: string): void =>
+    level === 'info' ? this.log.info(m) : this.log.warn(m);
 
   get pidFile(): string {
     return this.options.pidFile ?? `${this.options.runtimeDir}/vigil.pid`;
@@ -93,6 +105,10 @@ export class Supervisor {
     if ('error' in api) throw new Error(api.error);
     writePidFile(this.pidFile);
     this.control = await serveControl(controlSocketPath(this.options.runtimeDir), (r) => this.handle(r));
+    const scripts = this.startStop(this.options);
+    this.shutdownScript = scripts.shutdown;
+    // keepalived's parent runs the startup script, bounded by its timeout, before any child.
+    if (scripts.startup) await runStartStopScript('startup', scripts.startup, this.scriptLog);
     const kinds: ChildKind[] = [];
     if (this.options.vrrp) kinds.push('vrrp');
     if (this.options.check) kinds.push('checker');
@@ -224,6 +240,7 @@ export class Supervisor {
     this.reloads++;
     this.log.info('reloading configuration');
     this.logWarnings();
+    this.shutdownScript = this.startStop(this.options).shutdown;
     sdNotify('RELOADING=1');
     await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
     await this.reloadApi();
@@ -329,6 +346,7 @@ export class Supervisor {
       });
     });
     await Promise.all(exits);
+    if (this.shutdownScript) await runStartStopScript('shutdown', this.shutdownScript, this.scriptLog);
     await this.api?.close();
     await new Promise<void>((resolve) => (this.control ? this.control.close(() => resolve()) : resolve()));
     removePidFile(this.pidFile);

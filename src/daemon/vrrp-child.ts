@@ -20,7 +20,7 @@ import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { childContext, emitEvent, runChild } from './child.js';
 
-const { options, log, load } = childContext('vigil-vrrp');
+const { options, log, load } = childContext('vigil-vrrp', 'vrrp');
 
 // lvs_sync_daemon: this process knows the VRRP state first, so it drives the kernel's sync
 // daemons itself (keepalived's VRRP process does the same), over its own IPVS netlink socket.

@@ -4,6 +4,7 @@
 // (ProgrammedTable), so its cost does not grow with the table. A failed apply is retried with
 // backoff. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
+import { scriptSpawnOptions, type RunAs } from '../vrrp/run-script.js';
 import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config, RealServer, VirtualServer } from '../config/model.js';
 import { virtualServerAlertDefault } from '../alert/mailer.js';
@@ -22,10 +23,14 @@ import { rsLabel } from '../config/listen.js';
 const RETRY_MAX_MS = 60_000;
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
-function runScript(argv: string[], warn: (m: string) => void): void {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
-  child.on('error', (e) => warn(`${argv[0]}: ${e.message}`));
-  child.unref();
+function runScript(argv: string[], warn: (m: string) => void, runAs?: RunAs): void {
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), scriptSpawnOptions(runAs));
+    child.on('error', (e) => warn(`${argv[0]}: ${e.message}`));
+    child.unref();
+  } catch (e) {
+    warn(`${argv[0]}: ${(e as Error).message}`);
+  }
 }
 
 export interface ControllerOptions {
@@ -140,7 +145,7 @@ export class LvsController {
       `virtual_server ${vs.label}: quorum ${q.up ? 'gained' : 'lost'}${!q.up && vs.sorryServer ? ', sorry server in' : ''}`,
     );
     const script = q.up ? vs.quorumUp : vs.quorumDown;
-    if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
+    if (script) runScript(script.argv, (m) => this.opts.log('warning', m), script.runAs);
     const mailer = this.runner.mailer;
     if (mailer && (vs.smtpAlert ?? virtualServerAlertDefault(this.config.globalDefs)))
       void mailer.send(virtualServerSubject(mailer.routerId, vs, q.up), quorumBody(vs, q, init));

@@ -3,9 +3,17 @@
 // vrrp_strict forces lower_prio_no_advert and no lower-priority GARPs and defaults to no_accept,
 // as keepalived does (its config-time resets are in config/validate.ts).
 import { vrrpAlertDefault } from '../alert/mailer.js';
-import type { Config, GlobalDefs, SyncGroup, TrackRef, VrrpInstance, VrrpScript } from '../config/model.js';
+import type {
+  Config,
+  GlobalDefs,
+  Notify,
+  SyncGroup,
+  TrackRef,
+  VrrpInstance,
+  VrrpScript,
+} from '../config/model.js';
 import type { InstanceConfig } from './instance.js';
-import type { NotifyConfig } from './notify.js';
+import type { NotifyConfig, ScriptKey } from './notify.js';
 import type { TrackerSpec } from './priority.js';
 import type { ScriptParams } from './track/script-state.js';
 
@@ -135,16 +143,18 @@ export function scriptParams(s: VrrpScript): ScriptParams {
 
 /** The notify settings of an instance or a sync group. */
 export function notifyConfig(n: VrrpInstance | SyncGroup, g?: GlobalDefs): NotifyConfig {
-  const argv = (x: { argv: string[] } | undefined): string[] | undefined => (x ? [...x.argv] : undefined);
   const out: NotifyConfig = {};
-  const set = (k: keyof NotifyConfig, v: string[] | undefined): void => {
-    if (v) (out as Record<string, unknown>)[k] = v;
+  const set = (k: ScriptKey, x: Notify | undefined): void => {
+    if (!x) return;
+    out[k] = [...x.argv];
+    if (x.runAs) (out.runAs ??= {})[k] = x.runAs;
   };
-  set('notifyMaster', argv(n.notifyMaster));
-  set('notifyBackup', argv(n.notifyBackup));
-  set('notifyFault', argv(n.notifyFault));
-  set('notifyStop', argv(n.notifyStop));
-  set('notify', argv(n.notify));
+  set('notifyMaster', n.notifyMaster);
+  set('notifyBackup', n.notifyBackup);
+  set('notifyFault', n.notifyFault);
+  set('notifyStop', n.notifyStop);
+  set('notify', n.notify);
+  if ('notifyMasterRxLowerPri' in n) set('notifyMasterRxLowerPri', n.notifyMasterRxLowerPri);
   // Without its own smtp_alert, an instance or group takes global_defs' smtp_alert_vrrp / smtp_alert.
   if (n.smtpAlert ?? (g ? vrrpAlertDefault(g) : false)) out.smtpAlert = true;
   return out;

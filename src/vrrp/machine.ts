@@ -150,6 +150,8 @@ export class VrrpMachine {
   private msDownTimerUs = 0;
   /** When 'adver' fires (ms), null = disabled. */
   private sands: number | null = null;
+  /** vrrp_startup_delay: until then (ms) no BACKUP times out; cleared once past. */
+  private delayedStartAt: number | null = null;
   private preemptTime: number | null = null;
   private garpRefreshAt: number | null = null;
   /** False while FAULT only waits for first script results (entered without a notify). */
@@ -292,8 +294,23 @@ export class VrrpMachine {
   /** vrrp_init_instance_sands */
   private initSands(now: number): void {
     if (this.state === 'MASTER') this.setSands(now + this.advertIntUs / 1000);
-    else if (this.state === 'BACKUP') this.setSands(now + this.msDownTimerUs / 1000);
-    else this.setSands(null);
+    else if (this.state === 'BACKUP') {
+      // vrrp_startup_delay: the master-down timer runs from the delay's end, not from now.
+      if (this.delayedStartAt !== null && now < this.delayedStartAt)
+        this.setSands(this.delayedStartAt + this.msDownTimerUs / 1000);
+      else {
+        this.delayedStartAt = null;
+        this.setSands(now + this.msDownTimerUs / 1000);
+      }
+    } else this.setSands(null);
+  }
+
+  /**
+   * vrrp_startup_delay: before `start`, holds every way to MASTER (the address owner's too) until
+   * `at` (ms); adverts received meanwhile are handled as usual.
+   */
+  delayStart(at: number): void {
+    this.delayedStartAt = at;
   }
 
   /** vrrp_init_state (no sync group: the group state is our own want state). */

@@ -1,6 +1,7 @@
 // What keepalived runs and writes on a VRRP state change (vrrp_notify.c), as pure data:
 // the notify_* scripts' argv, the generic `notify` script's arguments, the notify_fifo line and
 // the smtp_alert subject/body, in keepalived's order. Running them is the notifier's job.
+import type { RunAs } from './run-script.js';
 
 export type NotifyKind = 'INSTANCE' | 'GROUP';
 export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
@@ -18,12 +19,16 @@ export interface NotifyConfig {
   notify?: string[];
   /** notify_master_rx_lower_pri */
   notifyMasterRxLowerPri?: string[];
+  /** The uid/gid a script runs as (script_user, its own USER [GROUP]); absent: vigil's own. */
+  runAs?: Partial<Record<ScriptKey, RunAs>>;
   smtpAlert?: boolean;
 }
 
+export type ScriptKey = Exclude<keyof NotifyConfig, 'runAs' | 'smtpAlert'>;
+
 export type Notification =
   /** Run argv without a shell. STOP scripts are killed after `timeoutMs` (keepalived: 1 s). */
-  | { kind: 'exec'; argv: string[]; timeoutMs?: number }
+  | { kind: 'exec'; argv: string[]; timeoutMs?: number; runAs?: RunAs }
   /** One line for notify_fifo / vrrp_notify_fifo (newline included). */
   | { kind: 'fifo'; line: string }
   /** smtp_alert: `what` goes after `VRRP Instance NAME - ` in the subject (see src/alert). */
@@ -50,19 +55,21 @@ export function notifyFifoLine(
   return `${kind} "${name}" ${state} ${priority}\n`;
 }
 
-function stateScript(cfg: NotifyConfig, state: NotifyStateName): string[] | undefined {
-  switch (state) {
-    case 'MASTER':
-      return cfg.notifyMaster;
-    case 'BACKUP':
-      return cfg.notifyBackup;
-    case 'FAULT':
-      return cfg.notifyFault;
-    case 'STOP':
-      return cfg.notifyStop;
-    case 'DELETED':
-      return cfg.notifyDeleted;
-  }
+const STATE_SCRIPT: Record<NotifyStateName, ScriptKey> = {
+  MASTER: 'notifyMaster',
+  BACKUP: 'notifyBackup',
+  FAULT: 'notifyFault',
+  STOP: 'notifyStop',
+  DELETED: 'notifyDeleted',
+};
+
+/** An exec of a configured script, with the user it runs as when it has one. */
+function exec(cfg: NotifyConfig, key: ScriptKey, argv: string[], timeoutMs?: number): Notification {
+  const n: Notification = { kind: 'exec', argv };
+  if (timeoutMs !== undefined) n.timeoutMs = timeoutMs;
+  const runAs = cfg.runAs?.[key];
+  if (runAs) n.runAs = runAs;
+  return n;
 }
 
 const SMTP: Record<NotifyStateName, { instance: [string, string]; group: [string, string] | null }> = {
@@ -106,17 +113,15 @@ export function stateNotifications(
 ): Notification[] {
   const out: Notification[] = [];
   const prio = kind === 'GROUP' ? 0 : priority;
-  const own = stateScript(cfg, state);
+  const own = cfg[STATE_SCRIPT[state]];
   // keepalived gives STOP scripts one second before killing them (it is shutting down).
   if (own)
     out.push(
-      state === 'STOP' && kind === 'INSTANCE'
-        ? { kind: 'exec', argv: [...own], timeoutMs: 1000 }
-        : { kind: 'exec', argv: [...own] },
+      exec(cfg, STATE_SCRIPT[state], [...own], state === 'STOP' && kind === 'INSTANCE' ? 1000 : undefined),
     );
   if (cfg.notify) {
     const argv = notifyArgv(cfg.notify, kind, name, state, prio);
-    out.push(state === 'STOP' ? { kind: 'exec', argv, timeoutMs: 1000 } : { kind: 'exec', argv });
+    out.push(exec(cfg, 'notify', argv, state === 'STOP' ? 1000 : undefined));
   }
   out.push({ kind: 'fifo', line: notifyFifoLine(kind, name, state, prio) });
   const mail = kind === 'GROUP' ? SMTP[state].group : SMTP[state].instance;
@@ -134,7 +139,7 @@ export function eventNotifications(
 ): Notification[] {
   const out: Notification[] = [];
   if (event === 'MASTER_RX_LOWER_PRI' && cfg.notifyMasterRxLowerPri)
-    out.push({ kind: 'exec', argv: [...cfg.notifyMasterRxLowerPri] });
+    out.push(exec(cfg, 'notifyMasterRxLowerPri', [...cfg.notifyMasterRxLowerPri]));
   out.push({ kind: 'fifo', line: notifyFifoLine('INSTANCE', name, event, priority) });
   return out;
 }

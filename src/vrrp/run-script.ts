@@ -1,6 +1,25 @@
 // Runs notify and vrrp_script programs as keepalived does: argv without a shell, in a process
 // group of their own (so a timeout kills whatever the script started too), killed at the timeout.
-import { spawn } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
+
+/** A uid/gid to run a script as (src/scripts/secure-config.ts sets it when not vigil's own). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * spawn() options for a script: no stdio, its own process group, and the script's user and group
+ * (libuv sets the gid, drops the supplementary groups, then sets the uid, as keepalived does).
+ */
+export function scriptSpawnOptions(runAs?: RunAs): SpawnOptions {
+  const o: SpawnOptions = { stdio: 'ignore', detached: true };
+  if (runAs) {
+    o.uid = runAs.uid;
+    o.gid = runAs.gid;
+  }
+  return o;
+}
 
 export interface ScriptExit {
   /** Exit status; null when killed by a signal (a timeout included). */
@@ -11,7 +30,7 @@ export interface ScriptExit {
 }
 
 /** Starts argv; resolves when it ends or has been killed `timeoutMs` after start (0: no limit). */
-export function runScript(argv: readonly string[], timeoutMs: number): Promise<ScriptExit> {
+export function runScript(argv: readonly string[], timeoutMs: number, runAs?: RunAs): Promise<ScriptExit> {
   return new Promise((resolve) => {
     if (argv.length === 0) {
       resolve({ code: null, timedOut: false, error: 'empty command' });
@@ -19,7 +38,14 @@ export function runScript(argv: readonly string[], timeoutMs: number): Promise<S
     }
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
+    let child;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), scriptSpawnOptions(runAs));
+    } catch (e) {
+      // spawn throws (EPERM) when it cannot switch to the uid/gid.
+      resolve({ code: null, timedOut: false, error: (e as Error).message });
+      return;
+    }
     const killGroup = (): void => {
       if (child.pid === undefined) return;
       try {

@@ -222,6 +222,12 @@ export class VrrpRuntime {
     }
 
     const t = now();
+    // vrrp_startup_delay: at the daemon's start only, not on a reload (as keepalived).
+    const delay = this.config.globalDefs.vrrpStartupDelay;
+    if (!carry && delay > 0) {
+      this.log.info(`Delaying startup for ${delay} seconds`);
+      for (const r of this.running.values()) r.inst.machine.delayStart(t + delay * 1000);
+    }
     for (const [name, group] of this.groups) {
       const sg = this.config.syncGroups.find((g) => g.name === name)!;
       const members = sg.group.map((m) => this.running.get(m.name)!);
@@ -599,7 +605,7 @@ export class VrrpRuntime {
         // Read-write: opening a FIFO for writing alone fails (ENXIO) while nobody reads it.
         const fd = openSync(f.path, constants.O_RDWR | constants.O_NONBLOCK);
         this.fifos.push({ path: f.path, fd });
-        if (f.script) void runScript([...f.script.argv, f.path], 0);
+        if (f.script) void runScript([...f.script.argv, f.path], 0, f.script.runAs);
       } catch (e) {
         this.log.error(`notify fifo ${f.path}: ${(e as Error).message}`);
       }
@@ -609,7 +615,7 @@ export class VrrpRuntime {
   private notify(list: Notification[]): void {
     for (const n of list) {
       if (n.kind === 'exec') {
-        void runScript(n.argv, n.timeoutMs ?? NOTIFY_TIMEOUT_MS).then((x) => {
+        void runScript(n.argv, n.timeoutMs ?? NOTIFY_TIMEOUT_MS, n.runAs).then((x) => {
           if (x.error) this.log.error(`notify ${n.argv.join(' ')}: ${x.error}`);
           else if (x.timedOut) this.log.warn(`notify ${n.argv.join(' ')} timed out and was killed`);
         });
@@ -648,7 +654,7 @@ export class VrrpRuntime {
     if (!def.script) this.log.error(`vrrp_script ${name} has no script`);
     else {
       const timeoutMs = Math.round((def.timeout ?? def.interval) * 1000);
-      const x = await runScript(def.script.argv, timeoutMs);
+      const x = await runScript(def.script.argv, timeoutMs, def.script.runAs);
       if (x.error) this.log.warn(`vrrp_script ${name}: ${x.error}`);
       if (x.timedOut) this.log.warn(`vrrp_script ${name} timed out`);
       success = x.code === 0;

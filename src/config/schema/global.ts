@@ -3,13 +3,28 @@ import type { Stmt, Token } from '../ast.js';
 import type { ApiConfig, ConntrackSync, GlobalDefs } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { parseListen } from '../listen.js';
-import { arg, command, flag, int, intText, ip, parseIp, seconds, text } from './values.js';
+import {
+  arg,
+  command,
+  flag,
+  int,
+  intText,
+  ip,
+  notifyCommand,
+  parseIp,
+  seconds,
+  text,
+  userGroup,
+} from './values.js';
 
 export function defaultGlobalDefs(): GlobalDefs {
   return {
     notificationEmail: [],
     smtpConnectTimeout: 30,
     enableScriptSecurity: false,
+    startupScriptTimeout: 10,
+    shutdownScriptTimeout: 10,
+    vrrpStartupDelay: 0,
     vrrpMcastGroup4: '224.0.0.18',
     vrrpMcastGroup6: 'ff02::12',
     vrrpGarpMasterDelay: 5,
@@ -62,12 +77,6 @@ const UNIMPLEMENTED: Record<string, string> = {
   bfd_process_name: NAME,
   use_symlink_paths: 'script paths are not resolved through symbolic links first',
   set_supplementary_groups: 'scripts do not get the supplementary groups of their user',
-  startup_script: 'the script is not run when vigil starts',
-  startup_script_timeout: 'startup_script is not run',
-  shutdown_script: 'the script is not run when vigil stops',
-  shutdown_script_timeout: 'shutdown_script is not run',
-  enable_script_security: 'scripts are run without checking who can write them',
-  script_user: 'scripts run as the user vigil runs as, not as this user',
   max_auto_priority: 'no automatic realtime priority is set (use vrrp_rt_priority / checker_rt_priority)',
   min_auto_priority_delay: 'no automatic realtime priority is set',
   checker_log_all_failures: "the checkers' default for log_all_failures is not changed",
@@ -121,7 +130,6 @@ const UNIMPLEMENTED: Record<string, string> = {
   rs_init_notifies: "real servers' first states at start run no notify_up / notify_down",
   vrrp_rx_bufs_policy: 'the VRRP sockets keep their default receive buffer size',
   vrrp_rx_bufs_multiplier: 'the VRRP sockets keep their default receive buffer size',
-  vrrp_startup_delay: 'the VRRP instances start at once, without this delay',
   vrrp_delay_after_boot: 'the VRRP instances start at once, without this delay',
   log_unknown_vrids: 'adverts for VRIDs no instance has are not logged',
   vrrp_owner_ignore_adverts: 'an address owner (priority 255) still acts on adverts it receives',
@@ -188,6 +196,19 @@ function tuningKeywords(child: 'vrrp' | 'checker'): BlockSpec<GlobalDefs>['keywo
   };
 }
 
+/** Errors reported as warnings ("- ignoring"), for values keepalived skips and runs on without. */
+function softly(ctx: Ctx): Ctx {
+  return { error: (m, loc) => ctx.warn(`${m} - ignoring`, loc), warn: (m, loc) => ctx.warn(m, loc) };
+}
+
+/** startup_script / shutdown_script: one each, as keepalived ("… script already specified"). */
+function startStopScript(s: Stmt, g: GlobalDefs, ctx: Ctx, type: 'startup' | 'shutdown'): void {
+  const key = type === 'startup' ? 'startupScript' : 'shutdownScript';
+  if (g[key]) return ctx.warn(`${type} script already specified - ignoring this one`, s.keyword.loc);
+  const n = notifyCommand(s, ctx);
+  if (n) g[key] = n;
+}
+
 function fifo(s: Stmt, ctx: Ctx): { path: string } | undefined {
   const p = text(s, ctx);
   return p === undefined ? undefined : { path: p };
@@ -217,6 +238,26 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     smtp_alert: (s, g, ctx) => (g.smtpAlert = flag(s, ctx)),
     smtp_alert_vrrp: (s, g, ctx) => (g.smtpAlertVrrp = flag(s, ctx)),
     smtp_alert_checker: (s, g, ctx) => (g.smtpAlertChecker = flag(s, ctx)),
+    enable_script_security: (s, g, ctx) => (g.enableScriptSecurity = flag(s, ctx)),
+    script_user: (s, g, ctx) => {
+      const u = userGroup(s, ctx);
+      if (u) g.scriptUser = { ...u, loc: s.keyword.loc };
+    },
+    startup_script: (s, g, ctx) => startStopScript(s, g, ctx, 'startup'),
+    shutdown_script: (s, g, ctx) => startStopScript(s, g, ctx, 'shutdown'),
+    // keepalived runs on with a bad value here (its default stays): warnings, not errors.
+    startup_script_timeout: (s, g, ctx) =>
+      (g.startupScriptTimeout = int(s, softly(ctx), 1, 1000) ?? g.startupScriptTimeout),
+    shutdown_script_timeout: (s, g, ctx) =>
+      (g.shutdownScriptTimeout = int(s, softly(ctx), 1, 1000) ?? g.shutdownScriptTimeout),
+    vrrp_startup_delay: (s, g, ctx) => {
+      // A decimal number of seconds, at least 1 ms; a minute or more is only logged.
+      const v = seconds(s, softly(ctx), 0.001, 4_294_967);
+      if (v === undefined) return;
+      g.vrrpStartupDelay = v;
+      if (v >= 60)
+        ctx.warn(`The vrrp_startup_delay is very large - ${s.args[0]!.text} seconds`, s.args[0]!.loc);
+    },
     vrrp_mcast_group4: (s, g, ctx) => {
       const a = ip(s, ctx);
       if (a && a.family !== 4)
@@ -260,9 +301,10 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     },
     process_monitor_rcv_bufs_force: (s, g, ctx) => (g.processMonitorRcvBufsForce = flag(s, ctx)),
     notify_fifo: (s, g, ctx) => (g.notifyFifo = fifo(s, ctx)),
-    notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = command(s, ctx)),
+    notify_fifo_script: (s, g, ctx) => g.notifyFifo && (g.notifyFifo.script = notifyCommand(s, ctx)),
     vrrp_notify_fifo: (s, g, ctx) => (g.vrrpNotifyFifo = fifo(s, ctx)),
-    vrrp_notify_fifo_script: (s, g, ctx) => g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = command(s, ctx)),
+    vrrp_notify_fifo_script: (s, g, ctx) =>
+      g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = notifyCommand(s, ctx)),
     lvs_timeouts: (s, g, ctx) => {
       for (let i = 0; i + 1 < s.args.length; i += 2) {
         const k = s.args[i]!.text;

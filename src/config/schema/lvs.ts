@@ -4,7 +4,7 @@ import type { LbKind, RealServer, VirtualServer, VirtualServerGroup } from '../m
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { CHECKER_KINDS, readChecker } from './checkers.js';
 import { closest } from './suggest.js';
-import { arg, command, flag, int, intText, parseIp, port, seconds, text } from './values.js';
+import { arg, flag, int, intText, notifyCommand, parseIp, port, seconds, text } from './values.js';
 
 export const LB_ALGOS = [
   'rr',
@@ -66,8 +66,8 @@ export const RS_SPEC: BlockSpec<RealServer> = {
     uthreshold: (s, r, ctx) => (r.uthreshold = int(s, ctx, 0, 2147483647)),
     lthreshold: (s, r, ctx) => (r.lthreshold = int(s, ctx, 0, 2147483647)),
     inhibit_on_failure: (s, r, ctx) => (r.inhibitOnFailure = flag(s, ctx)),
-    notify_up: (s, r, ctx) => (r.notifyUp = command(s, ctx)),
-    notify_down: (s, r, ctx) => (r.notifyDown = command(s, ctx)),
+    notify_up: (s, r, ctx) => (r.notifyUp = notifyCommand(s, ctx)),
+    notify_down: (s, r, ctx) => (r.notifyDown = notifyCommand(s, ctx)),
     alpha: (s, r, ctx) => (r.alpha = flag(s, ctx)),
     retry: (s, r, ctx) => (r.retry = int(s, ctx, 0, 1_000_000)),
     delay_before_retry: (s, r, ctx) => (r.delayBeforeRetry = seconds(s, ctx, 0, 86400)),
@@ -163,8 +163,8 @@ export const VS_SPEC: BlockSpec<VirtualServer> = {
     alpha: (s, v, ctx) => (v.alpha = flag(s, ctx)),
     quorum: (s, v, ctx) => (v.quorum = int(s, ctx, 1, 2147483647) ?? v.quorum),
     hysteresis: (s, v, ctx) => (v.hysteresis = int(s, ctx, 0, 2147483647) ?? v.hysteresis),
-    quorum_up: (s, v, ctx) => (v.quorumUp = command(s, ctx)),
-    quorum_down: (s, v, ctx) => (v.quorumDown = command(s, ctx)),
+    quorum_up: (s, v, ctx) => (v.quorumUp = notifyCommand(s, ctx)),
+    quorum_down: (s, v, ctx) => (v.quorumDown = notifyCommand(s, ctx)),
     sorry_server: (s, v, ctx) => {
       const ap = addrPort(s, ctx);
       if (ap) v.sorryServer = { address: ap.address, port: ap.port, loc: s.keyword.loc };

@@ -128,6 +128,33 @@ export function command(s: Stmt, ctx: Ctx): Notify | undefined {
   return { argv, loc: s.keyword.loc };
 }
 
+/**
+ * A notify-style script line as keepalived reads it (notify_script_init): the first word is the
+ * command (a quoted "cmd arg arg" is split again), the words after it are `USER [GROUP]` to run
+ * it as. notify*, notify_up/down, quorum_up/down, *_fifo_script, startup/shutdown_script.
+ */
+export function notifyCommand(s: Stmt, ctx: Ctx): Notify | undefined {
+  const rest = s.raw.slice(s.raw.indexOf(s.keyword.text) + s.keyword.text.length);
+  const r = splitArgv(rest);
+  if ('error' in r) {
+    ctx.error(`${s.keyword.text}: ${r.error}`, s.keyword.loc);
+    return undefined;
+  }
+  const [cmd, user, group, ...extra] = r.argv;
+  if (cmd === undefined) {
+    ctx.error(`'${s.keyword.text}' needs a command`, s.keyword.loc);
+    return undefined;
+  }
+  const n: Notify = { argv: /\s/.test(cmd) ? splitWords(cmd) : [cmd], loc: s.keyword.loc };
+  if (user !== undefined) n.user = group !== undefined ? { user, group } : { user };
+  if (extra.length)
+    ctx.warn(
+      `${s.keyword.text}: '${extra.join(' ')}' ignored: after the script come only USER [GROUP] (quote the script with its arguments: "${[cmd, user, group, ...extra].join(' ')}")`,
+      s.keyword.loc,
+    );
+  return n;
+}
+
 function splitWords(x: string): string[] {
   const r = splitArgv(x);
   return 'error' in r ? [x] : r.argv;

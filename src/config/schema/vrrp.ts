@@ -14,7 +14,20 @@ import type {
   GarpGroup,
 } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
-import { arg, command, flag, int, intText, ip, parseIp, seconds, semicolonHint, text } from './values.js';
+import {
+  arg,
+  command,
+  flag,
+  int,
+  intText,
+  ip,
+  parseIp,
+  seconds,
+  notifyCommand,
+  semicolonHint,
+  text,
+  userGroup,
+} from './values.js';
 
 type WithNotify = {
   notify?: Notify;
@@ -24,11 +37,11 @@ type WithNotify = {
   notifyStop?: Notify;
 };
 const NOTIFY_KEYWORDS = {
-  notify: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notify = command(s, ctx)),
-  notify_master: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyMaster = command(s, ctx)),
-  notify_backup: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyBackup = command(s, ctx)),
-  notify_fault: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyFault = command(s, ctx)),
-  notify_stop: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyStop = command(s, ctx)),
+  notify: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notify = notifyCommand(s, ctx)),
+  notify_master: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyMaster = notifyCommand(s, ctx)),
+  notify_backup: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyBackup = notifyCommand(s, ctx)),
+  notify_fault: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyFault = notifyCommand(s, ctx)),
+  notify_stop: (s: Stmt, t: WithNotify, ctx: Ctx) => (t.notifyStop = notifyCommand(s, ctx)),
 };
 
 /** `weight N [reverse]` inside a tracker definition or reference. */
@@ -445,7 +458,6 @@ const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
   v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
   debug: 'there is no per-instance debug level',
   notify_deleted: 'instances removed by a reload are not notified as DELETED',
-  notify_master_rx_lower_pri: 'no script runs when the master receives a lower-priority advert',
   down_timer_adverts: 'the master-down timer stays 3 advert intervals',
   timer_expired_backup: 'no change of state when the timer expires',
   thread_timer_expired: 'no change of state when the timer expires',
@@ -610,6 +622,14 @@ export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
       );
       const ifname = text(s, ctx);
       if (ifname !== undefined) v.lvsSyncDaemonInterface = { ifname, loc: s.keyword.loc };
+    },
+    notify_master_rx_lower_pri: (s, v, ctx) => {
+      if (v.notifyMasterRxLowerPri)
+        return ctx.warn(
+          `(${v.name}) notify_master_rx_lower_pri script already specified - ignoring ${s.args[0]?.text ?? ''}`,
+          s.keyword.loc,
+        );
+      v.notifyMasterRxLowerPri = notifyCommand(s, ctx);
     },
     ...NOTIFY_KEYWORDS,
   },

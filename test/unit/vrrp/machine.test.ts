@@ -453,3 +453,24 @@ test('reload: a master resumes without a flap, re-adds its VIPs and advertises a
   assert.equal(c.state, 'FAULT');
   assert.equal(ca[0]?.type, 'del-vips', 'the old master releases its VIPs');
 });
+
+test('vrrp_startup_delay: no instance, not even the address owner, leaves BACKUP before the delay ends', () => {
+  const owner = new VrrpMachine({ name: 'o', version: 2, priority: 255, advertIntCs: 100 }, '10.0.0.1');
+  owner.delayStart(5000);
+  owner.handle({ type: 'start' }, 0);
+  assert.equal(owner.state, 'BACKUP');
+  assert.equal(owner.nextTimer, 5000.001, 'the 1 µs owner timer runs from the delay end');
+  const b = new VrrpMachine({ name: 'b', version: 2, priority: 100, advertIntCs: 100 }, '10.0.0.2');
+  b.delayStart(5000);
+  b.handle({ type: 'start' }, 0);
+  assert.equal(b.nextTimer, 5000 + 3609.375, 'master-down interval after the delay');
+  // An advert during the delay is heard as usual; the down timer still counts from the delay end.
+  b.handle({ type: 'advert', priority: 150, intervalCs: 100, source: '10.0.0.9' }, 1000);
+  assert.equal(b.nextTimer, 5000 + 3609.375);
+  // After the delay: from now, as without one.
+  b.handle({ type: 'advert', priority: 150, intervalCs: 100, source: '10.0.0.9' }, 6000);
+  assert.equal(b.nextTimer, 6000 + 3609.375);
+  const plain = new VrrpMachine({ name: 'p', version: 2, priority: 100, advertIntCs: 100 }, '10.0.0.2');
+  plain.handle({ type: 'start' }, 0);
+  assert.equal(plain.nextTimer, 3609.375, 'no delay: from the start');
+});

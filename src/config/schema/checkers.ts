@@ -3,7 +3,7 @@
 import type { Stmt } from '../ast.js';
 import type { CheckCommon, Checker, HttpUrl } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx, type Handler } from './block.js';
-import { command, flag, int, intText, ip, seconds, text } from './values.js';
+import { command, flag, int, intText, ip, seconds, text, userGroup } from './values.js';
 
 export const CHECKER_KINDS = [
   'HTTP_GET',
@@ -136,23 +136,18 @@ const HTTP_EXTRA = {
   ignored: {},
 };
 
-const USER = 'the script runs as the user vigil runs as, not as this user';
-
 /** Each checker block's keyword table, by its keyword. */
 export const CHECKER_SPECS = {
   TCP_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>('TCP_CHECK', {}),
   PING_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>('PING_CHECK', {}),
   HTTP_GET: checkerSpec('HTTP_GET', HTTP_KEYWORDS, HTTP_EXTRA),
   SSL_GET: checkerSpec('SSL_GET', HTTP_KEYWORDS, HTTP_EXTRA),
-  MISC_CHECK: checkerSpec<Of<'MISC_CHECK'>>(
-    'MISC_CHECK',
-    {
-      misc_path: (st, x, cx) => (x.miscPath = command(st, cx)),
-      misc_timeout: (st, x, cx) => (x.miscTimeout = seconds(st, cx, 0.001, 86400)),
-      misc_dynamic: (st, x, cx) => (x.miscDynamic = flag(st, cx)),
-    },
-    { unimplemented: { user: USER } },
-  ),
+  MISC_CHECK: checkerSpec<Of<'MISC_CHECK'>>('MISC_CHECK', {
+    misc_path: (st, x, cx) => (x.miscPath = command(st, cx)),
+    misc_timeout: (st, x, cx) => (x.miscTimeout = seconds(st, cx, 0.001, 86400)),
+    misc_dynamic: (st, x, cx) => (x.miscDynamic = flag(st, cx)),
+    user: (st, x, cx) => (x.user = userGroup(st, cx)),
+  }),
   SMTP_CHECK: checkerSpec<Of<'SMTP_CHECK'>>('SMTP_CHECK', {
     helo_name: (st, x, cx) => (x.heloName = text(st, cx)),
     host: (st, x, cx) => {

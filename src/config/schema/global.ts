@@ -3,19 +3,7 @@ import type { Stmt, Token } from '../ast.js';
 import type { ApiConfig, ConntrackSync, GlobalDefs } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { parseListen } from '../listen.js';
-import {
-  arg,
-  command,
-  flag,
-  int,
-  intText,
-  ip,
-  notifyCommand,
-  parseIp,
-  seconds,
-  text,
-  userGroup,
-} from './values.js';
+import { arg, flag, int, intText, ip, notifyCommand, parseIp, seconds, text, userGroup } from './values.js';
 
 export function defaultGlobalDefs(): GlobalDefs {
   return {

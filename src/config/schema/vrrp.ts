@@ -126,9 +126,9 @@ export function readVrrpScript(s: Stmt, ctx: Ctx): VrrpScript {
 
 export const VRRP_SCRIPT_SPEC: BlockSpec<VrrpScript> = {
   name: 'vrrp_script',
-  unimplemented: { user: 'the script runs as the user vigil runs as, not as this user' },
   keywords: {
     script: (st, t, c) => (t.script = command(st, c)),
+    user: (st, t, c) => (t.user = userGroup(st, c)),
     interval: (st, t, c) => (t.interval = seconds(st, c, 0.001, 86400) ?? t.interval),
     timeout: (st, t, c) => (t.timeout = seconds(st, c, 0.001, 86400)),
     weight: (st, t, c) => {

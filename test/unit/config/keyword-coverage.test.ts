@@ -84,11 +84,8 @@ const UNREAD_ON_PURPOSE: Record<string, string> = {
   trackingWeight:
     "sync_group_tracking_weight, for validate's warning (vigil always applies members' weights)",
   // Warned keywords whose fields other helpers of issue 22 wire up (kept so their branches merge):
-  enableScriptSecurity: 'enable_script_security is warned (helper scriptsec)',
-  scriptUser: 'script_user is warned (helper scriptsec)',
   user: "script_user / vrrp_script and MISC_CHECK 'user' are warned (helper scriptsec)",
   group: 'part of user',
-  lvsNotifyFifo: 'lvs_notify_fifo is warned',
   lvsFlush: 'lvs_flush is warned (helper lvsstop)',
   lvsFlushOnStop: 'lvs_flush_on_stop is warned (helper lvsstop)',
   param: 'process parameters are warned (helper trackproc)',

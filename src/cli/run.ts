@@ -3,6 +3,7 @@
 // never daemonises itself (-n is accepted and is always in force); run it under systemd or
 // similar. It ends on SIGTERM/SIGINT after the children have resigned.
 import { formatDiagnostic } from '../config/ast.js';
+import { globalData } from '../config/dump-global.js';
 import { loadConfig } from '../config/load.js';
 import type { ApiConfig } from '../config/model.js';
 import { createLogger, sinkOf } from '../daemon/log.js';
@@ -32,6 +33,14 @@ function apiConfig(options: DaemonOptions): ApiConfig | undefined {
   return loadConfig(options.configFile, { configId: options.configId }).config.api;
 }
 
+/** keepalived_parent.data: the global definitions of the configuration on disk. */
+function parentData(options: DaemonOptions): string | null {
+  const { config } = loadConfig(options.configFile, { configId: options.configId });
+  return globalData(config)
+    .map((l) => l + '\n')
+    .join('');
+}
+
 export async function runDaemon(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     console.log(USAGE);
@@ -50,7 +59,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger('vigil', sinkOf(options));
-  const supervisor = new Supervisor(options, log, configErrors, apiConfig);
+  const supervisor = new Supervisor(options, log, configErrors, apiConfig, parentData);
   try {
     await supervisor.start();
   } catch (e) {

@@ -16,7 +16,10 @@ import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
 import { readKernelView } from '../os/kernel-view.js';
 import { applyTuning } from '../os/process-tuning.js';
+import { globalData } from '../config/dump-global.js';
+import { checkDataText } from '../lvs/dump.js';
 import { childContext, emitEvent, runChild } from './child.js';
+import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import { isVrrpStateEvent } from './ipc.js';
 
 const { options, log, load } = childContext('vigil-checker');
@@ -25,9 +28,12 @@ let controller: LvsController | null = null;
 let engine: Engine | null = null;
 let engineName: EngineName | null = null;
 let why = '';
+/** The configuration in force, for keepalived_check.data. */
+let running: Config | null = null;
 let busy: Promise<unknown> = Promise.resolve();
 
 async function start(config: Config): Promise<void> {
+  running = config;
   const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as 'auto' | EngineName;
   const choice = chooseEngine(requested, probeMachine());
   why = choice.why;
@@ -206,6 +212,14 @@ const { lateness } = runChild(log, {
     loopLatenessMs: lateness(),
   }),
   dump: () => controller?.status() ?? null,
+  // keepalived's checker process answers SIGUSR1 only (keepalived_check.data).
+  signal: (sig) => {
+    if (sig !== 'DATA' || !running) return [];
+    log.info(`Printing checker data for process(${process.pid}) on signal`);
+    const path = dumpPath(DUMP_FILES.checkData);
+    writeDumpFile(path, checkDataText(running, globalData(running), controller?.status().realServers ?? []));
+    return [path];
+  },
   reload: () => {
     const next = busy.then(async () => {
       const config = load();

@@ -27,12 +27,16 @@ import {
 import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
+import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import { listenDumpSignals, type DumpSignal } from './signals.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
 export type ConfigCheck = (options: DaemonOptions) => string[];
 /** The configuration's api { } block (undefined: none; the API then runs on its defaults). */
 export type ApiConfigLoad = (options: DaemonOptions) => ApiConfig | undefined;
+/** keepalived_parent.data's text (the global definitions), null when it cannot be made. */
+export type ParentDataText = (options: DaemonOptions) => string | null;
 
 interface ChildSlot {
   kind: ChildKind;
@@ -73,6 +77,7 @@ export class Supervisor {
     private readonly log: Logger,
     private readonly checkConfig: ConfigCheck,
     private readonly apiConfig: ApiConfigLoad = () => undefined,
+    private readonly parentData: ParentDataText = () => null,
   ) {
     this.lateness = watchLateness(log);
   }
@@ -82,6 +87,9 @@ export class Supervisor {
   }
 
   async start(): Promise<void> {
+    // First: a monitoring exporter's SIGJSON must not end a daemon that is still starting.
+    const problem = listenDumpSignals((sig) => void this.onDumpSignal(sig));
+    if (problem) this.log.error(problem);
     mkdirSync(this.options.runtimeDir, { recursive: true });
     const other = runningPid(this.pidFile);
     if (other !== null) throw new Error(`another vigil (pid ${other}) runs with pid file ${this.pidFile}`);
@@ -103,7 +111,6 @@ export class Supervisor {
     process.on('SIGHUP', () => void this.reload());
     process.on('SIGTERM', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
-    process.on('SIGUSR1', () => void this.dump());
     this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
     if (!api.off) await this.serveApi(api.settings);
     sdNotify(`READY=1\nMAINPID=${process.pid}`);
@@ -271,6 +278,41 @@ export class Supervisor {
     } catch (e) {
       return { ok: false, status: 500, error: (e as Error).message };
     }
+  }
+
+  /**
+   * keepalived's parent on a dump signal (propagate_signal): SIGUSR1 goes to both children and the
+   * parent writes keepalived_parent.data (vigil also its own vigil.data); SIGUSR2, SIGSTATS_CLEAR
+   * and SIGJSON go to the VRRP child only. Returns the files written.
+   */
+  async onDumpSignal(sig: DumpSignal): Promise<string[]> {
+    const kinds: ChildKind[] = sig === 'DATA' ? ['vrrp', 'checker'] : ['vrrp'];
+    const written: string[] = [];
+    if (sig === 'DATA') {
+      try {
+        const text = this.parentData(this.options);
+        if (text !== null) {
+          const path = dumpPath(DUMP_FILES.parentData);
+          writeDumpFile(path, text);
+          written.push(path);
+        }
+        written.push(await this.dump());
+      } catch (e) {
+        this.log.error(`data dump: ${(e as Error).message}`);
+      }
+    }
+    const replies = await Promise.all(
+      kinds
+        .filter((k) => this.slots.has(k))
+        .map((k) =>
+          this.request(k, 'signal', sig).catch((e: unknown) => {
+            this.log.error(`${sig} dump: ${(e as Error).message}`);
+            return [];
+          }),
+        ),
+    );
+    for (const r of replies) if (Array.isArray(r)) written.push(...(r as string[]));
+    return written;
   }
 
   async dump(): Promise<string> {

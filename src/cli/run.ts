@@ -9,6 +9,7 @@ import type { ApiConfig } from '../config/model.js';
 import { createLogger, sinkOf } from '../daemon/log.js';
 import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
 import { Supervisor } from '../daemon/supervisor.js';
+import { isSigFunc, rtRange, sigfuncNumber } from '../os/signals.js';
 
 const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID] [-r VRRP_PID] [-c CHECKERS_PID]
              [--runtime-dir DIR] [--log-file FILE] [--log-json] [-S FACILITY] [-G] [--syslog-socket PATH]
@@ -16,7 +17,10 @@ const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID
   runs in the foreground always (-n is implied); default runtime dir /run/vigil
   logs to syslog (/dev/log, facility daemon; -S local0..local7 or 0..7, -G: none), -l to stderr
   HTTP API on 127.0.0.1:9273 unless --no-api (flags override the config's api { }; a
-  non-loopback address needs a token file)`;
+  non-loopback address needs a token file)
+  keepalived's flags: -R (no respawn), -V / -I (leave VIPs / virtual servers on stop), -u MASK,
+  -t (check), -T (genhash), --signum=STOP|RELOAD|DATA|STATS|STATS_CLEAR|JSON; the ones vigil does
+  not act on (-X -d -a -x -A -m -M -s -L --config-fd …) are accepted with a warning`;
 
 /** The configuration's errors, printable (empty: it can run). */
 export function configErrors(options: DaemonOptions): string[] {
@@ -41,15 +45,41 @@ function parentData(options: DaemonOptions): string | null {
     .join('');
 }
 
-export async function runDaemon(argv: string[]): Promise<number> {
-  if (argv.includes('-h') || argv.includes('--help')) {
-    console.log(USAGE);
-    return 0;
+/** keepalived's `--signum=SIGFUNC`: the number on stdout, exit 0; an unknown name exits 1. */
+function printSignum(name: string): number {
+  if (!isSigFunc(name)) {
+    console.error(`Unknown sigfunc ${name}`);
+    return 1;
   }
+  console.log(String(sigfuncNumber(name, rtRange())));
+  return 0;
+}
+
+export async function runDaemon(argv: string[]): Promise<number> {
   const parsed = parseDaemonArgs(argv);
   if (!parsed.ok) {
     console.error(`vigil: ${parsed.error}\n${USAGE}`);
     return 2;
+  }
+  switch (parsed.action?.kind) {
+    case 'help':
+      console.log(USAGE);
+      return 0;
+    case 'version':
+      return (await import('./version.js')).printVersion();
+    case 'signum':
+      return printSignum(parsed.action.name);
+    case 'genhash':
+      return (await import('./genhash.js')).runGenhash(parsed.action.argv);
+    case 'config-test': {
+      const o = parsed.options;
+      for (const w of parsed.warnings) console.error(`vigil: warning: ${w}`);
+      return (await import('./check.js')).runCheck([
+        '-f',
+        o.configFile,
+        ...(o.configId ? ['-i', o.configId] : []),
+      ]);
+    }
   }
   const options = parsed.options;
   const errors = configErrors(options);
@@ -58,7 +88,10 @@ export async function runDaemon(argv: string[]): Promise<number> {
     console.error(`vigil: ${options.configFile} has errors; not starting`);
     return 1;
   }
+  if (options.umask !== undefined) process.umask(options.umask);
   const log = createLogger('vigil', sinkOf(options));
+  // Each flag vigil accepts without acting on it, said once at start (stderr and the log).
+  for (const w of parsed.warnings) log.warn(w);
   const supervisor = new Supervisor(options, log, configErrors, apiConfig, parentData);
   try {
     await supervisor.start();

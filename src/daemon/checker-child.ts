@@ -233,7 +233,8 @@ const { lateness } = runChild(log, {
   },
   stop: async () => {
     await busy;
-    await controller?.stop();
+    // -I (--dont-release-ipvs): the virtual servers stay in the data plane, as keepalived.
+    await controller?.stop({ keep: options.dontReleaseIpvs });
     log.info('checker child stopped');
   },
 });

@@ -144,6 +144,14 @@ export class Supervisor {
       if (proc.pid) removePidFile(slot.pidFile, proc.pid);
       if (slot.proc === proc) slot.proc = undefined;
       if (this.stopping) return;
+      if (this.options.dontRespawn) {
+        // keepalived -R: a child that dies ends the daemon (for the service manager to act on).
+        this.log.error(
+          `${kind} child (pid ${proc.pid}) exited (${signal ?? `code ${code}`}); not respawning (-R): stopping`,
+        );
+        void this.stop().then(() => process.exit(1));
+        return;
+      }
       const { delayMs, next } = restartDelay(slot.backoff, Date.now() - slot.startedAt);
       slot.backoff = next;
       slot.restarts++;

@@ -196,7 +196,8 @@ const { lateness } = runChild(log, {
   },
   stop: async () => {
     await busy;
-    await runtime?.stop(true);
+    // -V (--dont-release-vrrp): the VIPs stay and no priority-0 advert goes out, as keepalived.
+    await runtime?.stop(!options.dontReleaseVrrp);
     if (sync) {
       await sync.driver.stop();
       await sync.ipvs.close();

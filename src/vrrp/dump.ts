@@ -250,7 +250,7 @@ function instanceData(
     `   Virtual Router ID = ${st.vrid}`,
     `   Priority = ${st.basePriority}`,
     `   Effective priority = ${st.effectivePriority}`,
-    `   Total priority = ${st.effectivePriority}`,
+    `   Total priority = ${st.tracking.total}`,
     st.version === 2
       ? `   Advert interval = ${Math.floor(cfg.advertInt)} sec`
       : `   Advert interval = ${Math.round(cfg.advertInt * 1000)} milli-sec`,

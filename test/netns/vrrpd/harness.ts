@@ -34,22 +34,16 @@ export async function startVigil(
   dir: string,
   conf: string,
   args: string[] = [],
+  env?: NodeJS.ProcessEnv,
 ): Promise<Daemon> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'vigil.conf');
   writeFileSync(file, conf);
-  const child = lab.spawn(node, [
-    process.execPath,
-    '--import',
-    'tsx',
-    CLI,
-    '-f',
-    file,
-    '--runtime-dir',
-    dir,
-    '-l',
-    ...args,
-  ]);
+  const child = lab.spawn(
+    node,
+    [process.execPath, '--import', 'tsx', CLI, '-f', file, '--runtime-dir', dir, '-l', ...args],
+    env ? { env } : {},
+  );
   const output = capture(child);
   await once(child, 'spawn');
   return { kind: 'vigil', node, dir, child, output };

@@ -63,7 +63,7 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
     mkdirSync(dumps);
     const v = await startVigil(lab, 'v', run, CONF, ['--no-api'], { ...process.env, TMPDIR: dumps });
     daemons.push(v);
-    await waitState(v, 'VI_1', 'MASTER', 15_000);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
     const pids = {
       parent: pidOf(join(run, 'vigil.pid')),
       vrrp: pidOf(join(run, 'vrrp.pid')),
@@ -148,9 +148,50 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
       TMPDIR: dumps,
     });
     daemons.push(kept);
-    await waitState(kept, 'VI_1', 'MASTER', 15_000);
+    await waitState(kept, 'VI_1', 'MASTER', 30_000);
     await stopDaemon(lab, kept, 'SIGTERM');
     assert.equal(await hasVip(lab, 'v', VIP), true, '-V left the VIP in place');
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('-R (--dont-respawn): a child that dies ends the daemon, exit 1; without -R it is restarted', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const lab = await createLab({ nodes: [{ name: 'v', addresses: [`${NET}.11/24`] }] });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-respawn-'));
+  const daemons: Daemon[] = [];
+  try {
+    const conf = instanceConf({ vrid: 92, priority: 150, vip: `${NET}.101/24` });
+    const plain = await startVigil(lab, 'v', join(dir, 'a'), conf, ['--no-api', '-P']);
+    daemons.push(plain);
+    await waitState(plain, 'VI_1', 'MASTER', 30_000);
+    const first = pidOf(join(dir, 'a', 'vrrp.pid'));
+    process.kill(first, 'SIGKILL');
+    await waitFor(
+      'a new VRRP child',
+      async () => existsSync(join(dir, 'a', 'vrrp.pid')) && pidOf(join(dir, 'a', 'vrrp.pid')) !== first,
+      10_000,
+    );
+    assert.equal(plain.child.exitCode, null, 'without -R the daemon runs on');
+    await stopDaemon(lab, plain, 'SIGTERM');
+
+    const r = await startVigil(lab, 'v', join(dir, 'b'), conf, ['--no-api', '-P', '-R']);
+    daemons.push(r);
+    await waitState(r, 'VI_1', 'MASTER', 30_000);
+    const exited = new Promise<number | null>((resolve) => r.child.once('exit', (code) => resolve(code)));
+    process.kill(pidOf(join(dir, 'b', 'vrrp.pid')), 'SIGKILL');
+    const code = await Promise.race([
+      exited,
+      new Promise((resolve) => setTimeout(() => resolve('running'), 10_000)),
+    ]);
+    assert.equal(code, 1, 'with -R the daemon exits 1');
+    assert.match(r.output(), /not respawning \(-R\): stopping/);
   } catch (e) {
     for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
     throw e;

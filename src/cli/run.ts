@@ -1,7 +1,7 @@
 // `vigil -f FILE [keepalived flags]` / `vigil run …`: the daemon. It checks the configuration,
-// then runs the supervisor (which forks the VRRP and checker children) in the foreground: vigil
-// never daemonises itself (-n is accepted and is always in force); run it under systemd or
-// similar. It ends on SIGTERM/SIGINT after the children have resigned.
+// then runs the supervisor (which forks the VRRP and checker children) in the foreground; it forks
+// into the background only under a systemd Type=forking unit (src/daemon/daemonize.ts). It ends on
+// SIGTERM/SIGINT after the children have resigned.
 import { formatDiagnostic } from '../config/ast.js';
 import { globalData } from '../config/dump-global.js';
 import { loadConfig } from '../config/load.js';
@@ -9,12 +9,13 @@ import type { ApiConfig } from '../config/model.js';
 import { createLogger, sinkOf } from '../daemon/log.js';
 import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
 import { Supervisor } from '../daemon/supervisor.js';
+import { daemonize, KEEPALIVED_PID_FILE, wantsBackground } from '../daemon/daemonize.js';
 import { isSigFunc, rtRange, sigfuncNumber } from '../os/signals.js';
 
 const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID] [-r VRRP_PID] [-c CHECKERS_PID]
              [--runtime-dir DIR] [--log-file FILE] [--log-json] [-S FACILITY] [-G] [--syslog-socket PATH]
              [--api-listen ADDR:PORT] [--api-token-file PATH] [--no-api]
-  runs in the foreground always (-n is implied); default runtime dir /run/vigil
+  runs in the foreground (-n), except under a systemd Type=forking unit; default runtime dir /run/vigil
   logs to syslog (/dev/log, facility daemon; -S local0..local7 or 0..7, -G: none), -l to stderr
   HTTP API on 127.0.0.1:9273 unless --no-api (flags override the config's api { }; a
   non-loopback address needs a token file)
@@ -88,6 +89,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
     console.error(`vigil: ${options.configFile} has errors; not starting`);
     return 1;
   }
+  // systemd Type=forking (Red Hat's unit): fork into the background as keepalived does.
+  if (wantsBackground(options.dontFork))
+    return daemonize(options.pidFile ?? KEEPALIVED_PID_FILE, !options.pidFile);
   if (options.umask !== undefined) process.umask(options.umask);
   const log = createLogger('vigil', sinkOf(options));
   // Each flag vigil accepts without acting on it, said once at start (stderr and the log).

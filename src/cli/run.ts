@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { ApiConfig } from '../config/model.js';
 import { createLogger, sinkOf } from '../daemon/log.js';
 import { parseDaemonArgs, type DaemonOptions } from '../daemon/options.js';
+import { listenDumpSignals } from '../daemon/signals.js';
 import { Supervisor } from '../daemon/supervisor.js';
 import { daemonize, KEEPALIVED_PID_FILE, wantsBackground } from '../daemon/daemonize.js';
 import { isSigFunc, rtRange, sigfuncNumber } from '../os/signals.js';
@@ -83,6 +84,9 @@ export async function runDaemon(argv: string[]): Promise<number> {
     }
   }
   const options = parsed.options;
+  // keepalived's dump signals, before anything slow: SIGJSON's default action would end vigil.
+  let supervisor: Supervisor | null = null;
+  const signalProblem = listenDumpSignals((sig) => void supervisor?.onDumpSignal(sig));
   const errors = configErrors(options);
   if (errors.length) {
     for (const e of errors) console.error(e);
@@ -96,7 +100,8 @@ export async function runDaemon(argv: string[]): Promise<number> {
   const log = createLogger('vigil', sinkOf(options));
   // Each flag vigil accepts without acting on it, said once at start (stderr and the log).
   for (const w of parsed.warnings) log.warn(w);
-  const supervisor = new Supervisor(options, log, configErrors, apiConfig, parentData);
+  if (signalProblem) log.error(signalProblem);
+  supervisor = new Supervisor(options, log, configErrors, apiConfig, parentData);
   try {
     await supervisor.start();
   } catch (e) {

@@ -28,7 +28,7 @@ import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
 import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
-import { listenDumpSignals, type DumpSignal } from './signals.js';
+import type { DumpSignal } from './signals.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
@@ -87,9 +87,6 @@ export class Supervisor {
   }
 
   async start(): Promise<void> {
-    // First: a monitoring exporter's SIGJSON must not end a daemon that is still starting.
-    const problem = listenDumpSignals((sig) => void this.onDumpSignal(sig));
-    if (problem) this.log.error(problem);
     mkdirSync(this.options.runtimeDir, { recursive: true });
     const other = runningPid(this.pidFile);
     if (other !== null) throw new Error(`another vigil (pid ${other}) runs with pid file ${this.pidFile}`);
@@ -289,7 +286,8 @@ export class Supervisor {
   }
 
   /**
-   * keepalived's parent on a dump signal (propagate_signal): SIGUSR1 goes to both children and the
+   * keepalived's parent on a dump signal (propagate_signal; the caller listens, from its first
+   * moment, so that a monitoring exporter's SIGJSON never ends a daemon that is starting): SIGUSR1 goes to both children and the
    * parent writes keepalived_parent.data (vigil also its own vigil.data); SIGUSR2, SIGSTATS_CLEAR
    * and SIGJSON go to the VRRP child only. Returns the files written.
    */

@@ -22,7 +22,8 @@ const USAGE = `usage: vigil [run] -f FILE [-n] [-l] [-D] [-P|-C] [-i ID] [-p PID
   non-loopback address needs a token file)
   keepalived's flags: -R (no respawn), -V / -I (leave VIPs / virtual servers on stop), -u MASK,
   -t (check), -T (genhash), --signum=STOP|RELOAD|DATA|STATS|STATS_CLEAR|JSON; the ones vigil does
-  not act on (-X -d -a -x -A -m -M -s -L --config-fd …) are accepted with a warning`;
+  not act on (-X -a -x -A -m -M -s -L --config-fd …) are accepted with a warning; -d logs the
+  configuration data at start`;
 
 /** The configuration's errors, printable (empty: it can run). */
 export function configErrors(options: DaemonOptions): string[] {

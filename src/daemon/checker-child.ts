@@ -104,6 +104,9 @@ function tune(config: Config): void {
 
 const initial = load();
 if (initial) tune(initial);
+// -d: the configuration as keepalived_check.data lays it out, in the log.
+if (initial && options.dumpConf)
+  for (const line of checkDataText(initial, globalData(initial), []).trimEnd().split('\n')) log.info(line);
 if (initial && initial.virtualServers.length > 0) {
   busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }

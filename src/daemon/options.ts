@@ -37,6 +37,8 @@ export interface DaemonOptions {
   dontReleaseVrrp: boolean;
   /** -I: leave the virtual servers in the data plane on stop. */
   dontReleaseIpvs: boolean;
+  /** -d: log the configuration data at start, in keepalived's dump format. */
+  dumpConf: boolean;
   /** -u: the file-creation mask (keepalived's default for its own files is 0177 on dumps). */
   umask?: number;
 }
@@ -151,14 +153,7 @@ const SPECS: Spec[] = [
   { short: 'I', long: ['dont-release-ipvs'], arg: 'none', apply: set('dontReleaseIpvs', true) },
   { short: 'R', long: ['dont-respawn'], arg: 'none', apply: set('dontRespawn', true) },
   { short: 'n', long: ['dont-fork'], arg: 'none', apply: set('dontFork', true) },
-  {
-    short: 'd',
-    long: ['dump-conf'],
-    arg: 'none',
-    apply: warned(
-      "not implemented: the configuration is not dumped to the log at start (see 'vigil check --json')",
-    ),
-  },
+  { short: 'd', long: ['dump-conf'], arg: 'none', apply: set('dumpConf', true) },
   { short: 'p', long: ['pid'], arg: 'required', apply: setValue('pidFile') },
   { short: 'r', long: ['vrrp_pid', 'vrrp-pid'], arg: 'required', apply: setValue('vrrpPidFile') },
   { short: 'T', long: ['genhash'], arg: 'none', apply: () => undefined },
@@ -292,6 +287,7 @@ function defaults(): DaemonOptions {
     dontRespawn: false,
     dontReleaseVrrp: false,
     dontReleaseIpvs: false,
+    dumpConf: false,
   };
 }
 

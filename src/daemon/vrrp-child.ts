@@ -223,6 +223,10 @@ busy = (async () => {
   }
   await configureSync(config);
   runtime = await start(config);
+  // -d: the configuration as keepalived.data lays it out, in the log.
+  if (options.dumpConf)
+    for (const line of vrrpDataText(config, runtime.status(), startedAt).trimEnd().split('\n'))
+      log.info(line);
   // vrrp_priority, vrrp_rt_priority …: once, at start (keepalived applies them at start too);
   // after the start-up's module loading, which would overrun RLIMIT_RTTIME at realtime priority.
   const done = applyTuning(config.globalDefs.tuning.vrrp, 'VRRP child', (m) => log.warn(m));

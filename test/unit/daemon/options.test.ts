@@ -46,7 +46,7 @@ test('grouped short flags, attached values and unambiguous long prefixes, as get
   assert.match(amb.error, /option '--dont' is ambiguous; possibilities: .*--dont-release-vrrp.*--dont-fork/);
 });
 
-test('flags vigil acts on: -R -V -I -u -p -r -c -b -e -B --all -G -g', () => {
+test('flags vigil acts on: -R -V -I -u -p -r -c -b -e -B --all -G -g -d', () => {
   const r = parseDaemonArgs([
     '-R',
     '-V',
@@ -65,6 +65,7 @@ test('flags vigil acts on: -R -V -I -u -p -r -c -b -e -B --all -G -g', () => {
     '--all',
     '-G',
     '-g/var/log/k.log',
+    '-d',
   ]);
   assert.ok(r.ok, r.ok ? '' : r.error);
   const o = r.options;
@@ -77,6 +78,7 @@ test('flags vigil acts on: -R -V -I -u -p -r -c -b -e -B --all -G -g', () => {
   assert.equal(o.checkersPidFile, '/run/c.pid');
   assert.equal(o.syslog, false);
   assert.equal(o.logFile, '/var/log/k.log');
+  assert.equal(o.dumpConf, true);
   assert.deepEqual(r.warnings, [], 'nothing here is ignored');
   assert.equal((parseDaemonArgs(['-u', '0x1f']) as { options: { umask: number } }).options.umask, 0x1f);
   assert.equal((parseDaemonArgs(['--umask=63']) as { options: { umask: number } }).options.umask, 63);
@@ -94,7 +96,6 @@ test('flags vigil does not act on are accepted with one warning each, naming wha
   const cases: [string[], RegExp][] = [
     [['-X'], /option -X: not implemented: VIPs are not dropped/],
     [['--release-vips'], /option --release-vips: not implemented/],
-    [['-d'], /option -d: not implemented: the configuration is not dumped/],
     [['-a'], /option -a: not implemented: address additions/],
     [['-x'], /option -x: not implemented: vigil has no SNMP subagent/],
     [['-A', '/s'], /option -A: not implemented: vigil has no SNMP/],

@@ -68,11 +68,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(versionText());
     return 0;
   }
-  // keepalived's own spelling: `keepalived -t -f FILE` checks the configuration.
-  if (first.startsWith('-') && (argv.includes('-t') || argv.includes('--config-test'))) {
-    return (await COMMANDS.check!.load())(argv);
-  }
-  // keepalived's spelling of the daemon: `vigil -f FILE -l …`.
+  // keepalived's spelling of the daemon, `vigil -f FILE -l …`, and of its other modes (`-t` checks
+  // the configuration, `-T` is genhash, `--signum`): keepalived's command line, read in run.
   if (first.startsWith('-')) return (await COMMANDS.run!.load())(argv);
   const cmd = COMMANDS[first];
   if (!cmd) {

@@ -60,6 +60,9 @@ function printSignum(name: string): number {
 
 export async function runDaemon(argv: string[]): Promise<number> {
   const parsed = parseDaemonArgs(argv);
+  // `vigil -t -f FILE --json` and other `vigil check` options after keepalived's -t: check reads them.
+  if (!parsed.ok && (argv.includes('-t') || argv.includes('--config-test')))
+    return (await import('./check.js')).runCheck(argv);
   if (!parsed.ok) {
     console.error(`vigil: ${parsed.error}\n${USAGE}`);
     return 2;
@@ -77,11 +80,8 @@ export async function runDaemon(argv: string[]): Promise<number> {
     case 'config-test': {
       const o = parsed.options;
       for (const w of parsed.warnings) console.error(`vigil: warning: ${w}`);
-      return (await import('./check.js')).runCheck([
-        '-f',
-        o.configFile,
-        ...(o.configId ? ['-i', o.configId] : []),
-      ]);
+      const files = parsed.action.files.flatMap((f) => ['-f', f]);
+      return (await import('./check.js')).runCheck([...files, ...(o.configId ? ['-i', o.configId] : [])]);
     }
   }
   const options = parsed.options;

@@ -48,7 +48,8 @@ export type DaemonAction =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'signum'; name: string }
-  | { kind: 'config-test' }
+  /** -t: `vigil check` of every -f given (vigil's check compares a peer's file too). */
+  | { kind: 'config-test'; files: string[] }
   /** -T: keepalived's genhash mode; every argument after -T is genhash's. */
   | { kind: 'genhash'; argv: string[] };
 
@@ -63,6 +64,8 @@ type Arg = 'none' | 'required' | 'optional';
 
 interface Ctx {
   o: DaemonOptions;
+  /** Every -f, in order. */
+  files: string[];
   warn: (m: string) => void;
   action?: DaemonAction;
 }
@@ -99,7 +102,15 @@ function warned(what: string): Spec['apply'] {
 const FACILITY_NEED = `a syslog facility: 0..7 (local0..local7) or one of ${FACILITY_NAMES.join(', ')}`;
 
 const SPECS: Spec[] = [
-  { short: 'f', long: ['use-file'], arg: 'required', apply: setValue('configFile') },
+  {
+    short: 'f',
+    long: ['use-file'],
+    arg: 'required',
+    apply: (ctx, v) => {
+      ctx.o.configFile = v!;
+      ctx.files.push(v!);
+    },
+  },
   { short: 'P', long: ['vrrp'], arg: 'none', apply: set('vrrp', true) },
   { short: 'C', long: ['check'], arg: 'none', apply: set('check', true) },
   // vigil has no BFD process: -B and --all ask for nothing it would otherwise do.
@@ -216,7 +227,7 @@ const SPECS: Spec[] = [
     long: ['config-test'],
     arg: 'optional',
     apply: (ctx, v, name) => {
-      ctx.action ??= { kind: 'config-test' };
+      ctx.action ??= { kind: 'config-test', files: [] };
       if (v !== undefined)
         ctx.warn(`option ${name}=${v}: not implemented: the check's output goes to stderr, not to ${v}`);
     },
@@ -293,7 +304,7 @@ function defaults(): DaemonOptions {
 
 export function parseDaemonArgs(argv: readonly string[]): ParsedDaemonArgs {
   const warnings: string[] = [];
-  const ctx: Ctx = { o: defaults(), warn: (m) => void warnings.push(m) };
+  const ctx: Ctx = { o: defaults(), files: [], warn: (m) => void warnings.push(m) };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
     if (raw.startsWith('--') && raw.length > 2) {
@@ -361,6 +372,7 @@ function finish(ctx: Ctx, warnings: string[]): ParsedDaemonArgs {
       ok: false,
       error: `option --api-listen must be ADDRESS:PORT (e.g. 127.0.0.1:9273 or [::1]:9273), not '${o.apiListen}'`,
     };
+  if (ctx.action?.kind === 'config-test') ctx.action.files = ctx.files.length ? ctx.files : [o.configFile];
   // keepalived runs both children unless told to run only one.
   if (!o.vrrp && !o.check) {
     o.vrrp = true;

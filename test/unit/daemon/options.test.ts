@@ -133,7 +133,15 @@ test('actions: -h, -v, --signum, -t, -T (the rest of the line is genhash)', () =
   assert.deepEqual(act(['-D', '--version']), { kind: 'version' });
   assert.deepEqual(act(['--signum=JSON']), { kind: 'signum', name: 'JSON' });
   assert.deepEqual(act(['--signum', 'STATS']), { kind: 'signum', name: 'STATS' });
-  assert.deepEqual(act(['-f', '/a', '-t']), { kind: 'config-test' });
+  assert.deepEqual(act(['-f', '/a', '-t']), { kind: 'config-test', files: ['/a'] });
+  assert.deepEqual(act(['-t', '-D', '-f/a', '--use-file', '/peer']), {
+    kind: 'config-test',
+    files: ['/a', '/peer'],
+  });
+  assert.deepEqual(act(['--config-test']), {
+    kind: 'config-test',
+    files: ['/etc/keepalived/keepalived.conf'],
+  });
   assert.deepEqual(act(['-T', '-s', '10.0.0.1', '-p', '80', '-u', '/']), {
     kind: 'genhash',
     argv: ['-s', '10.0.0.1', '-p', '80', '-u', '/'],

@@ -5,15 +5,16 @@
 // leaves the VIP in place, as keepalived --dont-release-vrrp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../../src/lab/index.js';
-import { netnsUnavailable, requireSystem } from '../../support/system.js';
+import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 import {
   type Daemon,
   hasVip,
   instanceConf,
+  startKeepalived,
   startVigil,
   stopDaemon,
   waitFor,
@@ -59,7 +60,6 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
   const run = join(dir, 'run');
   const daemons: Daemon[] = [];
   try {
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dumps);
     const v = await startVigil(lab, 'v', run, CONF, ['--no-api'], { ...process.env, TMPDIR: dumps });
     daemons.push(v);
@@ -192,6 +192,83 @@ test('-R (--dont-respawn): a child that dies ends the daemon, exit 1; without -R
     ]);
     assert.equal(code, 1, 'with -R the daemon exits 1');
     assert.match(r.output(), /not respawning \(-R\): stopping/);
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keepalived.json and keepalived.stats: vigil and a keepalived 2.2.7 next to it write the same shapes', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: [`${NET}.12/24`] },
+      { name: 'v', addresses: [`${NET}.11/24`] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-'));
+  const daemons: Daemon[] = [];
+  try {
+    // One instance each, different VRIDs: both become MASTER of their own.
+    const conf = (vrid: number, vip: string): string =>
+      instanceConf({ vrid, priority: 120, vip: `${vip}/24`, authPass: 'pw' });
+    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
+    mkdirSync(tmp.k);
+    mkdirSync(tmp.v);
+    const k = await startKeepalived(lab, 'k', join(dir, 'k'), conf(95, `${NET}.110`), {
+      ...process.env,
+      TMPDIR: tmp.k,
+    });
+    daemons.push(k);
+    const v = await startVigil(lab, 'v', join(dir, 'v'), conf(96, `${NET}.111`), ['--no-api', '-P'], {
+      ...process.env,
+      TMPDIR: tmp.v,
+    });
+    daemons.push(v);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
+    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', `${NET}.110`), 30_000, 200);
+    const files = async (which: 'k' | 'v', pid: number): Promise<{ json: string; stats: string }> => {
+      const at = Date.now() - 5;
+      process.kill(pid, 36);
+      process.kill(pid, 'SIGUSR2');
+      const read = (name: string): Promise<string> =>
+        waitFor(
+          `${which}: ${name}`,
+          async () => {
+            const p = join(tmp[which], name);
+            return existsSync(p) && statSync(p).mtimeMs >= at && readFileSync(p, 'utf8');
+          },
+          5000,
+        );
+      return { json: await read('keepalived.json'), stats: await read('keepalived.stats') };
+    };
+    const theirs = await files('k', pidOf(join(dir, 'k', 'k.pid')));
+    const mine = await files('v', pidOf(join(dir, 'v', 'vigil.pid')));
+    type Dump = { data: Record<string, unknown>; stats: Record<string, unknown> }[];
+    const shape = (text: string): unknown =>
+      (JSON.parse(text) as Dump).map((i) => ({
+        data: Object.entries(i.data).map(([key, val]) => [key, Array.isArray(val) ? 'array' : typeof val]),
+        stats: Object.keys(i.stats),
+      }));
+    assert.deepEqual(shape(mine.json), shape(theirs.json));
+    const [kd, vd] = [JSON.parse(theirs.json) as Dump, JSON.parse(mine.json) as Dump];
+    for (const key of [
+      'iname',
+      'state',
+      'wantstate',
+      'base_priority',
+      'effective_priority',
+      'version',
+      'auth_type',
+      'auth_data',
+    ])
+      assert.deepEqual(vd[0]!.data[key], kd[0]!.data[key], key);
+    const labels = (s: string): string[] => s.split('\n').map((l) => l.replace(/\d+$/, 'N'));
+    assert.deepEqual(labels(mine.stats), labels(theirs.stats));
   } catch (e) {
     for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
     throw e;

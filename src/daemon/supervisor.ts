@@ -286,10 +286,10 @@ export class Supervisor {
   }
 
   /**
-   * keepalived's parent on a dump signal (propagate_signal; the caller listens, from its first
-   * moment, so that a monitoring exporter's SIGJSON never ends a daemon that is starting): SIGUSR1 goes to both children and the
-   * parent writes keepalived_parent.data (vigil also its own vigil.data); SIGUSR2, SIGSTATS_CLEAR
-   * and SIGJSON go to the VRRP child only. Returns the files written.
+   * keepalived's parent on a dump signal (propagate_signal): SIGUSR1 goes to both children and
+   * the parent writes keepalived_parent.data (vigil also its own vigil.data); SIGUSR2,
+   * SIGSTATS_CLEAR and SIGJSON go to the VRRP child only. Returns the files written. The caller
+   * listens from its first moment, so that an exporter's SIGJSON never ends a starting daemon.
    */
   async onDumpSignal(sig: DumpSignal): Promise<string[]> {
     const kinds: ChildKind[] = sig === 'DATA' ? ['vrrp', 'checker'] : ['vrrp'];

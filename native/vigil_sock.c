@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "napi_util.h"
+#include "signal_watch.h"
 #include "tcp_probe.h"
 #include "tcp_relay.h"
 
@@ -393,6 +394,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"relayRef", NULL, js_relay_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"relayBuffered", NULL, js_relay_buffered, NULL, NULL, NULL, napi_enumerable, NULL},
       {"relayStop", NULL, js_relay_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signalWatch", NULL, js_signal_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signalUnwatch", NULL, js_signal_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signalRange", NULL, js_signal_range, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

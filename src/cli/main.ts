@@ -2,7 +2,7 @@
 // `vigil` dispatcher: subcommands by name; keepalived's own flags (`-t`, `-f` …) keep working.
 // Each command lives in its own module, loaded only when asked for, so `vigil check` never pays
 // for the daemon's imports.
-import { readFileSync } from 'node:fs';
+import { versionText } from './version.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -41,7 +41,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
   run: {
     summary:
-      'run the daemon in the foreground (keepalived flags: -f FILE -l -D -S FACILITY -G -g FILE -P -C -i -p -r -c; --log-json)',
+      "run the daemon in the foreground with keepalived's flags (-f FILE -n -l -D -S FACILITY -G -g FILE -P -C -i -p -r -c -R -V -I -u MASK --signum=SIGFUNC …; --log-json)",
     load: async () => (await import('./run.js')).runDaemon,
   },
   status: {
@@ -49,13 +49,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./status.js')).runStatus,
   },
 };
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return `vigil ${pkg.version}`;
-}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -77,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (first === '-v' || first === '--version' || first === 'version') {
-    console.log(version());
+    console.log(versionText());
     return 0;
   }
   // The bash completion script's question: what may follow these words?
@@ -85,11 +78,8 @@ async function main(argv: string[]): Promise<number> {
     const { runComplete } = await import('./completion.js');
     return runComplete(rest, Object.keys(COMMANDS));
   }
-  // keepalived's own spelling: `keepalived -t -f FILE` checks the configuration.
-  if (first.startsWith('-') && (argv.includes('-t') || argv.includes('--config-test'))) {
-    return (await COMMANDS.check!.load())(argv);
-  }
-  // keepalived's spelling of the daemon: `vigil -f FILE -l …`.
+  // keepalived's spelling of the daemon, `vigil -f FILE -l …`, and of its other modes (`-t` checks
+  // the configuration, `-T` is genhash, `--signum`): keepalived's command line, read in run.
   if (first.startsWith('-')) return (await COMMANDS.run!.load())(argv);
   const cmd = COMMANDS[first];
   if (!cmd) {

@@ -16,7 +16,10 @@ import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
 import { readKernelView } from '../os/kernel-view.js';
 import { applyTuning } from '../os/process-tuning.js';
+import { globalData } from '../config/dump-global.js';
+import { checkDataText } from '../lvs/dump.js';
 import { childContext, emitEvent, runChild } from './child.js';
+import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import { isVrrpStateEvent } from './ipc.js';
 import { rsLabel } from '../config/listen.js';
 
@@ -26,9 +29,12 @@ let controller: LvsController | null = null;
 let engine: Engine | null = null;
 let engineName: EngineName | null = null;
 let why = '';
+/** The configuration in force, for keepalived_check.data. */
+let running: Config | null = null;
 let busy: Promise<unknown> = Promise.resolve();
 
 async function start(config: Config): Promise<void> {
+  running = config;
   const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as 'auto' | EngineName;
   const choice = chooseEngine(requested, probeMachine());
   why = choice.why;
@@ -99,6 +105,9 @@ function tune(config: Config): void {
 
 const initial = load();
 if (initial) tune(initial);
+// -d: the configuration as keepalived_check.data lays it out, in the log.
+if (initial && options.dumpConf)
+  for (const line of checkDataText(initial, globalData(initial), []).trimEnd().split('\n')) log.info(line);
 if (initial && initial.virtualServers.length > 0) {
   busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }
@@ -207,6 +216,14 @@ const { lateness } = runChild(log, {
     loopLatenessMs: lateness(),
   }),
   dump: () => controller?.status() ?? null,
+  // keepalived's checker process answers SIGUSR1 only (keepalived_check.data).
+  signal: (sig) => {
+    if (sig !== 'DATA' || !running) return [];
+    log.info(`Printing checker data for process(${process.pid}) on signal`);
+    const path = dumpPath(DUMP_FILES.checkData);
+    writeDumpFile(path, checkDataText(running, globalData(running), controller?.status().realServers ?? []));
+    return [path];
+  },
   reload: () => {
     const next = busy.then(async () => {
       const config = load();
@@ -220,7 +237,8 @@ const { lateness } = runChild(log, {
   },
   stop: async () => {
     await busy;
-    await controller?.stop();
+    // -I (--dont-release-ipvs): the virtual servers stay in the data plane, as keepalived.
+    await controller?.stop({ keep: options.dontReleaseIpvs });
     log.info('checker child stopped');
   },
 });

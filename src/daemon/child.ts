@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
 import { systemScriptDeps } from '../scripts/fs.js';
 import { secureScripts, type ScriptPart } from '../scripts/secure-config.js';
+import { isDumpSignal, listenDumpSignals, type DumpSignal } from './signals.js';
 
 export interface ChildHandlers {
   status(): unknown;
@@ -22,7 +23,15 @@ export interface ChildHandlers {
   runtime?(args: unknown): Promise<unknown>;
   /** Events the supervisor relays from the other child (VRRP states for ha_suspend). */
   event?(e: Record<string, unknown>): void;
+  /**
+   * One of keepalived's dump signals, sent to this process or relayed by the supervisor: writes
+   * the process's dump file(s) and returns their paths (none: this process ignores it).
+   */
+  signal?(s: DumpSignal): string[];
 }
+
+/** Set by runChild; until then (start-up) a dump signal is ignored rather than fatal. */
+let dumpSignal: ((s: DumpSignal) => void) | null = null;
 
 /** Tells the supervisor about a state change (it feeds the API's event stream). */
 export function emitEvent(event: { kind: string } & Record<string, unknown>): void {
@@ -75,6 +84,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
         if (!handlers.runtime) throw new Error('this process does not take runtime changes');
         return handlers.runtime(m.args);
       }
+      if (m.cmd === 'signal') {
+        if (!isDumpSignal(m.args)) throw new Error(`unknown dump signal ${String(m.args)}`);
+        return handlers.signal?.(m.args) ?? [];
+      }
       return handlers.dump();
     };
     run().then(
@@ -89,6 +102,13 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
   process.on('SIGTERM', () => void stop());
   // The supervisor handles ^C for the whole group; a child must not die half-way through it.
   process.on('SIGINT', () => undefined);
+  dumpSignal = (sig) => {
+    try {
+      handlers.signal?.(sig);
+    } catch (e) {
+      log.error(`${sig} dump: ${(e as Error).message}`);
+    }
+  };
   send({ type: 'ready' });
   return { lateness };
 }
@@ -96,8 +116,9 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
 /**
  * What every child starts with: its options from the supervisor, its logger, a loader that logs
  * the configuration's errors and answers null when it cannot run (and settles the child's
- * `scripts`). SIGHUP and SIGUSR1 are the supervisor's (reload, dump): one sent to the whole
- * process group must not end a child.
+ * `scripts`). SIGHUP is the supervisor's (reload): one sent to the whole process group must not
+ * end a child. keepalived's dump signals (SIGUSR1, SIGUSR2, SIGJSON, SIGSTATS_CLEAR) are listened
+ * for from the first moment.
  */
 export function childContext(
   ident: string,
@@ -109,8 +130,9 @@ export function childContext(
 } {
   const options = childOptions();
   process.on('SIGHUP', () => undefined);
-  process.on('SIGUSR1', () => undefined);
   const log = createLogger(ident, sinkOf(options));
+  const problem = listenDumpSignals((sig) => dumpSignal?.(sig));
+  if (problem) log.error(problem);
   const load = (): Config | null => {
     const { config, diagnostics } = loadConfig(options.configFile, { configId: options.configId });
     const errors = diagnostics.filter((d) => d.severity === 'error');

@@ -1,7 +1,10 @@
 // Messages between the supervisor and its children over Node's IPC channel.
 export type ChildKind = 'vrrp' | 'checker';
-/** `adm` and `runtime` (the API's real-server changes) go to the checker child: it holds the data plane. */
-export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime';
+/**
+ * `adm` and `runtime` (the API's real-server changes) go to the checker child: it holds the data
+ * plane. `signal` relays one of keepalived's dump signals (args: its SIGFUNC name).
+ */
+export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime' | 'signal';
 
 export type ParentMessage =
   | { type: 'request'; id: number; cmd: RequestCmd; args?: unknown }

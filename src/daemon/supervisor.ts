@@ -28,6 +28,8 @@ import type { Logger } from './log.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
 import { runStartStopScript, type StartStopScript } from '../scripts/start-stop.js';
+import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import type { DumpSignal } from './signals.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
 /** Validates the configuration before a reload; returns printable errors (empty: fine). */
@@ -41,6 +43,16 @@ export type StartStopLoad = (options: DaemonOptions) => {
 };
 /** The configuration's api { } block (undefined: none; the API then runs on its defaults). */
 export type ApiConfigLoad = (options: DaemonOptions) => ApiConfig | undefined;
+/** keepalived_parent.data's text (the global definitions), null when it cannot be made. */
+export type ParentDataText = (options: DaemonOptions) => string | null;
+
+/** What the supervisor reads of the configuration besides its errors; each has a neutral default. */
+export interface SupervisorHooks {
+  apiConfig?: ApiConfigLoad;
+  configWarnings?: ConfigWarnings;
+  startStop?: StartStopLoad;
+  parentData?: ParentDataText;
+}
 
 interface ChildSlot {
   kind: ChildKind;
@@ -82,9 +94,7 @@ export class Supervisor {
     private readonly options: DaemonOptions,
     private readonly log: Logger,
     private readonly checkConfig: ConfigCheck,
-    private readonly apiConfig: ApiConfigLoad = () => undefined,
-    private readonly configWarnings: ConfigWarnings = () => [],
-    private readonly startStop: StartStopLoad = () => ({}),
+    private readonly hooks: SupervisorHooks = {},
   ) {
     this.lateness = watchLateness(log);
   }
@@ -101,11 +111,11 @@ export class Supervisor {
     const other = runningPid(this.pidFile);
     if (other !== null) throw new Error(`another vigil (pid ${other}) runs with pid file ${this.pidFile}`);
     // A network-facing API without a token is a configuration error: refuse before anything runs.
-    const api = resolveApi(this.options, this.apiConfig(this.options));
+    const api = resolveApi(this.options, this.hooks.apiConfig?.(this.options));
     if ('error' in api) throw new Error(api.error);
     writePidFile(this.pidFile);
     this.control = await serveControl(controlSocketPath(this.options.runtimeDir), (r) => this.handle(r));
-    const scripts = this.startStop(this.options);
+    const scripts = this.hooks.startStop?.(this.options) ?? {};
     this.shutdownScript = scripts.shutdown;
     // keepalived's parent runs the startup script, bounded by its timeout, before any child.
     if (scripts.startup) await runStartStopScript('startup', scripts.startup, this.scriptLog);
@@ -122,7 +132,6 @@ export class Supervisor {
     process.on('SIGHUP', () => void this.reload());
     process.on('SIGTERM', () => void this.stop().then(() => process.exit(0)));
     process.on('SIGINT', () => void this.stop().then(() => process.exit(0)));
-    process.on('SIGUSR1', () => void this.dump());
     this.log.info(`started (children: ${kinds.join(', ')}, runtime dir ${this.options.runtimeDir})`);
     this.logWarnings();
     if (!api.off) await this.serveApi(api.settings);
@@ -157,6 +166,14 @@ export class Supervisor {
       if (proc.pid) removePidFile(slot.pidFile, proc.pid);
       if (slot.proc === proc) slot.proc = undefined;
       if (this.stopping) return;
+      if (this.options.dontRespawn) {
+        // keepalived -R: a child that dies ends the daemon (for the service manager to act on).
+        this.log.error(
+          `${kind} child (pid ${proc.pid}) exited (${signal ?? `code ${code}`}); not respawning (-R): stopping`,
+        );
+        void this.stop().then(() => process.exit(1));
+        return;
+      }
       const { delayMs, next } = restartDelay(slot.backoff, Date.now() - slot.startedAt);
       slot.backoff = next;
       slot.restarts++;
@@ -226,7 +243,7 @@ export class Supervisor {
 
   /** The configuration's warnings, logged here once (the children log only errors). */
   private logWarnings(): void {
-    for (const w of this.configWarnings(this.options)) this.log.warn(w);
+    for (const w of this.hooks.configWarnings?.(this.options) ?? []) this.log.warn(w);
   }
 
   /** Validates first: a broken file keeps the running configuration, as keepalived does. */
@@ -240,7 +257,7 @@ export class Supervisor {
     this.reloads++;
     this.log.info('reloading configuration');
     this.logWarnings();
-    this.shutdownScript = this.startStop(this.options).shutdown;
+    this.shutdownScript = (this.hooks.startStop?.(this.options) ?? {}).shutdown;
     sdNotify('RELOADING=1');
     await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
     await this.reloadApi();
@@ -273,7 +290,7 @@ export class Supervisor {
 
   /** Reload re-reads api { }: the listener restarts only if its address or token changed. */
   private async reloadApi(): Promise<void> {
-    const next = resolveApi(this.options, this.apiConfig(this.options));
+    const next = resolveApi(this.options, this.hooks.apiConfig?.(this.options));
     if ('error' in next) {
       this.log.error(`API: ${next.error}; keeping the API as it was`);
       return;
@@ -298,6 +315,42 @@ export class Supervisor {
     } catch (e) {
       return { ok: false, status: 500, error: (e as Error).message };
     }
+  }
+
+  /**
+   * keepalived's parent on a dump signal (propagate_signal): SIGUSR1 goes to both children and
+   * the parent writes keepalived_parent.data (vigil also its own vigil.data); SIGUSR2,
+   * SIGSTATS_CLEAR and SIGJSON go to the VRRP child only. Returns the files written. The caller
+   * listens from its first moment, so that an exporter's SIGJSON never ends a starting daemon.
+   */
+  async onDumpSignal(sig: DumpSignal): Promise<string[]> {
+    const kinds: ChildKind[] = sig === 'DATA' ? ['vrrp', 'checker'] : ['vrrp'];
+    const written: string[] = [];
+    if (sig === 'DATA') {
+      try {
+        const text = this.hooks.parentData?.(this.options) ?? null;
+        if (text !== null) {
+          const path = dumpPath(DUMP_FILES.parentData);
+          writeDumpFile(path, text);
+          written.push(path);
+        }
+        written.push(await this.dump());
+      } catch (e) {
+        this.log.error(`data dump: ${(e as Error).message}`);
+      }
+    }
+    const replies = await Promise.all(
+      kinds
+        .filter((k) => this.slots.has(k))
+        .map((k) =>
+          this.request(k, 'signal', sig).catch((e: unknown) => {
+            this.log.error(`${sig} dump: ${(e as Error).message}`);
+            return [];
+          }),
+        ),
+    );
+    for (const r of replies) if (Array.isArray(r)) written.push(...(r as string[]));
+    return written;
   }
 
   async dump(): Promise<string> {

@@ -18,7 +18,10 @@ import { ConntrackdProcess } from '../os/conntrackd.js';
 import { closeRtnl, openRtnl } from '../os/link.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
+import { vrrpDataText, vrrpJson, vrrpStatsText } from '../vrrp/dump.js';
 import { childContext, emitEvent, runChild } from './child.js';
+import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import type { DumpSignal } from './signals.js';
 
 const { options, log, load } = childContext('vigil-vrrp', 'vrrp');
 
@@ -120,6 +123,44 @@ function onTransition(instance: string, from: string, to: string, priority: numb
 let resuming = new Set<string>();
 
 let runtime: VrrpRuntime | null = null;
+/** When the engine started: keepalived's "last transition" of an instance that has had none. */
+let startedAt = Date.now();
+
+/**
+ * keepalived's VRRP process on a dump signal: SIGUSR1 keepalived.data, SIGUSR2 keepalived.stats,
+ * SIGSTATS_CLEAR the same then zeroes the counters, SIGJSON keepalived.json (none without
+ * instances, as keepalived). Before the engine runs there is nothing to write.
+ */
+function dumpOnSignal(sig: DumpSignal): string[] {
+  if (!runtime) return [];
+  const status = runtime.status();
+  const write = (name: string, text: string): string[] => {
+    const path = dumpPath(name);
+    writeDumpFile(path, text);
+    return [path];
+  };
+  switch (sig) {
+    case 'DATA':
+      log.info(`Printing VRRP data for process(${process.pid}) on signal`);
+      return write(DUMP_FILES.data, vrrpDataText(runtime.config, status, startedAt));
+    case 'STATS':
+    case 'STATS_CLEAR': {
+      log.info(
+        `Printing ${sig === 'STATS_CLEAR' ? 'and clearing ' : ''}VRRP stats for process(${process.pid}) on signal`,
+      );
+      const paths = write(DUMP_FILES.stats, vrrpStatsText(status));
+      if (sig === 'STATS_CLEAR') runtime.clearStats();
+      return paths;
+    }
+    case 'JSON': {
+      log.info(`Printing VRRP as json for process(${process.pid}) on signal`);
+      if (!status.instances.length) return [];
+      // keepalived's JSON writer escapes '/' ('\/'): the same bytes, for anything that compares.
+      const text = JSON.stringify(vrrpJson(runtime.config, status, startedAt)).replaceAll('/', '\\/');
+      return write(DUMP_FILES.json, text);
+    }
+  }
+}
 /** Reloads and stops wait for the start (or the previous reload) to finish. */
 let busy: Promise<unknown> = Promise.resolve();
 
@@ -129,6 +170,7 @@ const { lateness } = runChild(log, {
     loopLatenessMs: lateness(),
   }),
   dump: () => (runtime ? runtime.status() : null),
+  signal: dumpOnSignal,
   reload: () => {
     const next = busy.then(async () => {
       const config = load();
@@ -154,7 +196,8 @@ const { lateness } = runChild(log, {
   },
   stop: async () => {
     await busy;
-    await runtime?.stop(true);
+    // -V (--dont-release-vrrp): the VIPs stay and no priority-0 advert goes out, as keepalived.
+    await runtime?.stop(!options.dontReleaseVrrp);
     if (sync) {
       await sync.driver.stop();
       await sync.ipvs.close();
@@ -166,6 +209,7 @@ const { lateness } = runChild(log, {
 
 async function start(config: Config): Promise<VrrpRuntime> {
   const r = new VrrpRuntime(config, log, onTransition);
+  startedAt = Date.now();
   await r.start();
   log.info(`VRRP engine started (${config.vrrpInstances.length} instances)`);
   return r;
@@ -179,6 +223,10 @@ busy = (async () => {
   }
   await configureSync(config);
   runtime = await start(config);
+  // -d: the configuration as keepalived.data lays it out, in the log.
+  if (options.dumpConf)
+    for (const line of vrrpDataText(config, runtime.status(), startedAt).trimEnd().split('\n'))
+      log.info(line);
   // vrrp_priority, vrrp_rt_priority …: once, at start (keepalived applies them at start too);
   // after the start-up's module loading, which would overrun RLIMIT_RTTIME at realtime priority.
   const done = applyTuning(config.globalDefs.tuning.vrrp, 'VRRP child', (m) => log.warn(m));

@@ -95,7 +95,14 @@ interface Addon {
   relayBuffered(relay: RelayHandle): number;
   /** On process exit: ends the relay threads and closes their wake-up handle. */
   relayStop(relay: RelayHandle): void;
+  /** A libuv signal handle for any signal number (real-time ones included); it does not keep the loop alive. */
+  signalWatch(signum: number, onSignal: (signum: number) => void): SignalHandle;
+  signalUnwatch(handle: SignalHandle): void;
+  /** [SIGRTMIN, SIGRTMAX] as the C library defines them. */
+  signalRange(): [number, number];
 }
+
+export type SignalHandle = { readonly __signal: unique symbol };
 
 export type RelayHandle = { readonly __relay: unique symbol };
 export type RelayListenerHandle = { readonly __relayListener: unique symbol };

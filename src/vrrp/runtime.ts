@@ -47,6 +47,7 @@ import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
 import { ProcessMonitor, trackedProcessDef } from './track/process-monitor.js';
+import { newAdvertCounters } from './packet.js';
 
 /** What a reload carries from the old runtime to the new one, by name. */
 export interface RuntimeCarry {
@@ -747,6 +748,19 @@ export class VrrpRuntime {
   private linkStatus(ifname: string): TrackerStatus {
     const l = this.links?.get(ifname);
     return l ? linkUsable(l) : false;
+  }
+
+  /** keepalived's SIGSTATS_CLEAR: every instance's counters back to zero (after they were written). */
+  clearStats(): void {
+    for (const r of this.running.values()) {
+      Object.assign(r.inst.machine.stats, {
+        becomeMaster: 0,
+        releaseMaster: 0,
+        advertSent: 0,
+        priZeroSent: 0,
+      });
+      Object.assign(r.inst.counters, newAdvertCounters());
+    }
   }
 
   /** What a reload hands to the next runtime: instance states and script results. */

@@ -34,35 +34,35 @@ export async function startVigil(
   dir: string,
   conf: string,
   args: string[] = [],
+  env?: NodeJS.ProcessEnv,
 ): Promise<Daemon> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'vigil.conf');
   writeFileSync(file, conf);
-  const child = lab.spawn(node, [
-    process.execPath,
-    '--import',
-    'tsx',
-    CLI,
-    '-f',
-    file,
-    '--runtime-dir',
-    dir,
-    '-l',
-    ...args,
-  ]);
+  const child = lab.spawn(
+    node,
+    [process.execPath, '--import', 'tsx', CLI, '-f', file, '--runtime-dir', dir, '-l', ...args],
+    env ? { env } : {},
+  );
   const output = capture(child);
   await once(child, 'spawn');
   return { kind: 'vigil', node, dir, child, output };
 }
 
 /** Starts keepalived 2.2.7 (`-n -l -D -P`) in the node's namespace with its pid files in dir. */
-export async function startKeepalived(lab: Lab, node: string, dir: string, conf: string): Promise<Daemon> {
+export async function startKeepalived(
+  lab: Lab,
+  node: string,
+  dir: string,
+  conf: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<Daemon> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'keepalived.conf');
   writeFileSync(file, conf);
   const argv = ['keepalived', '-n', '-l', '-D', '-P', '-f', file];
   argv.push('-p', join(dir, 'k.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'chk.pid'));
-  const child = lab.spawn(node, argv);
+  const child = lab.spawn(node, argv, env ? { env } : {});
   const output = capture(child);
   await once(child, 'spawn');
   return { kind: 'keepalived', node, dir, child, output };

@@ -1,0 +1,348 @@
+// keepalived 2.2.7's VRRP dump files, from the running configuration and the engine's status:
+// keepalived.stats (SIGUSR2, vrrp_print.c), keepalived.json (SIGJSON, vrrp_json.c) and the VRRP
+// part of keepalived.data (SIGUSR1, vrrp_data.c). Same labels, order and shapes, so exporters and
+// scripts that parse keepalived's files read vigil's. Pure: the caller writes the files.
+import type { Config, Notify, VipSpec, VrrpInstance } from '../config/model.js';
+import { globalData } from '../config/dump-global.js';
+import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
+
+/** keepalived's VRRP_STATE_* numbers (vrrp.h). */
+const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
+
+/** keepalived's cmd_str(): every argument in single quotes. */
+function cmdStr(n: Notify): string {
+  return n.argv.map((a) => `'${a}'`).join(' ');
+}
+
+/** keepalived's format_ipaddress(): `ADDR[/LEN] [brd B] dev IF scope S [label L][ set]`. */
+function formatVip(v: VipSpec, dev: string, set: boolean): string {
+  const full = v.family === 6 ? 128 : 32;
+  const prefix = v.prefix !== undefined && v.prefix !== full ? `/${v.prefix}` : '';
+  return [
+    `${v.address}${prefix}`,
+    v.brd ? ` brd ${v.brd}` : '',
+    ` dev ${v.dev ?? dev}`,
+    ` scope ${v.scope ?? 'global'}`,
+    v.label ? ` label ${v.label}` : '',
+    set ? ' set' : '',
+  ].join('');
+}
+
+/** The last transition as seconds since the epoch (keepalived: the instance's start when none). */
+function lastTransition(st: InstanceRuntimeStatus, startedAt: number): number {
+  const t = st.transitions.at(-1)?.at;
+  const ms = t ? Date.parse(t) : startedAt;
+  return ms / 1000;
+}
+
+/** The stats counters under keepalived's names (vrrp_stats). */
+export function vrrpStats(st: InstanceRuntimeStatus): Record<string, number> {
+  const r = st.counters.rejected;
+  return {
+    advert_rcvd: st.counters.advertRcvd,
+    advert_sent: st.stats.advertSent,
+    become_master: st.stats.becomeMaster,
+    release_master: st.stats.releaseMaster,
+    packet_len_err: r['packet-length'] ?? 0,
+    advert_interval_err: r['interval-mismatch'] ?? 0,
+    ip_ttl_err: r.ttl ?? 0,
+    invalid_type_rcvd: r['invalid-type'] ?? 0,
+    addr_list_err: st.counters.addrListErr,
+    invalid_authtype: r['invalid-auth-type'] ?? 0,
+    authtype_mismatch: r['auth-type-mismatch'] ?? 0,
+    auth_failure: r['auth-failure'] ?? 0,
+    pri_zero_rcvd: st.counters.priZeroRcvd,
+    pri_zero_sent: st.stats.priZeroSent,
+  };
+}
+
+/** /tmp/keepalived.stats. */
+export function vrrpStatsText(status: RuntimeStatus): string {
+  const out: string[] = [];
+  for (const st of status.instances) {
+    const s = vrrpStats(st);
+    out.push(
+      `VRRP Instance: ${st.name}`,
+      '  Advertisements:',
+      `    Received: ${s.advert_rcvd}`,
+      `    Sent: ${s.advert_sent}`,
+      `  Became master: ${s.become_master}`,
+      `  Released master: ${s.release_master}`,
+      '  Packet Errors:',
+      `    Length: ${s.packet_len_err}`,
+      `    TTL: ${s.ip_ttl_err}`,
+      `    Invalid Type: ${s.invalid_type_rcvd}`,
+      `    Advertisement Interval: ${s.advert_interval_err}`,
+      `    Address List: ${s.addr_list_err}`,
+      '  Authentication Errors:',
+      `    Invalid Type: ${s.invalid_authtype}`,
+      `    Type Mismatch: ${s.authtype_mismatch}`,
+      `    Failure: ${s.auth_failure}`,
+      '  Priority Zero:',
+      `    Received: ${s.pri_zero_rcvd}`,
+      `    Sent: ${s.pri_zero_sent}`,
+    );
+  }
+  return out.map((l) => l + '\n').join('');
+}
+
+/** Pairs each running instance with its configuration (instances that failed to start are left out). */
+function paired(config: Config, status: RuntimeStatus): { cfg: VrrpInstance; st: InstanceRuntimeStatus }[] {
+  const byName = new Map(config.vrrpInstances.map((v) => [v.name, v]));
+  const out: { cfg: VrrpInstance; st: InstanceRuntimeStatus }[] = [];
+  for (const st of status.instances) {
+    const cfg = byName.get(st.name);
+    if (cfg) out.push({ cfg, st });
+  }
+  return out;
+}
+
+/** GARP settings in force: the instance's own, else global_defs'. */
+function garp(
+  config: Config,
+  cfg: VrrpInstance,
+): { delay: number; rep: number; refresh: number; refreshRep: number } {
+  const g = config.globalDefs;
+  return {
+    delay: cfg.garpMasterDelay ?? g.vrrpGarpMasterDelay,
+    rep: cfg.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
+    refresh: cfg.garpMasterRefresh ?? g.vrrpGarpMasterRefresh,
+    refreshRep: cfg.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+  };
+}
+
+const NOTIFY_JSON: [keyof VrrpInstance, string][] = [
+  ['notifyBackup', 'script_backup'],
+  ['notifyMaster', 'script_master'],
+  ['notifyFault', 'script_fault'],
+  ['notifyStop', 'script_stop'],
+  ['notify', 'script'],
+];
+
+/** The array keepalived writes to /tmp/keepalived.json (one object per instance: data, stats). */
+export function vrrpJson(config: Config, status: RuntimeStatus, startedAt: number): unknown[] {
+  const scripts = new Map(config.vrrpScripts.map((s) => [s.name, s]));
+  return paired(config, status).map(({ cfg, st }) => {
+    const gp = garp(config, cfg);
+    const data: Record<string, unknown> = {
+      iname: st.name,
+      dont_track_primary: cfg.dontTrackPrimary ? 1 : 0,
+      skip_check_adv_addr: (cfg.skipCheckAdvAddr ?? config.globalDefs.vrrpSkipCheckAdvAddr) ? 1 : 0,
+      strict_mode: (cfg.strictMode ?? config.globalDefs.vrrpStrict) ? 1 : 0,
+      vmac_ifname: '',
+      ifp_ifname: st.interface,
+      master_priority: st.state === 'BACKUP' ? (st.masterPriority ?? 0) : 0,
+      last_transition: lastTransition(st, startedAt),
+      garp_delay: gp.delay,
+      garp_refresh: gp.refresh,
+      garp_rep: gp.rep,
+      garp_refresh_rep: gp.refreshRep,
+      garp_lower_prio_delay: gp.delay,
+      garp_lower_prio_rep: gp.rep,
+      lower_prio_no_advert: 0,
+      higher_prio_send_advert: 0,
+      vrid: st.vrid,
+      base_priority: st.basePriority,
+      effective_priority: st.effectivePriority,
+      vipset: st.vipsSet,
+      promote_secondaries: false,
+      adver_int: cfg.advertInt,
+      master_adver_int: st.masterAdvertIntCs / 100,
+      accept: 1,
+      nopreempt: cfg.nopreempt,
+      preempt_delay: Math.floor(cfg.preemptDelay),
+      state: STATE_NUMBER[st.state] ?? 0,
+      wantstate: STATE_NUMBER[st.wantState] ?? 0,
+      version: st.version,
+      smtp_alert: cfg.smtpAlert ?? false,
+      notify_deleted: false,
+    };
+    for (const [key, name] of NOTIFY_JSON) {
+      const n = cfg[key] as Notify | undefined;
+      if (n) data[name] = cmdStr(n);
+    }
+    if (cfg.virtualIpaddress.length)
+      data.vips = cfg.virtualIpaddress.map((v) => formatVip(v, st.interface, st.vipsSet));
+    if (cfg.virtualIpaddressExcluded.length)
+      data.evips = cfg.virtualIpaddressExcluded.map((v) => formatVip(v, st.interface, st.vipsSet));
+    if (cfg.trackInterface.length) data.track_ifp = cfg.trackInterface.map((t) => t.name);
+    if (cfg.trackScript.length)
+      data.track_script = cfg.trackScript.flatMap((t) => {
+        const s = scripts.get(t.name)?.script;
+        return s ? [cmdStr(s)] : [];
+      });
+    const auth = cfg.authentication;
+    data.auth_type = auth ? (auth.authType === 'AH' ? 2 : 1) : 0;
+    if (auth) data.auth_data = auth.authType === 'PASS' ? (auth.authPass ?? '').slice(0, 8) : '';
+    return { data, stats: vrrpStats(st) };
+  });
+}
+
+/** `Mon Dec  7 20:30:47.464105 2026`, keepalived's ctime_us_r() (local time). */
+function ctimeUs(sec: number): string {
+  const d = new Date(sec * 1000);
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  const us = String(Math.round((sec % 1) * 1e6) % 1e6).padStart(6, '0');
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${us} ${d.getFullYear()}`;
+}
+
+function epochUs(sec: number): string {
+  const whole = Math.floor(sec);
+  return `${whole}.${String(Math.round((sec - whole) * 1e6) % 1e6).padStart(6, '0')}`;
+}
+
+const NOTIFY_DATA: [keyof VrrpInstance, string][] = [
+  ['notifyBackup', 'Backup'],
+  ['notifyMaster', 'Master'],
+  ['notifyFault', 'Fault'],
+  ['notifyStop', 'Stop'],
+  ['notify', 'Generic'],
+];
+
+/** One instance in keepalived's "VRRP Topology" layout (dump_vrrp()). */
+function instanceData(
+  config: Config,
+  cfg: VrrpInstance,
+  st: InstanceRuntimeStatus,
+  startedAt: number,
+): string[] {
+  const g = config.globalDefs;
+  const gp = garp(config, cfg);
+  const out = [` VRRP Instance = ${st.name}`, `   VRRP Version = ${st.version}`];
+  if (st.syncGroup) out.push(`   Sync group = ${st.syncGroup}`);
+  if (st.family === 6) out.push('   Using Native IPv6');
+  out.push(`   State = ${st.state}`);
+  if (st.state === 'BACKUP') {
+    out.push(
+      `   Master router = ${st.masterAddress ?? '(none)'}`,
+      `   Master priority = ${st.masterPriority ?? 0}`,
+    );
+    if (st.version === 3) out.push(`   Master advert int = ${(st.masterAdvertIntCs / 100).toFixed(2)} sec`);
+  }
+  const unicast = cfg.unicastPeer.length > 0;
+  out.push(unicast ? '   Flags:' : '   Flags: none');
+  if (unicast) out.push('     Using unicast');
+  const last = lastTransition(st, startedAt);
+  out.push(
+    `   Wantstate = ${st.wantState}`,
+    `   Number of config faults = 0`,
+    `   Number of interface and track script faults = ${st.tracking.faults.length}`,
+    `   Last transition = ${epochUs(last)} (${ctimeUs(last)})`,
+    `   Interface = ${st.interface}`,
+  );
+  if (cfg.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
+  if (cfg.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
+  if (cfg.strictMode ?? g.vrrpStrict) out.push('   Enforcing strict VRRP compliance');
+  out.push(`   Using src_ip = ${st.source || '(none)'}${cfg.unicastSrcIp ? ' (from configuration)' : ''}`);
+  if (!unicast) out.push(`   Multicast address ${st.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4}`);
+  out.push(
+    `   Gratuitous ARP delay = ${gp.delay}`,
+    `   Gratuitous ARP repeat = ${gp.rep}`,
+    `   Gratuitous ARP refresh = ${gp.refresh}`,
+    `   Gratuitous ARP refresh repeat = ${gp.refreshRep}`,
+    `   Gratuitous ARP lower priority delay = ${gp.delay}`,
+    `   Gratuitous ARP lower priority repeat = ${gp.rep}`,
+    '   Down timer adverts = 3',
+    '   Send advert after receive lower priority advert = true',
+    '   Send advert after receive higher priority advert = false',
+    `   Virtual Router ID = ${st.vrid}`,
+    `   Priority = ${st.basePriority}`,
+    `   Effective priority = ${st.effectivePriority}`,
+    `   Total priority = ${st.tracking.total}`,
+    st.version === 2
+      ? `   Advert interval = ${Math.floor(cfg.advertInt)} sec`
+      : `   Advert interval = ${Math.round(cfg.advertInt * 1000)} milli-sec`,
+  );
+  if (st.state === 'BACKUP' && st.version === 3)
+    out.push(`   Master advert interval = ${st.masterAdvertIntCs * 10} milli-sec`);
+  out.push('   Accept = enabled', `   Preempt = ${cfg.nopreempt ? 'disabled' : 'enabled'}`);
+  if (cfg.preemptDelay) out.push(`   Preempt delay = ${cfg.preemptDelay} secs`);
+  out.push('   Promote_secondaries = disabled');
+  const auth = cfg.authentication;
+  if (auth) {
+    out.push(`   Authentication type = ${auth.authType === 'AH' ? 'IPSEC_AH' : 'SIMPLE_PASSWORD'}`);
+    if (auth.authType === 'PASS') out.push(`   Password = ${(auth.authPass ?? '').slice(0, 8)}`);
+  } else if (st.version === 2) out.push('   Authentication type = none');
+  if (cfg.virtualIpaddress.length) {
+    out.push(`   Virtual IP (${cfg.virtualIpaddress.length}):`);
+    for (const v of cfg.virtualIpaddress) out.push(`     ${formatVip(v, st.interface, st.vipsSet)}`);
+  }
+  if (cfg.virtualIpaddressExcluded.length) {
+    out.push('   Virtual IP Excluded :');
+    for (const v of cfg.virtualIpaddressExcluded) out.push(`     ${formatVip(v, st.interface, st.vipsSet)}`);
+  }
+  if (unicast) {
+    out.push(`   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :');
+    for (const p of cfg.unicastPeer) out.push(`     ${p.address}`);
+  }
+  const tracked = (title: string, list: { name: string; weight?: number }[]): void => {
+    if (!list.length) return;
+    out.push(`   ${title} :`);
+    for (const t of list) out.push(`     ${t.name} weight ${t.weight ?? 0}`);
+  };
+  tracked('Tracked interfaces', cfg.trackInterface);
+  tracked(
+    'Tracked scripts',
+    cfg.trackScript.map((t) => ({
+      name: t.name,
+      weight: t.weight ?? config.vrrpScripts.find((s) => s.name === t.name)?.weight,
+    })),
+  );
+  tracked('Tracked files', cfg.trackFile);
+  tracked('Tracked processes', cfg.trackProcess);
+  out.push(
+    `   Using smtp notification = ${(cfg.smtpAlert ?? false) ? 'yes' : 'no'}`,
+    '   Notify deleted = Fault',
+  );
+  for (const [key, label] of NOTIFY_DATA) {
+    const n = cfg[key] as Notify | undefined;
+    if (n) out.push(`   ${label} state transition script = ${cmdStr(n)}, uid:gid 0:0`);
+  }
+  return out;
+}
+
+/** The VRRP scripts in keepalived's "VRRP Scripts" layout (dump_vscript()). */
+function scriptsData(config: Config, status: RuntimeStatus): string[] {
+  const out: string[] = [];
+  for (const s of config.vrrpScripts) {
+    const users = status.instances.filter((i) =>
+      i.trackers.some((t) => t.kind === 'script' && t.name === s.name),
+    );
+    const result = users
+      .flatMap((i) => i.trackers)
+      .find((t) => t.kind === 'script' && t.name === s.name)?.status;
+    const good = result === 'up';
+    out.push(
+      ` VRRP Script = ${s.name}`,
+      `   Command = ${s.script ? cmdStr(s.script) : ''}`,
+      `   Interval = ${Math.floor(s.interval)} sec`,
+      `   Timeout = ${Math.floor(s.timeout ?? 0)} sec`,
+      `   Weight = ${s.weight}${s.weightReverse ? ' reverse' : ''}`,
+      `   Rise = ${s.rise}`,
+      `   Fall = ${s.fall}`,
+      `   Result = ${good ? s.rise : 0}`,
+      '   Insecure = no',
+      `   Init state = ${result === undefined || result === 'no result yet' ? 'INIT' : 'unknown'}`,
+      `   Status = ${good ? 'GOOD' : 'BAD'}`,
+      '   Script uid:gid = 0:0',
+      '   VRRP instances :',
+      '   Tracking instances :',
+    );
+    for (const i of users) {
+      const w = i.trackers.find((t) => t.kind === 'script' && t.name === s.name)?.weight ?? 0;
+      out.push(`     ${i.name}, weight ${w}`);
+    }
+    out.push('   State = idle');
+  }
+  return out;
+}
+
+/** /tmp/keepalived.data as the VRRP process writes it (global definitions, topology, scripts). */
+export function vrrpDataText(config: Config, status: RuntimeStatus, startedAt: number): string {
+  const out = [...globalData(config), '------< VRRP Topology >------'];
+  for (const { cfg, st } of paired(config, status)) out.push(...instanceData(config, cfg, st, startedAt));
+  if (config.vrrpScripts.length) out.push('------< VRRP Scripts >------', ...scriptsData(config, status));
+  return out.map((l) => l + '\n').join('');
+}

@@ -615,11 +615,8 @@ export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
     skip_check_adv_addr: (s, v, ctx) => (v.skipCheckAdvAddr = flag(s, ctx)),
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
+    // Deprecated as in keepalived: validate says so once, with the global_defs line to write.
     lvs_sync_daemon_interface: (s, v, ctx) => {
-      ctx.warn(
-        "Specifying lvs_sync_daemon_interface against a vrrp is deprecated (keepalived's words): write lvs_sync_daemon in global_defs",
-        s.keyword.loc,
-      );
       const ifname = text(s, ctx);
       if (ifname !== undefined) v.lvsSyncDaemonInterface = { ifname, loc: s.keyword.loc };
     },

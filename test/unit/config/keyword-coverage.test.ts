@@ -99,7 +99,6 @@ const UNREAD_ON_PURPOSE: Record<string, string> = {
   bindIf: 'checker bind_if is warned (helper lvsstop)',
   minReplyLength: 'UDP_CHECK min_reply_length is warned (helper lvsstop)',
   maxReplyLength: 'UDP_CHECK max_reply_length is warned (helper lvsstop)',
-  omega: 'omega is warned (helper lvsstop)',
   sorryServerInhibit: 'sorry_server_inhibit is warned (helper lvsstop)',
 };
 

@@ -61,7 +61,7 @@ test('strict_mode on the instance, without vrrp_strict: the same; not strict: no
   assert.equal(perInstance.lines.length, 5);
   const plain = load(SAMPLE.replace('  vrrp_strict\n', ''));
   assert.deepEqual(plain.lines, [
-    "3:1: warning: vrrp_instance VI_1: preempt_delay only works with 'state BACKUP'; with 'state MASTER' it is ignored",
+    "9:3: warning: vrrp_instance VI_1: preempt_delay only works with 'state BACKUP'; with 'state MASTER' it is ignored",
   ]);
   const c = instanceConfig(plain.config, plain.config.vrrpInstances[0]!);
   assert.equal(c.authPass, '1111');

@@ -213,8 +213,8 @@ export interface VrrpInstance extends NotifyScripts {
   authentication?: Authentication;
   virtualIpaddress: VipSpec[];
   virtualIpaddressExcluded: VipSpec[];
-  virtualRoutes: { spec: string[]; loc: Loc }[];
-  virtualRules: { spec: string[]; loc: Loc }[];
+  virtualRoutes: IpRoute[];
+  virtualRules: IpRule[];
   unicastSrcIp?: string;
   unicastPeer: { address: string; loc: Loc }[];
   mcastSrcIp?: string;
@@ -242,8 +242,61 @@ export interface VrrpInstance extends NotifyScripts {
 
 export interface StaticAddresses {
   addresses: VipSpec[];
-  routes: { spec: string[]; loc: Loc }[];
-  rules: { spec: string[]; loc: Loc }[];
+  routes: IpRoute[];
+  rules: IpRule[];
+}
+
+export type IpRouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+
+/** One line of virtual_routes / static_routes, read as keepalived's alloc_route reads it. */
+export interface IpRoute {
+  /** 'default' or ADDRESS/PREFIX (a bare address is a host route). */
+  to: string;
+  family: Family;
+  kind: IpRouteKind;
+  via?: string;
+  dev?: string;
+  src?: string;
+  table: number;
+  metric?: number;
+  scope: number;
+  protocol: number;
+  tos?: number;
+  /** `no_track`: a deletion by someone else is not acted on. */
+  noTrack: boolean;
+  /** The line as written, for logs. */
+  text: string;
+  loc: Loc;
+}
+
+export type IpRuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One line of virtual_rules / static_rules, read as keepalived's alloc_rule reads it. */
+export interface IpRule {
+  family: Family;
+  /** ADDRESS/PREFIX. */
+  from?: string;
+  to?: string;
+  not: boolean;
+  /** `preference`; keepalived numbers rules without one from 16384 downwards. */
+  priority: number;
+  action: IpRuleAction;
+  table?: number;
+  gotoTarget?: number;
+  tos?: number;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  protocol: number;
+  ipproto?: number;
+  sport?: [number, number];
+  dport?: [number, number];
+  uidrange?: [number, number];
+  suppressPrefixlen?: number;
+  noTrack: boolean;
+  text: string;
+  loc: Loc;
 }
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Config, VipSpec as ConfigVip, VrrpScript } from '../config/model.js';
+import type { Config, IpRoute, IpRule, VipSpec as ConfigVip, VrrpScript } from '../config/model.js';
 import type { Logger } from '../daemon/log.js';
 import {
   LinkMonitor,
@@ -40,6 +40,7 @@ import {
 } from './notify.js';
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
+import { StaticNet, setVirtualRoutes } from './routes-effect.js';
 import { SyncGroup } from './sync-group.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
@@ -89,6 +90,8 @@ const NOTIFY_TIMEOUT_MS = 30_000;
 interface Running {
   inst: VrrpInstance;
   cfgVips: ConfigVip[];
+  routes: IpRoute[];
+  rules: IpRule[];
   notify: NotifyConfig;
   group: SyncGroup | null;
   socket: VrrpSocket;
@@ -132,6 +135,7 @@ export class VrrpRuntime {
   private unknownVrid = 0;
   private stopped = false;
   private readonly mailer: Mailer | null;
+  private statics: StaticNet | null = null;
 
   constructor(
     readonly config: Config,
@@ -162,6 +166,13 @@ export class VrrpRuntime {
     this.links.on('change', (c) => this.trackerUpdate('interface', c.ifname, c.usable));
     await this.links.ready;
     this.openFifos();
+
+    // keepalived installs the static addresses, routes and rules before any instance starts.
+    this.statics = new StaticNet(rtnl, this.config.staticAddresses, {
+      info: (m) => this.log.info(m),
+      error: (m) => this.log.error(m),
+    });
+    await this.statics.start();
 
     if (!carry) {
       const all = this.config.vrrpInstances.flatMap((vi) =>
@@ -291,6 +302,8 @@ export class VrrpRuntime {
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
+      routes: vi.virtualRoutes,
+      rules: vi.virtualRules,
       notify: notifyConfig(vi, this.config.globalDefs),
       group: null,
       socket,
@@ -477,6 +490,13 @@ export class VrrpRuntime {
   private async setVips(r: Running, add: boolean): Promise<void> {
     const rtnl = this.rtnl;
     if (!rtnl) return;
+    const routes = (): Promise<void> =>
+      setVirtualRoutes(rtnl, `(${r.inst.cfg.name})`, r.routes, r.rules, add, {
+        info: (m) => this.log.info(m),
+        error: (m) => this.log.error(m),
+      });
+    // As keepalived: routes and rules go in after the VIPs and out before them.
+    if (!add) await routes();
     for (const v of r.cfgVips) {
       const spec = this.osVip(v, r.inst.cfg.interface);
       try {
@@ -486,6 +506,7 @@ export class VrrpRuntime {
         this.log.error(`(${r.inst.cfg.name}) ${(e as Error).message}`);
       }
     }
+    if (add) await routes();
   }
 
   private async garp(r: Running, repeat: number): Promise<void> {
@@ -736,6 +757,9 @@ export class VrrpRuntime {
     }
     this.stopped = true;
     await this.queue;
+    // Static entries go at shutdown (after the instances' VIPs), and stay over a reload.
+    if (resign) await this.statics?.stop();
+    else this.statics?.detach();
     // The "Stopping" mails go out before the process ends (each bounded by smtp_connect_timeout).
     await this.mailer?.drain();
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);

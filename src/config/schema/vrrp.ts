@@ -12,8 +12,11 @@ import type {
   VrrpInstance,
   VrrpScript,
   GarpGroup,
+  IpRoute,
+  IpRule,
 } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
+import { readRoute, readRule } from './iproute.js';
 import {
   arg,
   command,
@@ -306,11 +309,12 @@ function vipList(s: Stmt, ctx: Ctx): VipSpec[] {
   return blockOf(s, ctx).flatMap((st) => readVip(st, ctx, s.keyword.text) ?? []);
 }
 
-function specLines(s: Stmt, ctx: Ctx): { spec: string[]; loc: Stmt['loc'] }[] {
-  return blockOf(s, ctx).map((st) => ({
-    spec: [st.keyword, ...st.args].map((t) => t.text),
-    loc: st.keyword.loc,
-  }));
+function routeList(s: Stmt, ctx: Ctx): IpRoute[] {
+  return blockOf(s, ctx).flatMap((st) => readRoute(st, ctx, s.keyword.text) ?? []);
+}
+
+function ruleList(s: Stmt, ctx: Ctx): IpRule[] {
+  return blockOf(s, ctx).flatMap((st) => readRule(st, ctx, s.keyword.text) ?? []);
 }
 
 const INSTANCE_ACCEPTED = [
@@ -439,8 +443,8 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     },
     virtual_ipaddress: (s, v, ctx) => v.virtualIpaddress.push(...vipList(s, ctx)),
     virtual_ipaddress_excluded: (s, v, ctx) => v.virtualIpaddressExcluded.push(...vipList(s, ctx)),
-    virtual_routes: (s, v, ctx) => v.virtualRoutes.push(...specLines(s, ctx)),
-    virtual_rules: (s, v, ctx) => v.virtualRules.push(...specLines(s, ctx)),
+    virtual_routes: (s, v, ctx) => v.virtualRoutes.push(...routeList(s, ctx)),
+    virtual_rules: (s, v, ctx) => v.virtualRules.push(...ruleList(s, ctx)),
     unicast_src_ip: (s, v, ctx) => (v.unicastSrcIp = ip(s, ctx)?.address),
     mcast_src_ip: (s, v, ctx) => (v.mcastSrcIp = ip(s, ctx)?.address),
     unicast_peer: (s, v, ctx) => {
@@ -484,6 +488,6 @@ export function readInstance(s: Stmt, ctx: Ctx): VrrpInstance {
 
 export function readStatic(s: Stmt, st: StaticAddresses, ctx: Ctx): void {
   if (s.keyword.text === 'static_ipaddress') st.addresses.push(...vipList(s, ctx));
-  else if (s.keyword.text === 'static_routes') st.routes.push(...specLines(s, ctx));
-  else st.rules.push(...specLines(s, ctx));
+  else if (s.keyword.text === 'static_routes') st.routes.push(...routeList(s, ctx));
+  else st.rules.push(...ruleList(s, ctx));
 }

@@ -139,6 +139,19 @@ class Line {
     this.ctx.warn(`${this.what}: '${o.text}' is not implemented: vigil does not add this ${kind}`, o.loc);
     return undefined;
   }
+  /**
+   * After 'inet' / 'inet6' keepalived 2.2.7 steps over one more word (its parser advances twice),
+   * so `inet6 fd00::/64 via …` loses its destination there. vigil reads the line the same way and
+   * says what was skipped; without 'inet6' the family follows from the addresses.
+   */
+  skipAfterFamily(opt: Token): void {
+    const skipped = this.next();
+    if (skipped)
+      this.ctx.warn(
+        `${this.what}: keepalived 2.2.7 skips the word after '${opt.text}', so '${skipped.text}' is not read (leave '${opt.text}' out: the addresses give the family)`,
+        skipped.loc,
+      );
+  }
   /** A warning that drops the line; returns undefined for the caller to return. */
   bad(message: string, loc: Loc): undefined {
     this.ctx.warn(`${this.what}: ${message}; ${this.dropped}`, loc);
@@ -179,6 +192,7 @@ export function readRoute(s: Stmt, ctx: Ctx, block: string): IpRoute | undefined
     const o = opt.text;
     if (o === 'inet' || o === 'inet6') {
       if (!setFamily(o === 'inet' ? 4 : 6, opt)) return undefined;
+      L.skipAfterFamily(opt);
     } else if (o === 'src') {
       const v = L.value(opt);
       if (!v) return undefined;
@@ -287,7 +301,13 @@ export function readRoute(s: Stmt, ctx: Ctx, block: string): IpRoute | undefined
         protocolTok.loc,
       );
     protocol = RTPROT_KEEPALIVED;
-    if (!r.dev) noTrack = true; // keepalived: "cannot track route with no interface specified"
+    if (!r.dev) {
+      ctx.warn(
+        `${L.what}: cannot track a route with no interface specified, not tracking (as keepalived)`,
+        toTok.loc,
+      );
+      noTrack = true;
+    }
   }
   return {
     to,
@@ -350,6 +370,7 @@ export function readRule(s: Stmt, ctx: Ctx, block: string): IpRule | undefined {
     const o = opt.text;
     if (o === 'inet' || o === 'inet6') {
       if (!setFamily(o === 'inet' ? 4 : 6, opt)) return undefined;
+      L.skipAfterFamily(opt);
     } else if (o === 'from' || o === 'to') {
       const v = L.value(opt);
       if (!v) return undefined;

@@ -35,10 +35,14 @@ test('routes: every option vigil programs is read into a typed value', () => {
     'src 10.0.0.9 10.20.0.0/16 via 10.0.0.1 dev eth0 metric 50 table 100 scope link proto 18 tos 16',
     'blackhole 10.40.0.1',
     'to unreachable 10.41.0.0/24 table main',
-    'inet6 default via fd00::1 dev eth0 no_track',
+    'default via fd00::1 dev eth0 no_track',
     '10.42.0.0/24 dev eth0 preference 7',
   ]);
-  assert.deepEqual(diags, []);
+  const noTrack = 'cannot track a route with no interface specified, not tracking (as keepalived)';
+  assert.deepEqual(diags, [
+    `warning 9:15 route 'blackhole 10.40.0.1' in virtual_routes: ${noTrack}`,
+    `warning 10:20 route 'to unreachable 10.41.0.0/24 table main' in virtual_routes: ${noTrack}`,
+  ]);
   assert.deepEqual(routes, [
     {
       to: '10.20.0.0/16',
@@ -100,6 +104,7 @@ test('routes keepalived drops are warnings at the offending token; unimplemented
     "warning 11:5 route 'via 10.0.0.1 dev eth0' in virtual_routes: route must have a destination; this route is ignored (as keepalived ignores it)",
     'warning 12:17 route \'10.4.0.0/16 gw 10.0.0.1 mtu lock 1400\' in virtual_routes: "gw" for routes is deprecated, use "via"',
     "warning 12:29 route '10.4.0.0/16 gw 10.0.0.1 mtu lock 1400' in virtual_routes: 'mtu' is not implemented: the route is added without it",
+    "warning 12:5 route '10.4.0.0/16 gw 10.0.0.1 mtu lock 1400' in virtual_routes: cannot track a route with no interface specified, not tracking (as keepalived)",
     "warning 13:36 route '10.5.0.0/16 via 10.0.0.1 scope galaxy' in virtual_routes: scope 'galaxy' not found or invalid; this route is ignored (as keepalived ignores it)",
     "warning 14:17 route '10.6.0.0/16 via' in virtual_routes: 'via' needs a value; this route is ignored (as keepalived ignores it)",
     "warning 15:24 route '10.7.0.0/16 metric -1 via 10.0.0.1' in virtual_routes: invalid metric '-1'; this route is ignored (as keepalived ignores it)",
@@ -119,7 +124,7 @@ test('rules: options, actions, and keepalived numbering of rules without a prefe
       'not to fd00::/64 iif eth0 oif eth1 fwmark 0x10/0xff lookup main pref 201',
       'from 10.1.0.0/24 goto 300 preference 250 ipproto tcp dport 80-90 sport 1000 uidrange 0-99',
       'from 10.2.0.0/24 blackhole',
-      'inet6 from fd00:1::/64 prohibit',
+      'from fd00:1::/64 prohibit',
       'from 10.3.0.0/24 unreachable',
     ],
   );
@@ -127,7 +132,7 @@ test('rules: options, actions, and keepalived numbering of rules without a prefe
   assert.deepEqual(diags, [
     "warning 11:69 rule 'not to fd00::/64 iif eth0 oif eth1 fwmark 0x10/0xff lookup main pref 201' in virtual_rules: unknown rule option 'pref'; this rule is ignored (as keepalived ignores it)",
     "warning 13:5 rule 'from 10.2.0.0/24 blackhole' in virtual_rules: rule has no preference; set to 16384 as keepalived does (probably not what you want)",
-    "warning 14:5 rule 'inet6 from fd00:1::/64 prohibit' in virtual_rules: rule has no preference; set to 16384 as keepalived does (probably not what you want)",
+    "warning 14:5 rule 'from fd00:1::/64 prohibit' in virtual_rules: rule has no preference; set to 16384 as keepalived does (probably not what you want)",
     "warning 15:5 rule 'from 10.3.0.0/24 unreachable' in virtual_rules: rule has no preference; set to 16383 as keepalived does (probably not what you want)",
   ]);
   assert.deepEqual(rules, [
@@ -228,4 +233,23 @@ test('static_routes / static_rules are read the same way, with track_group warne
   );
   assert.equal(config.staticAddresses.routes[0]?.to, '10.9.0.0/16');
   assert.equal(config.staticAddresses.rules[0]?.table, 7);
+});
+
+test("after 'inet6' keepalived 2.2.7 skips a word: vigil reads the line the same way and says so", () => {
+  const { routes, rules, diags } = instance(
+    ['inet6 fd00:74::/64 via fd00:74::1 dev eth0', 'inet6 to fd00:74::/64 via fd00:74::1 dev eth0'],
+    ['inet6 from fd00:1::/64 table 5 priority 9'],
+  );
+  assert.deepEqual(diags, [
+    "warning 8:11 route 'inet6 fd00:74::/64 via fd00:74::1 dev eth0' in virtual_routes: keepalived 2.2.7 skips the word after 'inet6', so 'fd00:74::/64' is not read (leave 'inet6' out: the addresses give the family)",
+    "warning 8:5 route 'inet6 fd00:74::/64 via fd00:74::1 dev eth0' in virtual_routes: route must have a destination; this route is ignored (as keepalived ignores it)",
+    "warning 9:11 route 'inet6 to fd00:74::/64 via fd00:74::1 dev eth0' in virtual_routes: keepalived 2.2.7 skips the word after 'inet6', so 'to' is not read (leave 'inet6' out: the addresses give the family)",
+    "warning 12:11 rule 'inet6 from fd00:1::/64 table 5 priority 9' in virtual_rules: keepalived 2.2.7 skips the word after 'inet6', so 'from' is not read (leave 'inet6' out: the addresses give the family)",
+    "warning 12:16 rule 'inet6 from fd00:1::/64 table 5 priority 9' in virtual_rules: unknown rule option 'fd00:1::/64'; this rule is ignored (as keepalived ignores it)",
+  ]);
+  assert.deepEqual(
+    routes.map((r) => [r.to, r.family]),
+    [['fd00:74::/64', 6]],
+  );
+  assert.deepEqual(rules, []);
 });

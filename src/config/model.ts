@@ -231,7 +231,9 @@ export interface VrrpInstance extends NotifyScripts {
   dontTrackPrimary: boolean;
   skipCheckAdvAddr?: boolean;
   strictMode?: boolean;
-  useVmac?: string;
+  /** `use_vmac [NAME]`: the name when given (keepalived's default is vrrp.VRID). */
+  useVmac?: { name?: string; loc: Loc };
+  vmacXmitBase?: boolean;
   smtpAlert?: boolean;
   /** keepalived's pre-1.2.19 `lvs_sync_daemon_interface IFNAME`: lvs_sync_daemon IFNAME <this instance>. */
   lvsSyncDaemonInterface?: { ifname: string; loc: Loc };

@@ -41,6 +41,14 @@ import {
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
 import { StaticNet, setVirtualRoutes } from './routes-effect.js';
+import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
+import type { VrrpInstance as ConfigInstance } from '../config/model.js';
+
+/** The interface an instance's VIPs live on: its vmac (use_vmac, IPv4) or its interface. */
+function vipInterface(vi: ConfigInstance): string {
+  if (vi.useVmac && vi.family === 4) return vi.useVmac.name ?? `vrrp.${vi.virtualRouterId ?? 0}`;
+  return vi.interface ?? '';
+}
 import { SyncGroup } from './sync-group.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
@@ -92,6 +100,8 @@ interface Running {
   cfgVips: ConfigVip[];
   routes: IpRoute[];
   rules: IpRule[];
+  /** Where the VIPs go: the vmac with use_vmac, else the instance's interface. */
+  vipIf: string;
   notify: NotifyConfig;
   group: SyncGroup | null;
   socket: VrrpSocket;
@@ -136,6 +146,7 @@ export class VrrpRuntime {
   private stopped = false;
   private readonly mailer: Mailer | null;
   private statics: StaticNet | null = null;
+  private readonly vmacs: VmacHandle[] = [];
 
   constructor(
     readonly config: Config,
@@ -176,9 +187,7 @@ export class VrrpRuntime {
 
     if (!carry) {
       const all = this.config.vrrpInstances.flatMap((vi) =>
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
-          this.osVip(v, vi.interface ?? ''),
-        ),
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
       );
       try {
         const removed = await removeLeftoverVips(rtnl, all);
@@ -298,12 +307,34 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group);
+    let vipIf = cfg.interface;
+    let sendIf = cfg.interface;
+    if (vi.useVmac) {
+      if (cfg.family === 6) {
+        this.log.warn(
+          `(${name}) use_vmac is not implemented for IPv6 instances: the VIPs go on ${cfg.interface}`,
+        );
+      } else {
+        vipIf = vipInterface(vi);
+        const h = await ensureVmac(this.rtnl!, {
+          name: vipIf,
+          base: cfg.interface,
+          vrid: cfg.vrid,
+          family: 4,
+        });
+        this.vmacs.push(h);
+        this.log.info(`(${name}) VMAC ${vipIf} (${h.mac}) on ${cfg.interface}`);
+        // Adverts leave from the vmac (its MAC is the virtual one) unless vmac_xmit_base.
+        if (!vi.vmacXmitBase) sendIf = vipIf;
+      }
+    }
+    const socket = this.socketFor(sendIf, cfg.family, source, inst.group);
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
       routes: vi.virtualRoutes,
       rules: vi.virtualRules,
+      vipIf,
       notify: notifyConfig(vi, this.config.globalDefs),
       group: null,
       socket,
@@ -498,7 +529,7 @@ export class VrrpRuntime {
     // As keepalived: routes and rules go in after the VIPs and out before them.
     if (!add) await routes();
     for (const v of r.cfgVips) {
-      const spec = this.osVip(v, r.inst.cfg.interface);
+      const spec = this.osVip(v, r.vipIf);
       try {
         if (add) await addAddress(rtnl, spec);
         else await deleteAddress(rtnl, spec);
@@ -522,7 +553,8 @@ export class VrrpRuntime {
     const name = r.inst.cfg.name;
     for (let i = 0; i < repeat; i++) {
       for (const address of addresses) {
-        const dev = r.cfgVips.find((v) => v.address === address)?.dev ?? r.inst.cfg.interface;
+        const vip = r.cfgVips.find((v) => v.address === address);
+        const dev = vip ? (vip.dev ?? r.vipIf) : r.inst.cfg.interface;
         const req = { instance: name, ifname: dev, address, ipv6: addressFamily(address) === 6 };
         if (this.pacer.request(req, now())) await this.announce(dev, address);
       }
@@ -715,7 +747,7 @@ export class VrrpRuntime {
   heldVips(): OsVip[] {
     const out: OsVip[] = [];
     for (const r of this.running.values())
-      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.inst.cfg.interface));
+      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.vipIf));
     return out;
   }
 
@@ -725,9 +757,7 @@ export class VrrpRuntime {
     for (const vi of this.config.vrrpInstances)
       out.set(
         vi.name,
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
-          this.osVip(v, vi.interface ?? ''),
-        ),
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
       );
     return out;
   }
@@ -760,6 +790,15 @@ export class VrrpRuntime {
     // Static entries go at shutdown (after the instances' VIPs), and stay over a reload.
     if (resign) await this.statics?.stop();
     else this.statics?.detach();
+    // The vmacs go at shutdown, as keepalived's do; a reload keeps them for the next runtime.
+    if (resign && this.rtnl)
+      for (const h of this.vmacs) {
+        try {
+          await removeVmac(this.rtnl, h);
+        } catch (e) {
+          this.log.error(`removing VMAC ${h.spec.name}: ${(e as Error).message}`);
+        }
+      }
     // The "Stopping" mails go out before the process ends (each bounded by smtp_connect_timeout).
     await this.mailer?.drain();
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);

@@ -319,7 +319,6 @@ function ruleList(s: Stmt, ctx: Ctx): IpRule[] {
 
 const INSTANCE_ACCEPTED = [
   'use_vmac_addr',
-  'vmac_xmit_base',
   'use_ipvlan',
   'unicast_fault_no_peer',
   'check_unicast_src',
@@ -469,7 +468,18 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
     dont_track_primary: (s, v, ctx) => (v.dontTrackPrimary = flag(s, ctx)),
     skip_check_adv_addr: (s, v, ctx) => (v.skipCheckAdvAddr = flag(s, ctx)),
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
-    use_vmac: (s, v) => (v.useVmac = s.args[0]?.text ?? `vrrp.${v.virtualRouterId ?? ''}`),
+    use_vmac: (s, v, ctx) => {
+      const name = s.args[0];
+      v.useVmac = { loc: s.keyword.loc };
+      // keepalived ignores a name that is no interface name (IFNAMSIZ 16, no '/' or blanks).
+      if (name && (name.text.length > 15 || /[/\s:]/.test(name.text)))
+        ctx.warn(
+          `use_vmac: '${name.text}' is not a valid interface name; the default vrrp.VRID is used`,
+          name.loc,
+        );
+      else if (name) v.useVmac.name = name.text;
+    },
+    vmac_xmit_base: (s, v, ctx) => (v.vmacXmitBase = flag(s, ctx)),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
     lvs_sync_daemon_interface: (s, v, ctx) => {
       const ifname = text(s, ctx);

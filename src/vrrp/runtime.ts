@@ -40,7 +40,7 @@ import {
 } from './notify.js';
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
-import { StaticNet, setVirtualRoutes } from './routes-effect.js';
+import { StaticNet, osAddress, osRoute, osRule, setVirtualRoutes } from './routes-effect.js';
 import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
 import type { VrrpInstance as ConfigInstance } from '../config/model.js';
 
@@ -762,6 +762,49 @@ export class VrrpRuntime {
     return out;
   }
 
+  /** Virtual routes and rules this runtime holds as master, and its static entries. */
+  heldNet(): { routes: IpRoute[]; rules: IpRule[]; addresses: ConfigVip[] } {
+    const st = this.config.staticAddresses;
+    const routes = [...st.routes];
+    const rules = [...st.rules];
+    for (const r of this.running.values())
+      if (r.inst.machine.vipsSet) {
+        routes.push(...r.routes);
+        rules.push(...r.rules);
+      }
+    return { routes, rules, addresses: [...st.addresses] };
+  }
+
+  /** Removes routes, rules and static addresses a reload dropped; used between two runtimes. */
+  async removeNet(
+    gone: { routes: IpRoute[]; rules: IpRule[]; addresses: ConfigVip[] },
+    kept: { routes: IpRoute[]; rules: IpRule[]; addresses: ConfigVip[] },
+  ): Promise<void> {
+    const rtnl = this.rtnl;
+    if (!rtnl) return;
+    const key = (x: unknown): string => JSON.stringify(x);
+    const keptRoutes = new Set(kept.routes.map((r) => key(osRoute(r))));
+    const keptRules = new Set(kept.rules.map((r) => key(osRule(r))));
+    const keptAddrs = new Set(kept.addresses.map((a) => `${a.address} ${a.dev ?? ''}`));
+    const log = { info: (m: string) => this.log.info(m), error: (m: string) => this.log.error(m) };
+    await setVirtualRoutes(
+      rtnl,
+      'reload:',
+      gone.routes.filter((r) => !keptRoutes.has(key(osRoute(r)))),
+      gone.rules.filter((r) => !keptRules.has(key(osRule(r)))),
+      false,
+      log,
+    );
+    for (const a of gone.addresses) {
+      if (!a.dev || keptAddrs.has(`${a.address} ${a.dev}`)) continue;
+      try {
+        await deleteAddress(rtnl, osAddress(a, a.dev));
+      } catch (e) {
+        this.log.error((e as Error).message);
+      }
+    }
+  }
+
   /** Removes VIPs (a reload dropping them); used between two runtimes. */
   async removeVips(vips: OsVip[]): Promise<void> {
     const rtnl = this.rtnl;
@@ -828,6 +871,7 @@ function sameVip(a: OsVip, b: OsVip): boolean {
 export async function reloadRuntime(old: VrrpRuntime, config: Config, log: Logger): Promise<VrrpRuntime> {
   const carry = old.carry();
   const held = old.heldVips();
+  const heldNet = old.heldNet();
   for (const name of [...carry.instances.keys()])
     if (!config.vrrpInstances.some((v) => v.name === name)) carry.instances.delete(name);
   await old.stop(false);
@@ -838,5 +882,8 @@ export async function reloadRuntime(old: VrrpRuntime, config: Config, log: Logge
   for (const [name, resume] of carry.instances)
     if (resume.state === 'MASTER' && resume.vipsSet) keep.push(...(kept.get(name) ?? []));
   await next.removeVips(held.filter((v) => !keep.some((k) => sameVip(k, v))));
+  // Routes, rules and static addresses the new configuration no longer has (keepalived's
+  // clear_diff_* at reload).
+  await next.removeNet(heldNet, next.heldNet());
   return next;
 }

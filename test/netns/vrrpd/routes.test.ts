@@ -3,9 +3,10 @@
 // static_routes / static_rules are installed at start, put back after `ip ... del`, removed at stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { controlRequest, controlSocketPath } from '../../../src/daemon/control.js';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 import {
@@ -136,6 +137,50 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
     assert.ok(!(await keepalivedRoutes(lab, 'v')).includes(STATIC_ROUTES[1]!), 'no_track route left deleted');
     assert.match(v.output(), /Restoring deleted static route 10\.80\.0\.0\/16/);
 
+    // A reload without one virtual route, one virtual rule and one static route drops just those;
+    // the master stays master. Reloading the full configuration brings them back.
+    const reload = async (text: string): Promise<void> => {
+      writeFileSync(join(dir, 'v', 'vigil.conf'), text);
+      const r = (await controlRequest(controlSocketPath(join(dir, 'v')), { cmd: 'reload' })) as {
+        reloaded: boolean;
+      };
+      assert.ok(r.reloaded, 'reloaded');
+    };
+    await reload(
+      conf(150, true)
+        .replace(`    src ${VIP} 10.77.0.0/24 dev eth0 scope link metric 7\n`, '')
+        .replace('    to 10.74.2.0/24 fwmark 7 blackhole priority 999\n', '')
+        .replace(`  10.80.0.0/16 via ${NET}.1 dev eth0\n`, ''),
+    );
+    const dropped = (l: string): boolean => /10\.77\.0\.0|10\.80\.0\.0|^999:/.test(l);
+    await waitFor(
+      'the dropped route, rule and static route to go',
+      async () => ![...(await keepalivedRoutes(lab, 'v')), ...(await rules(lab, 'v'))].some(dropped),
+      3000,
+    );
+    assert.deepEqual(
+      await keepalivedRoutes(lab, 'v'),
+      // The no_track static route deleted above is installed again, as keepalived's reload does.
+      sorted([...VIRTUAL_ROUTES.filter((l) => !dropped(l)), STATIC_ROUTES[1]!]),
+    );
+    assert.deepEqual(
+      await rules(lab, 'v'),
+      sorted([...VIRTUAL_RULES, ...STATIC_RULES].filter((l) => !dropped(l))),
+    );
+    await reload(conf(150, true));
+    await waitFor(
+      'the full set back after the second reload',
+      async () =>
+        (await keepalivedRoutes(lab, 'v')).length === VIRTUAL_ROUTES.length + 2 &&
+        (await rules(lab, 'v')).length === 3,
+      3000,
+    );
+    assert.equal(
+      (await waitState(v, 'VI_1', 'MASTER', 1000)).stats.becomeMaster,
+      1,
+      'no flap over the reloads',
+    );
+
     // keepalived with the same virtual_routes and a higher priority preempts: the routes move.
     const k = await startKeepalived(lab, 'k', join(dir, 'k'), conf(200, false));
     daemons.push(k);
@@ -151,7 +196,7 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
     await waitFor(
       'vigil to remove its virtual routes and rules',
       async () =>
-        (await keepalivedRoutes(lab, 'v')).join() === STATIC_ROUTES[0] &&
+        (await keepalivedRoutes(lab, 'v')).join() === STATIC_ROUTES.join() &&
         (await rules(lab, 'v')).join() === STATIC_RULES[0],
       3000,
     );
@@ -162,7 +207,7 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
     assert.deepEqual(await keepalivedRoutes(lab, 'k'), [], 'keepalived removed its routes at stop');
     await waitFor(
       'vigil to add its virtual routes again',
-      async () => (await keepalivedRoutes(lab, 'v')).length === VIRTUAL_ROUTES.length + 1,
+      async () => (await keepalivedRoutes(lab, 'v')).length === VIRTUAL_ROUTES.length + 2,
       3000,
     );
 

@@ -111,6 +111,8 @@ export class StaticNet {
     private readonly rtnl: RtNetlinkSocket,
     private readonly cfg: StaticAddresses,
     private readonly log: EffectLog,
+    /** Where a static address without `dev` goes: keepalived's default_interface, else eth0. */
+    private readonly defaultIf = 'eth0',
   ) {}
 
   get empty(): boolean {
@@ -136,10 +138,8 @@ export class StaticNet {
     await this.busy;
     for (const r of this.cfg.rules) await this.quiet(() => deleteRule(this.rtnl, osRule(r)), r.text);
     for (const r of this.cfg.routes) await this.quiet(() => deleteRoute(this.rtnl, osRoute(r)), r.text);
-    for (const a of this.cfg.addresses) {
-      if (!a.dev) continue;
-      await this.quiet(() => deleteAddress(this.rtnl, osAddress(a, a.dev!)), a.address);
-    }
+    for (const a of this.cfg.addresses)
+      await this.quiet(() => deleteAddress(this.rtnl, osAddress(a, this.defaultIf)), a.address);
   }
 
   /** Stops watching and leaves everything installed (a reload hands over to the next runtime). */
@@ -164,14 +164,10 @@ export class StaticNet {
     for (const a of this.cfg.addresses) {
       if (this.stopped) return;
       if (restoring && a.options.includes('no_track')) continue;
-      if (!a.dev) {
-        if (!restoring) this.log.error(`static_ipaddress ${a.address}: no 'dev' to put it on`);
-        continue;
-      }
-      const spec = osAddress(a, a.dev);
+      const spec = osAddress(a, this.defaultIf);
       const r = await this.quiet(() => addAddress(this.rtnl, spec), a.address);
       if (restoring && r === 'added')
-        this.log.info(`Restoring deleted static address ${a.address} on ${a.dev}`);
+        this.log.info(`Restoring deleted static address ${a.address} on ${spec.dev}`);
     }
     for (const r of this.cfg.routes) {
       if (this.stopped) return;

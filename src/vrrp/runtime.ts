@@ -179,10 +179,12 @@ export class VrrpRuntime {
     this.openFifos();
 
     // keepalived installs the static addresses, routes and rules before any instance starts.
-    this.statics = new StaticNet(rtnl, this.config.staticAddresses, {
-      info: (m) => this.log.info(m),
-      error: (m) => this.log.error(m),
-    });
+    this.statics = new StaticNet(
+      rtnl,
+      this.config.staticAddresses,
+      { info: (m) => this.log.info(m), error: (m) => this.log.error(m) },
+      this.config.globalDefs.other.default_interface?.[0],
+    );
     await this.statics.start();
 
     if (!carry) {
@@ -785,7 +787,8 @@ export class VrrpRuntime {
     const key = (x: unknown): string => JSON.stringify(x);
     const keptRoutes = new Set(kept.routes.map((r) => key(osRoute(r))));
     const keptRules = new Set(kept.rules.map((r) => key(osRule(r))));
-    const keptAddrs = new Set(kept.addresses.map((a) => `${a.address} ${a.dev ?? ''}`));
+    const defIf = this.config.globalDefs.other.default_interface?.[0] ?? 'eth0';
+    const keptAddrs = new Set(kept.addresses.map((a) => `${a.address} ${a.dev ?? defIf}`));
     const log = { info: (m: string) => this.log.info(m), error: (m: string) => this.log.error(m) };
     await setVirtualRoutes(
       rtnl,
@@ -796,9 +799,9 @@ export class VrrpRuntime {
       log,
     );
     for (const a of gone.addresses) {
-      if (!a.dev || keptAddrs.has(`${a.address} ${a.dev}`)) continue;
+      if (keptAddrs.has(`${a.address} ${a.dev ?? defIf}`)) continue;
       try {
-        await deleteAddress(rtnl, osAddress(a, a.dev));
+        await deleteAddress(rtnl, osAddress(a, defIf));
       } catch (e) {
         this.log.error((e as Error).message);
       }

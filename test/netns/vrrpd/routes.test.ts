@@ -27,6 +27,7 @@ function conf(priority: number, statics: boolean): string {
     statics
       ? `static_ipaddress {
   ${NET}.200/32 dev eth0
+  ${NET}.201/32
 }
 static_routes {
   10.80.0.0/16 via ${NET}.1 dev eth0
@@ -120,6 +121,7 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
     assert.deepEqual(await keepalivedRoutes(lab, 'v'), sorted([...VIRTUAL_ROUTES, ...STATIC_ROUTES]));
     assert.deepEqual(await rules(lab, 'v'), sorted([...VIRTUAL_RULES, ...STATIC_RULES]));
     assert.ok(await hasVip(lab, 'v', `${NET}.200`), 'static_ipaddress installed');
+    assert.ok(await hasVip(lab, 'v', `${NET}.201`), 'static_ipaddress without dev: on eth0 as keepalived');
 
     // Static entries deleted by hand come back (no_track ones do not), as keepalived puts them back.
     await lab.exec('v', ['ip', 'route', 'del', '10.80.0.0/16']);
@@ -216,6 +218,7 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
     assert.deepEqual(await keepalivedRoutes(lab, 'v'), []);
     assert.deepEqual(await rules(lab, 'v'), []);
     assert.ok(!(await hasVip(lab, 'v', `${NET}.200`)), 'static_ipaddress removed at stop');
+    assert.ok(!(await hasVip(lab, 'v', `${NET}.201`)), 'static_ipaddress without dev removed at stop');
   } catch (e) {
     for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
     throw e;

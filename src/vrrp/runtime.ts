@@ -188,6 +188,13 @@ export class VrrpRuntime {
     await this.statics.start();
 
     if (!carry) {
+      // As keepalived at start ("removing Virtual Rules", "removing Virtual Routes"): what a run
+      // that did not stop cleanly left behind goes before any instance starts.
+      for (const vi of this.config.vrrpInstances)
+        await setVirtualRoutes(rtnl, `(${vi.name}) leftover:`, vi.virtualRoutes, vi.virtualRules, false, {
+          info: (m) => this.log.info(m),
+          error: (m) => this.log.error(m),
+        });
       const all = this.config.vrrpInstances.flatMap((vi) =>
         [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
       );

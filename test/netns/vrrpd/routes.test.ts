@@ -109,9 +109,31 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
   const daemons: Daemon[] = [];
   const sorted = (a: string[]): string[] => [...a].sort();
   try {
+    // What a crashed run left (keepalived's protocol) goes at start, as keepalived removes it.
+    await lab.exec('v', ['ip', 'route', 'add', '10.74.0.0/16', 'via', `${NET}.1`, 'proto', 'keepalived']);
+    await lab.exec('v', [
+      'ip',
+      'rule',
+      'add',
+      'from',
+      '10.74.1.0/24',
+      'table',
+      '100',
+      'pref',
+      '1000',
+      'proto',
+      'keepalived',
+    ]);
     // vigil alone becomes MASTER: VIP, then its routes and rules; static ones from the start.
     const v = await startVigil(lab, 'v', join(dir, 'v'), conf(150, true));
     daemons.push(v);
+    await waitState(v, 'VI_1', 'BACKUP', 20_000);
+    assert.deepEqual(
+      await keepalivedRoutes(lab, 'v'),
+      sorted(STATIC_ROUTES),
+      'leftover virtual route removed',
+    );
+    assert.deepEqual(await rules(lab, 'v'), STATIC_RULES, 'leftover virtual rule removed');
     await waitState(v, 'VI_1', 'MASTER', 20_000);
     await waitFor(
       'vigil to add its virtual routes',

@@ -14,7 +14,8 @@ import {
   type RtNetlinkSocket,
   type VipSpec as OsVip,
 } from '../os/index.js';
-import { DeletionMonitor } from '../os/deletion-monitor.js';
+import { DeletionMonitor, type DeletedRoute, type DeletedRule } from '../os/deletion-monitor.js';
+import { ipToBytes, parseCidr } from '../os/inet.js';
 import { addRule, deleteRule, type RuleSpec } from '../os/rules.js';
 
 export interface EffectLog {
@@ -96,6 +97,37 @@ export async function setVirtualRoutes(
     await doRules();
     await doRoutes();
   }
+}
+
+function sameDestination(a: string, b: string): boolean {
+  const norm = (x: string): string => {
+    if (x === 'default') return 'default';
+    const c = parseCidr(x);
+    return c.prefix === 0 ? 'default' : `${ipToBytes(c.address).toString('hex')}/${c.prefix}`;
+  };
+  return norm(a) === norm(b);
+}
+
+/**
+ * Whether a deleted route is this tracked virtual route, compared as keepalived's route_is_ours
+ * does: protocol keepalived, table, family, prefix, metric, tos, interface and destination.
+ */
+export function isOurRoute(
+  d: DeletedRoute,
+  r: IpRoute,
+  ifindex: (name: string) => number | undefined,
+): boolean {
+  if (r.noTrack || d.protocol !== r.protocol || d.family !== r.family) return false;
+  if (d.table !== r.table || d.metric !== (r.metric ?? 0) || d.tos !== (r.tos ?? 0)) return false;
+  if (r.dev !== undefined && (d.oif === undefined || d.oif !== ifindex(r.dev))) return false;
+  return sameDestination(d.to, r.to);
+}
+
+/** Whether a deleted rule is this tracked virtual rule (family, preference, protocol, table). */
+export function isOurRule(d: DeletedRule, r: IpRule): boolean {
+  if (r.noTrack || d.family !== r.family || d.priority !== r.priority) return false;
+  if (d.protocol !== undefined && d.protocol !== r.protocol) return false;
+  return r.action !== 'table' || d.table === r.table;
 }
 
 const RESTORE_DELAY_MS = 50;

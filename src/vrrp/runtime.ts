@@ -40,7 +40,16 @@ import {
 } from './notify.js';
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
-import { StaticNet, osAddress, osRoute, osRule, setVirtualRoutes } from './routes-effect.js';
+import {
+  StaticNet,
+  isOurRoute,
+  isOurRule,
+  osAddress,
+  osRoute,
+  osRule,
+  setVirtualRoutes,
+} from './routes-effect.js';
+import { DeletionMonitor, type Deletion } from '../os/deletion-monitor.js';
 import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
 import type { VrrpInstance as ConfigInstance } from '../config/model.js';
 
@@ -147,6 +156,7 @@ export class VrrpRuntime {
   private readonly mailer: Mailer | null;
   private statics: StaticNet | null = null;
   private readonly vmacs: VmacHandle[] = [];
+  private deletions: DeletionMonitor | null = null;
 
   constructor(
     readonly config: Config,
@@ -223,6 +233,13 @@ export class VrrpRuntime {
         this.failed.push({ name: vi.name, error });
         this.log.error(`(${vi.name}) cannot start: ${error}`);
       }
+    }
+
+    // A tracked virtual route or rule deleted under a master sends it to BACKUP, as keepalived.
+    if ([...this.running.values()].some((r) => [...r.routes, ...r.rules].some((x) => !x.noTrack))) {
+      this.deletions = new DeletionMonitor();
+      this.deletions.on('error', (e) => this.log.error(`route monitor: ${e.message}`));
+      this.deletions.on('deleted', (d) => this.onDeleted(d));
     }
 
     // Sync groups whose members all started; the others run their members alone.
@@ -385,6 +402,24 @@ export class VrrpRuntime {
       if (event) this.drive(r, event);
     }
     if (!matched) this.unknownVrid++;
+  }
+
+  private onDeleted(d: Deletion): void {
+    if (this.stopped || d.kind === 'address') return;
+    const ifindex = (name: string): number | undefined => this.links?.get(name)?.index;
+    for (const r of this.running.values()) {
+      if (r.inst.machine.state !== 'MASTER') continue;
+      const what =
+        d.kind === 'route'
+          ? r.routes.find((x) => isOurRoute(d.route, x, ifindex))?.text
+          : r.rules.find((x) => isOurRule(d.rule, x))?.text;
+      if (what === undefined) continue;
+      this.log.info(
+        `(${r.inst.cfg.name}) virtual ${d.kind} '${what}' was deleted: leaving MASTER (as keepalived)`,
+      );
+      this.drive(r, { type: 'lost-address' });
+      return;
+    }
   }
 
   /** Feeds one event to an instance (through its sync group) and carries out the actions. */
@@ -839,6 +874,7 @@ export class VrrpRuntime {
       for (const r of this.running.values()) this.drive(r, { type: 'stop' });
     }
     this.stopped = true;
+    this.deletions?.close();
     await this.queue;
     // Static entries go at shutdown (after the instances' VIPs), and stay over a reload.
     if (resign) await this.statics?.stop();

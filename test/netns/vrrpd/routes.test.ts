@@ -12,6 +12,7 @@ import { commandUnavailable, netnsUnavailable, requireSystem } from '../../suppo
 import {
   type Daemon,
   hasVip,
+  instanceOf,
   startKeepalived,
   startVigil,
   stopDaemon,
@@ -204,6 +205,31 @@ test('virtual routes and rules follow MASTER to and from keepalived 2.2.7; stati
       1,
       'no flap over the reloads',
     );
+
+    // A tracked virtual route deleted by hand: vigil leaves MASTER and, alone on the segment,
+    // takes it back after Skew_Time with every route again (keepalived's set_vrrp_backup).
+    await lab.exec('v', ['ip', 'route', 'del', '10.74.0.0/16']);
+    await waitFor(
+      'vigil to leave MASTER and come back',
+      async () => {
+        const i = await instanceOf(v, 'VI_1');
+        return i?.state === 'MASTER' && i.stats.becomeMaster === 2;
+      },
+      5000,
+    );
+    await waitFor(
+      'the deleted route back',
+      async () => (await keepalivedRoutes(lab, 'v')).includes('10.74.0.0/16 via 192.168.74.1 dev eth0'),
+      3000,
+    );
+    assert.match(
+      v.output(),
+      /virtual route '10\.74\.0\.0\/16 via 192\.168\.74\.1 dev eth0' was deleted: leaving MASTER/,
+    );
+    // An untracked one (no dev, like keepalived's "not tracking" routes) is left alone.
+    await lab.exec('v', ['ip', 'route', 'del', 'blackhole', '10.75.0.0/24']);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await instanceOf(v, 'VI_1'))?.stats.becomeMaster, 2, 'no flap for an untracked route');
 
     // keepalived with the same virtual_routes and a higher priority preempts: the routes move.
     const k = await startKeepalived(lab, 'k', join(dir, 'k'), conf(200, false));

@@ -253,3 +253,28 @@ test("after 'inet6' keepalived 2.2.7 skips a word: vigil reads the line the same
   );
   assert.deepEqual(rules, []);
 });
+
+test('use_vmac: a name is kept, a bad one warned, IPv6 instances warned as not implemented', () => {
+  const load = (body: string, vip = '10.0.0.9/24') =>
+    loadConfigText(
+      `vrrp_instance VI {\n  interface eth0\n  ${body}\n  virtual_router_id 9\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`,
+      'k.conf',
+    );
+  let r = load('use_vmac vmac9');
+  assert.deepEqual(r.diagnostics, []);
+  assert.equal(r.config.vrrpInstances[0]!.useVmac?.name, 'vmac9');
+  r = load('use_vmac');
+  assert.equal(r.config.vrrpInstances[0]!.useVmac?.name, undefined);
+  r = load('use_vmac a-name-far-too-long');
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`),
+    ["3:12 use_vmac: 'a-name-far-too-long' is not a valid interface name; the default vrrp.VRID is used"],
+  );
+  r = load('use_vmac', 'fd00::9/64');
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`),
+    [
+      '3:3 vrrp_instance VI: use_vmac is not implemented for IPv6 instances: the VIPs stay on eth0 with its own MAC address',
+    ],
+  );
+});

@@ -51,6 +51,7 @@ import {
 } from './routes-effect.js';
 import { DeletionMonitor, type Deletion } from '../os/deletion-monitor.js';
 import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
+import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from '../os/rp-filter.js';
 import type { VrrpInstance as ConfigInstance } from '../config/model.js';
 
 /** The interface an instance's VIPs live on: its vmac (use_vmac, IPv4) or its interface. */
@@ -157,6 +158,7 @@ export class VrrpRuntime {
   private statics: StaticNet | null = null;
   private readonly vmacs: VmacHandle[] = [];
   private deletions: DeletionMonitor | null = null;
+  private rpFilter: RpFilterSaved | null | undefined;
 
   constructor(
     readonly config: Config,
@@ -342,6 +344,13 @@ export class VrrpRuntime {
         );
       } else {
         vipIf = vipInterface(vi);
+        if (this.rpFilter === undefined) {
+          this.rpFilter = clearRpFilter();
+          if (this.rpFilter)
+            this.log.info(
+              `NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`,
+            );
+        }
         const h = await ensureVmac(this.rtnl!, {
           name: vipIf,
           base: cfg.interface,
@@ -888,6 +897,13 @@ export class VrrpRuntime {
           this.log.error(`removing VMAC ${h.spec.name}: ${(e as Error).message}`);
         }
       }
+    if (resign && this.rpFilter) {
+      try {
+        restoreRpFilter(this.rpFilter);
+      } catch (e) {
+        this.log.error(`restoring rp_filter: ${(e as Error).message}`);
+      }
+    }
     // The "Stopping" mails go out before the process ends (each bounded by smtp_connect_timeout).
     await this.mailer?.drain();
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);

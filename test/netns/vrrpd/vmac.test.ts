@@ -121,6 +121,10 @@ test('use_vmac: the VIP answers with the virtual MAC on vigil and on keepalived 
   const daemons: Daemon[] = [];
   try {
     const baseArp = [await sysctl(lab, 'v', 'eth0/arp_ignore'), await sysctl(lab, 'v', 'eth0/arp_filter')];
+    // Strict reverse-path filtering for the whole namespace: the vmac needs it off (the kernel
+    // applies max(all, interface)), so keepalived moves the value onto each interface.
+    await lab.exec('v', ['sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=1']);
+    const eth0Rp = await sysctl(lab, 'v', 'eth0/rp_filter');
     const v = await startVigil(lab, 'v', join(dir, 'v'), conf(150));
     daemons.push(v);
     await waitState(v, 'VI_1', 'MASTER', 20_000);
@@ -145,6 +149,11 @@ test('use_vmac: the VIP answers with the virtual MAC on vigil and on keepalived 
         await sysctl(lab, 'v', 'eth0/arp_filter'),
       ],
       ['1', '1', '0', '1', '1'],
+    );
+    assert.deepEqual(
+      [await sysctl(lab, 'v', 'all/rp_filter'), await sysctl(lab, 'v', 'eth0/rp_filter')],
+      ['0', '1'],
+      'all.rp_filter moved onto eth0',
     );
     assert.equal(await vipMac(lab), VMAC, 'the client resolves the VIP to the virtual MAC (vigil master)');
     assert.equal(await advertSourceMac(lab), VMAC, "vigil's adverts leave from the vmac");
@@ -171,6 +180,11 @@ test('use_vmac: the VIP answers with the virtual MAC on vigil and on keepalived 
     assert.deepEqual(
       [await sysctl(lab, 'v', 'eth0/arp_ignore'), await sysctl(lab, 'v', 'eth0/arp_filter')],
       baseArp,
+    );
+    assert.deepEqual(
+      [await sysctl(lab, 'v', 'all/rp_filter'), await sysctl(lab, 'v', 'eth0/rp_filter')],
+      ['1', eth0Rp],
+      'rp_filter put back',
     );
 
     // vmac_xmit_base: the VIP still on the vmac, the adverts from eth0's own MAC.

@@ -8,6 +8,7 @@ import { readVirtualServer, readVirtualServerGroup } from './schema/lvs.js';
 import {
   readGarpGroup,
   readInstance,
+  readStatic,
   readSyncGroup,
   readTrackFile,
   readTrackProcess,
@@ -44,16 +45,13 @@ const ROOT_UNIMPLEMENTED: Record<string, string> = {
   static_track_group: 'track groups are not implemented: no interface is tracked through them',
   linkbeat_interfaces: 'link state is followed through netlink only, never polled',
   interface_up_down_delays: 'interfaces going up or down are acted on at once, without these delays',
-  static_ipaddress: 'the addresses are not added to the interfaces',
-  static_routes: 'the routes are not added',
-  static_rules: 'the rules are not added',
   SSL: "SSL_GET checkers use the system's CA store and no client certificate",
 };
 
 export const ROOT_SPEC: BlockSpec<Config> = {
   name: 'the configuration (top level)',
   unimplemented: ROOT_UNIMPLEMENTED,
-
+  synonyms: { static_routes: 'static_ipaddress', static_rules: 'static_ipaddress' },
   keywords: {
     global_defs: (s, c, cx) => readGlobalDefs(s, c.globalDefs, cx),
     api: (s, c, cx) => (c.api = readApi(s, cx)),
@@ -67,6 +65,7 @@ export const ROOT_SPEC: BlockSpec<Config> = {
     vrrp_sync_group: (s, c, cx) => c.syncGroups.push(readSyncGroup(s, cx)),
     garp_group: (s, c, cx) => c.garpGroups.push(readGarpGroup(s, cx)),
     vrrp_instance: (s, c, cx) => c.vrrpInstances.push(readInstance(s, cx)),
+    static_ipaddress: (s, c, cx) => readStatic(s, c.staticAddresses, cx),
     virtual_server_group: (s, c, cx) => c.virtualServerGroups.push(readVirtualServerGroup(s, cx)),
     virtual_server: (s, c, cx) => {
       const v = readVirtualServer(s, cx);

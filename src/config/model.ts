@@ -62,6 +62,8 @@ export interface GlobalDefs {
   vrrpVersion: 2 | 3;
   vrrpStrict: boolean;
   vrrpSkipCheckAdvAddr: boolean;
+  /** `default_interface`: where a static address without `dev` goes (keepalived's default eth0). */
+  defaultInterface?: string;
   vrrpCheckUnicastSrc: boolean;
   /** process_monitor_rcv_bufs: SO_RCVBUF of the process events socket (bytes). */
   processMonitorRcvBufs?: number;
@@ -247,8 +249,8 @@ export interface VrrpInstance extends NotifyScripts {
   authentication?: Authentication;
   virtualIpaddress: VipSpec[];
   virtualIpaddressExcluded: VipSpec[];
-  virtualRoutes: { spec: string[]; loc: Loc }[];
-  virtualRules: { spec: string[]; loc: Loc }[];
+  virtualRoutes: IpRoute[];
+  virtualRules: IpRule[];
   unicastSrcIp?: string;
   /** `unicast_peer { ADDR [min_ttl N] [max_ttl N] }` (keepalived's defaults 0 and 255). */
   unicastPeer: { address: string; loc: Loc; minTtl?: number; maxTtl?: number }[];
@@ -277,7 +279,9 @@ export interface VrrpInstance extends NotifyScripts {
   dontTrackPrimary: boolean;
   skipCheckAdvAddr?: boolean;
   strictMode?: boolean;
-  useVmac?: string;
+  /** `use_vmac [NAME]`: the name when given (keepalived's default is vrrp.VRID). */
+  useVmac?: { name?: string; loc: Loc };
+  vmacXmitBase?: boolean;
   smtpAlert?: boolean;
   /** keepalived's pre-1.2.19 `lvs_sync_daemon_interface IFNAME`: lvs_sync_daemon IFNAME <this instance>. */
   lvsSyncDaemonInterface?: { ifname: string; loc: Loc };
@@ -290,8 +294,61 @@ export interface VrrpInstance extends NotifyScripts {
 
 export interface StaticAddresses {
   addresses: VipSpec[];
-  routes: { spec: string[]; loc: Loc }[];
-  rules: { spec: string[]; loc: Loc }[];
+  routes: IpRoute[];
+  rules: IpRule[];
+}
+
+export type IpRouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+
+/** One line of virtual_routes / static_routes, read as keepalived's alloc_route reads it. */
+export interface IpRoute {
+  /** 'default' or ADDRESS/PREFIX (a bare address is a host route). */
+  to: string;
+  family: Family;
+  kind: IpRouteKind;
+  via?: string;
+  dev?: string;
+  src?: string;
+  table: number;
+  metric?: number;
+  scope: number;
+  protocol: number;
+  tos?: number;
+  /** `no_track`: a deletion by someone else is not acted on. */
+  noTrack: boolean;
+  /** The line as written, for logs. */
+  text: string;
+  loc: Loc;
+}
+
+export type IpRuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** One line of virtual_rules / static_rules, read as keepalived's alloc_rule reads it. */
+export interface IpRule {
+  family: Family;
+  /** ADDRESS/PREFIX. */
+  from?: string;
+  to?: string;
+  not: boolean;
+  /** `preference`; keepalived numbers rules without one from 16384 downwards. */
+  priority: number;
+  action: IpRuleAction;
+  table?: number;
+  gotoTarget?: number;
+  tos?: number;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  protocol: number;
+  ipproto?: number;
+  sport?: [number, number];
+  dport?: [number, number];
+  uidrange?: [number, number];
+  suppressPrefixlen?: number;
+  noTrack: boolean;
+  text: string;
+  loc: Loc;
 }
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';

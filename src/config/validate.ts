@@ -27,6 +27,11 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
     );
   }
   v.effectiveVersion = v.version ?? (v.family === 6 ? 3 : c.globalDefs.vrrpVersion);
+  if (v.useVmac && v.family === 6)
+    ctx.warn(
+      `${where}: use_vmac is not implemented for IPv6 instances: the VIPs stay on ${v.interface ?? 'the interface'} with its own MAC address`,
+      v.useVmac.loc,
+    );
   for (const vip of v.virtualIpaddress.slice(1)) {
     if (vip.family !== v.family) {
       ctx.warn(

@@ -10,8 +10,14 @@ export const RTPROT_KEEPALIVED = 18;
 const RT_TABLE_MAIN = 254;
 const RT_TABLE_COMPAT = 252;
 
-export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
-const KIND_NUMBER: Record<RouteKind, number> = { unicast: 1, blackhole: 6, unreachable: 7, prohibit: 8 };
+export type RouteKind = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+const KIND_NUMBER: Record<RouteKind, number> = {
+  unicast: 1,
+  blackhole: 6,
+  unreachable: 7,
+  prohibit: 8,
+  throw: 9,
+};
 export interface RouteSpec {
   /** Destination: ADDR/PREFIX, ADDR (a host route) or 'default' with `family`. */
   to: string;
@@ -24,6 +30,9 @@ export interface RouteSpec {
   metric?: number;
   scope?: string | number;
   kind?: RouteKind;
+  /** Routing protocol number; keepalived's (18) by default. */
+  protocol?: number;
+  tos?: number;
 }
 
 export class RouteError extends Error {
@@ -108,7 +117,8 @@ async function encode(rtnl: RtNetlinkSocket, s: RouteSpec): Promise<Encoded> {
       family: family === 4 ? 2 : 10,
       dstLen,
       table: table > 255 ? RT_TABLE_COMPAT : table,
-      protocol: RTPROT_KEEPALIVED as rt.RouteProtocol, // not in npm netlink's enum
+      protocol: (s.protocol ?? RTPROT_KEEPALIVED) as rt.RouteProtocol, // 18 is not in npm netlink's enum
+      ...(s.tos !== undefined ? { tos: s.tos } : {}),
       scope,
       type: KIND_NUMBER[kind],
     },

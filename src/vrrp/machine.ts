@@ -86,7 +86,12 @@ export type MachineEvent =
   /** The fault set became non-empty (true) or empty (false). */
   | { type: 'fault'; faulty: boolean }
   /** Shutdown: a master resigns with a priority-0 advert and removes its VIPs; then STOP. */
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /**
+   * Someone else deleted one of the master's tracked virtual routes or rules: keepalived's
+   * set_vrrp_backup (resign to BACKUP, then back to MASTER after Skew_Time if nobody else is).
+   */
+  | { type: 'lost-address' };
 
 /**
  * Reload (SIGHUP): the same instance in the old configuration was MASTER or BACKUP. It keeps that
@@ -249,6 +254,13 @@ export class VrrpMachine {
         break;
       case 'stop':
         this.stop();
+        break;
+      case 'lost-address':
+        if (this.state !== 'MASTER') break;
+        this.wantState = 'BACKUP';
+        this.leaveMaster(true, now);
+        this.msDownTimerUs = this.skewUs(); // "a quick transition back to master"
+        this.initSands(now);
         break;
     }
     return this.out;

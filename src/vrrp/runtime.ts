@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { Config, VipSpec as ConfigVip, VrrpScript } from '../config/model.js';
+import type { Config, IpRoute, IpRule, VipSpec as ConfigVip, VrrpScript } from '../config/model.js';
 import type { Logger } from '../daemon/log.js';
 import {
   LinkMonitor,
@@ -42,6 +42,25 @@ import {
 } from './notify.js';
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
+import {
+  StaticNet,
+  isOurRoute,
+  isOurRule,
+  osAddress,
+  osRoute,
+  osRule,
+  setVirtualRoutes,
+} from './routes-effect.js';
+import { DeletionMonitor, type Deletion } from '../os/deletion-monitor.js';
+import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
+import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from '../os/rp-filter.js';
+import type { VrrpInstance as ConfigInstance } from '../config/model.js';
+
+/** The interface an instance's VIPs live on: its vmac (use_vmac, IPv4) or its interface. */
+function vipInterface(vi: ConfigInstance): string {
+  if (vi.useVmac && vi.family === 4) return vi.useVmac.name ?? `vrrp.${vi.virtualRouterId ?? 0}`;
+  return vi.interface ?? '';
+}
 import { SyncGroup } from './sync-group.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
@@ -93,6 +112,10 @@ const NOTIFY_TIMEOUT_MS = 30_000;
 interface Running {
   inst: VrrpInstance;
   cfgVips: ConfigVip[];
+  routes: IpRoute[];
+  rules: IpRule[];
+  /** Where the VIPs go: the vmac with use_vmac, else the instance's interface. */
+  vipIf: string;
   notify: NotifyConfig;
   group: SyncGroup | null;
   socket: VrrpSocket;
@@ -140,6 +163,10 @@ export class VrrpRuntime {
   private readonly firewall = new VipFirewall();
   private firewallUsed = false;
   private readonly mailer: Mailer | null;
+  private statics: StaticNet | null = null;
+  private readonly vmacs: VmacHandle[] = [];
+  private deletions: DeletionMonitor | null = null;
+  private rpFilter: RpFilterSaved | null | undefined;
 
   constructor(
     readonly config: Config,
@@ -171,13 +198,27 @@ export class VrrpRuntime {
     await this.links.ready;
     this.openFifos();
 
+    // keepalived installs the static addresses, routes and rules before any instance starts.
+    this.statics = new StaticNet(
+      rtnl,
+      this.config.staticAddresses,
+      { info: (m) => this.log.info(m), error: (m) => this.log.error(m) },
+      this.config.globalDefs.defaultInterface,
+    );
+    await this.statics.start();
+
     if (!carry) {
       // A table a crashed run left would drop traffic to VIPs we do not hold.
       await this.firewall.clear().catch(() => undefined);
+      // As keepalived at start ("removing Virtual Rules", "removing Virtual Routes"): what a run
+      // that did not stop cleanly left behind goes before any instance starts.
+      for (const vi of this.config.vrrpInstances)
+        await setVirtualRoutes(rtnl, `(${vi.name}) leftover:`, vi.virtualRoutes, vi.virtualRules, false, {
+          info: (m) => this.log.info(m),
+          error: (m) => this.log.error(m),
+        });
       const all = this.config.vrrpInstances.flatMap((vi) =>
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
-          this.osVip(v, vi.interface ?? ''),
-        ),
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
       );
       try {
         const removed = await removeLeftoverVips(rtnl, all);
@@ -205,6 +246,13 @@ export class VrrpRuntime {
         this.failed.push({ name: vi.name, error });
         this.log.error(`(${vi.name}) cannot start: ${error}`);
       }
+    }
+
+    // A tracked virtual route or rule deleted under a master sends it to BACKUP, as keepalived.
+    if ([...this.running.values()].some((r) => [...r.routes, ...r.rules].some((x) => !x.noTrack))) {
+      this.deletions = new DeletionMonitor();
+      this.deletions.on('error', (e) => this.log.error(`route monitor: ${e.message}`));
+      this.deletions.on('deleted', (d) => this.onDeleted(d));
     }
 
     // Sync groups whose members all started; the others run their members alone.
@@ -307,10 +355,41 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group, cfg.unicastTtl);
+    let vipIf = cfg.interface;
+    let sendIf = cfg.interface;
+    if (vi.useVmac) {
+      if (cfg.family === 6) {
+        this.log.warn(
+          `(${name}) use_vmac is not implemented for IPv6 instances: the VIPs go on ${cfg.interface}`,
+        );
+      } else {
+        vipIf = vipInterface(vi);
+        if (this.rpFilter === undefined) {
+          this.rpFilter = clearRpFilter();
+          if (this.rpFilter)
+            this.log.info(
+              `NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`,
+            );
+        }
+        const h = await ensureVmac(this.rtnl!, {
+          name: vipIf,
+          base: cfg.interface,
+          vrid: cfg.vrid,
+          family: 4,
+        });
+        this.vmacs.push(h);
+        this.log.info(`(${name}) VMAC ${vipIf} (${h.mac}) on ${cfg.interface}`);
+        // Adverts leave from the vmac (its MAC is the virtual one) unless vmac_xmit_base.
+        if (!vi.vmacXmitBase) sendIf = vipIf;
+      }
+    }
+    const socket = this.socketFor(sendIf, cfg.family, source, inst.group, cfg.unicastTtl);
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
+      routes: vi.virtualRoutes,
+      rules: vi.virtualRules,
+      vipIf,
       notify: notifyConfig(vi, this.config.globalDefs),
       group: null,
       socket,
@@ -364,6 +443,24 @@ export class VrrpRuntime {
       if (event) this.drive(r, event);
     }
     if (!matched) this.unknownVrid++;
+  }
+
+  private onDeleted(d: Deletion): void {
+    if (this.stopped || d.kind === 'address') return;
+    const ifindex = (name: string): number | undefined => this.links?.get(name)?.index;
+    for (const r of this.running.values()) {
+      if (r.inst.machine.state !== 'MASTER') continue;
+      const what =
+        d.kind === 'route'
+          ? r.routes.find((x) => isOurRoute(d.route, x, ifindex))?.text
+          : r.rules.find((x) => isOurRule(d.rule, x))?.text;
+      if (what === undefined) continue;
+      this.log.info(
+        `(${r.inst.cfg.name}) virtual ${d.kind} '${what}' was deleted: leaving MASTER (as keepalived)`,
+      );
+      this.drive(r, { type: 'lost-address' });
+      return;
+    }
   }
 
   /** Feeds one event to an instance (through its sync group) and carries out the actions. */
@@ -535,8 +632,15 @@ export class VrrpRuntime {
   private async setVips(r: Running, add: boolean): Promise<void> {
     const rtnl = this.rtnl;
     if (!rtnl) return;
+    const routes = (): Promise<void> =>
+      setVirtualRoutes(rtnl, `(${r.inst.cfg.name})`, r.routes, r.rules, add, {
+        info: (m) => this.log.info(m),
+        error: (m) => this.log.error(m),
+      });
+    // As keepalived: routes and rules go in after the VIPs and out before them.
+    if (!add) await routes();
     for (const v of r.cfgVips) {
-      const spec = this.osVip(v, r.inst.cfg.interface);
+      const spec = this.osVip(v, r.vipIf);
       try {
         if (add) await addAddress(rtnl, spec);
         else await deleteAddress(rtnl, spec);
@@ -544,6 +648,7 @@ export class VrrpRuntime {
         this.log.error(`(${r.inst.cfg.name}) ${(e as Error).message}`);
       }
     }
+    if (add) await routes();
   }
 
   private async garp(r: Running, repeat: number): Promise<void> {
@@ -559,7 +664,8 @@ export class VrrpRuntime {
     const name = r.inst.cfg.name;
     for (let i = 0; i < repeat; i++) {
       for (const address of addresses) {
-        const dev = r.cfgVips.find((v) => v.address === address)?.dev ?? r.inst.cfg.interface;
+        const vip = r.cfgVips.find((v) => v.address === address);
+        const dev = vip ? (vip.dev ?? r.vipIf) : r.inst.cfg.interface;
         const req = { instance: name, ifname: dev, address, ipv6: addressFamily(address) === 6 };
         if (this.pacer.request(req, now())) await this.announce(dev, address);
       }
@@ -786,7 +892,7 @@ export class VrrpRuntime {
   heldVips(): OsVip[] {
     const out: OsVip[] = [];
     for (const r of this.running.values())
-      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.inst.cfg.interface));
+      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.vipIf));
     return out;
   }
 
@@ -796,11 +902,53 @@ export class VrrpRuntime {
     for (const vi of this.config.vrrpInstances)
       out.set(
         vi.name,
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
-          this.osVip(v, vi.interface ?? ''),
-        ),
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
       );
     return out;
+  }
+
+  /** Virtual routes and rules this runtime holds as master, and its static entries. */
+  heldNet(): { routes: IpRoute[]; rules: IpRule[]; addresses: ConfigVip[] } {
+    const st = this.config.staticAddresses;
+    const routes = [...st.routes];
+    const rules = [...st.rules];
+    for (const r of this.running.values())
+      if (r.inst.machine.vipsSet) {
+        routes.push(...r.routes);
+        rules.push(...r.rules);
+      }
+    return { routes, rules, addresses: [...st.addresses] };
+  }
+
+  /** Removes routes, rules and static addresses a reload dropped; used between two runtimes. */
+  async removeNet(
+    gone: { routes: IpRoute[]; rules: IpRule[]; addresses: ConfigVip[] },
+    kept: { routes: IpRoute[]; rules: IpRule[]; addresses: ConfigVip[] },
+  ): Promise<void> {
+    const rtnl = this.rtnl;
+    if (!rtnl) return;
+    const key = (x: unknown): string => JSON.stringify(x);
+    const keptRoutes = new Set(kept.routes.map((r) => key(osRoute(r))));
+    const keptRules = new Set(kept.rules.map((r) => key(osRule(r))));
+    const defIf = this.config.globalDefs.defaultInterface ?? 'eth0';
+    const keptAddrs = new Set(kept.addresses.map((a) => `${a.address} ${a.dev ?? defIf}`));
+    const log = { info: (m: string) => this.log.info(m), error: (m: string) => this.log.error(m) };
+    await setVirtualRoutes(
+      rtnl,
+      'reload:',
+      gone.routes.filter((r) => !keptRoutes.has(key(osRoute(r)))),
+      gone.rules.filter((r) => !keptRules.has(key(osRule(r)))),
+      false,
+      log,
+    );
+    for (const a of gone.addresses) {
+      if (keptAddrs.has(`${a.address} ${a.dev ?? defIf}`)) continue;
+      try {
+        await deleteAddress(rtnl, osAddress(a, defIf));
+      } catch (e) {
+        this.log.error((e as Error).message);
+      }
+    }
   }
 
   /** Removes VIPs (a reload dropping them); used between two runtimes. */
@@ -827,11 +975,31 @@ export class VrrpRuntime {
       for (const r of this.running.values()) this.drive(r, { type: 'stop' });
     }
     this.stopped = true;
+    this.deletions?.close();
     await this.queue;
     if (resign && this.firewallUsed)
       await this.firewall
         .clear()
         .catch((e: unknown) => this.log.error(`removing the no_accept firewall: ${(e as Error).message}`));
+    // Static entries go at shutdown (after the instances' VIPs), and stay over a reload.
+    if (resign) await this.statics?.stop();
+    else this.statics?.detach();
+    // The vmacs go at shutdown, as keepalived's do; a reload keeps them for the next runtime.
+    if (resign && this.rtnl)
+      for (const h of this.vmacs) {
+        try {
+          await removeVmac(this.rtnl, h);
+        } catch (e) {
+          this.log.error(`removing VMAC ${h.spec.name}: ${(e as Error).message}`);
+        }
+      }
+    if (resign && this.rpFilter) {
+      try {
+        restoreRpFilter(this.rpFilter);
+      } catch (e) {
+        this.log.error(`restoring rp_filter: ${(e as Error).message}`);
+      }
+    }
     // The "Stopping" mails go out before the process ends (each bounded by smtp_connect_timeout).
     await this.mailer?.drain();
     for (const r of this.running.values()) for (const t of r.timers.values()) clearTimeout(t);
@@ -862,6 +1030,7 @@ function sameVip(a: OsVip, b: OsVip): boolean {
 export async function reloadRuntime(old: VrrpRuntime, config: Config, log: Logger): Promise<VrrpRuntime> {
   const carry = old.carry();
   const held = old.heldVips();
+  const heldNet = old.heldNet();
   for (const name of [...carry.instances.keys()])
     if (!config.vrrpInstances.some((v) => v.name === name)) carry.instances.delete(name);
   await old.stop(false);
@@ -872,5 +1041,8 @@ export async function reloadRuntime(old: VrrpRuntime, config: Config, log: Logge
   for (const [name, resume] of carry.instances)
     if (resume.state === 'MASTER' && resume.vipsSet) keep.push(...(kept.get(name) ?? []));
   await next.removeVips(held.filter((v) => !keep.some((k) => sameVip(k, v))));
+  // Routes, rules and static addresses the new configuration no longer has (keepalived's
+  // clear_diff_* at reload).
+  await next.removeNet(heldNet, next.heldNet());
   return next;
 }

@@ -69,7 +69,6 @@ const UNIMPLEMENTED: Record<string, string> = {
   min_auto_priority_delay: 'no automatic realtime priority is set',
   checker_log_all_failures: "the checkers' default for log_all_failures is not changed",
   dynamic_interfaces: 'interfaces deleted and created again after start are not followed as keepalived does',
-  default_interface: 'addresses without dev outside an instance do not go on this interface',
   disable_local_igmp: 'IGMP reports are not turned off on the VRRP interfaces',
   v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
   vrrp_down_timer_adverts: 'the master-down timer stays 3 advert intervals',
@@ -281,6 +280,7 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     vrrp_notify_priority_changes: (s, g, ctx) => (g.vrrpNotifyPriorityChanges = flag(s, ctx)),
     no_email_faults: (s, g, ctx) => (g.noEmailFaults = flag(s, ctx)),
     no_checker_emails: (s, g, ctx) => (g.noCheckerEmails = flag(s, ctx)),
+    default_interface: (s, g, ctx) => (g.defaultInterface = text(s, ctx)),
     vrrp_skip_check_adv_addr: (s, g, ctx) => (g.vrrpSkipCheckAdvAddr = flag(s, ctx)),
     vrrp_check_unicast_src: (s, g, ctx) => (g.vrrpCheckUnicastSrc = flag(s, ctx)),
     process_monitor_rcv_bufs: (s, g, ctx) => {

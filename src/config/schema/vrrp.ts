@@ -12,8 +12,11 @@ import type {
   VrrpInstance,
   VrrpScript,
   GarpGroup,
+  IpRoute,
+  IpRule,
 } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
+import { readRoute, readRule } from './iproute.js';
 import {
   arg,
   command,
@@ -392,11 +395,12 @@ function vipList(s: Stmt, ctx: Ctx): VipSpec[] {
   return blockOf(s, ctx).flatMap((st) => readVip(st, ctx, s.keyword.text) ?? []);
 }
 
-function specLines(s: Stmt, ctx: Ctx): { spec: string[]; loc: Stmt['loc'] }[] {
-  return blockOf(s, ctx).map((st) => ({
-    spec: [st.keyword, ...st.args].map((t) => t.text),
-    loc: st.keyword.loc,
-  }));
+function routeList(s: Stmt, ctx: Ctx): IpRoute[] {
+  return blockOf(s, ctx).flatMap((st) => readRoute(st, ctx, s.keyword.text) ?? []);
+}
+
+function ruleList(s: Stmt, ctx: Ctx): IpRule[] {
+  return blockOf(s, ctx).flatMap((st) => readRule(st, ctx, s.keyword.text) ?? []);
 }
 
 /** `min_ttl N` / `max_ttl N` after a unicast_peer address (0..255, as keepalived reads them). */
@@ -439,9 +443,7 @@ const VMAC = "no VMAC interface is made: the VIPs keep the interface's MAC addre
 
 /** vrrp_instance keywords vigil does not act on → what will not happen. */
 const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
-  use_vmac: VMAC,
   use_vmac_addr: VMAC,
-  vmac_xmit_base: VMAC,
   garp_extra_if: VMAC,
   vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if")`,
   use_ipvlan: 'no ipvlan interface is made: the VIPs go on the interface itself',
@@ -466,8 +468,6 @@ const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
   track_bfd: 'BFD is not implemented: the instance tracks no BFD session',
   interfaces: 'the instance does not track these interfaces',
   linkbeat_interfaces: 'link state is followed through netlink only, never polled',
-  virtual_routes: 'the routes are not added when the instance becomes MASTER',
-  virtual_rules: 'the rules are not added when the instance becomes MASTER',
 };
 
 export function newInstance(name: string, loc: Stmt['loc']): VrrpInstance {
@@ -567,6 +567,8 @@ export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
     },
     virtual_ipaddress: (s, v, ctx) => v.virtualIpaddress.push(...vipList(s, ctx)),
     virtual_ipaddress_excluded: (s, v, ctx) => v.virtualIpaddressExcluded.push(...vipList(s, ctx)),
+    virtual_routes: (s, v, ctx) => v.virtualRoutes.push(...routeList(s, ctx)),
+    virtual_rules: (s, v, ctx) => v.virtualRules.push(...ruleList(s, ctx)),
     unicast_src_ip: (s, v, ctx) => (v.unicastSrcIp = ip(s, ctx)?.address),
     // keepalived reads mcast_src_ip and unicast_src_ip into one setting: the adverts' source.
     mcast_src_ip: (s, v, ctx) => {
@@ -614,6 +616,18 @@ export const INSTANCE_SPEC: BlockSpec<VrrpInstance> = {
     dont_track_primary: (s, v, ctx) => (v.dontTrackPrimary = flag(s, ctx)),
     skip_check_adv_addr: (s, v, ctx) => (v.skipCheckAdvAddr = flag(s, ctx)),
     strict: (s, v, ctx) => (v.strictMode = flag(s, ctx)),
+    use_vmac: (s, v, ctx) => {
+      const name = s.args[0];
+      v.useVmac = { loc: s.keyword.loc };
+      // keepalived ignores a name that is no interface name (IFNAMSIZ 16, no '/' or blanks).
+      if (name && (name.text.length > 15 || /[/\s:]/.test(name.text)))
+        ctx.warn(
+          `use_vmac: '${name.text}' is not a valid interface name; the default vrrp.VRID is used`,
+          name.loc,
+        );
+      else if (name) v.useVmac.name = name.text;
+    },
+    vmac_xmit_base: (s, v, ctx) => (v.vmacXmitBase = flag(s, ctx)),
     smtp_alert: (s, v, ctx) => (v.smtpAlert = flag(s, ctx)),
     // Deprecated as in keepalived: validate says so once, with the global_defs line to write.
     lvs_sync_daemon_interface: (s, v, ctx) => {
@@ -641,6 +655,6 @@ export function readInstance(s: Stmt, ctx: Ctx): VrrpInstance {
 
 export function readStatic(s: Stmt, st: StaticAddresses, ctx: Ctx): void {
   if (s.keyword.text === 'static_ipaddress') st.addresses.push(...vipList(s, ctx));
-  else if (s.keyword.text === 'static_routes') st.routes.push(...specLines(s, ctx));
-  else st.rules.push(...specLines(s, ctx));
+  else if (s.keyword.text === 'static_routes') st.routes.push(...routeList(s, ctx));
+  else st.rules.push(...ruleList(s, ctx));
 }

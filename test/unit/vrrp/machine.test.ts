@@ -474,3 +474,31 @@ test('vrrp_startup_delay: no instance, not even the address owner, leaves BACKUP
   plain.handle({ type: 'start' }, 0);
   assert.equal(plain.nextTimer, 3609.375, 'no delay: from the start');
 });
+
+test('lost-address (a tracked virtual route deleted): the master resigns and is back after Skew_Time alone', () => {
+  const sim = new Sim();
+  const a = sim.add('10.0.0.1', { priority: 100 });
+  sim.event(a, { type: 'start' });
+  sim.run(5_000);
+  assert.equal(a.m.state, 'MASTER');
+  const t0 = sim.now;
+  sim.event(a, { type: 'lost-address' });
+  assert.equal(a.m.state, 'BACKUP');
+  const burst = a.log.filter((e) => e.at === t0 && (e.a.type === 'send-advert' || e.a.type === 'del-vips'));
+  assert.deepEqual(
+    burst.map((e) => e.a),
+    [{ type: 'send-advert', priority: 0 }, { type: 'del-vips' }],
+    "keepalived's set_vrrp_backup: priority-0 advert, VIPs (and routes) removed",
+  );
+  sim.run(t0 + 2_000);
+  assert.equal(a.m.state, 'MASTER');
+  const back = a.log.find((e) => e.at > t0 && isMasterNotify(e.a))?.at;
+  close(back, t0 + 609.375, 'MASTER again after Skew_Time');
+  assert.equal(a.m.stats.becomeMaster, 2);
+  // A backup ignores it.
+  sim.event(a, { type: 'lost-address' });
+  assert.equal(a.m.state, 'BACKUP');
+  const before = a.log.length;
+  sim.event(a, { type: 'lost-address' });
+  assert.equal(a.log.length, before, 'nothing done by a backup');
+});

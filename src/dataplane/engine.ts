@@ -91,6 +91,11 @@ export interface Engine {
   /** Applies changes in order; rejects with an Error naming the service/destination on failure. */
   apply(changes: Change[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Removes what the engine set up around the services (nft's tables and hook chains), after
+   * the services are gone: at stop, unless the operator keeps the data plane.
+   */
+  release?(): Promise<void>;
   /** Per service and real server connection counts and counters, where the engine keeps them. */
   stats?(): Promise<ServiceStats[]>;
 }

@@ -304,6 +304,7 @@ export class LvsController {
     if (!o.keep) {
       try {
         await this.engine.apply(plan([], await this.engine.read(), { owned: this.owned }));
+        await this.engine.release?.();
       } catch (e) {
         this.opts.log('error', `data plane cleanup: ${(e as Error).message}`);
       }

@@ -376,6 +376,11 @@ export class NftEngine implements Engine {
   }
 
   /** Deletes vigil's tables (on stop, unless the operator asked to keep them). */
+  async release(): Promise<void> {
+    await this.removeAll();
+  }
+
+  /** Deletes vigil's tables, whatever they hold: they are vigil's own by name. */
   async removeAll(): Promise<void> {
     const present: string[] = [];
     if (await this.listTable('inet', this.ctx.table ?? INET_TABLE)) present.push('inet');

@@ -7,6 +7,7 @@ import { createEngine } from '../dataplane/create.js';
 import type { Engine } from '../dataplane/engine.js';
 import type { ServiceStats } from '../dataplane/engine.js';
 import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
+import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { LvsController, type RuntimeAction } from '../lvs/controller.js';
 import { serviceId } from '../lvs/plan.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
@@ -40,6 +41,9 @@ async function start(config: Config): Promise<void> {
   // One virtual server the engine cannot program must not keep the others out of the table.
   const refused = unprogrammable(config, choice.engine);
   for (const m of refused) log.error(`${m.loc.file}:${m.loc.line}: ${m.message}`);
+  // Said once at its line; the engine keeps retrying, so a route added later still takes.
+  for (const m of await drInterfaceIssues(config, choice.engine))
+    log.error(`${m.loc.file}:${m.loc.line}: ${m.message}`);
   const programmable = refused.length
     ? { ...config, virtualServers: config.virtualServers.filter((vs) => !refused.some((r) => r.vs === vs)) }
     : config;

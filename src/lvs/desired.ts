@@ -114,7 +114,12 @@ export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
           lowerThreshold: 0,
         }
       : undefined;
-    const dests = effectiveDests({ real, ...(sorry ? { sorry } : {}), quorumUp: q.up });
+    const dests = effectiveDests({
+      real,
+      ...(sorry ? { sorry } : {}),
+      quorumUp: q.up,
+      inhibit: vs.sorryServerInhibit,
+    });
     for (const key of serviceKeys(vs, c)) {
       out.push({
         key,

@@ -59,8 +59,10 @@ export interface GlobalDefs {
   /** vigil: conntrackd state replication for the nft engine's NAT (the IPVS sync daemon's counterpart). */
   conntrackSync?: ConntrackSync;
   lvsTimeouts: { tcp?: number; tcpfin?: number; udp?: number };
+  /** lvs_flush: empty the data plane at start (not on reload), foreign services included. */
   lvsFlush: boolean;
-  lvsFlushOnStop: boolean;
+  /** lvs_flush_on_stop: 'full' empties the whole table at stop; 'VS' (and false) removes vigil's services. */
+  lvsFlushOnStop: false | 'full' | 'VS';
   /** vigil: which data plane runs the virtual servers. */
   lvsEngine: 'auto' | 'ipvs' | 'nft' | 'userspace';
   /** vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity and the checker_ ones. */

@@ -28,7 +28,8 @@ let engineName: EngineName | null = null;
 let why = '';
 let busy: Promise<unknown> = Promise.resolve();
 
-async function start(config: Config): Promise<void> {
+/** `first`: the daemon's start, not a reload (lvs_flush applies then only, as in keepalived). */
+async function start(config: Config, first = false): Promise<void> {
   const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as 'auto' | EngineName;
   const choice = chooseEngine(requested, probeMachine());
   why = choice.why;
@@ -37,6 +38,10 @@ async function start(config: Config): Promise<void> {
     engine = await createEngine(choice.engine, config, { log: (m) => log.info(m) });
     engineName = choice.engine;
     log.info(`data plane: ${choice.engine} (${choice.why})`);
+  }
+  if (first && config.globalDefs.lvsFlush && engine.flush) {
+    await engine.flush();
+    log.info(`lvs_flush: emptied the ${choice.engine} data plane before programming it`);
   }
   // One virtual server the engine cannot program must not keep the others out of the table.
   const refused = unprogrammable(config, choice.engine);
@@ -103,7 +108,7 @@ function tune(config: Config): void {
 const initial = load();
 if (initial) tune(initial);
 if (initial && initial.virtualServers.length > 0) {
-  busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
+  busy = start(initial, true).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }
 
 let baseline: CounterBaseline | null = null;

@@ -96,6 +96,8 @@ export interface Engine {
    * the services are gone: at stop, unless the operator keeps the data plane.
    */
   release?(): Promise<void>;
+  /** Empties the data plane, services vigil did not program included (lvs_flush, lvs_flush_on_stop). */
+  flush?(): Promise<void>;
   /** Per service and real server connection counts and counters, where the engine keeps them. */
   stats?(): Promise<ServiceStats[]>;
 }

@@ -303,7 +303,9 @@ export class LvsController {
     await this.queue;
     if (!o.keep) {
       try {
-        await this.engine.apply(plan([], await this.engine.read(), { owned: this.owned }));
+        // lvs_flush_on_stop (full): the whole table, as keepalived's ipvs_flush_cmd at stop.
+        if (this.config.globalDefs.lvsFlushOnStop === 'full' && this.engine.flush) await this.engine.flush();
+        else await this.engine.apply(plan([], await this.engine.read(), { owned: this.owned }));
         await this.engine.release?.();
       } catch (e) {
         this.opts.log('error', `data plane cleanup: ${(e as Error).message}`);

@@ -259,7 +259,13 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
         ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.keyword.loc);
     },
     lvs_flush: (s, g, ctx) => (g.lvsFlush = flag(s, ctx)),
-    lvs_flush_on_stop: (s, g, ctx) => (g.lvsFlushOnStop = flag(s, ctx)),
+    lvs_flush_on_stop: (s, g, ctx) => {
+      const t = s.args[0];
+      if (!t) g.lvsFlushOnStop = 'full';
+      else if (t.text === 'VS') g.lvsFlushOnStop = 'VS';
+      // keepalived reports it and runs without it
+      else ctx.warn(`lvs_flush_on_stop: unknown type '${t.text}' (nothing, or VS); ignored`, t.loc);
+    },
     lvs_sync_daemon: (s, g, ctx) => {
       const ifname = arg(s, 0, ctx, 'an interface and a VRRP instance name');
       const inst = arg(s, 1, ctx, 'a VRRP instance name after the interface');

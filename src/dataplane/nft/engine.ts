@@ -410,6 +410,11 @@ export class NftEngine implements Engine {
     await this.removeAll();
   }
 
+  /** lvs_flush: nothing but vigil's own tables can hold its services. */
+  async flush(): Promise<void> {
+    await this.removeAll();
+  }
+
   /** Deletes vigil's tables, whatever they hold: they are vigil's own by name. */
   async removeAll(): Promise<void> {
     const lines: string[] = [];

@@ -26,10 +26,10 @@ const rsSysctls = {
   'net.ipv4.conf.lo.arp_announce': '2',
 };
 
-function conf(engine: 'nft' | 'userspace', kind: 'NAT' | 'DR'): string {
+function conf(engine: 'nft' | 'userspace', kind: 'NAT' | 'DR', port = 80, globals = ''): string {
   return `global_defs {
     lvs_engine ${engine}
-}
+${globals}}
 vrrp_instance VI_1 {
     state MASTER
     interface eth0
@@ -40,7 +40,7 @@ vrrp_instance VI_1 {
         ${VIP}/24 dev eth0
     }
 }
-virtual_server ${VIP} 80 {
+virtual_server ${VIP} ${port} {
     delay_loop 1
     lb_algo rr
     lb_kind ${kind}
@@ -128,6 +128,36 @@ describe('vigil run leaves nothing behind after SIGTERM', () => {
       await stopDaemon(lab, d, 'SIGTERM');
       assert.equal(d.child.exitCode, 0, d.output());
       assert.deepEqual(await snapshot(lab), before, d.output());
+    });
+  }
+
+  // keepalived's lvs_flush empties the table at start; without it, services vigil did not
+  // program (here: left by a vigil killed with SIGKILL) are left alone, as keepalived leaves them.
+  for (const flush of [false, true]) {
+    it(`nft engine: a service left by a killed daemon is ${flush ? 'removed at start with' : 'kept without'} lvs_flush`, async (t) => {
+      if (!requireSystem(t, ...unavailable) || !lab) return;
+      const element = (port: number): string => `${VIP} . tcp . ${port}`;
+      const table = async (): Promise<string> =>
+        (await lab!.exec('director', ['nft', 'list', 'table', 'inet', 'vigil'], { allowFailure: true }))
+          .stdout;
+      const killed = await startVigil(lab, 'director', join(dir, `flush-${flush}-a`), conf('nft', 'NAT', 81));
+      daemons.push(killed);
+      await waitFor('the port 81 service', async () => (await table()).includes(element(81)), 15_000);
+      await stopDaemon(lab, killed, 'SIGKILL');
+      const d = await startVigil(
+        lab,
+        'director',
+        join(dir, `flush-${flush}-b`),
+        conf('nft', 'NAT', 80, flush ? '    lvs_flush\n' : ''),
+      );
+      daemons.push(d);
+      t.after(() => stopDaemon(lab!, d, 'SIGKILL'));
+      await waitFor('the port 80 service', async () => (await table()).includes(element(80)), 15_000);
+      assert.equal((await table()).includes(element(81)), !flush, await table());
+      if (flush) assert.match(d.output(), /lvs_flush: emptied the nft data plane/);
+      await stopDaemon(lab, d, 'SIGTERM');
+      // The clean stop takes the tables, and with them the leftover.
+      assert.equal((await lab.exec('director', ['nft', 'list', 'ruleset'])).stdout.trim(), '');
     });
   }
 });

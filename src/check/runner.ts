@@ -10,7 +10,7 @@ import { CheckerState, realServerAlive, type CheckTiming } from './state.js';
 import { tcpCheck } from './tcp.js';
 import { smtpCheck } from './smtp.js';
 import { dnsCheck } from './dns.js';
-import { hexBytes, udpCheck } from './udp.js';
+import { DEFAULT_MAX_REPLY, hexBytes, parseHex, udpCheck, type ReplyPattern } from './udp.js';
 import { fileCheck } from './file.js';
 import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
@@ -180,12 +180,16 @@ function runnerFor(
     case 'UDP_CHECK': {
       const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
       if (!payload) return { note: `UDP_CHECK payload '${ch.payload}' is not a hex string` };
-      let requireReply: true | Buffer | undefined;
+      let requireReply: true | ReplyPattern | undefined;
       if (ch.requireReply === true) requireReply = true;
       else if (typeof ch.requireReply === 'string') {
-        const b = hexBytes(ch.requireReply);
+        const b = parseHex(ch.requireReply, true);
         if (!b) return { note: `UDP_CHECK require_reply '${ch.requireReply}' is not a hex string` };
-        requireReply = b;
+        requireReply = {
+          ...b,
+          minLength: ch.minReplyLength ?? 0,
+          maxLength: ch.maxReplyLength ?? DEFAULT_MAX_REPLY,
+        };
       }
       const o = { host, port, payload, timeoutMs, ...(requireReply ? { requireReply } : {}) };
       return { run: (signal) => udpCheck(o, signal) };

@@ -217,8 +217,11 @@ export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
           synonyms: COMMON_SYNONYMS,
           keywords: {
             ...common(),
-            payload: (st, x, cx) => (x.payload = text(st, cx)),
-            require_reply: (st, x) => (x.requireReply = st.args[0]?.text ?? true),
+            // keepalived joins the words: `payload 01 02 03` is three bytes
+            payload: (st, x, cx) =>
+              (x.payload = st.args.length ? st.args.map((a) => a.text).join(' ') : text(st, cx)),
+            require_reply: (st, x) =>
+              (x.requireReply = st.args.length ? st.args.map((a) => a.text).join(' ') : true),
             min_reply_length: (st, x, cx) => (x.minReplyLength = int(st, cx, 0, 65535)),
             max_reply_length: (st, x, cx) => (x.maxReplyLength = int(st, cx, 0, 65535)),
           },
@@ -227,6 +230,11 @@ export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
         c,
         ctx,
       );
+      if ((c.minReplyLength ?? 0) > (c.maxReplyLength ?? 255))
+        ctx.warn(
+          `UDP_CHECK min_reply_length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength ?? '255 (the default)'}: the check will always fail`,
+          loc,
+        );
       return c;
     }
     case 'FILE_CHECK': {

@@ -20,6 +20,25 @@ import { ProgrammedTable } from './programmed.js';
 /** Backoff of the retries after a failed apply: 1 s, doubling, at most this. */
 const RETRY_MAX_MS = 60_000;
 
+/** A script run at stop (omega) may take this long before the stop goes on (keepalived: TIMER_HZ). */
+const STOP_SCRIPT_MS = 1000;
+
+/** Runs the scripts together and waits for them to end, at most STOP_SCRIPT_MS. */
+async function runScriptsAtStop(argvs: string[][], warn: (m: string) => void): Promise<void> {
+  const ended = argvs.map(
+    (argv) =>
+      new Promise<void>((resolve) => {
+        const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
+        child.on('error', (e) => (warn(`${argv[0]}: ${e.message}`), resolve()));
+        child.on('exit', () => resolve());
+        child.unref();
+      }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(ended), new Promise((r) => (timer = setTimeout(r, STOP_SCRIPT_MS)))]);
+  clearTimeout(timer);
+}
+
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
 function runScript(argv: string[], warn: (m: string) => void): void {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
@@ -311,7 +330,26 @@ export class LvsController {
         this.opts.log('error', `data plane cleanup: ${(e as Error).message}`);
       }
     }
+    if (!o.keep) await this.omegaNotifies();
     if (o.closeEngine ?? true) await this.engine.close();
+  }
+
+  /**
+   * keepalived's omega: at stop, a virtual server with `omega` runs notify_down of each real
+   * server still up (not when lvs_flush_on_stop flushed them all at once) and its quorum_down.
+   * Without omega nothing is run at stop.
+   */
+  private async omegaNotifies(): Promise<void> {
+    const argvs: string[][] = [];
+    const each = this.config.globalDefs.lvsFlushOnStop === false;
+    for (const vs of this.config.virtualServers) {
+      if (!vs.omega) continue;
+      if (each)
+        for (const rs of vs.realServers)
+          if (rs.notifyDown && this.runner.health(vs, rs).alive) argvs.push(rs.notifyDown.argv);
+      if (vs.quorumDown) argvs.push(vs.quorumDown.argv);
+    }
+    if (argvs.length) await runScriptsAtStop(argvs, (m) => this.opts.log('warning', m));
   }
 
   /**

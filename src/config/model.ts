@@ -380,7 +380,15 @@ export interface VirtualServer {
 export interface VirtualServerGroup {
   name: string;
   members: (
-    | { kind: 'addr'; address: string; family: Family; port?: number; rangeEnd?: number; loc: Loc }
+    | {
+        kind: 'addr';
+        address: string;
+        family: Family;
+        port?: number;
+        /** The range's last address (ADDRESS-END, ADDRESS/PREFIX), inclusive. */
+        last?: string;
+        loc: Loc;
+      }
     | { kind: 'fwmark'; fwmark: number; loc: Loc }
   )[];
   loc: Loc;

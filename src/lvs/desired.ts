@@ -3,6 +3,7 @@
 // lost, and runtime weight overrides. Pure: the checker process feeds it health.
 import type { DestSpec, Forwarding, ServiceKey, ServiceState } from '../dataplane/engine.js';
 import type { Config, LbKind, RealServer, VirtualServer } from '../config/model.js';
+import { rangeAddresses } from '../config/group-range.js';
 import { evaluateQuorum, type QuorumResult } from './quorum.js';
 import { effectiveDests } from './sorry.js';
 
@@ -34,20 +35,8 @@ export function serviceKeys(vs: VirtualServer, c: Config): ServiceKey[] {
       keys.push({ kind: 'fwmark', family: vs.ipFamily ?? 4, fwmark: m.fwmark });
       continue;
     }
-    const last = m.rangeEnd;
-    if (m.family === 4 && last !== undefined) {
-      const parts = m.address.split('.').map(Number);
-      for (let o = parts[3]!; o <= last && o <= 255; o++) {
-        keys.push({
-          kind: 'addr',
-          family: 4,
-          address: `${parts[0]}.${parts[1]}.${parts[2]}.${o}`,
-          port: m.port ?? 0,
-          protocol: proto,
-        });
-      }
-    } else
-      keys.push({ kind: 'addr', family: m.family, address: m.address, port: m.port ?? 0, protocol: proto });
+    for (const address of rangeAddresses(m.address, m.last, m.family))
+      keys.push({ kind: 'addr', family: m.family, address, port: m.port ?? 0, protocol: proto });
   }
   return keys;
 }

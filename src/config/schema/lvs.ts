@@ -1,5 +1,7 @@
 // The load-balancer side: virtual_server_group, virtual_server, real_server, sorry_server.
+import { isIP } from 'node:net';
 import type { Stmt, Token } from '../ast.js';
+import { parseGroupAddress } from '../group-range.js';
 import type { LbKind, RealServer, VirtualServer, VirtualServerGroup } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { CHECKER_KINDS, readChecker } from './checkers.js';
@@ -249,14 +251,17 @@ export function readVirtualServerGroup(s: Stmt, ctx: Ctx): VirtualServerGroup {
       if (m !== undefined) g.members.push({ kind: 'fwmark', fwmark: m, loc: st.keyword.loc });
       continue;
     }
-    // ADDRESS[-LASTOCTET] PORT: a range of addresses, as keepalived's 10.0.0.1-10 80.
-    const m = /^(.*?)(?:-(\d+))?$/.exec(st.keyword.text)!;
-    const ip = parseIp(m[1]!);
-    if (!ip || ip.prefix !== undefined) {
-      ctx.error(
-        `virtual_server_group ${name}: '${st.keyword.text}' is not ADDRESS[-END] PORT or fwmark N`,
-        st.keyword.loc,
-      );
+    // ADDRESS, ADDRESS-LAST, ADDRESS-ADDRESS or ADDRESS/PREFIX, then PORT (keepalived's forms)
+    const ip = parseGroupAddress(st.keyword.text);
+    if (!ip.ok) {
+      if (isIP(st.keyword.text.split(/[-/]/)[0]!))
+        // an address with a bad range: keepalived skips the entry and runs
+        ctx.warn(`virtual_server_group ${name}: ${ip.message}; entry skipped`, st.keyword.loc);
+      else
+        ctx.error(
+          `virtual_server_group ${name}: '${st.keyword.text}' is not ADDRESS[-END|/PREFIX] PORT or fwmark N`,
+          st.keyword.loc,
+        );
       continue;
     }
     const p = st.args[0] ? port(st.args[0], 'virtual_server_group', ctx) : undefined;
@@ -265,7 +270,7 @@ export function readVirtualServerGroup(s: Stmt, ctx: Ctx): VirtualServerGroup {
       address: ip.address,
       family: ip.family,
       ...(p !== undefined ? { port: p } : {}),
-      ...(m[2] !== undefined ? { rangeEnd: Number(m[2]) } : {}),
+      ...(ip.last !== undefined ? { last: ip.last } : {}),
       loc: st.keyword.loc,
     });
   }

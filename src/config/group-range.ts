@@ -3,8 +3,10 @@
 // 16-bit group in hex), ADDRESS-ADDRESS (a full range), ADDRESS/PREFIX (host bits must be zero).
 import { isIP } from 'node:net';
 
+/** `tooLarge`: keepalived would take it, vigil cannot (an error); other failures keepalived skips. */
 export type GroupAddress =
-  { ok: true; address: string; family: 4 | 6; last?: string } | { ok: false; message: string };
+  | { ok: true; address: string; family: 4 | 6; last?: string }
+  | { ok: false; message: string; tooLarge?: true };
 
 /** At most this many addresses per entry: each one is a service in the data plane. */
 export const MAX_RANGE = 65536;
@@ -79,7 +81,11 @@ export function parseGroupAddress(text: string): GroupAddress {
   } else return single;
   if (last === first) return single;
   if (last - first + 1n > BigInt(MAX_RANGE))
-    return bad(`'${text}' has ${last - first + 1n} addresses; vigil programs at most ${MAX_RANGE} per entry`);
+    return {
+      ok: false,
+      tooLarge: true,
+      message: `'${text}' has ${last - first + 1n} addresses; vigil programs at most ${MAX_RANGE} per entry`,
+    };
   return { ...single, last: fromBig(last, family) };
 }
 

@@ -254,7 +254,8 @@ export function readVirtualServerGroup(s: Stmt, ctx: Ctx): VirtualServerGroup {
     // ADDRESS, ADDRESS-LAST, ADDRESS-ADDRESS or ADDRESS/PREFIX, then PORT (keepalived's forms)
     const ip = parseGroupAddress(st.keyword.text);
     if (!ip.ok) {
-      if (isIP(st.keyword.text.split(/[-/]/)[0]!))
+      if (ip.tooLarge) ctx.error(`virtual_server_group ${name}: ${ip.message}`, st.keyword.loc);
+      else if (isIP(st.keyword.text.split(/[-/]/)[0]!))
         // an address with a bad range: keepalived skips the entry and runs
         ctx.warn(`virtual_server_group ${name}: ${ip.message}; entry skipped`, st.keyword.loc);
       else

@@ -40,15 +40,16 @@ test('what keepalived skips, with its reason', () => {
   assert.match(range('10.0.0.0/8') as string, /16777216 addresses; vigil programs at most 65536/);
 });
 
-test('a group expands to one service per address and port; a bad range is warned and skipped', () => {
+test('a group expands to one service per address and port; a bad range is warned and skipped, a huge one refused', () => {
   const r = loadConfigText(
-    `virtual_server_group G {\n  10.0.0.1-2 80\n  fd00::1-2 443\n  10.0.1.0/31 8080\n  10.0.2.9-1 80\n}\nvirtual_server group G {\n  protocol TCP\n  real_server 10.9.0.1 80 {\n  }\n}\n`,
+    `virtual_server_group G {\n  10.0.0.1-2 80\n  fd00::1-2 443\n  10.0.1.0/31 8080\n  10.0.2.9-1 80\n  10.2.0.0/15 80\n}\nvirtual_server group G {\n  protocol TCP\n  real_server 10.9.0.1 80 {\n  }\n}\n`,
     'k.conf',
   );
   assert.deepEqual(
     r.diagnostics.map((d) => `${d.severity} ${d.loc.line}:${d.loc.col} ${d.message}`),
     [
       "warning 5:3 virtual_server_group G: address range end is not greater than address range start in '10.0.2.9-1'; entry skipped",
+      "error 6:3 virtual_server_group G: '10.2.0.0/15' has 131072 addresses; vigil programs at most 65536 per entry",
     ],
   );
   const keys = serviceKeys(r.config.virtualServers[0]!, r.config).map((k) =>

@@ -9,6 +9,7 @@ import type { ServiceStats } from '../dataplane/engine.js';
 import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
 import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { LvsController, type RuntimeAction } from '../lvs/controller.js';
+import { CheckerFifos } from '../lvs/notify-fifo.js';
 import { serviceId } from '../lvs/plan.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
 import { CounterBaseline } from '../adm/baseline.js';
@@ -54,6 +55,7 @@ async function start(config: Config, first = false): Promise<void> {
     : config;
   const previous = controller;
   await previous?.stop({ keep: true, closeEngine: false });
+  const fifo = fifos(config); // opened (and its script started) now, not at the first line
   controller = new LvsController(
     programmable,
     engine,
@@ -68,6 +70,7 @@ async function start(config: Config, first = false): Promise<void> {
           reason: c.reason,
         }),
       onRuntime: (e) => emitEvent({ kind: 'runtime', ...e }),
+      fifo: (line) => fifo.write(line),
     },
     previous?.owns() ?? [],
     previous?.overrides,
@@ -84,6 +87,19 @@ async function start(config: Config, first = false): Promise<void> {
   log.info(
     `health checking ${config.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real servers`,
   );
+}
+
+let openFifos: { key: string; fifos: CheckerFifos } | undefined;
+
+/** notify_fifo / lvs_notify_fifo, opened once and again only when their settings change. */
+function fifos(config: Config): CheckerFifos {
+  const g = config.globalDefs;
+  const key = JSON.stringify([g.notifyFifo, g.lvsNotifyFifo]);
+  if (openFifos?.key !== key) {
+    openFifos?.fifos.close();
+    openFifos = { key, fifos: new CheckerFifos(g, !options.vrrp, (m) => log.warn(m)) };
+  }
+  return openFifos.fifos;
 }
 
 /** The VRRP instances' states as the supervisor relays them (ha_suspend). */

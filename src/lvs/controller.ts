@@ -16,6 +16,7 @@ import { suspendedServers } from './ha-suspend.js';
 import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 import { ProgrammedTable } from './programmed.js';
+import { rsFifoLine, vsFifoLine } from './notify-fifo.js';
 
 /** Backoff of the retries after a failed apply: 1 s, doubling, at most this. */
 const RETRY_MAX_MS = 60_000;
@@ -49,6 +50,8 @@ function runScript(argv: string[], warn: (m: string) => void): void {
 export interface ControllerOptions {
   log: (level: 'info' | 'warning' | 'error', message: string) => void;
   onChange?: (c: RsChange) => void;
+  /** A line for notify_fifo / lvs_notify_fifo (RS and VS state changes, keepalived's format). */
+  fifo?: (line: string) => void;
   /** A runtime change to a real server was made (the API's `runtime` event). */
   onRuntime?: (e: { vs: string; rs: string; action: RuntimeAction; weight: number }) => void;
 }
@@ -131,6 +134,7 @@ export class LvsController {
       log: (level, m) => opts.log(level, m),
       onChange: (c) => {
         opts.onChange?.(c);
+        opts.fifo?.(rsFifoLine(c.vs, c.rs, c.up));
         void this.sync(c.vs);
       },
     });
@@ -159,6 +163,7 @@ export class LvsController {
     );
     const script = q.up ? vs.quorumUp : vs.quorumDown;
     if (script) runScript(script.argv, (m) => this.opts.log('warning', m));
+    this.opts.fifo?.(vsFifoLine(vs, q.up));
     const mailer = this.runner.mailer;
     if (mailer && (vs.smtpAlert ?? virtualServerAlertDefault(this.config.globalDefs)))
       void mailer.send(virtualServerSubject(mailer.routerId, vs, q.up), quorumBody(vs, q, init));
@@ -336,8 +341,8 @@ export class LvsController {
 
   /**
    * keepalived's omega: at stop, a virtual server with `omega` runs notify_down of each real
-   * server still up (not when lvs_flush_on_stop flushed them all at once) and its quorum_down.
-   * Without omega nothing is run at stop.
+   * server still up (not when lvs_flush_on_stop flushed them all at once) and its quorum_down,
+   * with their notify_fifo lines. Without omega nothing is run or written at stop.
    */
   private async omegaNotifies(): Promise<void> {
     const argvs: string[][] = [];
@@ -345,9 +350,13 @@ export class LvsController {
     for (const vs of this.config.virtualServers) {
       if (!vs.omega) continue;
       if (each)
-        for (const rs of vs.realServers)
-          if (rs.notifyDown && this.runner.health(vs, rs).alive) argvs.push(rs.notifyDown.argv);
+        for (const rs of vs.realServers) {
+          if (!this.runner.health(vs, rs).alive) continue;
+          if (rs.notifyDown) argvs.push(rs.notifyDown.argv);
+          this.opts.fifo?.(rsFifoLine(vs, rs, false));
+        }
       if (vs.quorumDown) argvs.push(vs.quorumDown.argv);
+      this.opts.fifo?.(vsFifoLine(vs, false));
     }
     if (argvs.length) await runScriptsAtStop(argvs, (m) => this.opts.log('warning', m));
   }

@@ -311,6 +311,14 @@ export type Checker =
   | { kind: 'FILE_CHECK'; trackFile?: string; weight?: number; weightReverse: boolean; loc: Loc }
   | { kind: 'BFD_CHECK'; name?: string; weight?: number; alpha?: boolean; loc: Loc };
 
+/** An IPVS tunnel's encapsulation, as keepalived 2.2.7 reads it after TUN. */
+export interface Tunnel {
+  type: 'ipip' | 'gue' | 'gre';
+  /** gue only (and required there). */
+  port?: number;
+  csum: 'nocsum' | 'csum' | 'remcsum';
+}
+
 export interface RealServer {
   address: string;
   family: Family;
@@ -318,6 +326,8 @@ export interface RealServer {
   port?: number;
   weight: number;
   lvsMethod?: LbKind;
+  /** `lvs_method TUN type … port … csum`: this server's own tunnel settings. */
+  tunnel?: Tunnel;
   uthreshold?: number;
   lthreshold?: number;
   inhibitOnFailure?: boolean;
@@ -347,6 +357,8 @@ export interface VirtualServer {
   delayLoop: number;
   lbAlgo: string;
   lbKind: LbKind;
+  /** `lb_kind TUN type gue|gre|ipip [port N] [csum|nocsum|remcsum]` (IPVS engine). */
+  tunnel?: Tunnel;
   /** Whether `protocol` was written (keepalived defaults to UDP with a complaint). */
   protocolSet: boolean;
   protocol: Protocol;

@@ -32,6 +32,8 @@ export interface DestSpec {
   lowerThreshold: number;
   tunnelType?: 'ipip' | 'gue' | 'gre';
   tunnelPort?: number;
+  /** IPVS tunnel checksum flags (absent: nocsum). */
+  tunnelCsum?: 'csum' | 'remcsum';
 }
 
 export interface ServiceState extends ServiceSpec {

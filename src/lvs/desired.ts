@@ -2,7 +2,7 @@
 // allows (removed when down, weight 0 when inhibit_on_failure), the sorry server when quorum is
 // lost, and runtime weight overrides. Pure: the checker process feeds it health.
 import type { DestSpec, Forwarding, ServiceKey, ServiceState } from '../dataplane/engine.js';
-import type { Config, LbKind, RealServer, VirtualServer } from '../config/model.js';
+import type { Config, LbKind, RealServer, Tunnel, VirtualServer } from '../config/model.js';
 import { rangeAddresses } from '../config/group-range.js';
 import { evaluateQuorum, type QuorumResult } from './quorum.js';
 import { effectiveDests } from './sorry.js';
@@ -14,6 +14,16 @@ export interface RsHealth {
 }
 
 const FORWARDING: Record<LbKind, Forwarding> = { NAT: 'nat', DR: 'dr', TUN: 'tun', FULLNAT: 'fullnat' };
+
+/** A real server's tunnel settings for the engine (TUN only; ipip without options adds nothing). */
+function tunnelSpec(t: Tunnel | undefined, kind: LbKind): Partial<DestSpec> {
+  if (kind !== 'TUN' || !t) return {};
+  return {
+    tunnelType: t.type,
+    ...(t.port !== undefined ? { tunnelPort: t.port } : {}),
+    ...(t.csum !== 'nocsum' ? { tunnelCsum: t.csum } : {}),
+  };
+}
 
 export function rsKey(vs: VirtualServer, rs: RealServer): string {
   return `${vs.label}/${vs.protocol} -> ${rs.address}:${rs.port ?? 0}`;
@@ -79,6 +89,7 @@ export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
         address: rs.address,
         port: rs.port ?? 0,
         forwarding: FORWARDING[rs.lvsMethod ?? vs.lbKind],
+        ...tunnelSpec(rs.lvsMethod ? rs.tunnel : vs.tunnel, rs.lvsMethod ?? vs.lbKind),
         weight: h.alive ? weight : 0,
         upperThreshold: rs.uthreshold ?? 0,
         lowerThreshold: rs.lthreshold ?? 0,

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import type { Stmt, Token } from '../ast.js';
 import { parseGroupAddress } from '../group-range.js';
-import type { LbKind, RealServer, VirtualServer, VirtualServerGroup } from '../model.js';
+import type { LbKind, RealServer, Tunnel, VirtualServer, VirtualServerGroup } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { CHECKER_KINDS, readChecker } from './checkers.js';
 import { closest } from './suggest.js';
@@ -38,6 +38,50 @@ function lbKind(s: Stmt, ctx: Ctx): LbKind | undefined {
   return undefined;
 }
 
+/**
+ * keepalived's options after TUN: `type ipip|gue|gre`, `port N` (gue only, and required there),
+ * `nocsum|csum|remcsum` (not with ipip; gre has no remcsum). keepalived reports a mistake and
+ * keeps TUN with its default encapsulation (ipip): a warning here, the same outcome.
+ */
+function tunnelOptions(s: Stmt, ctx: Ctx): Tunnel | undefined {
+  const t: Tunnel = { type: 'ipip', csum: 'nocsum' };
+  const opts = s.args.slice(1);
+  const warn = (m: string, at = s.keyword.loc): undefined => {
+    ctx.warn(`${s.keyword.text} TUN: ${m}; the tunnel stays ipip`, at);
+    return undefined;
+  };
+  if (opts.length === 0) return undefined;
+  if (s.args[0]?.text !== 'TUN') {
+    ctx.warn(
+      `${s.keyword.text} ${s.args[0]?.text ?? ''}: '${opts[0]!.text}' is an option of TUN only; ignored`,
+      opts[0]!.loc,
+    );
+    return undefined;
+  }
+  for (let i = 0; i < opts.length; i++) {
+    const o = opts[i]!;
+    if (o.text === 'type') {
+      const v = opts[++i];
+      if (!v) return warn('missing tunnel type', o.loc);
+      if (v.text !== 'ipip' && v.text !== 'gue' && v.text !== 'gre')
+        return warn(`unknown tunnel type '${v.text}' (ipip, gue or gre)`, v.loc);
+      t.type = v.text;
+    } else if (o.text === 'port') {
+      const v = opts[++i];
+      const n = v && /^\d+$/.test(v.text) ? Number(v.text) : NaN;
+      if (!(n >= 1 && n <= 65535)) return warn(`invalid gue tunnel port '${v?.text ?? ''}'`, (v ?? o).loc);
+      t.port = n;
+    } else if (o.text === 'nocsum' || o.text === 'csum' || o.text === 'remcsum') t.csum = o.text;
+    else return warn(`invalid tunnel option '${o.text}'`, o.loc);
+  }
+  if ((t.type === 'gue') !== (t.port !== undefined))
+    return warn('gue tunnels require port, otherwise cannot have port');
+  if (t.type === 'ipip' && t.csum !== 'nocsum') return warn('ipip tunnels do not support checksum option');
+  if (t.type === 'gre' && t.csum === 'remcsum')
+    return warn('gre tunnels do not support remote checksum option');
+  return t;
+}
+
 /** `ADDRESS [PORT]` for real_server and sorry_server. */
 function addrPort(s: Stmt, ctx: Ctx): { address: string; family: 4 | 6; port?: number } | undefined {
   const a = arg(s, 0, ctx, 'an address and a port');
@@ -59,7 +103,12 @@ const RS: BlockSpec<RealServer> = {
   accepted: ['snmp_name'],
   keywords: {
     weight: (s, r, ctx) => (r.weight = int(s, ctx, 0, 2147483647) ?? r.weight),
-    lvs_method: (s, r, ctx) => (r.lvsMethod = lbKind(s, ctx)),
+    lvs_method: (s, r, ctx) => {
+      r.lvsMethod = lbKind(s, ctx);
+      const t = tunnelOptions(s, ctx);
+      if (t) r.tunnel = t;
+      else delete r.tunnel;
+    },
     uthreshold: (s, r, ctx) => (r.uthreshold = int(s, ctx, 0, 2147483647)),
     lthreshold: (s, r, ctx) => (r.lthreshold = int(s, ctx, 0, 2147483647)),
     inhibit_on_failure: (s, r, ctx) => (r.inhibitOnFailure = flag(s, ctx)),
@@ -123,7 +172,12 @@ const VS: BlockSpec<VirtualServer> = {
         t.loc,
       );
     },
-    lb_kind: (s, v, ctx) => (v.lbKind = lbKind(s, ctx) ?? v.lbKind),
+    lb_kind: (s, v, ctx) => {
+      v.lbKind = lbKind(s, ctx) ?? v.lbKind;
+      const t = tunnelOptions(s, ctx);
+      if (t) v.tunnel = t;
+      else delete v.tunnel;
+    },
     protocol: (s, v, ctx) => {
       const t = arg(s, 0, ctx, 'TCP, UDP or SCTP');
       if (!t) return;

@@ -1,9 +1,10 @@
 // Runs every real server's checkers on real timers, keeps what `vigil status` shows, and reports
 // each real server going up or down (the checker process turns that into data-plane changes).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
 import { rsKey, type RsHealth } from '../lvs/desired.js';
-import { httpCheck } from './http.js';
+import { httpCheck, type HttpCheckOptions } from './http.js';
 import { miscCheck } from './misc.js';
 import type { CheckResult } from './result.js';
 import { CheckerState, realServerAlive, type CheckTiming } from './state.js';
@@ -18,6 +19,25 @@ import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
+
+/** The root SSL { } block's files, read for SSL_GET; a message when one cannot be read. */
+function sslClient(ssl: NonNullable<Config['ssl']>): NonNullable<HttpCheckOptions['client']> | string {
+  const out: NonNullable<HttpCheckOptions['client']> = {};
+  for (const [field, path] of [
+    ['cert', ssl.certificate],
+    ['key', ssl.key],
+    ['ca', ssl.ca],
+  ] as const) {
+    if (path === undefined) continue;
+    try {
+      out[field] = readFileSync(path);
+    } catch (e) {
+      return `SSL ${field === 'cert' ? 'certificate' : field} ${path}: ${(e as Error).message}`;
+    }
+  }
+  if (ssl.password !== undefined) out.passphrase = ssl.password;
+  return out;
+}
 
 export interface RsChange {
   vs: VirtualServer;
@@ -94,7 +114,7 @@ export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckT
   };
 }
 
-function runnerFor(
+export function runnerFor(
   ch: Checker,
   rs: RealServer,
   vs: VirtualServer,
@@ -134,6 +154,11 @@ function runnerFor(
         ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? host } : {}),
         ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
       };
+      if (ch.kind === 'SSL_GET' && config.ssl) {
+        const client = sslClient(config.ssl);
+        if (typeof client === 'string') return { note: client };
+        Object.assign(opts, { client });
+      }
       return { run: (signal) => httpCheck(opts, urls, signal) };
     }
     case 'MISC_CHECK': {

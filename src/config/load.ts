@@ -1,4 +1,5 @@
 // keepalived.conf → typed Config: parse, read each top-level block through its schema, validate.
+import { readSsl } from './schema/ssl.js';
 import type { Diagnostic, Loc, Stmt } from './ast.js';
 import type { Config } from './model.js';
 import { parseFile, parseText, type ParseOptions, type ParseResult } from './parse.js';
@@ -74,6 +75,7 @@ function readConfig(parsed: ParseResult): LoadResult {
         vrrp_instance: (s, c, cx) => c.vrrpInstances.push(readInstance(s, cx)),
         static_ipaddress: (s: Stmt, c, cx) => readStatic(s, c.staticAddresses, cx),
         virtual_server_group: (s, c, cx) => c.virtualServerGroups.push(readVirtualServerGroup(s, cx)),
+        SSL: (s, c, cx) => (c.ssl = readSsl(s, c.ssl, cx)),
         virtual_server: (s, c, cx) => {
           const v = readVirtualServer(s, cx);
           if (v) c.virtualServers.push(v);

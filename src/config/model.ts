@@ -419,4 +419,14 @@ export interface Config {
   staticAddresses: StaticAddresses;
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
+  /** The root `SSL { }` block: SSL_GET's client certificate (keepalived's check_data->ssl). */
+  ssl?: SslConfig;
+}
+
+export interface SslConfig {
+  password?: string;
+  ca?: string;
+  certificate?: string;
+  key?: string;
+  loc: Loc;
 }

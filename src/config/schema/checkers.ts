@@ -24,9 +24,24 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
     connect_port: (s, c, ctx) => (c.connectPort = int(s, ctx, 1, 65535)),
     bindto: (s, c, ctx) => (c.bindto = ip(s, ctx)?.address),
     bind_port: (s, c, ctx) => (c.bindPort = int(s, ctx, 1, 65535)),
-    bind_if: (s, c, ctx) => (c.bindIf = text(s, ctx)),
+    bind_if: (s, c, ctx) => {
+      c.bindIf = text(s, ctx);
+      ctx.warn(
+        `bind_if is not implemented: the check's socket is not bound to ${c.bindIf ?? 'the interface'} (its packets leave by the route's interface)`,
+        s.keyword.loc,
+      );
+    },
     connect_timeout: (s, c, ctx) => (c.connectTimeout = seconds(s, ctx, 0.001, 3600)),
-    fwmark: (s, c, ctx) => (c.fwmark = int(s, ctx, 0, 0xffffffff)),
+    fwmark: (s, c, ctx) => {
+      c.fwmark = int(s, ctx, 0, 0xffffffff);
+      ctx.warn(
+        `fwmark is not implemented for checkers: the check's packets carry no firewall mark (SO_MARK ${c.fwmark ?? ''})`.replace(
+          ' )',
+          ')',
+        ),
+        s.keyword.loc,
+      );
+    },
     retry: (s, c, ctx) => (c.retry = int(s, ctx, 0, 1_000_000)),
     delay_before_retry: (s, c, ctx) => (c.delayBeforeRetry = seconds(s, ctx, 0, 86400)),
     warmup: (s, c, ctx) => (c.warmup = seconds(s, ctx, 0, 86400)),

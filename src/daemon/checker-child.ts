@@ -35,7 +35,12 @@ async function start(config: Config, first = false): Promise<void> {
   const choice = chooseEngine(requested, probeMachine());
   why = choice.why;
   if (!engine || engineName !== choice.engine) {
-    await engine?.close();
+    // Another data plane on reload: the old one is emptied and released as at stop, or its
+    // services (and the nft engine's tables) would outlive it.
+    if (controller) {
+      await controller.stop();
+      controller = null;
+    } else await engine?.close();
     engine = await createEngine(choice.engine, config, { log: (m) => log.info(m) });
     engineName = choice.engine;
     log.info(`data plane: ${choice.engine} (${choice.why})`);

@@ -4,7 +4,7 @@
 // IPVS services at stop too, unless told not to).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../../../src/lab/index.js';
@@ -160,4 +160,26 @@ describe('vigil run leaves nothing behind after SIGTERM', () => {
       assert.equal((await lab.exec('director', ['nft', 'list', 'ruleset'])).stdout.trim(), '');
     });
   }
+
+  it('a reload onto another engine (nft to userspace) removes the nft tables at once', async (t) => {
+    if (!requireSystem(t, ...unavailable) || !lab) return;
+    const before = await snapshot(lab);
+    const d = await startVigil(lab, 'director', join(dir, 'switch'), conf('nft', 'NAT'));
+    daemons.push(d);
+    t.after(() => stopDaemon(lab!, d, 'SIGKILL'));
+    const tables = async (): Promise<string> =>
+      (await lab!.exec('director', ['nft', 'list', 'tables'])).stdout;
+    await waitFor('table inet vigil', async () => (await tables()).includes('table inet vigil'), 15_000);
+    writeFileSync(join(dir, 'switch', 'vigil.conf'), conf('userspace', 'NAT'));
+    lab.kill(d.child, 'SIGHUP');
+    await waitFor('the nft tables gone after the reload', async () => (await tables()).trim() === '', 15_000);
+    await waitFor(
+      `an answer from rs1 through the userspace engine`,
+      async () => (await requests(lab!, 'client', VIP, 80, 1)).rs1 === 1,
+      15_000,
+      200,
+    );
+    await stopDaemon(lab, d, 'SIGTERM');
+    assert.deepEqual(await snapshot(lab), before, d.output());
+  });
 });

@@ -24,13 +24,7 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
     connect_port: (s, c, ctx) => (c.connectPort = int(s, ctx, 1, 65535)),
     bindto: (s, c, ctx) => (c.bindto = ip(s, ctx)?.address),
     bind_port: (s, c, ctx) => (c.bindPort = int(s, ctx, 1, 65535)),
-    bind_if: (s, c, ctx) => {
-      c.bindIf = text(s, ctx);
-      ctx.warn(
-        `bind_if is not implemented: the check's socket is not bound to ${c.bindIf ?? 'the interface'} (its packets leave by the route's interface)`,
-        s.keyword.loc,
-      );
-    },
+    bind_if: (s, c, ctx) => (c.bindIf = text(s, ctx)),
     connect_timeout: (s, c, ctx) => (c.connectTimeout = seconds(s, ctx, 0.001, 3600)),
     fwmark: (s, c, ctx) => {
       c.fwmark = int(s, ctx, 0, 0xffffffff);

@@ -23,6 +23,11 @@ export interface HttpCheckOptions {
   ssl: boolean;
   /** SNI name (SSL_GET with enable_sni / sni_name). */
   sni?: string;
+  /**
+   * The root SSL { } block: a client certificate and key (with its password), and CAs loaded
+   * as keepalived loads them, without verifying the server (keepalived sets no SSL_VERIFY_PEER).
+   */
+  client?: { cert?: Buffer; key?: Buffer; passphrase?: string; ca?: Buffer };
   virtualhost?: string;
   /** '1.0' (default), '1.0C' (1.0 with Connection: close) or '1.1'. */
   httpProtocol?: string;
@@ -71,7 +76,12 @@ export function httpGet(
       ...(o.bindPort !== undefined ? { localPort: o.bindPort } : {}),
     };
     const sock: net.Socket = o.ssl
-      ? tls.connect({ ...base, rejectUnauthorized: false, ...(o.sni ? { servername: o.sni } : {}) })
+      ? tls.connect({
+          ...base,
+          ...o.client,
+          rejectUnauthorized: false,
+          ...(o.sni ? { servername: o.sni } : {}),
+        })
       : net.connect(base);
     const chunks: Buffer[] = [];
     let size = 0;

@@ -2,16 +2,17 @@
 // each real server going up or down (the checker process turns that into data-plane changes).
 import { spawn } from 'node:child_process';
 import { scriptSpawnOptions } from '../vrrp/run-script.js';
+import { readFileSync } from 'node:fs';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
 import { rsKey, type RsHealth } from '../lvs/desired.js';
-import { httpCheck } from './http.js';
+import { httpCheck, type HttpCheckOptions } from './http.js';
 import { miscCheck } from './misc.js';
 import type { CheckResult } from './result.js';
 import { CheckerState, realServerAlive, type CheckTiming } from './state.js';
 import { tcpCheck } from './tcp.js';
 import { smtpCheck } from './smtp.js';
 import { dnsCheck } from './dns.js';
-import { hexBytes, udpCheck } from './udp.js';
+import { DEFAULT_MAX_REPLY, hexBytes, parseHex, udpCheck, type ReplyPattern } from './udp.js';
 import { fileCheck } from './file.js';
 import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
@@ -20,6 +21,25 @@ import { checkerBody, realServerSubject } from '../alert/message.js';
 import { rsLabel } from '../config/listen.js';
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
+
+/** The root SSL { } block's files, read for SSL_GET; a message when one cannot be read. */
+function sslClient(ssl: NonNullable<Config['ssl']>): NonNullable<HttpCheckOptions['client']> | string {
+  const out: NonNullable<HttpCheckOptions['client']> = {};
+  for (const [field, path] of [
+    ['cert', ssl.certificate],
+    ['key', ssl.key],
+    ['ca', ssl.ca],
+  ] as const) {
+    if (path === undefined) continue;
+    try {
+      out[field] = readFileSync(path);
+    } catch (e) {
+      return `SSL ${field === 'cert' ? 'certificate' : field} ${path}: ${(e as Error).message}`;
+    }
+  }
+  if (ssl.password !== undefined) out.passphrase = ssl.password;
+  return out;
+}
 
 export interface RsChange {
   vs: VirtualServer;
@@ -96,7 +116,7 @@ export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckT
   };
 }
 
-function runnerFor(
+export function runnerFor(
   ch: Checker,
   rs: RealServer,
   vs: VirtualServer,
@@ -136,6 +156,11 @@ function runnerFor(
         ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? host } : {}),
         ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
       };
+      if (ch.kind === 'SSL_GET' && config.ssl) {
+        const client = sslClient(config.ssl);
+        if (typeof client === 'string') return { note: client };
+        Object.assign(opts, { client });
+      }
       return { run: (signal) => httpCheck(opts, urls, signal) };
     }
     case 'MISC_CHECK': {
@@ -183,12 +208,16 @@ function runnerFor(
     case 'UDP_CHECK': {
       const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
       if (!payload) return { note: `UDP_CHECK payload '${ch.payload}' is not a hex string` };
-      let requireReply: true | Buffer | undefined;
+      let requireReply: true | ReplyPattern | undefined;
       if (ch.requireReply === true) requireReply = true;
       else if (typeof ch.requireReply === 'string') {
-        const b = hexBytes(ch.requireReply);
+        const b = parseHex(ch.requireReply, true);
         if (!b) return { note: `UDP_CHECK require_reply '${ch.requireReply}' is not a hex string` };
-        requireReply = b;
+        requireReply = {
+          ...b,
+          minLength: ch.minReplyLength ?? 0,
+          maxLength: ch.maxReplyLength ?? DEFAULT_MAX_REPLY,
+        };
       }
       const o = { host, port, payload, timeoutMs, ...(requireReply ? { requireReply } : {}) };
       return { run: (signal) => udpCheck(o, signal) };

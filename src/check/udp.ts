@@ -1,6 +1,7 @@
 // UDP_CHECK: send the payload; without require_reply the server is up unless the port answers
-// with ICMP port unreachable within the timeout; with it, a reply must come (and start with the
-// given bytes when some are given).
+// with ICMP port unreachable within the timeout; with it, a reply must come. With reply bytes, as
+// keepalived's check_udp_reply: its length within min_reply_length..max_reply_length (default
+// 0..255), and its first bytes (as many as both have) equal to them, `x` nibbles matching any.
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { attempt } from './attempt.js';
@@ -10,14 +11,64 @@ export interface UdpCheckOptions {
   host: string;
   port: number;
   payload: Buffer;
-  /** true: any reply; bytes: a reply starting with them; undefined: no reply needed. */
-  requireReply?: true | Buffer;
+  /** true: any reply; a pattern: a reply that matches it; undefined: no reply needed. */
+  requireReply?: true | ReplyPattern;
   timeoutMs: number;
 }
 
+/** require_reply's bytes; `mask` bits set where the pattern had an `x` (any value). */
+export interface ReplyPattern {
+  data: Buffer;
+  mask?: Buffer;
+  minLength: number;
+  maxLength: number;
+}
+
+/** keepalived 2.2.7's default max_reply_length (UINT8_MAX). */
+export const DEFAULT_MAX_REPLY = 255;
+
+/**
+ * keepalived's read_hex_str: hex digits two by two, a blank ends a group (so `1 23` is 01 23),
+ * `x` a wildcard nibble where allowed; null when invalid or empty.
+ */
+export function parseHex(text: string, wildcards: boolean): { data: Buffer; mask?: Buffer } | null {
+  const nibble = (c: string): number | 'x' | null =>
+    /^[0-9a-f]$/i.test(c) ? parseInt(c, 16) : wildcards && /^x$/i.test(c) ? 'x' : null;
+  const data: number[] = [];
+  const mask: number[] = [];
+  for (const group of text.trim().split(/[ \t]+/)) {
+    if (group === '') continue;
+    for (let i = 0; i < group.length; i += 2) {
+      const pair = group
+        .slice(i, i + 2)
+        .split('')
+        .map(nibble);
+      if (pair.some((n) => n === null)) return null;
+      let v = 0;
+      let m = 0;
+      for (const n of pair) {
+        v = (v << 4) | (n === 'x' ? 0 : (n as number));
+        m = (m << 4) | (n === 'x' ? 0xf : 0);
+      }
+      data.push(v);
+      mask.push(m);
+    }
+  }
+  if (data.length === 0) return null;
+  return { data: Buffer.from(data), ...(mask.some((m) => m) ? { mask: Buffer.from(mask) } : {}) };
+}
+
+/** The payload's bytes (no wildcards); null when not hex. */
 export function hexBytes(hex: string): Buffer | null {
-  const h = hex.replace(/^0x/i, '');
-  return /^([0-9a-fA-F]{2})*$/.test(h) ? Buffer.from(h, 'hex') : null;
+  return parseHex(hex, false)?.data ?? null;
+}
+
+/** Whether a reply passes keepalived's check_udp_reply. */
+export function replyMatches(reply: Buffer, p: ReplyPattern): boolean {
+  if (reply.length < p.minLength || reply.length > p.maxLength) return false;
+  const n = Math.min(reply.length, p.data.length);
+  for (let i = 0; i < n; i++) if ((reply[i]! ^ p.data[i]!) & ~(p.mask?.[i] ?? 0) & 0xff) return false;
+  return true;
 }
 
 export function udpCheck(o: UdpCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
@@ -30,8 +81,8 @@ export function udpCheck(o: UdpCheckOptions, signal?: AbortSignal): Promise<Chec
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
     sock.on('message', (m: Buffer) => {
       const want = o.requireReply;
-      if (want instanceof Buffer && !m.subarray(0, want.length).equals(want))
-        return finish(false, 'unexpected reply');
+      if (want && want !== true && !replyMatches(m, want))
+        return finish(false, `reply data mismatch (${m.length} bytes)`);
       finish(true, 'reply received');
     });
     sock.connect(o.port, o.host, () => sock.send(o.payload));

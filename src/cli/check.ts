@@ -14,6 +14,7 @@ import { approximation } from '../dataplane/proxy/engine.js';
 import type { VirtualServer } from '../config/model.js';
 import { serviceKeys } from '../lvs/desired.js';
 import { directorKernelIssues, forwardingKinds, unprogrammable } from '../lvs/kernel-needs.js';
+import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { syncMismatches } from '../lvs/sync-engine.js';
 import { readKernelView } from '../os/kernel-view.js';
 
@@ -143,6 +144,9 @@ export async function runCheck(argv: string[]): Promise<number> {
     for (const m of unprogrammable(r.config, used))
       diagnostics.push({ severity: 'error', message: m.message, loc: m.loc });
   }
+  // Routes are this machine's: only the first file is this director's configuration.
+  for (const m of await drInterfaceIssues(first, chosen[0]!))
+    diagnostics.push({ severity: 'error', message: m.message, loc: m.loc });
   const order = results.flatMap((r) => r.config.files);
   for (const d of [...diagnostics].sort(byPlace(order))) console.error(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;

@@ -1,4 +1,5 @@
 // keepalived.conf → typed Config: parse, read each top-level block through its schema, validate.
+import { readSsl } from './schema/ssl.js';
 import type { Diagnostic, Loc } from './ast.js';
 import type { Config } from './model.js';
 import { parseFile, parseText, type ParseOptions, type ParseResult } from './parse.js';
@@ -45,7 +46,6 @@ const ROOT_UNIMPLEMENTED: Record<string, string> = {
   static_track_group: 'track groups are not implemented: no interface is tracked through them',
   linkbeat_interfaces: 'link state is followed through netlink only, never polled',
   interface_up_down_delays: 'interfaces going up or down are acted on at once, without these delays',
-  SSL: "SSL_GET checkers use the system's CA store and no client certificate",
 };
 
 export const ROOT_SPEC: BlockSpec<Config> = {
@@ -67,6 +67,7 @@ export const ROOT_SPEC: BlockSpec<Config> = {
     vrrp_instance: (s, c, cx) => c.vrrpInstances.push(readInstance(s, cx)),
     static_ipaddress: (s, c, cx) => readStatic(s, c.staticAddresses, cx),
     virtual_server_group: (s, c, cx) => c.virtualServerGroups.push(readVirtualServerGroup(s, cx)),
+    SSL: (s, c, cx) => (c.ssl = readSsl(s, c.ssl, cx)),
     virtual_server: (s, c, cx) => {
       const v = readVirtualServer(s, cx);
       if (v) c.virtualServers.push(v);

@@ -86,8 +86,10 @@ export interface GlobalDefs {
   /** vigil: conntrackd state replication for the nft engine's NAT (the IPVS sync daemon's counterpart). */
   conntrackSync?: ConntrackSync;
   lvsTimeouts: { tcp?: number; tcpfin?: number; udp?: number };
+  /** lvs_flush: empty the data plane at start (not on reload), foreign services included. */
   lvsFlush: boolean;
-  lvsFlushOnStop: boolean;
+  /** lvs_flush_on_stop: 'full' empties the whole table at stop; 'VS' (and false) removes vigil's services. */
+  lvsFlushOnStop: false | 'full' | 'VS';
   /** vigil: which data plane runs the virtual servers. */
   lvsEngine: 'auto' | 'ipvs' | 'nft' | 'userspace';
   /** vrrp_priority, vrrp_rt_priority, vrrp_rlimit_rttime, vrrp_cpu_affinity and the checker_ ones. */
@@ -413,6 +415,14 @@ export type Checker =
   | { kind: 'FILE_CHECK'; trackFile?: string; weight?: number; weightReverse: boolean; loc: Loc }
   | { kind: 'BFD_CHECK'; name?: string; weight?: number; alpha?: boolean; loc: Loc };
 
+/** An IPVS tunnel's encapsulation, as keepalived 2.2.7 reads it after TUN. */
+export interface Tunnel {
+  type: 'ipip' | 'gue' | 'gre';
+  /** gue only (and required there). */
+  port?: number;
+  csum: 'nocsum' | 'csum' | 'remcsum';
+}
+
 export interface RealServer {
   address: string;
   family: Family;
@@ -420,6 +430,8 @@ export interface RealServer {
   port?: number;
   weight: number;
   lvsMethod?: LbKind;
+  /** `lvs_method TUN type … port … csum`: this server's own tunnel settings. */
+  tunnel?: Tunnel;
   uthreshold?: number;
   lthreshold?: number;
   inhibitOnFailure?: boolean;
@@ -449,6 +461,8 @@ export interface VirtualServer {
   delayLoop: number;
   lbAlgo: string;
   lbKind: LbKind;
+  /** `lb_kind TUN type gue|gre|ipip [port N] [csum|nocsum|remcsum]` (IPVS engine). */
+  tunnel?: Tunnel;
   /** Whether `protocol` was written (keepalived defaults to UDP with a complaint). */
   protocolSet: boolean;
   protocol: Protocol;
@@ -483,7 +497,15 @@ export interface VirtualServer {
 export interface VirtualServerGroup {
   name: string;
   members: (
-    | { kind: 'addr'; address: string; family: Family; port?: number; rangeEnd?: number; loc: Loc }
+    | {
+        kind: 'addr';
+        address: string;
+        family: Family;
+        port?: number;
+        /** The range's last address (ADDRESS-END, ADDRESS/PREFIX), inclusive. */
+        last?: string;
+        loc: Loc;
+      }
     | { kind: 'fwmark'; fwmark: number; loc: Loc }
   )[];
   loc: Loc;
@@ -502,4 +524,14 @@ export interface Config {
   staticAddresses: StaticAddresses;
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
+  /** The root `SSL { }` block: SSL_GET's client certificate (keepalived's check_data->ssl). */
+  ssl?: SslConfig;
+}
+
+export interface SslConfig {
+  password?: string;
+  ca?: string;
+  certificate?: string;
+  key?: string;
+  loc: Loc;
 }

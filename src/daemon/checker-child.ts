@@ -7,7 +7,9 @@ import { createEngine } from '../dataplane/create.js';
 import type { Engine } from '../dataplane/engine.js';
 import type { ServiceStats } from '../dataplane/engine.js';
 import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
+import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { LvsController, type RuntimeAction } from '../lvs/controller.js';
+import { CheckerFifos } from '../lvs/notify-fifo.js';
 import { serviceId } from '../lvs/plan.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
 import { CounterBaseline } from '../adm/baseline.js';
@@ -33,25 +35,39 @@ let why = '';
 let running: Config | null = null;
 let busy: Promise<unknown> = Promise.resolve();
 
-async function start(config: Config): Promise<void> {
+/** `first`: the daemon's start, not a reload (lvs_flush applies then only, as in keepalived). */
+async function start(config: Config, first = false): Promise<void> {
   running = config;
   const requested = (options.lvsEngine ?? config.globalDefs.lvsEngine) as 'auto' | EngineName;
   const choice = chooseEngine(requested, probeMachine());
   why = choice.why;
   if (!engine || engineName !== choice.engine) {
-    await engine?.close();
+    // Another data plane on reload: the old one is emptied and released as at stop, or its
+    // services (and the nft engine's tables) would outlive it.
+    if (controller) {
+      await controller.stop();
+      controller = null;
+    } else await engine?.close();
     engine = await createEngine(choice.engine, config, { log: (m) => log.info(m) });
     engineName = choice.engine;
     log.info(`data plane: ${choice.engine} (${choice.why})`);
   }
+  if (first && config.globalDefs.lvsFlush && engine.flush) {
+    await engine.flush();
+    log.info(`lvs_flush: emptied the ${choice.engine} data plane before programming it`);
+  }
   // One virtual server the engine cannot program must not keep the others out of the table.
   const refused = unprogrammable(config, choice.engine);
   for (const m of refused) log.error(`${m.loc.file}:${m.loc.line}: ${m.message}`);
+  // Said once at its line; the engine keeps retrying, so a route added later still takes.
+  for (const m of await drInterfaceIssues(config, choice.engine))
+    log.error(`${m.loc.file}:${m.loc.line}: ${m.message}`);
   const programmable = refused.length
     ? { ...config, virtualServers: config.virtualServers.filter((vs) => !refused.some((r) => r.vs === vs)) }
     : config;
   const previous = controller;
   await previous?.stop({ keep: true, closeEngine: false });
+  const fifo = fifos(config); // opened (and its script started) now, not at the first line
   controller = new LvsController(
     programmable,
     engine,
@@ -66,6 +82,7 @@ async function start(config: Config): Promise<void> {
           reason: c.reason,
         }),
       onRuntime: (e) => emitEvent({ kind: 'runtime', ...e }),
+      fifo: (line) => fifo.write(line),
     },
     previous?.owns() ?? [],
     previous?.overrides,
@@ -82,6 +99,19 @@ async function start(config: Config): Promise<void> {
   log.info(
     `health checking ${config.virtualServers.reduce((n, v) => n + v.realServers.length, 0)} real servers`,
   );
+}
+
+let openFifos: { key: string; fifos: CheckerFifos } | undefined;
+
+/** notify_fifo / lvs_notify_fifo, opened once and again only when their settings change. */
+function fifos(config: Config): CheckerFifos {
+  const g = config.globalDefs;
+  const key = JSON.stringify([g.notifyFifo, g.lvsNotifyFifo]);
+  if (openFifos?.key !== key) {
+    openFifos?.fifos.close();
+    openFifos = { key, fifos: new CheckerFifos(g, !options.vrrp, (m) => log.warn(m)) };
+  }
+  return openFifos.fifos;
 }
 
 /** The VRRP instances' states as the supervisor relays them (ha_suspend). */
@@ -109,7 +139,7 @@ if (initial) tune(initial);
 if (initial && options.dumpConf)
   for (const line of checkDataText(initial, globalData(initial), []).trimEnd().split('\n')) log.info(line);
 if (initial && initial.virtualServers.length > 0) {
-  busy = start(initial).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
+  busy = start(initial, true).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }
 
 let baseline: CounterBaseline | null = null;

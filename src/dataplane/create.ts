@@ -28,12 +28,13 @@ export interface CreateOptions {
 
 export async function createEngine(name: EngineName, c: Config, o: CreateOptions): Promise<Engine> {
   if (name === 'nft') {
-    const ifname = c.virtualServers.some(
+    const dr = c.virtualServers.some(
       (vs) => vs.lbKind === 'DR' || vs.realServers.some((r) => r.lvsMethod === 'DR'),
-    )
-      ? drInterface(c)
-      : undefined;
-    return new NftEngine(ifname ? { dr: { ifname } } : {});
+    );
+    const ifname = dr ? drInterface(c) : undefined;
+    if (!dr) return new NftEngine({});
+    // No vrrp_instance names it: the route to the real servers will (at apply time).
+    return new NftEngine({ dr: ifname ? { ifname } : {} });
   }
   if (name === 'ipvs') return IpvsEngine.open();
   const t = c.globalDefs.lvsTimeouts;

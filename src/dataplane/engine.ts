@@ -32,6 +32,8 @@ export interface DestSpec {
   lowerThreshold: number;
   tunnelType?: 'ipip' | 'gue' | 'gre';
   tunnelPort?: number;
+  /** IPVS tunnel checksum flags (absent: nocsum). */
+  tunnelCsum?: 'csum' | 'remcsum';
 }
 
 export interface ServiceState extends ServiceSpec {
@@ -91,6 +93,13 @@ export interface Engine {
   /** Applies changes in order; rejects with an Error naming the service/destination on failure. */
   apply(changes: Change[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Removes what the engine set up around the services (nft's tables and hook chains), after
+   * the services are gone: at stop, unless the operator keeps the data plane.
+   */
+  release?(): Promise<void>;
+  /** Empties the data plane, services vigil did not program included (lvs_flush, lvs_flush_on_stop). */
+  flush?(): Promise<void>;
   /** Per service and real server connection counts and counters, where the engine keeps them. */
   stats?(): Promise<ServiceStats[]>;
 }

@@ -18,9 +18,29 @@ import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 import { ProgrammedTable } from './programmed.js';
 import { rsLabel } from '../config/listen.js';
+import { rsFifoLine, vsFifoLine } from './notify-fifo.js';
 
 /** Backoff of the retries after a failed apply: 1 s, doubling, at most this. */
 const RETRY_MAX_MS = 60_000;
+
+/** A script run at stop (omega) may take this long before the stop goes on (keepalived: TIMER_HZ). */
+const STOP_SCRIPT_MS = 1000;
+
+/** Runs the scripts together and waits for them to end, at most STOP_SCRIPT_MS. */
+async function runScriptsAtStop(argvs: string[][], warn: (m: string) => void): Promise<void> {
+  const ended = argvs.map(
+    (argv) =>
+      new Promise<void>((resolve) => {
+        const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', detached: true });
+        child.on('error', (e) => (warn(`${argv[0]}: ${e.message}`), resolve()));
+        child.on('exit', () => resolve());
+        child.unref();
+      }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(ended), new Promise((r) => (timer = setTimeout(r, STOP_SCRIPT_MS)))]);
+  clearTimeout(timer);
+}
 
 /** quorum_up / quorum_down: run detached, never waited for (keepalived does not wait either). */
 function runScript(argv: string[], warn: (m: string) => void, runAs?: RunAs): void {
@@ -36,6 +56,8 @@ function runScript(argv: string[], warn: (m: string) => void, runAs?: RunAs): vo
 export interface ControllerOptions {
   log: (level: 'info' | 'warning' | 'error', message: string) => void;
   onChange?: (c: RsChange) => void;
+  /** A line for notify_fifo / lvs_notify_fifo (RS and VS state changes, keepalived's format). */
+  fifo?: (line: string) => void;
   /** A runtime change to a real server was made (the API's `runtime` event). */
   onRuntime?: (e: { vs: string; rs: string; action: RuntimeAction; weight: number }) => void;
 }
@@ -118,6 +140,7 @@ export class LvsController {
       log: (level, m) => opts.log(level, m),
       onChange: (c) => {
         opts.onChange?.(c);
+        opts.fifo?.(rsFifoLine(c.vs, c.rs, c.up));
         void this.sync(c.vs);
       },
     });
@@ -146,6 +169,7 @@ export class LvsController {
     );
     const script = q.up ? vs.quorumUp : vs.quorumDown;
     if (script) runScript(script.argv, (m) => this.opts.log('warning', m), script.runAs);
+    this.opts.fifo?.(vsFifoLine(vs, q.up));
     const mailer = this.runner.mailer;
     if (mailer && (vs.smtpAlert ?? virtualServerAlertDefault(this.config.globalDefs)))
       void mailer.send(virtualServerSubject(mailer.routerId, vs, q.up), quorumBody(vs, q, init));
@@ -309,12 +333,38 @@ export class LvsController {
     await this.queue;
     if (!o.keep) {
       try {
-        await this.engine.apply(plan([], await this.engine.read(), { owned: this.owned }));
+        // lvs_flush_on_stop (full): the whole table, as keepalived's ipvs_flush_cmd at stop.
+        if (this.config.globalDefs.lvsFlushOnStop === 'full' && this.engine.flush) await this.engine.flush();
+        else await this.engine.apply(plan([], await this.engine.read(), { owned: this.owned }));
+        await this.engine.release?.();
       } catch (e) {
         this.opts.log('error', `data plane cleanup: ${(e as Error).message}`);
       }
     }
+    if (!o.keep) await this.omegaNotifies();
     if (o.closeEngine ?? true) await this.engine.close();
+  }
+
+  /**
+   * keepalived's omega: at stop, a virtual server with `omega` runs notify_down of each real
+   * server still up (not when lvs_flush_on_stop flushed them all at once) and its quorum_down,
+   * with their notify_fifo lines. Without omega nothing is run or written at stop.
+   */
+  private async omegaNotifies(): Promise<void> {
+    const argvs: string[][] = [];
+    const each = this.config.globalDefs.lvsFlushOnStop === false;
+    for (const vs of this.config.virtualServers) {
+      if (!vs.omega) continue;
+      if (each)
+        for (const rs of vs.realServers) {
+          if (!this.runner.health(vs, rs).alive) continue;
+          if (rs.notifyDown) argvs.push(rs.notifyDown.argv);
+          this.opts.fifo?.(rsFifoLine(vs, rs, false));
+        }
+      if (vs.quorumDown) argvs.push(vs.quorumDown.argv);
+      this.opts.fifo?.(vsFifoLine(vs, false));
+    }
+    if (argvs.length) await runScriptsAtStop(argvs, (m) => this.opts.log('warning', m));
   }
 
   /**

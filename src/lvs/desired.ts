@@ -2,7 +2,8 @@
 // allows (removed when down, weight 0 when inhibit_on_failure), the sorry server when quorum is
 // lost, and runtime weight overrides. Pure: the checker process feeds it health.
 import type { DestSpec, Forwarding, ServiceKey, ServiceState } from '../dataplane/engine.js';
-import type { Config, LbKind, RealServer, VirtualServer } from '../config/model.js';
+import type { Config, LbKind, RealServer, Tunnel, VirtualServer } from '../config/model.js';
+import { rangeAddresses } from '../config/group-range.js';
 import { evaluateQuorum, type QuorumResult } from './quorum.js';
 import { effectiveDests } from './sorry.js';
 import { rsLabel } from '../config/listen.js';
@@ -14,6 +15,16 @@ export interface RsHealth {
 }
 
 const FORWARDING: Record<LbKind, Forwarding> = { NAT: 'nat', DR: 'dr', TUN: 'tun', FULLNAT: 'fullnat' };
+
+/** A real server's tunnel settings for the engine (TUN only; ipip without options adds nothing). */
+function tunnelSpec(t: Tunnel | undefined, kind: LbKind): Partial<DestSpec> {
+  if (kind !== 'TUN' || !t) return {};
+  return {
+    tunnelType: t.type,
+    ...(t.port !== undefined ? { tunnelPort: t.port } : {}),
+    ...(t.csum !== 'nocsum' ? { tunnelCsum: t.csum } : {}),
+  };
+}
 
 export function rsKey(vs: VirtualServer, rs: RealServer): string {
   return `${vs.label}/${vs.protocol} -> ${rsLabel(rs)}`;
@@ -35,20 +46,8 @@ export function serviceKeys(vs: VirtualServer, c: Config): ServiceKey[] {
       keys.push({ kind: 'fwmark', family: vs.ipFamily ?? 4, fwmark: m.fwmark });
       continue;
     }
-    const last = m.rangeEnd;
-    if (m.family === 4 && last !== undefined) {
-      const parts = m.address.split('.').map(Number);
-      for (let o = parts[3]!; o <= last && o <= 255; o++) {
-        keys.push({
-          kind: 'addr',
-          family: 4,
-          address: `${parts[0]}.${parts[1]}.${parts[2]}.${o}`,
-          port: m.port ?? 0,
-          protocol: proto,
-        });
-      }
-    } else
-      keys.push({ kind: 'addr', family: m.family, address: m.address, port: m.port ?? 0, protocol: proto });
+    for (const address of rangeAddresses(m.address, m.last, m.family))
+      keys.push({ kind: 'addr', family: m.family, address, port: m.port ?? 0, protocol: proto });
   }
   return keys;
 }
@@ -91,6 +90,7 @@ export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
         address: rs.address,
         port: rs.port ?? 0,
         forwarding: FORWARDING[rs.lvsMethod ?? vs.lbKind],
+        ...tunnelSpec(rs.lvsMethod ? rs.tunnel : vs.tunnel, rs.lvsMethod ?? vs.lbKind),
         weight: h.alive ? weight : 0,
         upperThreshold: rs.uthreshold ?? 0,
         lowerThreshold: rs.lthreshold ?? 0,
@@ -115,7 +115,12 @@ export function desiredServices(c: Config, o: DesiredOptions): ServiceState[] {
           lowerThreshold: 0,
         }
       : undefined;
-    const dests = effectiveDests({ real, ...(sorry ? { sorry } : {}), quorumUp: q.up });
+    const dests = effectiveDests({
+      real,
+      ...(sorry ? { sorry } : {}),
+      quorumUp: q.up,
+      inhibit: vs.sorryServerInhibit,
+    });
     for (const key of serviceKeys(vs, c)) {
       out.push({
         key,

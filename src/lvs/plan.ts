@@ -39,7 +39,7 @@ function sameService(a: ServiceSpec, b: ServiceSpec): boolean {
 
 function sameDest(a: DestSpec, b: DestSpec): boolean {
   const tunnel = (d: DestSpec) =>
-    d.forwarding === 'tun' ? `${d.tunnelType ?? 'ipip'}/${d.tunnelPort ?? 0}` : '';
+    d.forwarding === 'tun' ? `${d.tunnelType ?? 'ipip'}/${d.tunnelPort ?? 0}/${d.tunnelCsum ?? ''}` : '';
   return (
     a.forwarding === b.forwarding &&
     a.weight === b.weight &&

@@ -24,7 +24,16 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
     bindto: (s, c, ctx) => (c.bindto = ip(s, ctx)?.address),
     bind_port: (s, c, ctx) => (c.bindPort = int(s, ctx, 1, 65535)),
     connect_timeout: (s, c, ctx) => (c.connectTimeout = seconds(s, ctx, 0.001, 3600)),
-    fwmark: (s, c, ctx) => (c.fwmark = int(s, ctx, 0, 0xffffffff)),
+    fwmark: (s, c, ctx) => {
+      c.fwmark = int(s, ctx, 0, 0xffffffff);
+      ctx.warn(
+        `fwmark is not implemented for checkers: the check's packets carry no firewall mark (SO_MARK ${c.fwmark ?? ''})`.replace(
+          ' )',
+          ')',
+        ),
+        s.keyword.loc,
+      );
+    },
     retry: (s, c, ctx) => (c.retry = int(s, ctx, 0, 1_000_000)),
     delay_before_retry: (s, c, ctx) => (c.delayBeforeRetry = seconds(s, ctx, 0, 86400)),
     warmup: (s, c, ctx) => (c.warmup = seconds(s, ctx, 0, 86400)),
@@ -174,19 +183,14 @@ export const CHECKER_SPECS = {
     },
     name: (st, x, cx) => (x.name = text(st, cx) ?? x.name),
   }),
-  UDP_CHECK: checkerSpec<Of<'UDP_CHECK'>>(
-    'UDP_CHECK',
-    {
-      payload: (st, x, cx) => (x.payload = text(st, cx)),
-      require_reply: (st, x) => (x.requireReply = st.args[0]?.text ?? true),
-    },
-    {
-      unimplemented: {
-        min_reply_length: 'replies of any length are taken',
-        max_reply_length: 'replies of any length are taken',
-      },
-    },
-  ),
+  UDP_CHECK: checkerSpec<Of<'UDP_CHECK'>>('UDP_CHECK', {
+    // keepalived joins the words: `payload 01 02 03` is three bytes
+    payload: (st, x, cx) =>
+      (x.payload = st.args.length ? st.args.map((a) => a.text).join(' ') : text(st, cx)),
+    require_reply: (st, x) => (x.requireReply = st.args.length ? st.args.map((a) => a.text).join(' ') : true),
+    min_reply_length: (st, x, cx) => (x.minReplyLength = int(st, cx, 0, 65535)),
+    max_reply_length: (st, x, cx) => (x.maxReplyLength = int(st, cx, 0, 65535)),
+  }),
   FILE_CHECK: {
     name: 'FILE_CHECK',
     keywords: {
@@ -241,6 +245,11 @@ export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
     case 'UDP_CHECK': {
       const c: Of<'UDP_CHECK'> = { kind, loc };
       applyBlock(CHECKER_SPECS[kind], stmts, c, ctx);
+      if ((c.minReplyLength ?? 0) > (c.maxReplyLength ?? 255))
+        ctx.warn(
+          `UDP_CHECK min_reply_length ${c.minReplyLength} > max_reply_length ${c.maxReplyLength ?? '255 (the default)'}: the check will always fail`,
+          loc,
+        );
       return c;
     }
     case 'FILE_CHECK': {

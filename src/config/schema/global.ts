@@ -137,11 +137,6 @@ const UNIMPLEMENTED: Record<string, string> = {
   state_dump_file: DUMP,
   stats_dump_file: DUMP,
   json_dump_file: DUMP,
-  lvs_notify_fifo: 'no LVS events are written to a FIFO',
-  lvs_notify_fifo_script: 'no LVS events are written to a FIFO',
-  lvs_flush: "the IPVS table is not flushed at start: other programs' services stay",
-  lvs_flush_on_stop: 'the IPVS table is not flushed at stop',
-  lvs_flush_onstop: 'the IPVS table is not flushed at stop',
 };
 
 const LVS_ENGINES = ['auto', 'ipvs', 'nft', 'userspace'] as const;
@@ -293,6 +288,9 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     vrrp_notify_fifo: (s, g, ctx) => (g.vrrpNotifyFifo = fifo(s, ctx)),
     vrrp_notify_fifo_script: (s, g, ctx) =>
       g.vrrpNotifyFifo && (g.vrrpNotifyFifo.script = notifyCommand(s, ctx)),
+    lvs_notify_fifo: (s, g, ctx) => (g.lvsNotifyFifo = fifo(s, ctx)),
+    lvs_notify_fifo_script: (s, g, ctx) =>
+      g.lvsNotifyFifo && (g.lvsNotifyFifo.script = notifyCommand(s, ctx)),
     lvs_timeouts: (s, g, ctx) => {
       for (let i = 0; i + 1 < s.args.length; i += 2) {
         const k = s.args[i]!.text;
@@ -302,6 +300,14 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
       }
       if (s.args.length % 2 === 1)
         ctx.error('lvs_timeouts: each timeout needs a value (tcp N tcpfin N udp N)', s.args.at(-1)!.loc);
+    },
+    lvs_flush: (s, g, ctx) => (g.lvsFlush = flag(s, ctx)),
+    lvs_flush_on_stop: (s, g, ctx) => {
+      const t = s.args[0];
+      if (!t) g.lvsFlushOnStop = 'full';
+      else if (t.text === 'VS') g.lvsFlushOnStop = 'VS';
+      // keepalived reports it and runs without it
+      else ctx.warn(`lvs_flush_on_stop: unknown type '${t.text}' (nothing, or VS); ignored`, t.loc);
     },
     lvs_sync_daemon: (s, g, ctx) => {
       const ifname = arg(s, 0, ctx, 'an interface and a VRRP instance name');
@@ -391,6 +397,7 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
     },
   },
   synonyms: {
+    lvs_flush_onstop: 'lvs_flush_on_stop',
     vrrp_garp_master_refresh_rep: 'vrrp_garp_master_refresh_repeat',
   },
 };

@@ -1,6 +1,8 @@
 // The load-balancer side: virtual_server_group, virtual_server, real_server, sorry_server.
+import { isIP } from 'node:net';
 import type { Stmt, Token } from '../ast.js';
-import type { LbKind, RealServer, VirtualServer, VirtualServerGroup } from '../model.js';
+import { parseGroupAddress } from '../group-range.js';
+import type { LbKind, RealServer, Tunnel, VirtualServer, VirtualServerGroup } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
 import { CHECKER_KINDS, readChecker } from './checkers.js';
 import { closest } from './suggest.js';
@@ -36,6 +38,50 @@ function lbKind(s: Stmt, ctx: Ctx): LbKind | undefined {
   return undefined;
 }
 
+/**
+ * keepalived's options after TUN: `type ipip|gue|gre`, `port N` (gue only, and required there),
+ * `nocsum|csum|remcsum` (not with ipip; gre has no remcsum). keepalived reports a mistake and
+ * keeps TUN with its default encapsulation (ipip): a warning here, the same outcome.
+ */
+function tunnelOptions(s: Stmt, ctx: Ctx): Tunnel | undefined {
+  const t: Tunnel = { type: 'ipip', csum: 'nocsum' };
+  const opts = s.args.slice(1);
+  const warn = (m: string, at = s.keyword.loc): undefined => {
+    ctx.warn(`${s.keyword.text} TUN: ${m}; the tunnel stays ipip`, at);
+    return undefined;
+  };
+  if (opts.length === 0) return undefined;
+  if (s.args[0]?.text !== 'TUN') {
+    ctx.warn(
+      `${s.keyword.text} ${s.args[0]?.text ?? ''}: '${opts[0]!.text}' is an option of TUN only; ignored`,
+      opts[0]!.loc,
+    );
+    return undefined;
+  }
+  for (let i = 0; i < opts.length; i++) {
+    const o = opts[i]!;
+    if (o.text === 'type') {
+      const v = opts[++i];
+      if (!v) return warn('missing tunnel type', o.loc);
+      if (v.text !== 'ipip' && v.text !== 'gue' && v.text !== 'gre')
+        return warn(`unknown tunnel type '${v.text}' (ipip, gue or gre)`, v.loc);
+      t.type = v.text;
+    } else if (o.text === 'port') {
+      const v = opts[++i];
+      const n = v && /^\d+$/.test(v.text) ? Number(v.text) : NaN;
+      if (!(n >= 1 && n <= 65535)) return warn(`invalid gue tunnel port '${v?.text ?? ''}'`, (v ?? o).loc);
+      t.port = n;
+    } else if (o.text === 'nocsum' || o.text === 'csum' || o.text === 'remcsum') t.csum = o.text;
+    else return warn(`invalid tunnel option '${o.text}'`, o.loc);
+  }
+  if ((t.type === 'gue') !== (t.port !== undefined))
+    return warn('gue tunnels require port, otherwise cannot have port');
+  if (t.type === 'ipip' && t.csum !== 'nocsum') return warn('ipip tunnels do not support checksum option');
+  if (t.type === 'gre' && t.csum === 'remcsum')
+    return warn('gre tunnels do not support remote checksum option');
+  return t;
+}
+
 /** `ADDRESS [PORT]` for real_server and sorry_server. */
 function addrPort(s: Stmt, ctx: Ctx): { address: string; family: 4 | 6; port?: number } | undefined {
   const a = arg(s, 0, ctx, 'an address and a port');
@@ -62,7 +108,12 @@ export const RS_SPEC: BlockSpec<RealServer> = {
   ignored: { nb_get_retry: NB_GET_RETRY },
   keywords: {
     weight: (s, r, ctx) => (r.weight = int(s, ctx, 0, 2147483647) ?? r.weight),
-    lvs_method: (s, r, ctx) => (r.lvsMethod = lbKind(s, ctx)),
+    lvs_method: (s, r, ctx) => {
+      r.lvsMethod = lbKind(s, ctx);
+      const t = tunnelOptions(s, ctx);
+      if (t) r.tunnel = t;
+      else delete r.tunnel;
+    },
     uthreshold: (s, r, ctx) => (r.uthreshold = int(s, ctx, 0, 2147483647)),
     lthreshold: (s, r, ctx) => (r.lthreshold = int(s, ctx, 0, 2147483647)),
     inhibit_on_failure: (s, r, ctx) => (r.inhibitOnFailure = flag(s, ctx)),
@@ -137,7 +188,12 @@ export const VS_SPEC: BlockSpec<VirtualServer> = {
         t.loc,
       );
     },
-    lb_kind: (s, v, ctx) => (v.lbKind = lbKind(s, ctx) ?? v.lbKind),
+    lb_kind: (s, v, ctx) => {
+      v.lbKind = lbKind(s, ctx) ?? v.lbKind;
+      const t = tunnelOptions(s, ctx);
+      if (t) v.tunnel = t;
+      else delete v.tunnel;
+    },
     protocol: (s, v, ctx) => {
       const t = arg(s, 0, ctx, 'TCP, UDP or SCTP');
       if (!t) return;
@@ -263,14 +319,18 @@ export function readVirtualServerGroup(s: Stmt, ctx: Ctx): VirtualServerGroup {
       if (m !== undefined) g.members.push({ kind: 'fwmark', fwmark: m, loc: st.keyword.loc });
       continue;
     }
-    // ADDRESS[-LASTOCTET] PORT: a range of addresses, as keepalived's 10.0.0.1-10 80.
-    const m = /^(.*?)(?:-(\d+))?$/.exec(st.keyword.text)!;
-    const ip = parseIp(m[1]!);
-    if (!ip || ip.prefix !== undefined) {
-      ctx.error(
-        `virtual_server_group ${name}: '${st.keyword.text}' is not ADDRESS[-END] PORT or fwmark N`,
-        st.keyword.loc,
-      );
+    // ADDRESS, ADDRESS-LAST, ADDRESS-ADDRESS or ADDRESS/PREFIX, then PORT (keepalived's forms)
+    const ip = parseGroupAddress(st.keyword.text);
+    if (!ip.ok) {
+      if (ip.tooLarge) ctx.error(`virtual_server_group ${name}: ${ip.message}`, st.keyword.loc);
+      else if (isIP(st.keyword.text.split(/[-/]/)[0]!))
+        // an address with a bad range: keepalived skips the entry and runs
+        ctx.warn(`virtual_server_group ${name}: ${ip.message}; entry skipped`, st.keyword.loc);
+      else
+        ctx.error(
+          `virtual_server_group ${name}: '${st.keyword.text}' is not ADDRESS[-END|/PREFIX] PORT or fwmark N`,
+          st.keyword.loc,
+        );
       continue;
     }
     const p = st.args[0] ? port(st.args[0], 'virtual_server_group', ctx) : undefined;
@@ -279,7 +339,7 @@ export function readVirtualServerGroup(s: Stmt, ctx: Ctx): VirtualServerGroup {
       address: ip.address,
       family: ip.family,
       ...(p !== undefined ? { port: p } : {}),
-      ...(m[2] !== undefined ? { rangeEnd: Number(m[2]) } : {}),
+      ...(ip.last !== undefined ? { last: ip.last } : {}),
       loc: st.keyword.loc,
     });
   }

@@ -226,6 +226,8 @@ export function encodeDest(d: DestSpec | { address: string; port: number }, full
     if (d.forwarding === 'tun' && d.tunnelType !== undefined) {
       out.push(u8(DestAttr.TUN_TYPE, TUN[d.tunnelType]));
       if (d.tunnelPort !== undefined) out.push(be16(DestAttr.TUN_PORT, d.tunnelPort));
+      // IP_VS_TUNNEL_ENCAP_FLAG_CSUM / _REMCSUM (NOCSUM is 0, the kernel's default)
+      if (d.tunnelCsum) out.push(u16(DestAttr.TUN_FLAGS, d.tunnelCsum === 'csum' ? 1 : 2));
     }
   }
   return nest(CmdAttr.DEST, out);
@@ -371,6 +373,8 @@ export function decodeDest(payload: Uint8Array, family: Family): DecodedDest {
     dest.tunnelType = (Object.keys(TUN) as (keyof typeof TUN)[]).find((k) => TUN[k] === tt) ?? 'ipip';
     const tp = a.get(DestAttr.TUN_PORT)?.readUInt16BE(0) ?? 0;
     if (tp !== 0) dest.tunnelPort = tp;
+    const tf = a.get(DestAttr.TUN_FLAGS)?.readUInt16LE(0) ?? 0;
+    if (tf) dest.tunnelCsum = tf & 1 ? 'csum' : 'remcsum';
   }
   return {
     dest,

@@ -1,6 +1,7 @@
 // nftables engine: atomic `nft -f -` transactions sized to each change, read back as JSON.
 import { spawn } from 'node:child_process';
 import type { Change, Counters, Engine, ServiceKey, ServiceState, ServiceStats } from '../engine.js';
+import { drInterfaceByRoute } from './dr-interface.js';
 import {
   destChain,
   decodeDest,
@@ -10,7 +11,6 @@ import {
   INET_TABLE,
   renderBase,
   renderServiceChange,
-  renderTeardown,
   type NftContext,
 } from './ruleset.js';
 import { hostPortText } from '../../config/listen.js';
@@ -18,8 +18,11 @@ import { hostPortText } from '../../config/listen.js';
 export { describeApproximation } from './ruleset.js';
 
 export interface NftEngineOptions extends Omit<NftContext, 'dr' | 'macs'> {
-  /** Direct routing: the director's interface (its MAC is read from the link when not given). */
-  dr?: { ifname: string; mac?: string };
+  /**
+   * Direct routing: the director's interface (its MAC is read from the link when not given);
+   * without ifname, the interface the routes reach the DR real servers through, at apply time.
+   */
+  dr?: { ifname?: string; mac?: string };
   /** Known real-server MACs; others are resolved through the neighbour table when needed. */
   macs?: ReadonlyMap<string, string>;
   /** Run every command in this network namespace (`ip netns exec`), for labs and tests. */
@@ -253,7 +256,12 @@ export class NftEngine implements Engine {
   /** The director's MAC and the MACs of DR real servers in `changes` (ping, then the neighbour table). */
   private async resolveDr(changes: Change[]): Promise<void> {
     if (!this.opts.dr) return;
-    const ifname = this.opts.dr.ifname;
+    const drDests = changes.flatMap((c) =>
+      (c.op === 'add-dest' || c.op === 'edit-dest') && c.dest.forwarding === 'dr' ? [c.dest.address] : [],
+    );
+    // Routed: wait for a DR real server to find the interface by.
+    if (!this.ctx.dr && !this.opts.dr.ifname && drDests.length === 0) return;
+    const ifname = this.ctx.dr?.ifname ?? this.opts.dr.ifname ?? (await this.routedInterface(drDests));
     if (!this.ctx.dr) {
       let mac = this.opts.dr.mac;
       if (!mac) {
@@ -263,6 +271,7 @@ export class NftEngine implements Engine {
         mac = link.address;
       }
       this.ctx.dr = { ifname, mac };
+      this.baseReady = false; // the DR table is part of the base
     }
     for (const c of changes) {
       if ((c.op !== 'add-dest' && c.op !== 'edit-dest') || c.dest.forwarding !== 'dr') continue;
@@ -282,6 +291,27 @@ export class NftEngine implements Engine {
     }
   }
 
+  /** The DR interface from the routes to the real servers (no vrrp_instance names one). */
+  private async routedInterface(addresses: string[]): Promise<string> {
+    const found = await drInterfaceByRoute(addresses, this.prefix);
+    if (!found) throw new Error('nft engine: DR: cannot ask the kernel for routes (ip not found)');
+    if (!found.ok) throw new Error(`nft engine: DR cannot find the director's interface: ${found.reason}`);
+    return found.ifname;
+  }
+
+  /** The netdev DR tables to read: the interface's, or every vigil_dr_* while it is not known yet. */
+  private async drTables(): Promise<string[]> {
+    if (!this.opts.dr) return [];
+    const ifname = this.ctx.dr?.ifname ?? this.opts.dr.ifname;
+    if (ifname) return [drTable(ifname)];
+    const r = await this.nft(['-j', 'list', 'tables', 'netdev']);
+    if (r.code !== 0) return [];
+    const doc = JSON.parse(r.stdout) as { nftables?: { table?: { name?: string } }[] };
+    return (doc.nftables ?? []).flatMap((i) =>
+      i.table?.name?.startsWith(drTable('')) ? [i.table.name] : [],
+    );
+  }
+
   private async listTable(family: string, name: string): Promise<string | null> {
     const r = await this.nft(['-j', 'list', 'table', family, name]);
     if (r.code === 0) return r.stdout;
@@ -293,8 +323,8 @@ export class NftEngine implements Engine {
     const docs: string[] = [];
     const inet = await this.listTable('inet', this.ctx.table ?? INET_TABLE);
     if (inet) docs.push(inet);
-    if (this.opts.dr) {
-      const dr = await this.listTable('netdev', drTable(this.opts.dr.ifname));
+    for (const name of await this.drTables()) {
+      const dr = await this.listTable('netdev', name);
       if (dr) docs.push(dr);
     }
     return docs;
@@ -377,19 +407,23 @@ export class NftEngine implements Engine {
   }
 
   /** Deletes vigil's tables (on stop, unless the operator asked to keep them). */
+  async release(): Promise<void> {
+    await this.removeAll();
+  }
+
+  /** lvs_flush: nothing but vigil's own tables can hold its services. */
+  async flush(): Promise<void> {
+    await this.removeAll();
+  }
+
+  /** Deletes vigil's tables, whatever they hold: they are vigil's own by name. */
   async removeAll(): Promise<void> {
-    const present: string[] = [];
-    if (await this.listTable('inet', this.ctx.table ?? INET_TABLE)) present.push('inet');
-    if (this.opts.dr && (await this.listTable('netdev', drTable(this.opts.dr.ifname)))) present.push('dr');
-    const script = renderTeardown({ ...this.ctx, dr: { ifname: this.opts.dr?.ifname ?? '', mac: '' } })
-      .split('\n')
-      .filter(
-        (l) =>
-          (l.includes(' inet ') && present.includes('inet')) ||
-          (l.includes(' netdev ') && present.includes('dr')),
-      )
-      .join('\n');
-    if (script) await this.transact(script + '\n');
+    const lines: string[] = [];
+    const inet = this.ctx.table ?? INET_TABLE;
+    if (await this.listTable('inet', inet)) lines.push(`delete table inet ${inet}`);
+    for (const name of await this.drTables())
+      if (await this.listTable('netdev', name)) lines.push(`delete table netdev ${name}`);
+    if (lines.length) await this.transact(lines.join('\n') + '\n');
     this.state = [];
     this.baseReady = false;
   }

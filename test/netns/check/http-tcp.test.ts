@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCheck, md5Hex } from '../../../src/check/http.js';
 import { tcpCheck } from '../../../src/check/tcp.js';
+import { runnerFor } from '../../../src/check/runner.js';
+import { loadConfigText } from '../../../src/config/load.js';
 import { commandUnavailable, requireSystem } from '../../support/system.js';
 
 const servers: net.Server[] = [];
@@ -219,4 +221,88 @@ test('MISC_CHECK: exit 0 up, other codes down, misc_dynamic weights, killed at i
   const missing = await miscCheck({ argv: ['/nonexistent/check'], timeoutMs: 2000, dynamic: false });
   assert.equal(missing.ok, false);
   assert.match(missing.reason, /cannot run \/nonexistent\/check/);
+});
+
+test('SSL_GET presents the root SSL { } block client certificate (password-protected key), as keepalived', async (t) => {
+  if (!requireSystem(t, commandUnavailable('openssl'))) return;
+  const d = mkdtempSync(join(tmpdir(), 'vigil-tls-client-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: d });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
+  ssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-passout',
+    'pass:s3cret',
+    '-subj',
+    '/CN=checker',
+    '-keyout',
+    'c.key',
+    '-out',
+    'c.csr',
+  );
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'c.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-out',
+    'c.pem',
+  );
+  // The server accepts only clients with a certificate from that CA.
+  const server = https.createServer(
+    {
+      key: readFileSync(join(d, 'ca.key')),
+      cert: readFileSync(join(d, 'ca.pem')),
+      ca: readFileSync(join(d, 'ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (_req, res) => res.end('ok'),
+  );
+  const p = await listen(server);
+  const conf = (block: string) =>
+    loadConfigText(
+      `${block}virtual_server 127.0.0.1 443 {\n  protocol TCP\n  real_server 127.0.0.1 ${p} {\n    SSL_GET {\n      url {\n        path /\n        status_code 200\n      }\n      connect_timeout 2\n    }\n  }\n}\n`,
+      'k.conf',
+    ).config;
+  const check = async (block: string): Promise<[boolean, string]> => {
+    const c = conf(block);
+    const vs = c.virtualServers[0]!;
+    const rs = vs.realServers[0]!;
+    const r = runnerFor(rs.checkers[0]!, rs, vs, c);
+    if ('note' in r) return [false, r.note];
+    const x = await r.run(new AbortController().signal);
+    return [x.ok, x.reason];
+  };
+  const block = (password: string) =>
+    `SSL {\n  password ${password}\n  ca ${join(d, 'ca.pem')}\n  certificate ${join(d, 'c.pem')}\n  key ${join(d, 'c.key')}\n}\n`;
+  assert.deepEqual(await check(block('s3cret')), [true, 'status ok']);
+  assert.equal((await check(''))[0], false, 'without the block the server refuses the handshake');
+  assert.equal((await check(block('wrong')))[0], false);
+  assert.match(
+    (await check('SSL {\n  certificate /nonexistent.pem\n}\n'))[1],
+    /SSL certificate \/nonexistent\.pem: ENOENT/,
+  );
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { dnsCheck } from '../../../src/check/dns.js';
 import { fileCheck } from '../../../src/check/file.js';
 import { smtpCheck } from '../../../src/check/smtp.js';
-import { udpCheck } from '../../../src/check/udp.js';
+import { udpCheck, type ReplyPattern } from '../../../src/check/udp.js';
 
 const closers: (() => void)[] = [];
 after(() => closers.forEach((c) => c()));
@@ -112,6 +112,12 @@ test('DNS_CHECK: a real query; rcode 0 is up, an error rcode or silence is down'
   );
 });
 
+const pattern = (text: string, minLength = 0, maxLength = 255): ReplyPattern => ({
+  data: Buffer.from(text),
+  minLength,
+  maxLength,
+});
+
 test('UDP_CHECK: port unreachable is down; with require_reply a (matching) reply is needed', async () => {
   const echo = await udpServer((m, reply) => reply(Buffer.concat([Buffer.from('ok:'), m])));
   const payload = Buffer.from('ping');
@@ -125,7 +131,7 @@ test('UDP_CHECK: port unreachable is down; with require_reply a (matching) reply
         host: '127.0.0.1',
         port: echo,
         payload,
-        requireReply: Buffer.from('ok:'),
+        requireReply: pattern('ok:'),
         timeoutMs: 1000,
       }),
     ),
@@ -137,12 +143,27 @@ test('UDP_CHECK: port unreachable is down; with require_reply a (matching) reply
         host: '127.0.0.1',
         port: echo,
         payload,
-        requireReply: Buffer.from('no'),
+        requireReply: pattern('no'),
         timeoutMs: 1000,
       }),
     ),
-    [false, 'unexpected reply'],
+    [false, 'reply data mismatch (7 bytes)'],
   );
+  // keepalived's min_reply_length / max_reply_length: the 7-byte answer must fit them.
+  for (const [min, max, ok] of [
+    [7, 7, true],
+    [8, 255, false],
+    [0, 6, false],
+  ] as const) {
+    const r = await udpCheck({
+      host: '127.0.0.1',
+      port: echo,
+      payload,
+      requireReply: pattern('ok:', min, max),
+      timeoutMs: 1000,
+    });
+    assert.equal(r.ok, ok, `min ${min} max ${max}: ${r.reason}`);
+  }
   const closed = await closedUdpPort();
   assert.deepEqual(strip(await udpCheck({ host: '127.0.0.1', port: closed, payload, timeoutMs: 500 })), [
     false,

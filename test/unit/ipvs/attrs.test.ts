@@ -119,6 +119,17 @@ test('a destination: forwarding method, weight, thresholds, tunnel type and port
   assert.equal(hex(a.get(DestAttr.TUN_TYPE)!), '01');
   assert.equal(hex(a.get(DestAttr.TUN_PORT)!), '15b3');
   assert.equal(a.get(DestAttr.ADDR_FAMILY)!.readUInt16LE(0), 2);
+  assert.equal(a.get(DestAttr.TUN_FLAGS), undefined, 'nocsum: the kernel default, not sent');
+  // csum / remcsum: IP_VS_TUNNEL_ENCAP_FLAG_CSUM (1) / _REMCSUM (2), u16 in host order, read back
+  for (const [csum, flag] of [
+    ['csum', 1],
+    ['remcsum', 2],
+  ] as const) {
+    const e = encodeDest({ ...d, tunnelCsum: csum });
+    const f = parseAttrs(parseAttrs(e).get(CmdAttr.DEST)!).get(DestAttr.TUN_FLAGS)!;
+    assert.equal(f.readUInt16LE(0), flag);
+    assert.equal(decodeDest(e, 4).dest.tunnelCsum, csum);
+  }
   // the TUN_TYPE u8 attribute is 5 bytes long and padded to 8
   const raw = parseAttrs(buf).get(CmdAttr.DEST)!;
   const at = raw.indexOf(Buffer.from('05000d00', 'hex'));

@@ -2,6 +2,9 @@
 // table as last applied (no read-back of the whole table), and a failed apply is retried.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfigText } from '../../../src/config/load.js';
 import { LvsController } from '../../../src/lvs/controller.js';
 import { MemoryEngine } from './memory-engine.js';
@@ -139,4 +142,38 @@ virtual_server 2001:db8::100 80 {
   const again = await controller.runtimeChange({ vs: '[2001:db8::100]:80', rs: r.rs, action: 'enable' });
   assert.ok(again.ok, JSON.stringify(again));
   assert.equal(again.weight, 1);
+});
+
+test('omega: at stop, notify_down of each real server up and quorum_down run (and only with omega)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vg-omega-'));
+  const log = join(dir, 'ran');
+  const script = join(dir, 'note.sh');
+  writeFileSync(script, `#!/bin/sh\necho "$*" >> ${log}\n`);
+  chmodSync(script, 0o755);
+  const conf = (omega: boolean): string => `
+virtual_server 10.0.0.1 80 {
+    lb_kind NAT
+    protocol TCP
+${omega ? '    omega\n' : ''}    quorum_down "${script} quorum_down 10.0.0.1"
+    real_server 10.1.0.1 80 {
+        notify_down "${script} down 10.1.0.1"
+    }
+    real_server 10.1.0.2 80 {
+        notify_down "${script} down 10.1.0.2"
+    }
+}
+`;
+  const ran = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').sort() : []);
+  try {
+    await start(conf(false)).ready;
+    await controller!.stop();
+    controller = undefined;
+    assert.deepEqual(ran(), []);
+    await start(conf(true)).ready;
+    await controller!.stop();
+    controller = undefined;
+    assert.deepEqual(ran(), ['down 10.1.0.1', 'down 10.1.0.2', 'quorum_down 10.0.0.1']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

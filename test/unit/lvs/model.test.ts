@@ -63,4 +63,15 @@ test('sorry server replaces the real servers only while quorum is down', () => {
   assert.deepEqual(effectiveDests({ real, sorry: d('10.0.0.9', 0), quorumUp: true }), real);
   assert.deepEqual(effectiveDests({ real, sorry: d('10.0.0.9', 0), quorumUp: false }), [d('10.0.0.9', 1)]);
   assert.deepEqual(effectiveDests({ real: [], quorumUp: false }), []);
+  // sorry_server_inhibit: kept at weight 0 while quorum is up (not when a real server is the same
+  // address and port), weight 1 alone when quorum is lost.
+  const inhibit = true;
+  assert.deepEqual(effectiveDests({ real, sorry: d('10.0.0.9', 1), quorumUp: true, inhibit }), [
+    ...real,
+    d('10.0.0.9', 0),
+  ]);
+  assert.deepEqual(effectiveDests({ real, sorry: d('10.0.0.1', 1), quorumUp: true, inhibit }), real);
+  assert.deepEqual(effectiveDests({ real, sorry: d('10.0.0.9', 1), quorumUp: false, inhibit }), [
+    d('10.0.0.9', 1),
+  ]);
 });

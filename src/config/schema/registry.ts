@@ -5,6 +5,7 @@ import type { BlockSpec } from './block.js';
 import { CHECKER_SPECS, SMTP_HOST_SPEC, URL_SPEC } from './checkers.js';
 import { GLOBAL_SPEC } from './global.js';
 import { RS_SPEC, VS_SPEC } from './lvs.js';
+import { SSL_SPEC } from './ssl.js';
 import {
   AUTH_SPEC,
   GARP_GROUP_SPEC,
@@ -23,6 +24,7 @@ const RS = 'virtual_server/real_server';
 export const KEYWORD_BLOCKS: Record<string, AnySpec> = {
   '': ROOT_SPEC,
   global_defs: GLOBAL_SPEC,
+  SSL: SSL_SPEC,
   vrrp_instance: INSTANCE_SPEC,
   'vrrp_instance/authentication': AUTH_SPEC,
   vrrp_sync_group: SYNC_GROUP_SPEC,

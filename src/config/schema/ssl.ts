@@ -2,7 +2,7 @@
 // keepalived 2.2.7 sets up its SSL context (check_ssl.c init_ssl_ctx).
 import type { Stmt } from '../ast.js';
 import type { SslConfig } from '../model.js';
-import { applyBlock, blockOf, type Ctx, type Handler } from './block.js';
+import { applyBlock, blockOf, type BlockSpec, type Ctx, type Handler } from './block.js';
 import { text } from './values.js';
 
 function file(field: 'password' | 'ca' | 'certificate' | 'key'): Handler<SslConfig> {
@@ -15,22 +15,19 @@ function file(field: 'password' | 'ca' | 'certificate' | 'key'): Handler<SslConf
   };
 }
 
+export const SSL_SPEC: BlockSpec<SslConfig> = {
+  name: 'SSL',
+  keywords: {
+    password: file('password'),
+    ca: file('ca'),
+    certificate: file('certificate'),
+    key: file('key'),
+  },
+};
+
 export function readSsl(s: Stmt, previous: SslConfig | undefined, ctx: Ctx): SslConfig {
   if (previous) ctx.warn('SSL context already specified; replacing', s.keyword.loc);
   const c: SslConfig = { loc: s.keyword.loc };
-  applyBlock<SslConfig>(
-    {
-      name: 'SSL',
-      keywords: {
-        password: file('password'),
-        ca: file('ca'),
-        certificate: file('certificate'),
-        key: file('key'),
-      },
-    },
-    blockOf(s, ctx),
-    c,
-    ctx,
-  );
+  applyBlock<SslConfig>(SSL_SPEC, blockOf(s, ctx), c, ctx);
   return c;
 }

@@ -86,16 +86,11 @@ const UNREAD_ON_PURPOSE: Record<string, string> = {
   // Warned keywords whose fields other helpers of issue 22 wire up (kept so their branches merge):
   user: "script_user / vrrp_script and MISC_CHECK 'user' are warned (helper scriptsec)",
   group: 'part of user',
-  lvsFlush: 'lvs_flush is warned (helper lvsstop)',
-  lvsFlushOnStop: 'lvs_flush_on_stop is warned (helper lvsstop)',
   param: 'process parameters are warned (helper trackproc)',
   delay: 'delay is warned (helper trackproc)',
   mcastSrcIp: 'folded into unicastSrcIp by its handler (keepalived reads both into one source address)',
   rules: 'static_rules: StaticNet takes staticAddresses whole',
   bindIf: 'checker bind_if is warned (helper lvsstop)',
-  minReplyLength: 'UDP_CHECK min_reply_length is warned (helper lvsstop)',
-  maxReplyLength: 'UDP_CHECK max_reply_length is warned (helper lvsstop)',
-  sorryServerInhibit: 'sorry_server_inhibit is warned (helper lvsstop)',
 };
 
 function tsFiles(dir: string): string[] {

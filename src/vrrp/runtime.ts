@@ -41,6 +41,7 @@ import {
 import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
 import { SyncGroup } from './sync-group.js';
+import { leftoverVips } from './leftover-vips.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
@@ -152,7 +153,8 @@ export class VrrpRuntime {
 
   /**
    * Opens sockets and monitors, and starts every instance. `carry` (reload) resumes instances
-   * that existed before in their state; without it, VIPs a crashed run left are removed first.
+   * that existed before in their state. VIPs a crashed run left are removed first: those of every
+   * instance without `carry`, of the instances not resumed with it.
    */
   async start(carry?: RuntimeCarry): Promise<void> {
     const rtnl = openRtnl();
@@ -163,14 +165,11 @@ export class VrrpRuntime {
     await this.links.ready;
     this.openFifos();
 
-    if (!carry) {
-      const all = this.config.vrrpInstances.flatMap((vi) =>
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
-          this.osVip(v, vi.interface ?? ''),
-        ),
-      );
+    // Leftover VIPs go first: all of them at start, on reload those of instances not resumed.
+    const stale = leftoverVips(this.configuredVips(), carry?.instances);
+    if (stale.length > 0) {
       try {
-        const removed = await removeLeftoverVips(rtnl, all);
+        const removed = await removeLeftoverVips(rtnl, stale);
         for (const v of removed) this.log.info(`removed leftover VIP ${v.address} from ${v.dev}`);
       } catch (e) {
         this.log.error(`removing leftover VIPs: ${(e as Error).message}`);

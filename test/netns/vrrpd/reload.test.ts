@@ -108,3 +108,42 @@ test('SIGHUP reload keeps the master without a flap and applies VIP and instance
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A crashed earlier run left the VIP of an instance that a reload now adds: the address goes
+// before the instance runs (as at start), or it sits on the backup while the peer holds it too.
+test('an instance added on reload removes its leftover VIP; a resumed master keeps its own', async (t) => {
+  if (!requireSystem(t, netnsUnavailable())) return;
+  const net = '192.168.77';
+  const lab = await createLab({ nodes: [{ name: 'a', addresses: [`${net}.11/24`] }] });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-reload-leftover-'));
+  const vi1 = instanceConf({ vrid: 61, priority: 150, vip: `${net}.110/24` });
+  let a: Daemon | undefined;
+  try {
+    a = await startVigil(lab, 'a', join(dir, 'a'), vi1);
+    await waitState(a, 'VI_1', 'MASTER', START_MS);
+    await lab.exec('a', ['ip', 'addr', 'add', `${net}.111/24`, 'dev', 'eth0']);
+    assert.ok(await hasVip(lab, 'a', `${net}.111`));
+    // VI_2 starts as BACKUP and, alone on the segment, becomes master only after its
+    // master-down interval (3 x 10 s adverts): the window in which the leftover must be gone.
+    writeFileSync(
+      join(dir, 'a', 'vigil.conf'),
+      vi1 + instanceConf({ name: 'VI_2', vrid: 62, priority: 100, advertInt: 10, vip: `${net}.111/24` }),
+    );
+    process.kill(a.child.pid!, 'SIGHUP');
+    await waitState(a, 'VI_2', 'BACKUP', 5000);
+    await waitFor('leftover VIP removed', async () => !(await hasVip(lab, 'a', `${net}.111`)), 5000);
+    assert.equal((await instanceOf(a, 'VI_2'))?.state, 'BACKUP', 'VI_2 still backup when checked');
+    const vi1After = (await instanceOf(a, 'VI_1'))!;
+    assert.equal(vi1After.state, 'MASTER');
+    assert.equal(vi1After.stats.becomeMaster, 1, 'VI_1 resumed without a flap');
+    assert.ok(await hasVip(lab, 'a', `${net}.110`), "the resumed master's VIP stayed");
+    assert.match(a.output(), new RegExp(`removed leftover VIP ${net}\\.111`));
+    await stopDaemon(lab, a, 'SIGTERM');
+  } catch (e) {
+    if (a) console.log(`--- a:\n${a.output()}`);
+    throw e;
+  } finally {
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,6 +4,7 @@ import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
 import { holdersOf } from '../lvs/ha-suspend.js';
+import { weightedTracking } from '../vrrp/tracking-weights.js';
 
 function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   const where = `vrrp_instance ${v.name}`;
@@ -278,6 +279,9 @@ export function validate(c: Config, ctx: Ctx): void {
     names.set(v.name, v);
     checkInstance(v, c, ctx);
   }
+  // keepalived's rule for weighted trackers in sync groups and on the address owner.
+  for (const v of c.vrrpInstances)
+    for (const w of weightedTracking(c, v).warnings) ctx.warn(w.message, w.loc);
   const vrids = new Map<string, VrrpInstance>();
   for (const v of c.vrrpInstances) {
     if (v.virtualRouterId === undefined || !v.interface) continue;

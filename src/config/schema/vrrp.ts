@@ -234,7 +234,13 @@ export function readSyncGroup(s: Stmt, ctx: Ctx): SyncGroup {
         track_script: (st, sg, c) => sg.trackScript.push(...trackRefs(st, c, 'track_script')),
         track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
         track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
-        global_tracking: (st, sg, c) => (sg.globalTracking = flag(st, c)),
+        global_tracking: (st, sg, c) => {
+          c.warn(
+            `vrrp_sync_group ${sg.name}: global_tracking is deprecated; it means sync_group_tracking_weight (as in keepalived)`,
+            st.keyword.loc,
+          );
+          sg.globalTracking = flag(st, c);
+        },
         sync_group_tracking_weight: (st, sg, c) => (sg.globalTracking = flag(st, c)),
         smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
         ...NOTIFY_KEYWORDS,

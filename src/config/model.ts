@@ -195,8 +195,6 @@ export interface Authentication {
   authType: 'PASS' | 'AH';
   authPass?: string;
   loc: Loc;
-  /** Where auth_type is (an AH refusal points there). */
-  typeLoc: Loc;
 }
 
 export interface VrrpInstance extends NotifyScripts {

@@ -43,15 +43,6 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
       v.authentication.loc,
     );
   }
-  // AH (RFC 2402 HMAC-MD5-96 over VRRPv2) is not implemented: refused rather than run without it.
-  // Strict mode and VRRPv3 ignore authentication (as keepalived does), so AH is harmless there.
-  const strict = v.strictMode ?? c.globalDefs.vrrpStrict;
-  if (v.effectiveVersion === 2 && !strict && v.authentication?.authType === 'AH') {
-    ctx.error(
-      `${where}: auth_type AH is not implemented in vigil; use PASS or no authentication`,
-      v.authentication.typeLoc,
-    );
-  }
   if (v.state === 'MASTER' && v.nopreempt) {
     ctx.warn(
       `${where}: nopreempt has no effect with 'state MASTER' (the instance starts as BACKUP, as keepalived does); use 'state BACKUP'`,

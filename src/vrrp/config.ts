@@ -94,6 +94,9 @@ export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
     ...(vi.effectiveVersion === 2 && vi.authentication?.authType === 'PASS' && vi.authentication.authPass
       ? { authPass: vi.authentication.authPass }
       : {}),
+    ...(vi.effectiveVersion === 2 && vi.family === 4 && !strict && vi.authentication?.authType === 'AH'
+      ? { authAh: vi.authentication.authPass ?? '' }
+      : {}),
     vips: vi.virtualIpaddress.map((v) => ({
       address: v.address,
       ...(v.dev ? { interface: v.dev } : {}),

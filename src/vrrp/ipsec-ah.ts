@@ -70,7 +70,7 @@ export function encodeAhPacket(p: AhSend): Buffer {
 
 export type AhCheck =
   | { ok: true; vrrp: Buffer; seq: number }
-  | { ok: false; reason: 'ah-length' | 'ah-next-header' | 'ah-icv' | 'ah-spi'; detail: string };
+  | { ok: false; reason: 'ah-length' | 'ah-next-header' | 'ah-icv' | 'ah-spi' | 'ah-seq'; detail: string };
 
 /**
  * Checks what follows a received IPv4 header of protocol 51: the AH header for VRRP, the ICV
@@ -95,4 +95,46 @@ export function checkAh(ipHeader: Uint8Array, payload: Uint8Array, key: string, 
   if (!Buffer.from(ipHeader).subarray(12, 16).equals(ah.subarray(4, 8)))
     return { ok: false, reason: 'ah-spi', detail: 'AH SPI is not the source address' };
   return { ok: true, vrrp: Buffer.from(vrrp), seq: ah.readUInt32BE(8) };
+}
+
+/**
+ * One instance's AH state, as keepalived keeps it: a single sequence counter that sending
+ * increments and receiving raises (an advert whose number is not above it is a replay and is
+ * dropped), and the IP id of sent packets.
+ */
+export class AhSession {
+  seq = 0;
+  private ipId = 0;
+
+  constructor(readonly key: string) {}
+
+  /** The IPv4 packet for one advert (every destination of one send shares id and number). */
+  wrap(vrrp: Uint8Array, source: string, destinations: readonly string[], unicast: boolean): Buffer[] {
+    // The kernel replaces an id of 0, which would break the ICV: keepalived skips it.
+    this.ipId = (this.ipId + 1) & 0xffff || 1;
+    if (this.seq < 0xfffffffe) this.seq++;
+    const { seq, ipId: id, key } = this;
+    return destinations.map((destination) =>
+      encodeAhPacket({ source, destination, id, seq, key, unicast, vrrp }),
+    );
+  }
+
+  /** Checks a received AH packet; on success the counter moves to its number. */
+  unwrap(ipHeader: Uint8Array, payload: Uint8Array, unicast: boolean): AhCheck {
+    const r = checkAh(ipHeader, payload, this.key, unicast);
+    if (!r.ok) return r;
+    if (r.seq <= this.seq)
+      return {
+        ok: false,
+        reason: 'ah-seq',
+        detail: `IPSEC-AH sequence number ${r.seq} already processed (local ${this.seq})`,
+      };
+    this.seq = r.seq;
+    return r;
+  }
+
+  /** keepalived, as master, on a lower-priority advert: continue above the sender's number. */
+  syncAbove(seq: number): void {
+    this.seq = Math.min(seq + 1, 0xfffffffe);
+  }
 }

@@ -42,6 +42,7 @@ import type { TrackerStatus } from './priority.js';
 import { runScript } from './run-script.js';
 import { SyncGroup } from './sync-group.js';
 import { leftoverVips } from './leftover-vips.js';
+import { AH_HEADER_LEN } from './ipsec-ah.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
@@ -286,7 +287,7 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group);
+    const socket = this.socketFor(cfg.interface, cfg.family, source, inst.group, inst.ah !== undefined);
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
@@ -307,11 +308,11 @@ export class VrrpRuntime {
    * each instance listens on exactly one. Unicast instances join the group too (harmless: the
    * validator rejects multicast adverts for them, counted as keepalived counts them).
    */
-  private socketFor(ifname: string, family: 4 | 6, source: string, group: string): VrrpSocket {
-    const key = `${ifname}\0${family}\0${source}\0${group}`;
+  private socketFor(ifname: string, family: 4 | 6, source: string, group: string, ah: boolean): VrrpSocket {
+    const key = `${ifname}\0${family}\0${source}\0${group}${ah ? '\0ah' : ''}`;
     const have = this.sockets.get(key);
     if (have) return have;
-    const s = openVrrpSocket({ family, ifname, group, source });
+    const s = openVrrpSocket({ family, ifname, group, source, ah });
     s.on('packet', (d) => this.onPacket(s, d));
     s.on('error', (e) => this.log.warn(e.message));
     this.sockets.set(key, s);
@@ -322,7 +323,9 @@ export class VrrpRuntime {
 
   private onPacket(socket: VrrpSocket, d: VrrpDatagram): void {
     if (this.stopped) return;
-    const vrid = d.payload.length >= 2 ? d.payload[1]! : -1;
+    // AH (protocol 51): the VRRP packet follows the 24-byte AH header.
+    const at = socket.ah ? AH_HEADER_LEN : 0;
+    const vrid = d.payload.length >= at + 2 ? d.payload[at + 1]! : -1;
     let matched = false;
     for (const r of this.running.values()) {
       if (r.socket !== socket || r.inst.cfg.vrid !== vrid) continue;

@@ -408,15 +408,12 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
       if (n === 2 || n === 3) v.version = n;
     },
     authentication: (s, v, ctx) => {
-      const auth: { authType?: string; authPass?: string; passLoc?: Stmt['loc']; typeLoc?: Stmt['loc'] } = {};
+      const auth: { authType?: string; authPass?: string; passLoc?: Stmt['loc'] } = {};
       applyBlock<typeof auth>(
         {
           name: 'authentication',
           keywords: {
-            auth_type: (st, a, c) => {
-              a.authType = text(st, c);
-              a.typeLoc = st.keyword.loc;
-            },
+            auth_type: (st, a, c) => (a.authType = text(st, c)),
             auth_pass: (st, a, c) => {
               a.authPass = text(st, c);
               a.passLoc = st.args[0]?.loc;
@@ -444,12 +441,7 @@ const INSTANCE: BlockSpec<VrrpInstance> = {
       }
       if (auth.authType === 'PASS' && pass === undefined)
         ctx.error('authentication: auth_type PASS needs an auth_pass', s.keyword.loc);
-      v.authentication = {
-        authType: auth.authType,
-        authPass: pass,
-        loc: s.keyword.loc,
-        typeLoc: auth.typeLoc ?? s.keyword.loc,
-      };
+      v.authentication = { authType: auth.authType, authPass: pass, loc: s.keyword.loc };
     },
     virtual_ipaddress: (s, v, ctx) => v.virtualIpaddress.push(...vipList(s, ctx)),
     virtual_ipaddress_excluded: (s, v, ctx) => v.virtualIpaddressExcluded.push(...vipList(s, ctx)),

@@ -1,37 +1,33 @@
+// auth_type AH: runs (src/vrrp/ipsec-ah.ts) where keepalived 2.2.7 runs it, ignored where keepalived
+// ignores authentication (VRRP v3, vrrp_strict).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDiagnostic } from '../../../src/config/ast.js';
 import { loadConfigText } from '../../../src/config/load.js';
+import { instanceConfig } from '../../../src/vrrp/config.js';
 
 function conf(auth: string, extra = '', global = ''): string {
   return `global_defs {\n${global}}\nvrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n${extra}  authentication {\n${auth}  }\n  virtual_ipaddress {\n    192.0.2.10/24\n  }\n}\n`;
 }
-const diags = (text: string): string[] =>
-  loadConfigText(text, 'k.conf').diagnostics.map((d) => formatDiagnostic(d));
-
-test('auth_type AH on VRRPv2 is an error at the auth_type line, not a silent difference', () => {
-  const out = diags(conf('    auth_type AH\n    auth_pass secret\n'));
+function load(text: string): ReturnType<typeof instanceConfig> {
+  const r = loadConfigText(text, 'k.conf');
   assert.deepEqual(
-    out.filter((d) => d.includes('AH')),
-    [
-      'k.conf:8:5: error: vrrp_instance VI_1: auth_type AH is not implemented in vigil; use PASS or no authentication',
-    ],
-  );
-});
-
-test('auth_type PASS stays accepted; AH is not refused where keepalived ignores authentication', () => {
-  assert.deepEqual(
-    diags(conf('    auth_type PASS\n    auth_pass secret\n')).filter((d) => d.includes('error')),
+    r.diagnostics.filter((d) => d.severity === 'error'),
     [],
   );
-  // VRRPv3 and vrrp_strict drop authentication altogether (keepalived: "... Ignoring.").
+  return instanceConfig(r.config, r.config.vrrpInstances[0]!);
+}
+
+test('auth_type AH on VRRPv2 gives the instance its AH key (auth_pass), not PASS', () => {
+  const c = load(conf('    auth_type AH\n    auth_pass s3cr3t\n'));
+  assert.equal(c.authAh, 's3cr3t');
+  assert.equal(c.authPass, undefined);
+  assert.equal(load(conf('    auth_type PASS\n    auth_pass s3cr3t\n')).authAh, undefined);
+});
+
+test('auth_type AH is ignored where keepalived ignores authentication: VRRP v3 and vrrp_strict', () => {
   for (const text of [
-    conf('    auth_type AH\n', '  version 3\n'),
-    conf('    auth_type AH\n', '', '  vrrp_strict\n'),
-  ]) {
-    assert.deepEqual(
-      diags(text).filter((d) => d.includes('auth_type AH')),
-      [],
-    );
-  }
+    conf('    auth_type AH\n    auth_pass s3cr3t\n', '  version 3\n'),
+    conf('    auth_type AH\n    auth_pass s3cr3t\n', '', '  vrrp_strict\n'),
+  ])
+    assert.equal(load(text).authAh, undefined);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { checkAh, encodeAhPacket } from '../../../src/vrrp/ipsec-ah.js';
+import { AhSession, checkAh, encodeAhPacket } from '../../../src/vrrp/ipsec-ah.js';
 import { AUTH_AH, encodeAdvert } from '../../../src/vrrp/packet.js';
 
 function fixture(name: string): Buffer {
@@ -69,4 +69,29 @@ test("checkAh accepts keepalived's adverts and refuses a wrong key, a changed pa
   spi.writeUInt8(2, 27);
   assert.equal(reason(spi), 'ah-icv', 'the SPI is covered by the ICV');
   assert.equal(reason(p.subarray(0, 40)), 'ah-length');
+});
+
+test('AhSession: one counter for sending and receiving; replays are refused; a master numbers above a lower peer', () => {
+  const a = new AhSession('s3cr3t');
+  const b = new AhSession('s3cr3t');
+  const send = (s: AhSession): Buffer => s.wrap(vrrp(100), '192.0.2.1', ['224.0.0.18'], false)[0]!;
+  const recv = (s: AhSession, p: Buffer): string => {
+    const r = s.unwrap(p.subarray(0, 20), p.subarray(20), false);
+    return r.ok ? `ok ${r.seq}` : r.reason;
+  };
+  const p1 = send(a);
+  const p2 = send(a);
+  assert.deepEqual([p1.readUInt16BE(4), p2.readUInt16BE(4)], [1, 2], 'IP ids count from 1');
+  assert.equal(recv(b, p1), 'ok 1');
+  assert.equal(recv(b, p2), 'ok 2');
+  assert.equal(recv(b, p1), 'ah-seq', 'a replayed advert is dropped');
+  assert.equal(recv(b, p2), 'ah-seq');
+  // b sends above what it received (keepalived's shared counter).
+  assert.equal(send(b).readUInt32BE(28), 3);
+  // A restarted peer (counter 0) is refused until it numbers above us.
+  const fresh = new AhSession('s3cr3t');
+  assert.equal(recv(b, send(fresh)), 'ah-seq');
+  fresh.syncAbove(3);
+  assert.equal(recv(b, send(fresh)), 'ok 5');
+  assert.equal(recv(new AhSession('other'), p1), 'ah-icv');
 });

@@ -133,6 +133,16 @@ export class AhSession {
     return r;
   }
 
+  /** The counters, for a reload to carry (keepalived keeps them over a reload). */
+  counters(): { seq: number; ipId: number } {
+    return { seq: this.seq, ipId: this.ipId };
+  }
+
+  resume(c: { seq: number; ipId: number }): void {
+    this.seq = c.seq;
+    this.ipId = c.ipId;
+  }
+
   /** keepalived, as master, on a lower-priority advert: continue above the sender's number. */
   syncAbove(seq: number): void {
     this.seq = Math.min(seq + 1, 0xfffffffe);

@@ -54,6 +54,8 @@ export interface RuntimeCarry {
   /** Each instance's transition history (a resumed instance did not really leave INIT). */
   transitions: Map<string, Transition[]>;
   transitionsTotal?: Map<string, number>;
+  /** auth_type AH counters: a peer drops adverts numbered below what it has seen. */
+  ah?: Map<string, { seq: number; ipId: number }>;
 }
 
 export interface Transition {
@@ -189,6 +191,8 @@ export class VrrpRuntime {
     for (const vi of this.config.vrrpInstances) {
       try {
         await this.createInstance(vi.name);
+        const ah = carry?.ah?.get(vi.name);
+        if (ah) this.running.get(vi.name)?.inst.ah?.resume(ah);
       } catch (e) {
         const error = (e as Error).message;
         this.failed.push({ name: vi.name, error });
@@ -689,7 +693,9 @@ export class VrrpRuntime {
       transitions.set(name, [...r.transitions]);
       transitionsTotal.set(name, r.transitionsTotal);
     }
-    return { instances, scripts, transitions, transitionsTotal };
+    const ah = new Map<string, { seq: number; ipId: number }>();
+    for (const [name, r] of this.running) if (r.inst.ah) ah.set(name, r.inst.ah.counters());
+    return { instances, scripts, transitions, transitionsTotal, ah };
   }
 
   /** VIPs this runtime holds as master (for a reload to remove the ones no longer configured). */

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../../src/config/load.js';
+import { summarize } from '../../../src/config/summary.js';
 import { instanceConfig } from '../../../src/vrrp/config.js';
 import { defaultTrackers } from '../../../src/vrrp/instance.js';
 import { evaluateTracking, type TrackerStatus } from '../../../src/vrrp/priority.js';
@@ -89,6 +90,8 @@ test('a sync group member loses its own weighted trackers, with keepalived warni
     `34:5: vrrp_instance VI_1: ignoring the weight of tracked file tf (a non-zero value puts the instance in FAULT; specify weight 0): ${why}`,
     `35:5: vrrp_instance VI_1: ignoring tracked file tf5 with weight 5: ${why}`,
   ]);
+  // vigil check shows what is really tracked.
+  assert.match(summarize(r.config), / VI_1: .* tracking chk_0, tf, eth1, eth2\n/);
   // Interfaces weight 0 (FAULT when down), weighted script and file dropped, tf's default weight 0.
   assert.deepEqual(tracked(r), [
     'interface eth1 0',

@@ -1,6 +1,7 @@
 // The short human summary `vigil check` prints of what a configuration describes.
 import { CONNTRACKD_GROUP, CONNTRACKD_PORT } from '../lvs/conntrack-sync.js';
 import type { Checker, Config, VipSpec } from './model.js';
+import { weightedTracking } from '../vrrp/tracking-weights.js';
 
 function vip(v: VipSpec): string {
   return `${v.address}${v.prefix !== undefined ? `/${v.prefix}` : ''}${v.dev ? ` dev ${v.dev}` : ''}`;
@@ -37,8 +38,10 @@ export function summarize(
   );
   out.push(`VRRP instances: ${c.vrrpInstances.length}`);
   for (const v of c.vrrpInstances) {
-    const tracks = [...v.trackScript, ...v.trackFile, ...v.trackProcess, ...v.trackInterface].map((t) =>
-      t.weight !== undefined ? `${t.name}(${t.weight})` : t.name,
+    // What is really tracked, with the weights in force (keepalived drops some in sync groups).
+    const own = weightedTracking(c, v).own;
+    const tracks = [...own.scripts, ...own.files, ...own.processes, ...own.interfaces].map((t) =>
+      t.weight ? `${t.name}(${t.weight})` : t.name,
     );
     out.push(
       `  ${v.name}: ${v.interface ?? '?'} vrid ${v.virtualRouterId ?? '?'} priority ${v.priority} ${v.state}` +

@@ -1,10 +1,11 @@
 // Cross-block checks: what no single keyword can know. Each finding names the place to fix.
-import type { Config, RealServer, SyncGroup, TrackRef, VirtualServer, VrrpInstance } from './model.js';
+import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js';
 import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
 import { holdersOf } from '../lvs/ha-suspend.js';
 import { rsLabel } from './listen.js';
+import { weightedTracking } from '../vrrp/tracking-weights.js';
 
 function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   const where = `vrrp_instance ${v.name}`;
@@ -356,6 +357,9 @@ export function validate(c: Config, ctx: Ctx): void {
     names.set(v.name, v);
     checkInstance(v, c, ctx);
   }
+  // keepalived's rule for weighted trackers in sync groups and on the address owner.
+  for (const v of c.vrrpInstances)
+    for (const w of weightedTracking(c, v).warnings) ctx.warn(w.message, w.loc);
   const vrids = new Map<string, VrrpInstance>();
   for (const v of c.vrrpInstances) {
     if (v.virtualRouterId === undefined || !v.interface) continue;
@@ -379,7 +383,6 @@ export function validate(c: Config, ctx: Ctx): void {
       }
     }
   }
-  for (const g of c.syncGroups) syncGroupWeights(g, names, c, ctx);
   legacySyncDaemon(c, ctx);
   const sync = c.globalDefs.lvsSyncDaemon;
   if (sync && !names.has(sync.instance)) {
@@ -452,42 +455,5 @@ function checkServiceAddresses(c: Config, ctx: Ctx): void {
       `virtual_server ${vs.label}: ${vs.key.address} is not a virtual_ipaddress of any vrrp_instance (they are: ${vips}); the director will not hold the address clients connect to`,
       vs.loc,
     );
-  }
-}
-
-/**
- * keepalived drops the tracking weights of a sync group's members unless the group has
- * sync_group_tracking_weight (vrrp.c: weighted scripts and files are ignored, interfaces track
- * unweighted, so a failure means FAULT); vigil applies them. Each such weight is named.
- */
-function syncGroupWeights(g: SyncGroup, names: Map<string, VrrpInstance>, c: Config, ctx: Ctx): void {
-  if (g.trackingWeight) return;
-  for (const m of g.group) {
-    const v = names.get(m.name);
-    if (!v || v.priority === 255) continue;
-    const defs: [string, TrackRef[], (r: TrackRef) => number | undefined][] = [
-      ['track_interface', v.trackInterface, (r) => r.weight],
-      [
-        'track_script',
-        v.trackScript,
-        (r) => r.weight ?? c.vrrpScripts.find((d) => d.name === r.name)?.weight,
-      ],
-      ['track_file', v.trackFile, (r) => r.weight ?? c.trackFiles.find((d) => d.name === r.name)?.weight],
-      [
-        'track_process',
-        v.trackProcess,
-        (r) => r.weight ?? c.trackProcesses.find((d) => d.name === r.name)?.weight,
-      ],
-    ];
-    for (const [kind, refs, weightOf] of defs) {
-      for (const r of refs) {
-        const w = weightOf(r);
-        if (!w) continue;
-        ctx.warn(
-          `vrrp_instance ${v.name}: ${kind} '${r.name}' has weight ${w}, but the instance is in vrrp_sync_group ${g.name} without sync_group_tracking_weight: keepalived ignores the weight there (a failure means FAULT, or the tracker is dropped); vigil applies it. Add sync_group_tracking_weight to the group to keep it on both`,
-          r.loc,
-        );
-      }
-    }
   }
 }

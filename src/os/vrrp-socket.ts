@@ -46,6 +46,8 @@ import {
 /** RFC 3768 / RFC 5798 groups (keepalived's vrrp_mcast_group4/6 defaults). */
 export const VRRP_GROUP4 = '224.0.0.18';
 export const VRRP_GROUP6 = 'ff02::12';
+const IPPROTO_AH = 51;
+const IP_HDRINCL = 3;
 /** Precedence "internetwork control", as keepalived sets on IPv4 adverts. */
 const TOS_INTERNETCONTROL = 0xc0;
 const MAX_DATAGRAM = 9216;
@@ -63,6 +65,9 @@ export interface VrrpSocketOptions {
   source?: string;
   /** TTL / hop limit of unicast adverts (keepalived's unicast_ttl; default 255). Multicast: always 255. */
   unicastTtl?: number;
+  /** IPv4 only: IPsec AH (IP protocol 51, keepalived's auth_type AH). send() then takes the whole
+   * IP packet (IP_HDRINCL: the AH ICV covers the IP id, which the sender must choose). */
+  ah?: boolean;
 }
 
 /** A datagram as received, before any VRRP validation. */
@@ -114,6 +119,7 @@ export class VrrpSocket extends EventEmitter<Events> {
   readonly ifindex: number;
   readonly group: string;
   readonly source: string | undefined;
+  readonly ah: boolean;
   private fd: number;
   private watch: WatchHandle | undefined;
 
@@ -124,6 +130,7 @@ export class VrrpSocket extends EventEmitter<Events> {
     this.ifname = opts.ifname;
     this.group = opts.group ?? (opts.family === 4 ? VRRP_GROUP4 : VRRP_GROUP6);
     this.source = opts.source;
+    this.ah = opts.family === 4 && opts.ah === true;
     if (ipFamily(this.group) !== opts.family || !isMulticast(this.group)) {
       throw new VrrpSocketError(
         `VRRP socket on ${opts.ifname}: bad multicast group '${this.group}'`,
@@ -145,7 +152,7 @@ export class VrrpSocket extends EventEmitter<Events> {
     }
     let fd: number;
     try {
-      fd = a.socket(opts.family === 4 ? AF_INET : AF_INET6, SOCK_RAW, IPPROTO_VRRP);
+      fd = a.socket(opts.family === 4 ? AF_INET : AF_INET6, SOCK_RAW, this.ah ? IPPROTO_AH : IPPROTO_VRRP);
     } catch (e) {
       throw wrap(e, opts.ifname, 'socket');
     }
@@ -153,6 +160,7 @@ export class VrrpSocket extends EventEmitter<Events> {
     try {
       a.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${opts.ifname}\0`));
       if (opts.family === 4) {
+        if (this.ah) a.setsockopt(fd, IPPROTO_IP, IP_HDRINCL, 1);
         a.setsockopt(fd, IPPROTO_IP, IP_TOS, TOS_INTERNETCONTROL);
         a.setsockopt(fd, IPPROTO_IP, IP_TTL, opts.unicastTtl ?? 255);
         a.setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 255);
@@ -183,8 +191,8 @@ export class VrrpSocket extends EventEmitter<Events> {
   }
 
   /**
-   * Sends one VRRP packet (built and checksummed by the codec) to `destination` (default: the
-   * group). Returns false and emits 'error' when the OS refuses it.
+   * Sends one VRRP packet (built and checksummed by the codec; with `ah`, the whole IP packet) to
+   * `destination` (default: the group). Returns false and emits 'error' when the OS refuses it.
    */
   send(payload: Buffer, destination: string = this.group): boolean {
     if (this.fd < 0) {
@@ -198,7 +206,7 @@ export class VrrpSocket extends EventEmitter<Events> {
       if (ipFamily(destination) !== this.family)
         throw new TypeError(`destination '${destination}' is not IPv${this.family}`);
       const cmsgs: [number, number, Buffer][] = [];
-      if (this.source !== undefined) {
+      if (this.source !== undefined && !this.ah) {
         cmsgs.push(
           this.family === 4
             ? [IPPROTO_IP, IP_PKTINFO, inPktinfo(this.ifindex, this.source)]

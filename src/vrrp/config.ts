@@ -16,53 +16,29 @@ import type { InstanceConfig } from './instance.js';
 import type { NotifyConfig, ScriptKey } from './notify.js';
 import type { TrackerSpec } from './priority.js';
 import type { ScriptParams } from './track/script-state.js';
+import { syncGroupOf, weightedTracking } from './tracking-weights.js';
 
-/** The sync group an instance belongs to, if any. */
-export function syncGroupOf(cfg: Config, instance: string): SyncGroup | undefined {
-  return cfg.syncGroups.find((g) => g.group.some((m) => m.name === instance));
+export { syncGroupOf };
+
+function refTrackers(refs: readonly TrackRef[], kind: 'script' | 'file' | 'process'): TrackerSpec[] {
+  // weightedTracking resolved each reference's weight (its own, else the tracked object's).
+  return refs.map((r) => ({ kind, name: r.name, weight: r.weight ?? 0, reverse: r.reverse }));
 }
 
-function refTrackers(
-  refs: readonly TrackRef[],
-  kind: 'script' | 'file' | 'process',
-  cfg: Config,
-): TrackerSpec[] {
-  return refs.map((r) => {
-    const def =
-      kind === 'script'
-        ? cfg.vrrpScripts.find((s) => s.name === r.name)
-        : kind === 'file'
-          ? cfg.trackFiles.find((f) => f.name === r.name)
-          : cfg.trackProcesses.find((p) => p.name === r.name);
-    // A weight on the reference overrides the tracked object's own weight (and its reverse).
-    const weight = r.weight ?? def?.weight ?? 0;
-    const reverse =
-      kind === 'process'
-        ? r.reverseSet
-          ? r.reverse
-          : (def?.weightReverse ?? false)
-        : r.weight !== undefined
-          ? r.reverse
-          : (def?.weightReverse ?? false) || r.reverse;
-    return { kind, name: r.name, weight, reverse };
-  });
-}
-
-/** track_script / track_file / track_process of the instance and of its sync group. */
+/**
+ * track_script / track_file / track_process of the instance and of its sync group, after
+ * keepalived's rule for weights in sync groups and on the address owner.
+ */
 export function instanceTrackers(cfg: Config, vi: VrrpInstance): TrackerSpec[] {
-  const sg = syncGroupOf(cfg, vi.name);
+  const { own, group } = weightedTracking(cfg, vi);
   const out = [
-    ...refTrackers(vi.trackScript, 'script', cfg),
-    ...refTrackers(vi.trackFile, 'file', cfg),
-    ...refTrackers(vi.trackProcess, 'process', cfg),
+    ...refTrackers(own.scripts, 'script'),
+    ...refTrackers(own.files, 'file'),
+    ...refTrackers(own.processes, 'process'),
+    ...refTrackers(group.scripts, 'script'),
+    ...refTrackers(group.files, 'file'),
+    ...refTrackers(group.processes, 'process'),
   ];
-  if (sg) {
-    out.push(
-      ...refTrackers(sg.trackScript, 'script', cfg),
-      ...refTrackers(sg.trackFile, 'file', cfg),
-      ...refTrackers(sg.trackProcess, 'process', cfg),
-    );
-  }
   // One entry per tracked object (the instance's own reference wins).
   const seen = new Set<string>();
   return out.filter((t) => {
@@ -77,12 +53,12 @@ export function instanceTrackers(cfg: Config, vi: VrrpInstance): TrackerSpec[] {
 export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
   const g: GlobalDefs = cfg.globalDefs;
   const strict = vi.strictMode ?? g.vrrpStrict;
-  const sg = syncGroupOf(cfg, vi.name);
   const garpMasterDelayMs = (vi.garpMasterDelay ?? g.vrrpGarpMasterDelay) * 1000;
   const garpMasterRepeat = vi.garpMasterRepeat ?? g.vrrpGarpMasterRepeat;
   const lowerRepeat = vi.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat;
   const lowerDelay = vi.garpLowerPrioDelay ?? g.vrrpGarpLowerPrioDelay;
-  const trackInterfaces = [...vi.trackInterface, ...(sg?.trackInterface ?? [])].map((r) => ({
+  const tracking = weightedTracking(cfg, vi);
+  const trackInterfaces = [...tracking.own.interfaces, ...tracking.group.interfaces].map((r) => ({
     name: r.name,
     weight: r.weight ?? 0,
     reverse: r.reverse,
@@ -109,6 +85,9 @@ export function instanceConfig(cfg: Config, vi: VrrpInstance): InstanceConfig {
     notifyPriorityChanges: vi.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges ?? false,
     ...(vi.effectiveVersion === 2 && vi.authentication?.authType === 'PASS' && vi.authentication.authPass
       ? { authPass: vi.authentication.authPass }
+      : {}),
+    ...(vi.effectiveVersion === 2 && vi.family === 4 && !strict && vi.authentication?.authType === 'AH'
+      ? { authAh: vi.authentication.authPass ?? '' }
       : {}),
     vips: vi.virtualIpaddress.map((v) => ({
       address: v.address,

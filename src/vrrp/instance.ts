@@ -14,6 +14,7 @@
 // each p of inst.adverts(priority); 'add-vips'/'del-vips' -> rtnetlink; 'send-garp' -> ARP/NA per
 // VIP through GarpPacer; 'notify' -> stateNotifications(); 'timer' -> (re)arm or cancel.
 import { addressFamily, type Family } from './address.js';
+import { AH_HEADER_LEN, AhSession } from './ipsec-ah.js';
 import {
   VrrpMachine,
   type Action,
@@ -22,6 +23,7 @@ import {
   type MachineStatus,
 } from './machine.js';
 import {
+  AUTH_AH,
   AUTH_NONE,
   AUTH_PASS,
   countValidation,
@@ -56,6 +58,8 @@ export interface InstanceConfig extends MachineConfig {
   vrid: number;
   /** `authentication { auth_type PASS; auth_pass ... }` (v2 only). */
   authPass?: string;
+  /** `authentication { auth_type AH; auth_pass ... }` (v2, IPv4): the HMAC key. */
+  authAh?: string;
   vips: VipSpec[];
   /** `unicast_src_ip` */
   unicastSrcIp?: string;
@@ -115,6 +119,8 @@ export class VrrpInstance {
   readonly group: string;
   /** Set once a peer's v3 unicast checksum turned out to use the multicast group (keepalived auto-compat). */
   private oldUnicastChecksum = false;
+  /** IPsec AH state (auth_type AH). */
+  readonly ah: AhSession | undefined;
 
   /**
    * @param source our address for adverts: unicast_src_ip, else the interface's primary address
@@ -129,6 +135,10 @@ export class VrrpInstance {
     if (addressFamily(source) !== cfg.family)
       throw new TypeError(`(${cfg.name}) source address ${source} is not IPv${cfg.family}`);
     this.group = cfg.mcastGroup ?? (cfg.family === 4 ? VRRP_GROUP4 : VRRP_GROUP6);
+    this.ah =
+      cfg.authAh !== undefined && cfg.version === 2 && cfg.family === 4
+        ? new AhSession(cfg.authAh)
+        : undefined;
     const unicast = (cfg.unicastPeers?.length ?? 0) > 0;
     this.machine = new VrrpMachine({ ...cfg, unicast: cfg.unicast ?? unicast }, source);
     this.tracking = new InstanceTracking(
@@ -161,7 +171,7 @@ export class VrrpInstance {
       version: this.cfg.version,
       family: this.cfg.family,
       intervalCs: m.cfg.advertIntCs,
-      authType: this.cfg.version === 2 && this.cfg.authPass ? AUTH_PASS : AUTH_NONE,
+      authType: this.authType(),
       ...(this.cfg.authPass ? { authData: passwordBytes(this.cfg.authPass) } : {}),
       addresses: this.advertised(),
       unicastPeers: this.cfg.unicastPeers ?? [],
@@ -176,12 +186,33 @@ export class VrrpInstance {
    * A packet for this VRID arrived: validate (counting the outcome) and, when it is good and the
    * instance listens (BACKUP or MASTER), return the machine event to feed.
    */
-  receive(rx: ReceivedAdvert): { validation: Validation; event: MachineEvent | null } {
+  receive(received: ReceivedAdvert): { validation: Validation; event: MachineEvent | null } {
+    let rx = received;
+    let ahSeq = 0;
+    if (this.ah) {
+      // AH first (keepalived: nothing in the packet counts before its ICV is checked).
+      const r = this.ah.unwrap(rx.ipHeader ?? new Uint8Array(), rx.payload, this.unicast);
+      if (!r.ok) {
+        const validation: Validation = { verdict: 'ko', reason: 'auth-failure', detail: r.detail };
+        countValidation(this.counters, validation);
+        return { validation, event: null };
+      }
+      // The AH header is validated as part of the IP header (the IP total length counts it).
+      const ipHeader = Buffer.concat([
+        rx.ipHeader ?? new Uint8Array(),
+        rx.payload.subarray(0, AH_HEADER_LEN),
+      ]);
+      rx = { ...rx, ipHeader, payload: r.vrrp };
+      ahSeq = r.seq;
+    }
     const validation = validateAdvert(rx, this.advertCheck(rx.source));
     countValidation(this.counters, validation);
     if (validation.verdict !== 'ok') return { validation, event: null };
     if (validation.notes.includes('old-unicast-checksum')) this.oldUnicastChecksum = true;
     const a = validation.advert;
+    // keepalived's master answers a lower-priority AH advert numbering above it.
+    if (this.ah && this.machine.state === 'MASTER' && a.priority < this.tracking.result.effective)
+      this.ah.syncAbove(ahSeq);
     return {
       validation,
       event: { type: 'advert', priority: a.priority, intervalCs: a.intervalCs, source: rx.source },
@@ -195,12 +226,17 @@ export class VrrpInstance {
       vrid: this.cfg.vrid,
       priority,
       intervalCs: this.machine.cfg.advertIntCs,
-      authType: this.cfg.version === 2 && this.cfg.authPass ? AUTH_PASS : AUTH_NONE,
+      authType: this.authType(),
       ...(this.cfg.version === 2 && this.cfg.authPass ? { authData: passwordBytes(this.cfg.authPass) } : {}),
       addresses: this.advertised(),
     };
     const family = this.cfg.family;
     const dests = this.unicast ? this.cfg.unicastPeers!.map((p) => p.address) : [this.group];
+    if (this.ah) {
+      // Whole IP packets (the ICV covers the IP header); the VRRP checksum needs no pseudo-header.
+      const packets = this.ah.wrap(encodeAdvert(fields, { family }), this.source, dests, this.unicast);
+      return packets.map((payload, i) => ({ destination: dests[i]!, payload }));
+    }
     return dests.map((destination) => ({
       destination,
       payload: encodeAdvert(fields, {
@@ -210,6 +246,11 @@ export class VrrpInstance {
         destination: this.oldUnicastChecksum && family === 4 ? this.group : destination,
       }),
     }));
+  }
+
+  private authType(): number {
+    if (this.cfg.version !== 2) return AUTH_NONE;
+    return this.ah ? AUTH_AH : this.cfg.authPass ? AUTH_PASS : AUTH_NONE;
   }
 
   /** The event that starts the machine (FAULT when a tracker already fails). */

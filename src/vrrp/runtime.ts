@@ -62,6 +62,8 @@ function vipInterface(vi: ConfigInstance): string {
   return vi.interface ?? '';
 }
 import { SyncGroup } from './sync-group.js';
+import { leftoverVips } from './leftover-vips.js';
+import { AH_HEADER_LEN } from './ipsec-ah.js';
 import { Mailer } from '../alert/mailer.js';
 import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
@@ -75,6 +77,8 @@ export interface RuntimeCarry {
   /** Each instance's transition history (a resumed instance did not really leave INIT). */
   transitions: Map<string, Transition[]>;
   transitionsTotal?: Map<string, number>;
+  /** auth_type AH counters: a peer drops adverts numbered below what it has seen. */
+  ah?: Map<string, { seq: number; ipId: number }>;
 }
 
 export interface Transition {
@@ -187,7 +191,8 @@ export class VrrpRuntime {
 
   /**
    * Opens sockets and monitors, and starts every instance. `carry` (reload) resumes instances
-   * that existed before in their state; without it, VIPs a crashed run left are removed first.
+   * that existed before in their state. VIPs a crashed run left are removed first: those of every
+   * instance without `carry`, of the instances not resumed with it.
    */
   async start(carry?: RuntimeCarry): Promise<void> {
     const rtnl = openRtnl();
@@ -217,11 +222,12 @@ export class VrrpRuntime {
           info: (m) => this.log.info(m),
           error: (m) => this.log.error(m),
         });
-      const all = this.config.vrrpInstances.flatMap((vi) =>
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
-      );
+    }
+    // Leftover VIPs go first: all of them at start, on reload those of instances not resumed.
+    const stale = leftoverVips(this.configuredVips(), carry?.instances);
+    if (stale.length > 0) {
       try {
-        const removed = await removeLeftoverVips(rtnl, all);
+        const removed = await removeLeftoverVips(rtnl, stale);
         for (const v of removed) this.log.info(`removed leftover VIP ${v.address} from ${v.dev}`);
       } catch (e) {
         this.log.error(`removing leftover VIPs: ${(e as Error).message}`);
@@ -241,6 +247,8 @@ export class VrrpRuntime {
     for (const vi of this.config.vrrpInstances) {
       try {
         await this.createInstance(vi.name);
+        const ah = carry?.ah?.get(vi.name);
+        if (ah) this.running.get(vi.name)?.inst.ah?.resume(ah);
       } catch (e) {
         const error = (e as Error).message;
         this.failed.push({ name: vi.name, error });
@@ -383,7 +391,10 @@ export class VrrpRuntime {
         if (!vi.vmacXmitBase) sendIf = vipIf;
       }
     }
-    const socket = this.socketFor(sendIf, cfg.family, source, inst.group, cfg.unicastTtl);
+    const socket = this.socketFor(sendIf, cfg.family, source, inst.group, {
+      unicastTtl: cfg.unicastTtl,
+      ah: inst.ah !== undefined,
+    });
     const r: Running = {
       inst,
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
@@ -412,9 +423,9 @@ export class VrrpRuntime {
     family: 4 | 6,
     source: string,
     group: string,
-    unicastTtl?: number,
+    o: { unicastTtl?: number | undefined; ah: boolean },
   ): VrrpSocket {
-    const key = `${ifname}\0${family}\0${source}\0${group}\0${unicastTtl ?? ''}`;
+    const key = `${ifname}\0${family}\0${source}\0${group}\0${o.unicastTtl ?? ''}${o.ah ? '\0ah' : ''}`;
     const have = this.sockets.get(key);
     if (have) return have;
     const s = openVrrpSocket({
@@ -422,7 +433,8 @@ export class VrrpRuntime {
       ifname,
       group,
       source,
-      ...(unicastTtl !== undefined ? { unicastTtl } : {}),
+      ah: o.ah,
+      ...(o.unicastTtl !== undefined ? { unicastTtl: o.unicastTtl } : {}),
     });
     s.on('packet', (d) => this.onPacket(s, d));
     s.on('error', (e) => this.log.warn(e.message));
@@ -434,7 +446,9 @@ export class VrrpRuntime {
 
   private onPacket(socket: VrrpSocket, d: VrrpDatagram): void {
     if (this.stopped) return;
-    const vrid = d.payload.length >= 2 ? d.payload[1]! : -1;
+    // AH (protocol 51): the VRRP packet follows the 24-byte AH header.
+    const at = socket.ah ? AH_HEADER_LEN : 0;
+    const vrid = d.payload.length >= at + 2 ? d.payload[at + 1]! : -1;
     let matched = false;
     for (const r of this.running.values()) {
       if (r.socket !== socket || r.inst.cfg.vrid !== vrid) continue;
@@ -885,7 +899,9 @@ export class VrrpRuntime {
       transitions.set(name, [...r.transitions]);
       transitionsTotal.set(name, r.transitionsTotal);
     }
-    return { instances, scripts, transitions, transitionsTotal };
+    const ah = new Map<string, { seq: number; ipId: number }>();
+    for (const [name, r] of this.running) if (r.inst.ah) ah.set(name, r.inst.ah.counters());
+    return { instances, scripts, transitions, transitionsTotal, ah };
   }
 
   /** VIPs this runtime holds as master (for a reload to remove the ones no longer configured). */

@@ -313,13 +313,13 @@ export const SYNC_GROUP_SPEC: BlockSpec<SyncGroup> = {
     track_file: (st, sg, c) => sg.trackFile.push(...trackRefs(st, c, 'track_file')),
     track_process: (st, sg, c) => sg.trackProcess.push(...trackRefs(st, c, 'track_process')),
     smtp_alert: (st, sg, c) => (sg.smtpAlert = flag(st, c)),
-    sync_group_tracking_weight: (st, sg) => (sg.trackingWeight = true),
+    sync_group_tracking_weight: (st, sg, c) => (sg.trackingWeight = flag(st, c)),
     global_tracking: (st, sg, c) => {
       c.warn(
         `(${sg.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
         st.keyword.loc,
       );
-      sg.trackingWeight = true;
+      sg.trackingWeight = flag(st, c);
     },
     ...NOTIFY_KEYWORDS,
   },

@@ -198,6 +198,8 @@ export function instanceConf(o: {
   advertInt?: number;
   version?: 2 | 3;
   authPass?: string;
+  /** With authPass: PASS (default) or AH. */
+  authType?: 'PASS' | 'AH';
   state?: 'MASTER' | 'BACKUP';
 }): string {
   return `vrrp_instance ${o.name ?? 'VI_1'} {
@@ -206,7 +208,7 @@ export function instanceConf(o: {
   virtual_router_id ${o.vrid}
   priority ${o.priority}
   advert_int ${o.advertInt ?? 1}
-${o.version ? `  version ${o.version}\n` : ''}${o.authPass ? `  authentication {\n    auth_type PASS\n    auth_pass ${o.authPass}\n  }\n` : ''}  virtual_ipaddress {
+${o.version ? `  version ${o.version}\n` : ''}${o.authPass ? `  authentication {\n    auth_type ${o.authType ?? 'PASS'}\n    auth_pass ${o.authPass}\n  }\n` : ''}  virtual_ipaddress {
     ${o.vip}
   }
 }

@@ -1,7 +1,7 @@
 // vigil and a real keepalived 2.2.7 on one segment: keepalived master -> vigil backup; keepalived
 // stops -> vigil takes over within Skew_Time; keepalived comes back with a higher priority ->
-// it preempts vigil, which drops the VIP. VRRPv2 with PASS auth (advert_int 1) and VRRPv3
-// (advert_int 0.1).
+// it preempts vigil, which drops the VIP. VRRPv2 with PASS auth (advert_int 1), VRRPv2 with
+// IPsec AH (IP protocol 51, HMAC-MD5-96 and sequence numbers) and VRRPv3 (advert_int 0.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +33,14 @@ const CASES = [
     advertInt: 1,
     authPass: 's3cret',
   },
+  {
+    title: 'VRRPv2, IPsec AH auth, advert_int 1',
+    subnet: 74,
+    version: 2 as const,
+    advertInt: 1,
+    authPass: 's3cret',
+    authType: 'AH' as const,
+  },
   { title: 'VRRPv3, advert_int 0.1', subnet: 73, version: 3 as const, advertInt: 0.1 },
 ];
 
@@ -56,6 +64,7 @@ for (const c of CASES) {
         advertInt: c.advertInt,
         version: c.version,
         ...(c.authPass ? { authPass: c.authPass } : {}),
+        ...('authType' in c ? { authType: c.authType } : {}),
       });
     // Skew_Time of vigil's priority 100 (v2: (256-100)/256 s; v3: x advert_int).
     const skewMs = ((256 - 100) / 256) * (c.version === 2 ? 1000 : c.advertInt * 1000);
@@ -106,6 +115,13 @@ for (const c of CASES) {
       );
       const last = await waitState(v, 'VI_1', 'BACKUP', 1000);
       assert.deepEqual(last.rejected, {}, 'no advert rejected');
+      // keepalived logs every AH advert it refuses (bad ICV, replayed sequence number).
+      for (const d of daemons.filter((x) => x.kind === 'keepalived'))
+        assert.doesNotMatch(
+          d.output(),
+          /IPSEC.{0,3}AH : invalid|already processed|invalid passw|auth, expecting/,
+          "keepalived refused vigil's adverts",
+        );
       await stopDaemon(lab, v, 'SIGTERM');
       await stopDaemon(lab, k, 'SIGTERM');
     } catch (e) {

@@ -81,8 +81,6 @@ const UNREAD_ON_PURPOSE: Record<string, string> = {
   vrrpVersion: 'folded into VrrpInstance.effectiveVersion by validate',
   lvsSyncDaemonInterface: 'folded into GlobalDefs.lvsSyncDaemon by validate',
   protocolSet: 'whether protocol was written, for validate',
-  trackingWeight:
-    "sync_group_tracking_weight, for validate's warning (vigil always applies members' weights)",
   // Warned keywords whose fields other helpers of issue 22 wire up (kept so their branches merge):
   user: "script_user / vrrp_script and MISC_CHECK 'user' are warned (helper scriptsec)",
   group: 'part of user',

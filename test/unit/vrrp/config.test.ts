@@ -76,6 +76,8 @@ vrrp_sync_group G1 {
   track_script {
     chk_up
   }
+  # Without it the members' own weighted trackers are dropped (tracking-weights.test.ts).
+  sync_group_tracking_weight
   notify "/usr/local/bin/g.sh"
 }
 vrrp_instance VI_1 {

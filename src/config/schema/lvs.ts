@@ -168,8 +168,6 @@ export const VS_SPEC: BlockSpec<VirtualServer> = {
     'flag-2': 'the scheduler flag is not passed: write sh-port or mh-port',
     'flag-3': 'the scheduler flag is not passed to the kernel',
     weight: 'real servers without their own weight keep weight 1',
-    omega: 'quorum_down is not run when the virtual server is removed',
-    sorry_server_inhibit: 'the sorry server is removed, not set to weight 0, when real servers come back',
     persistence_engine: 'no persistence engine (such as sip) is set on the service',
   },
   ignored: { nb_get_retry: NB_GET_RETRY },
@@ -217,6 +215,7 @@ export const VS_SPEC: BlockSpec<VirtualServer> = {
     ha_suspend: (s, v, ctx) => (v.haSuspend = flag(s, ctx)),
     virtualhost: (s, v, ctx) => (v.virtualhost = text(s, ctx)),
     alpha: (s, v, ctx) => (v.alpha = flag(s, ctx)),
+    omega: (s, v, ctx) => (v.omega = flag(s, ctx)),
     quorum: (s, v, ctx) => (v.quorum = int(s, ctx, 1, 2147483647) ?? v.quorum),
     hysteresis: (s, v, ctx) => (v.hysteresis = int(s, ctx, 0, 2147483647) ?? v.hysteresis),
     quorum_up: (s, v, ctx) => (v.quorumUp = notifyCommand(s, ctx)),
@@ -225,6 +224,7 @@ export const VS_SPEC: BlockSpec<VirtualServer> = {
       const ap = addrPort(s, ctx);
       if (ap) v.sorryServer = { address: ap.address, port: ap.port, loc: s.keyword.loc };
     },
+    sorry_server_inhibit: (s, v, ctx) => (v.sorryServerInhibit = flag(s, ctx)),
     sorry_server_lvs_method: (s, v, ctx) => (v.sorryServerLvsMethod = lbKind(s, ctx)),
     inhibit_on_failure: (s, v, ctx) => (v.inhibitOnFailure = flag(s, ctx)),
     retry: (s, v, ctx) => (v.retry = int(s, ctx, 0, 1_000_000)),

@@ -70,9 +70,12 @@ test('ha_suspend: the backup director runs no checks; after takeover it does, af
     const held = await startTcpServer(lab, 'r', `${NET}.30`, 8080);
     const plain = await startTcpServer(lab, 'r', `${NET}.30`, 8081);
     let a = await startVigil(lab, 'a', join(dir, 'a'), conf(150));
-    const b = await startVigil(lab, 'b', join(dir, 'b'), conf(100));
-    daemons.push(a, b);
+    daemons.push(a);
+    // b starts once a is master: started together on a loaded machine, b's master-down timer
+    // could end before a's first advert, and b would be master (and check) for a moment.
     await waitState(a, 'VI_1', 'MASTER', START_MS);
+    const b = await startVigil(lab, 'b', join(dir, 'b'), conf(100));
+    daemons.push(b);
     await waitState(b, 'VI_1', 'BACKUP', START_MS);
     const from = (srv: typeof held, ip: string): number => srv.peers().filter((p) => p === ip).length;
     const A = `${NET}.11`;

@@ -110,6 +110,8 @@ export interface InstanceStatus extends MachineStatus {
   vips: string[];
   counters: AdvertCounters;
   tracking: TrackingResult;
+  /** The last valid advert from another router: who sent it, its priority, when (ISO time). */
+  lastAdvert: { address: string; priority: number; at: string } | null;
 }
 
 export class VrrpInstance {
@@ -117,6 +119,7 @@ export class VrrpInstance {
   readonly tracking: InstanceTracking;
   readonly counters: AdvertCounters = newAdvertCounters();
   readonly group: string;
+  private lastAdvert: InstanceStatus['lastAdvert'] = null;
   /** Set once a peer's v3 unicast checksum turned out to use the multicast group (keepalived auto-compat). */
   private oldUnicastChecksum = false;
   /** IPsec AH state (auth_type AH). */
@@ -210,6 +213,8 @@ export class VrrpInstance {
     if (validation.verdict !== 'ok') return { validation, event: null };
     if (validation.notes.includes('old-unicast-checksum')) this.oldUnicastChecksum = true;
     const a = validation.advert;
+    // The peer as this node last heard it (the dashboard and status show it).
+    this.lastAdvert = { address: rx.source, priority: a.priority, at: new Date().toISOString() };
     // keepalived's master answers a lower-priority AH advert numbering above it.
     if (this.ah && this.machine.state === 'MASTER' && a.priority < this.tracking.result.effective)
       this.ah.syncAbove(ahSeq);
@@ -276,6 +281,7 @@ export class VrrpInstance {
       vips: this.cfg.vips.map((v) => v.address),
       counters: structuredClone(this.counters),
       tracking: this.tracking.result,
+      lastAdvert: this.lastAdvert,
     };
   }
 }

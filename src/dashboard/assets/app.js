@@ -3,6 +3,7 @@
 import { pickLanguage, translate } from './i18n.js';
 import {
   TrafficHistory,
+  ago,
   apiTarget,
   childOf,
   formatRate,
@@ -147,6 +148,17 @@ function renderCluster() {
       ['iface', t('ifaceValue', { iface: i.iface, vrid: i.vrid }), ''],
     ];
     if (i.syncGroup) rows.push(['syncGroup', i.syncGroup, '']);
+    // The other router as this node last heard it (its adverts): address, priority, how long ago.
+    if (i.lastAdvert)
+      rows.push([
+        'lastAdvert',
+        t('lastAdvertValue', {
+          address: i.lastAdvert.address,
+          priority: i.lastAdvert.priority,
+          ago: ago(i.lastAdvert.at, Date.now()),
+        }),
+        '',
+      ]);
     if (i.faults.length) rows.push(['faults', i.faults.join('; '), 'error']);
     return el(
       'article',

@@ -7,8 +7,9 @@
  *   name: string, state: string, iface: string, vrid: number, basePriority: number,
  *   effectivePriority: number, masterAddress: string | null, masterPriority: number | null,
  *   source: string, vips: string[], syncGroup: string | null, faults: string[],
- *   transitions: Transition[]
+ *   transitions: Transition[], lastAdvert: PeerAdvert | null
  * }} InstanceView
+ * @typedef {{ address: string, priority: number, at: string }} PeerAdvert
  * @typedef {{ activeConns: number, inactiveConns: number, conns: number, bytes: number }} RsCounters
  * @typedef {{
  *   id: string, vs: string, rs: string, state: string, weight: number, lastChange: string | null,
@@ -74,7 +75,28 @@ export function instancesOf(status) {
       transitions: list(i.transitions)
         .filter(isObj)
         .map((t) => ({ at: String(t.at), from: String(t.from), to: String(t.to) })),
+      lastAdvert: peerAdvert(i.lastAdvert),
     }));
+}
+
+/** @param {unknown} v @returns {PeerAdvert | null} */
+function peerAdvert(v) {
+  if (!isObj(v) || typeof v.address !== 'string' || typeof v.at !== 'string') return null;
+  return { address: v.address, priority: num(v.priority) ?? 0, at: v.at };
+}
+
+/**
+ * How long ago, in words an operator reads at a glance: `0.8 s`, `42 s`, `3 min`, `2 h`.
+ * @param {string} iso
+ * @param {number} now ms since the epoch
+ */
+export function ago(iso, now) {
+  const ms = Math.max(0, now - Date.parse(iso));
+  if (Number.isNaN(ms)) return '?';
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
 }
 
 /**

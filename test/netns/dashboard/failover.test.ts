@@ -109,6 +109,10 @@ test('dashboard in Chromium: BACKUP, the master dies, MASTER and the transition 
       `${net}.11 (priority 150)`,
     );
     await assertText(page.locator('[data-instance="VI_1"] [data-field="vips"]'), `${net}.100/24`);
+    // The peer as this backup hears it: the master's last advert, seconds old at most.
+    const heard =
+      (await page.locator('[data-instance="VI_1"] [data-field="lastAdvert"]').textContent()) ?? '';
+    assert.match(heard, new RegExp(`^${net.replace(/\./g, '\\.')}\\.11, priority 150, [0-9.]+ s ago$`));
     await assertText(page.locator(`tr[data-rs="${net}.21:8080"] .badge`), 'up');
     await assertText(page.locator(`tr[data-rs="${net}.22:8080"] .badge`), 'down', 15_000);
 

@@ -23,6 +23,7 @@ interface ServiceView {
 interface InstanceView {
   name: string;
   state: string;
+  lastAdvert: { address: string; priority: number; at: string } | null;
   vips: string[];
   effectivePriority: number;
   basePriority: number;
@@ -43,6 +44,7 @@ interface Model {
   formatRate(v: number): string;
   parseEvent(kind: string, data: string): (Record<string, unknown> & { kind: string; time: string }) | null;
   apiTarget(vs: string, rs: string): { vs: string; rs: string } | null;
+  ago(iso: string, now: number): string;
   timeline(
     i: InstanceView[],
     e: Record<string, unknown>[],
@@ -302,4 +304,24 @@ test("apiTarget: the status labels become the API's names (protocol, fwmark, gro
   assert.deepEqual(m.apiTarget('fwmark 7/TCP', '10.0.0.2:0'), { vs: 'fwm:7', rs: '10.0.0.2:0' });
   assert.deepEqual(m.apiTarget('group web/TCP', '10.0.0.2:80'), { vs: 'group:web', rs: '10.0.0.2:80' });
   assert.equal(m.apiTarget('10.0.0.1:80/TCP', 'nonsense'), null);
+});
+
+test('the peer last heard: read from the status when well formed, and how long ago in short words', () => {
+  const st = (lastAdvert: unknown): unknown => ({
+    children: { vrrp: { status: { instances: [{ name: 'VI_1', state: 'BACKUP', lastAdvert }] } } },
+  });
+  const at = '2026-12-07T21:00:00.000Z';
+  assert.deepEqual(m.instancesOf(st({ address: '10.0.0.1', priority: 150, at }))[0]?.lastAdvert, {
+    address: '10.0.0.1',
+    priority: 150,
+    at,
+  });
+  assert.equal(m.instancesOf(st(null))[0]?.lastAdvert, null);
+  assert.equal(m.instancesOf(st({ address: 7 }))[0]?.lastAdvert, null);
+  const t0 = Date.parse(at);
+  assert.equal(m.ago(at, t0 + 800), '0.8 s');
+  assert.equal(m.ago(at, t0 + 42_000), '42 s');
+  assert.equal(m.ago(at, t0 + 180_000), '3 min');
+  assert.equal(m.ago(at, t0 + 7_200_000), '2 h');
+  assert.equal(m.ago(at, t0 - 500), '0.0 s', 'a clock a little behind is not a negative age');
 });

@@ -28,6 +28,7 @@ function instance(name: string, vrid: number, priority: number, version: 2 | 3):
     masterAddress: '10.77.0.11',
     masterPriority: priority,
     masterAdvertIntCs: 100,
+    lastAdvert: null,
     vipsSet: true,
     nextTimer: null,
     stats: { becomeMaster: 1, releaseMaster: 0, advertSent: 3, priZeroSent: 0 },

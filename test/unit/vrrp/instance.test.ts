@@ -105,6 +105,11 @@ test('a vigil backup accepts keepalived adverts and counts wrong passwords and V
   assert.equal(st.state, 'BACKUP');
   assert.equal(st.counters.advertRcvd, 1);
   assert.equal(st.vrid, 51);
+  // The peer as last heard: the valid advert's sender and priority, and when (a rejected one is not).
+  assert.equal(st.lastAdvert?.address, '192.0.2.1');
+  assert.equal(st.lastAdvert?.priority, 100);
+  assert.ok(Math.abs(Date.parse(st.lastAdvert.at) - Date.now()) < 5000, st.lastAdvert.at);
+  assert.equal(wrong.status().lastAdvert, null);
 });
 
 test('unicast v3: one advert per peer, each checksummed for its destination', () => {

@@ -8,7 +8,8 @@ export type Route =
   | { kind: 'events' }
   | { kind: 'metrics' }
   | { kind: 'reload' }
-  | { kind: 'runtime'; vs: string; rs: string; action: RuntimeAction };
+  | { kind: 'runtime'; vs: string; rs: string; action: RuntimeAction }
+  | { kind: 'history'; vs: string; rs: string };
 
 export type Routed =
   { ok: true; route: Route } | { ok: false; status: 404 | 405; error: string; allow?: string };
@@ -65,6 +66,10 @@ export function route(method: string, path: string): Routed {
     const vs = decode(parts[4]!);
     const rs = decode(parts[6]!);
     const verb = parts[7];
+    if (vs && rs && verb === 'history') {
+      if (m !== 'GET') return { ok: false, status: 405, error: `${path} takes GET`, allow: 'GET' };
+      return { ok: true, route: { kind: 'history', vs, rs } };
+    }
     const action: RuntimeAction | undefined = verb === undefined ? 'weight' : RS_ACTIONS[verb];
     if (vs && rs && action) {
       if (m !== 'POST') return { ok: false, status: 405, error: `${path} takes POST`, allow: 'POST' };

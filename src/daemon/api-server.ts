@@ -5,6 +5,7 @@ import http from 'node:http';
 import { listenText } from '../config/listen.js';
 import { serveDashboard } from '../dashboard/serve.js';
 import type { RuntimeAction, RuntimeReply } from '../lvs/controller.js';
+import type { HistoryReply } from '../lvs/history.js';
 import { authorized, route, weightBody, type Route } from './api-routes.js';
 import type { ApiSettings } from './api-settings.js';
 import type { DaemonEvent, EventBus } from './events.js';
@@ -21,6 +22,7 @@ export interface ApiHandlers {
   metrics(): Promise<string>;
   reload(): Promise<{ reloaded: boolean; errors: string[] }>;
   runtime(r: { vs: string; rs: string; action: RuntimeAction; weight?: number }): Promise<RuntimeReply>;
+  history(r: { vs: string; rs: string }): Promise<HistoryReply>;
   events: EventBus;
   log: Logger;
 }
@@ -191,6 +193,12 @@ export class ApiServer {
         // A configuration with errors is refused (the running one stays): 422 with its errors.
         const r = await this.h.reload();
         return sendJson(res, r.reloaded ? 200 : 422, r);
+      }
+      case 'history': {
+        const reply = await this.h.history({ vs: rt.vs, rs: rt.rs });
+        if (!reply.ok) return sendJson(res, reply.status, { error: reply.error }, head);
+        const { ok: _ok, ...body } = reply;
+        return sendJson(res, 200, body, head);
       }
       case 'runtime': {
         const body = await readBody(req);

@@ -10,7 +10,8 @@ import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
 import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { LvsController, type RuntimeAction } from '../lvs/controller.js';
 import { CheckerFifos } from '../lvs/notify-fifo.js';
-import { serviceId } from '../lvs/plan.js';
+import { destId, serviceId } from '../lvs/plan.js';
+import { HISTORY_STEP_MS, historyKey, ServerHistory, sumPoints, type HistoryReply } from '../lvs/history.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
 import { CounterBaseline } from '../adm/baseline.js';
 import type { AdmBackend } from '../adm/handle.js';
@@ -148,6 +149,8 @@ let baseline: CounterBaseline | null = null;
 // IPVS-style rates per service.
 let lastStats: ServiceStats[] | undefined;
 const estimators = new Map<string, RateEstimator>();
+// 15 minutes of each real server's traffic for the dashboard (GET …/real-servers/{rs}/history).
+const history = new ServerHistory();
 const rates = new Map<string, Rates>();
 const statsTimer = setInterval(() => {
   const e = controller?.engine;
@@ -159,6 +162,9 @@ const statsTimer = setInterval(() => {
       for (const s of stats) {
         const id = serviceId(s.key);
         seen.add(id);
+        for (const d of s.dests) {
+          history.record(historyKey(id, destId(d)), now, d.counters);
+        }
         let est = estimators.get(id);
         if (!est) estimators.set(id, (est = new RateEstimator()));
         rates.set(id, est.tick(s.counters, now));
@@ -168,6 +174,7 @@ const statsTimer = setInterval(() => {
           estimators.delete(id);
           rates.delete(id);
         }
+      history.prune(now);
       lastStats = stats;
     },
     (err: Error) => log.warn(`data plane statistics: ${err.message}`),
@@ -238,6 +245,23 @@ const { lateness } = runChild(log, {
         error: 'no data plane is running (the configuration has no virtual_server)',
       };
     return controller.runtimeChange(r);
+  },
+  history: async (args): Promise<HistoryReply> => {
+    const a = args as { vs?: unknown; rs?: unknown } | null;
+    if (typeof a?.vs !== 'string' || typeof a.rs !== 'string')
+      return { ok: false, status: 400, error: 'missing vs or rs' };
+    await busy;
+    if (!controller)
+      return {
+        ok: false,
+        status: 404,
+        error: 'no data plane is running (the configuration has no virtual_server)',
+      };
+    const found = controller.historyKeys(a.vs, a.rs);
+    if ('error' in found) return { ok: false, ...found };
+    const now = Date.now();
+    const points = sumPoints(found.keys.map((k) => history.points(k, now)));
+    return { ok: true, vs: found.vs, rs: found.rs, stepS: HISTORY_STEP_MS / 1000, points };
   },
   status: () => ({
     ...(controller

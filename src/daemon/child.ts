@@ -21,6 +21,7 @@ export interface ChildHandlers {
   adm?(args: unknown): Promise<unknown>;
   /** The API's real-server changes (the checker child). */
   runtime?(args: unknown): Promise<unknown>;
+  history?(args: unknown): Promise<unknown>;
   /** Events the supervisor relays from the other child (VRRP states for ha_suspend). */
   event?(e: Record<string, unknown>): void;
   /**
@@ -83,6 +84,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
       if (m.cmd === 'runtime') {
         if (!handlers.runtime) throw new Error('this process does not take runtime changes');
         return handlers.runtime(m.args);
+      }
+      if (m.cmd === 'history') {
+        if (!handlers.history) throw new Error('this process keeps no traffic history');
+        return handlers.history(m.args);
       }
       if (m.cmd === 'signal') {
         if (!isDumpSignal(m.args)) throw new Error(`unknown dump signal ${String(m.args)}`);

@@ -4,7 +4,7 @@ export type ChildKind = 'vrrp' | 'checker';
  * `adm` and `runtime` (the API's real-server changes) go to the checker child: it holds the data
  * plane. `signal` relays one of keepalived's dump signals (args: its SIGFUNC name).
  */
-export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime' | 'signal';
+export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime' | 'history' | 'signal';
 
 export type ParentMessage =
   | { type: 'request'; id: number; cmd: RequestCmd; args?: unknown }

@@ -6,6 +6,7 @@ import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ApiConfig } from '../config/model.js';
 import type { RuntimeReply } from '../lvs/controller.js';
+import type { HistoryReply } from '../lvs/history.js';
 import { listenText } from '../config/listen.js';
 import { ApiServer } from './api-server.js';
 import { resolveApi, sameApi, type ApiSettings } from './api-settings.js';
@@ -277,6 +278,7 @@ export class Supervisor {
         metrics: async () => renderMetrics(await this.status(), this.lateness()),
         reload: () => this.reload(),
         runtime: (r) => this.runtime(r),
+        history: (r) => this.history(r),
         events: this.events,
         log: this.log,
       });
@@ -300,6 +302,21 @@ export class Supervisor {
     await this.api?.close();
     this.api = null;
     if (want) await this.serveApi(want);
+  }
+
+  /** A real server's last 15 minutes of traffic, from the checker child that reads the counters. */
+  private async history(r: { vs: string; rs: string }): Promise<HistoryReply> {
+    if (!this.slots.has('checker'))
+      return {
+        ok: false,
+        status: 404,
+        error: 'vigil runs without its checker process (-P): no real servers',
+      };
+    try {
+      return (await this.request('checker', 'history', r)) as HistoryReply;
+    } catch (e) {
+      return { ok: false, status: 500, error: (e as Error).message };
+    }
   }
 
   /** A real server's weight / drain / disable / enable, through the checker child that holds the table. */

@@ -18,7 +18,10 @@ import { findRealServer } from './targets.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 import { ProgrammedTable } from './programmed.js';
 import { rsLabel } from '../config/listen.js';
+import { historyKey } from './history.js';
 import { rsFifoLine, vsFifoLine } from './notify-fifo.js';
+
+type HistoryError = { status: 400 | 404; error: string };
 
 /** Backoff of the retries after a failed apply: 1 s, doubling, at most this. */
 const RETRY_MAX_MS = 60_000;
@@ -239,6 +242,21 @@ export class LvsController {
     const rs = rsLabel(found.rs);
     this.opts.onRuntime?.({ vs, rs, action: r.action, weight });
     return { ok: true, vs, rs, action: r.action, weight, runtime: next };
+  }
+
+  /**
+   * The history keys (src/lvs/history.ts) of a real server the API names, with its labels as
+   * status prints them; a group's real server has one per service of the group.
+   */
+  historyKeys(vsText: string, rsText: string): { keys: string[]; vs: string; rs: string } | HistoryError {
+    const found = findRealServer(this.config, vsText, rsText);
+    if ('error' in found) return { status: found.status, error: found.error };
+    const dest = destId({ address: found.rs.address, port: found.rs.port ?? 0 });
+    return {
+      keys: serviceKeys(found.vs, this.config).map((k) => historyKey(serviceId(k), dest)),
+      vs: `${found.vs.label}/${found.vs.protocol}`,
+      rs: rsLabel(found.rs),
+    };
   }
 
   /** What the table should hold now, without the side effects of a real plan (quorum scripts). */

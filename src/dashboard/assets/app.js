@@ -56,6 +56,12 @@ function storedLang() {
   return stored(localStorage, LANG_KEY);
 }
 
+/**
+ * The real server whose 15-minute chart is open, and what the daemon last answered for it.
+ * @type {{ vs: string, rs: string, stepS: number, points: Array<{ t: number, cps: number, bps: number }> } | null}
+ */
+let chart = null;
+
 const state = {
   lang: pickLanguage(storedLang(), navigator.languages ?? [navigator.language]),
   /** @type {unknown} */
@@ -266,6 +272,8 @@ function renderServices() {
                       { class: 'muted rate' },
                       rates.length ? formatRate(rates[rates.length - 1] ?? 0) : '',
                     ),
+                    ' ',
+                    el('button', { type: 'button', class: 'history', 'data-history': '' }, t('history')),
                   )
                 : el('td', { class: 'muted', title: t('noCounters') }, '–');
               return el(
@@ -299,9 +307,84 @@ function renderServices() {
             }),
           ),
         ),
+        ...(chart && chart.vs === svc.name ? [chartPanel(chart)] : []),
       ),
     ),
   );
+}
+
+/**
+ * One real server's last 15 minutes as the daemon keeps them: connections per second and bytes
+ * per second, each scaled to its own maximum (the legend gives both).
+ * @param {NonNullable<typeof chart>} c
+ */
+function chartPanel(c) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', '0 0 600 120');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  for (const [cls, values] of /** @type {Array<[string, number[]]>} */ ([
+    ['cps', c.points.map((p) => p.cps)],
+    ['bps', c.points.map((p) => p.bps)],
+  ])) {
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('class', cls);
+    line.setAttribute('points', sparkPoints(values, 600, 120));
+    svg.append(line);
+  }
+  const max = (/** @type {'cps' | 'bps'} */ k) => Math.max(0, ...c.points.map((p) => p[k]));
+  return el(
+    'div',
+    { id: 'chart', 'data-rs': c.rs, 'data-points': String(c.points.length) },
+    el(
+      'div',
+      { class: 'chart-head' },
+      el('span', {}, t('historyTitle', { vs: c.vs, rs: c.rs, step: c.stepS })),
+      el('button', { type: 'button', id: 'chart-close' }, t('historyClose')),
+    ),
+    c.points.length ? svg : el('p', { class: 'empty' }, t('historyEmpty', { step: c.stepS })),
+    el(
+      'p',
+      { class: 'muted legend' },
+      t('historyLegend', { cps: max('cps').toFixed(1), bps: formatRate(max('bps')) }),
+    ),
+  );
+}
+
+/** Asks the daemon for the open chart's points (each refresh while it is open). */
+async function loadChart() {
+  if (!chart) return;
+  const target = apiTarget(chart.vs, chart.rs);
+  if (!target) return;
+  const { vs, rs } = chart;
+  try {
+    const r = await fetch(
+      `/api/v1/virtual-servers/${encodeURIComponent(target.vs)}/real-servers/${encodeURIComponent(target.rs)}/history`,
+      { headers: authHeaders(), cache: 'no-store' },
+    );
+    const body = /** @type {Record<string, unknown>} */ (await r.json().catch(() => ({})));
+    // The chart may have been closed or switched meanwhile.
+    if (!chart || chart.vs !== vs || chart.rs !== rs) return;
+    if (!r.ok) {
+      notify(
+        t('failed', { action: t('history'), rs, error: String(body.error ?? `HTTP ${r.status}`) }),
+        'error',
+      );
+      return;
+    }
+    chart.stepS = Number(body.stepS) || 10;
+    chart.points = Array.isArray(body.points)
+      ? body.points.map((/** @type {Record<string, unknown>} */ p) => ({
+          t: Number(p.t),
+          cps: Number(p.cps),
+          bps: Number(p.bps),
+        }))
+      : [];
+    renderServices();
+  } catch {
+    // the daemon is unreachable: the header says so; the chart keeps its last points
+  }
 }
 
 function renderTimeline() {
@@ -377,6 +460,7 @@ async function refresh() {
       state.status = await r.json();
       state.updated = new Date().toISOString();
       state.history.record(Date.now(), servicesOf(state.status));
+      void loadChart();
       state.link = state.streaming ? 'live' : 'polling';
     } else {
       state.link = 'offline';
@@ -441,6 +525,19 @@ function notify(text, kind) {
 
 /** Asks before a real server is changed: the dialog names the server and what will happen. */
 byId('services').addEventListener('click', (ev) => {
+  const target = /** @type {HTMLElement} */ (ev.target);
+  if (target.closest('#chart-close')) {
+    chart = null;
+    renderServices();
+    return;
+  }
+  const open = target.closest('button[data-history]')?.closest('tr');
+  if (open) {
+    chart = { vs: open.dataset.vs ?? '', rs: open.dataset.rs ?? '', stepS: 10, points: [] };
+    renderServices();
+    void loadChart();
+    return;
+  }
   const b = /** @type {HTMLElement | null} */ (
     /** @type {HTMLElement} */ (ev.target).closest('button[data-action]')
   );

@@ -160,6 +160,37 @@ test('dashboard actions in Chromium: drain (new connections go elsewhere), an er
     assert.match(await notice(page, 'ok'), /^启用：.*的 .*\.21:8080，当前权重 1$/);
     await waitFor('web1 to answer again', async () => ((await spread(net, 6)).web1 ?? 0) > 0, 10_000, 200);
 
+    // web2's last 15 minutes as the daemon keeps them: a point every 10 s, traffic in it.
+    await page.click(`tr[data-rs="${rs2}"] button[data-history]`);
+    await page.locator('#chart').waitFor({ timeout: 5000 });
+    await waitFor(
+      'points with traffic in the chart',
+      async () => {
+        await spread(net, 5);
+        return Number(await page.locator('#chart').getAttribute('data-points')) >= 1;
+      },
+      30_000,
+      1000,
+    );
+    const chartApi = await fetch(
+      `http://${net}.11:${API_PORT}/api/v1/virtual-servers/${encodeURIComponent(`tcp:${net}.100:80`)}/real-servers/${encodeURIComponent(rs2)}/history`,
+      { headers: { Authorization: `Bearer ${token}` } },
+    );
+    assert.equal(chartApi.status, 200);
+    const h = (await chartApi.json()) as {
+      rs: string;
+      stepS: number;
+      points: { cps: number; bps: number }[];
+    };
+    assert.equal(h.rs, rs2);
+    assert.equal(h.stepS, 10);
+    assert.ok(
+      h.points.some((p) => p.cps > 0 && p.bps > 0),
+      JSON.stringify(h.points),
+    );
+    await page.click('#chart-close');
+    await page.locator('#chart').waitFor({ state: 'detached', timeout: 5000 });
+
     // The token was asked for once: a reload keeps it for this tab.
     await page.reload();
     await page.locator('#link[data-state="live"]').waitFor({ timeout: 10_000 });

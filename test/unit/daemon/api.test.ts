@@ -59,6 +59,22 @@ test('routes: fixed endpoints, methods (405 with Allow), real-server actions, 40
     404,
   );
   assert.equal((route('GET', '/api/v2/status') as { status: number }).status, 404);
+  // A real server's traffic history: GET only.
+  assert.deepEqual(
+    route('GET', '/api/v1/virtual-servers/tcp%3A10.0.0.1%3A80/real-servers/10.0.0.2%3A80/history'),
+    {
+      ok: true,
+      route: { kind: 'history', vs: 'tcp:10.0.0.1:80', rs: '10.0.0.2:80' },
+    },
+  );
+  assert.equal(
+    (
+      route('POST', '/api/v1/virtual-servers/10.0.0.1:80/real-servers/10.0.0.2:80/history') as {
+        status: number;
+      }
+    ).status,
+    405,
+  );
 });
 
 test('weight body: an object with an integer 0..65535 and nothing else', () => {

@@ -182,6 +182,12 @@ const statsTimer = setInterval(() => {
 }, ESTIMATOR_INTERVAL_MS);
 statsTimer.unref();
 
+const NO_DATA_PLANE = {
+  ok: false,
+  status: 404,
+  error: 'no data plane is running (the configuration has no virtual_server)',
+} as const;
+
 const RUNTIME_ACTIONS: readonly RuntimeAction[] = ['weight', 'drain', 'disable', 'enable'];
 
 /** The API's request, checked again here: this process owns the table. */
@@ -238,12 +244,7 @@ const { lateness } = runChild(log, {
     const r = runtimeArgs(args);
     if (typeof r === 'string') return { ok: false, status: 400, error: r };
     await busy;
-    if (!controller)
-      return {
-        ok: false,
-        status: 404,
-        error: 'no data plane is running (the configuration has no virtual_server)',
-      };
+    if (!controller) return NO_DATA_PLANE;
     return controller.runtimeChange(r);
   },
   history: async (args): Promise<HistoryReply> => {
@@ -251,12 +252,7 @@ const { lateness } = runChild(log, {
     if (typeof a?.vs !== 'string' || typeof a.rs !== 'string')
       return { ok: false, status: 400, error: 'missing vs or rs' };
     await busy;
-    if (!controller)
-      return {
-        ok: false,
-        status: 404,
-        error: 'no data plane is running (the configuration has no virtual_server)',
-      };
+    if (!controller) return NO_DATA_PLANE;
     const found = controller.historyKeys(a.vs, a.rs);
     if ('error' in found) return { ok: false, ...found };
     const now = Date.now();

@@ -65,8 +65,6 @@ interface ChildSlot {
   pidFile: string;
 }
 
-type ApiServerRuntime = Parameters<typeof ApiServer.start>[1]['runtime'];
-
 const STOP_GRACE_MS = 5000;
 const REQUEST_TIMEOUT_MS = 5000;
 
@@ -277,8 +275,8 @@ export class Supervisor {
         status: () => this.status(),
         metrics: async () => renderMetrics(await this.status(), this.lateness()),
         reload: () => this.reload(),
-        runtime: (r) => this.runtime(r),
-        history: (r) => this.history(r),
+        runtime: (r) => this.checkerReply<RuntimeReply>('runtime', r),
+        history: (r) => this.checkerReply<HistoryReply>('history', r),
         events: this.events,
         log: this.log,
       });
@@ -304,8 +302,14 @@ export class Supervisor {
     if (want) await this.serveApi(want);
   }
 
-  /** A real server's last 15 minutes of traffic, from the checker child that reads the counters. */
-  private async history(r: { vs: string; rs: string }): Promise<HistoryReply> {
+  /**
+   * A request about real servers for the checker child, which holds the table and its counters:
+   * runtime changes (weight, drain, disable, enable) and traffic history. Its failures are replies.
+   */
+  private async checkerReply<T>(
+    cmd: 'runtime' | 'history',
+    r: unknown,
+  ): Promise<T | { ok: false; status: 404 | 500; error: string }> {
     if (!this.slots.has('checker'))
       return {
         ok: false,
@@ -313,22 +317,7 @@ export class Supervisor {
         error: 'vigil runs without its checker process (-P): no real servers',
       };
     try {
-      return (await this.request('checker', 'history', r)) as HistoryReply;
-    } catch (e) {
-      return { ok: false, status: 500, error: (e as Error).message };
-    }
-  }
-
-  /** A real server's weight / drain / disable / enable, through the checker child that holds the table. */
-  private async runtime(r: Parameters<ApiServerRuntime>[0]): Promise<RuntimeReply> {
-    if (!this.slots.has('checker'))
-      return {
-        ok: false,
-        status: 404,
-        error: 'vigil runs without its checker process (-P): no real servers',
-      };
-    try {
-      return (await this.request('checker', 'runtime', r)) as RuntimeReply;
+      return (await this.request('checker', cmd, r)) as T;
     } catch (e) {
       return { ok: false, status: 500, error: (e as Error).message };
     }

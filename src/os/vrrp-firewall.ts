@@ -1,28 +1,18 @@
 // Writes the no_accept firewall (src/vrrp/firewall.ts decides it) with `nft -f -`: one atomic
 // transaction per change, skipped when nothing changed. Runs in the caller's network namespace.
-import { spawn } from 'node:child_process';
 import { firewallScript, sameDropped, VRRP_FIREWALL_TABLE, type DroppedAddresses } from '../vrrp/firewall.js';
+import { runCommand } from './run-command.js';
 
 const NFT_TIMEOUT_MS = 10_000;
 
-function runNft(nft: string, script: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(nft, ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), NFT_TIMEOUT_MS);
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`${nft}: ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${nft} -f: ${err.trim() || (signal ? `killed by ${signal}` : `exit ${code}`)}`));
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(script);
+async function runNft(nft: string, script: string): Promise<void> {
+  const r = await runCommand([nft, '-f', '-'], script, NFT_TIMEOUT_MS).catch((e: Error) => {
+    throw new Error(`${nft}: ${e.message}`);
   });
+  if (r.code !== 0 || r.signal)
+    throw new Error(
+      `${nft} -f: ${r.stderr.trim() || (r.signal ? `killed by ${r.signal}` : `exit ${r.code}`)}`,
+    );
 }
 
 export class VipFirewall {

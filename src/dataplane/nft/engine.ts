@@ -1,5 +1,5 @@
 // nftables engine: atomic `nft -f -` transactions sized to each change, read back as JSON.
-import { spawn } from 'node:child_process';
+import { runCommand, type RunResult } from '../../os/run-command.js';
 import type { Change, Counters, Engine, ServiceKey, ServiceState, ServiceStats } from '../engine.js';
 import { drInterfaceByRoute } from './dr-interface.js';
 import {
@@ -29,34 +29,6 @@ export interface NftEngineOptions extends Omit<NftContext, 'dr' | 'macs'> {
   netns?: string;
   /** The nft binary (default nft from PATH). */
   nft?: string;
-}
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(argv: string[], input: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...args] = argv;
-    if (!cmd) return reject(new Error('nft: empty command'));
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
 }
 
 export function serviceId(key: ServiceKey): string {
@@ -240,7 +212,7 @@ export class NftEngine implements Engine {
       'add chain inet vigil_probe c { type nat hook prerouting priority -100; }\n' +
       'add rule inet vigil_probe c numgen inc mod 2 vmap { 0 : accept, 1 : accept }\n';
     try {
-      const r = await run([...command, '-c', '-f', '-'], check);
+      const r = await runCommand([...command, '-c', '-f', '-'], check);
       if (r.code === 0) return { ok: true };
       const msg = r.stderr.trim().split('\n')[0] ?? `exit ${r.code}`;
       return { ok: false, reason: `nft cannot program the kernel: ${msg}` };
@@ -250,7 +222,7 @@ export class NftEngine implements Engine {
   }
 
   private async nft(args: string[], input = ''): Promise<RunResult> {
-    return run([...this.prefix, this.opts.nft ?? 'nft', ...args], input);
+    return runCommand([...this.prefix, this.opts.nft ?? 'nft', ...args], input);
   }
 
   /** The director's MAC and the MACs of DR real servers in `changes` (ping, then the neighbour table). */
@@ -265,7 +237,7 @@ export class NftEngine implements Engine {
     if (!this.ctx.dr) {
       let mac = this.opts.dr.mac;
       if (!mac) {
-        const r = await run([...this.prefix, 'ip', '-j', 'link', 'show', 'dev', ifname], '');
+        const r = await runCommand([...this.prefix, 'ip', '-j', 'link', 'show', 'dev', ifname], '');
         const link = (JSON.parse(r.code === 0 ? r.stdout : '[]') as { address?: string }[])[0];
         if (!link?.address) throw new Error(`nft engine: DR interface ${ifname} not found`);
         mac = link.address;
@@ -282,9 +254,9 @@ export class NftEngine implements Engine {
       const poke = `const s=require('dgram').createSocket('${family}');s.send('',9,'${a}',()=>s.close())`;
       let n: { lladdr?: string } | undefined;
       for (let attempt = 0; attempt < 10 && !n?.lladdr; attempt++) {
-        if (attempt % 3 === 0) await run([...this.prefix, process.execPath, '-e', poke], '');
+        if (attempt % 3 === 0) await runCommand([...this.prefix, process.execPath, '-e', poke], '');
         await new Promise((r) => setTimeout(r, 100));
-        const r = await run([...this.prefix, 'ip', '-j', 'neigh', 'show', 'to', a, 'dev', ifname], '');
+        const r = await runCommand([...this.prefix, 'ip', '-j', 'neigh', 'show', 'to', a, 'dev', ifname], '');
         n = (JSON.parse(r.code === 0 && r.stdout.trim() ? r.stdout : '[]') as { lladdr?: string }[])[0];
       }
       if (n?.lladdr) this.macs.set(a, n.lladdr);
@@ -347,7 +319,7 @@ export class NftEngine implements Engine {
     const services = parseListing(docs);
     const counters = parseCounters(docs);
     const made = parseConnCounters(docs);
-    const ct = await run([...this.prefix, 'cat', '/proc/net/nf_conntrack'], '');
+    const ct = await runCommand([...this.prefix, 'cat', '/proc/net/nf_conntrack'], '');
     const conns = countConnections(ct.code === 0 ? ct.stdout : '');
     return services.map((s) => {
       const total = zero();

@@ -93,14 +93,15 @@ function approximations(
   return [...notes];
 }
 
-export async function runCheck(argv: string[]): Promise<number> {
+/** `err` takes the lines meant for stderr (keepalived's `-t LOG_FILE` sends them to a file). */
+export async function runCheck(argv: string[], err: (line: string) => void = console.error): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     console.log(USAGE);
     return 0;
   }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
-    console.error(`vigil check: ${args}\n${USAGE}`);
+    err(`vigil check: ${args}\n${USAGE}`);
     return 2;
   }
   const results: LoadResult[] = args.files.map((f) => loadConfig(f, { configId: args.configId }));
@@ -148,7 +149,7 @@ export async function runCheck(argv: string[]): Promise<number> {
   for (const m of await drInterfaceIssues(first, chosen[0]!))
     diagnostics.push({ severity: 'error', message: m.message, loc: m.loc });
   const order = results.flatMap((r) => r.config.files);
-  for (const d of [...diagnostics].sort(byPlace(order))) console.error(formatDiagnostic(d));
+  for (const d of [...diagnostics].sort(byPlace(order))) err(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   if (args.json) {

@@ -2,6 +2,7 @@
 // then runs the supervisor (which forks the VRRP and checker children) in the foreground; it forks
 // into the background only under a systemd Type=forking unit (src/daemon/daemonize.ts). It ends on
 // SIGTERM/SIGINT after the children have resigned.
+import { constants as fsConstants, openSync, writeSync } from 'node:fs';
 import { formatDiagnostic } from '../config/ast.js';
 import { globalData } from '../config/dump-global.js';
 import { loadConfig } from '../config/load.js';
@@ -86,10 +87,24 @@ function printSignum(name: string): number {
   return 0;
 }
 
+/** Where `-t[=LOG_FILE]` writes its stderr lines: LOG_FILE appended (created 0644, never through a
+ * symlink, as keepalived opens it), else stderr; a string when the file cannot be opened. */
+function configTestOutput(logFile: string | undefined): ((line: string) => void) | string {
+  if (!logFile) return console.error;
+  let fd: number;
+  try {
+    const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW } = fsConstants;
+    fd = openSync(logFile, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o644);
+  } catch (e) {
+    return `vigil: unable to open config-test log file ${logFile}: ${(e as Error).message.replace(/, open .*$/, '')}`;
+  }
+  return (line) => writeSync(fd, `${line}\n`);
+}
+
 export async function runDaemon(argv: string[]): Promise<number> {
   const parsed = parseDaemonArgs(argv);
   // `vigil -t -f FILE --json` and other `vigil check` options after keepalived's -t: check reads them.
-  if (!parsed.ok && (argv.includes('-t') || argv.includes('--config-test')))
+  if (!parsed.ok && argv.some((a) => /^(-t|--config-test(=|$))/.test(a)))
     return (await import('./check.js')).runCheck(argv);
   if (!parsed.ok) {
     console.error(`vigil: ${parsed.error}\n${USAGE}`);
@@ -107,9 +122,15 @@ export async function runDaemon(argv: string[]): Promise<number> {
       return (await import('./genhash.js')).runGenhash(parsed.action.argv);
     case 'config-test': {
       const o = parsed.options;
-      for (const w of parsed.warnings) console.error(`vigil: warning: ${w}`);
+      const err = configTestOutput(parsed.action.logFile);
+      if (typeof err === 'string') {
+        console.error(err);
+        return 1;
+      }
+      for (const w of parsed.warnings) err(`vigil: warning: ${w}`);
       const files = parsed.action.files.flatMap((f) => ['-f', f]);
-      return (await import('./check.js')).runCheck([...files, ...(o.configId ? ['-i', o.configId] : [])]);
+      const args = [...files, ...(o.configId ? ['-i', o.configId] : [])];
+      return (await import('./check.js')).runCheck(args, err);
     }
   }
   const options = parsed.options;

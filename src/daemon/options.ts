@@ -48,8 +48,9 @@ export type DaemonAction =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'signum'; name: string }
-  /** -t: `vigil check` of every -f given (vigil's check compares a peer's file too). */
-  | { kind: 'config-test'; files: string[] }
+  /** -t[LOG_FILE]: `vigil check` of every -f given (vigil's check compares a peer's file too);
+   * with LOG_FILE, what would go to stderr is appended to it, as keepalived does. */
+  | { kind: 'config-test'; files: string[]; logFile?: string }
   /** -T: keepalived's genhash mode; every argument after -T is genhash's. */
   | { kind: 'genhash'; argv: string[] };
 
@@ -226,10 +227,9 @@ const SPECS: Spec[] = [
     short: 't',
     long: ['config-test'],
     arg: 'optional',
-    apply: (ctx, v, name) => {
+    apply: (ctx, v) => {
       ctx.action ??= { kind: 'config-test', files: [] };
-      if (v !== undefined)
-        ctx.warn(`option ${name}=${v}: not implemented: the check's output goes to stderr, not to ${v}`);
+      if (v && ctx.action.kind === 'config-test') ctx.action.logFile = v;
     },
   },
   {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,6 +42,33 @@ test("a good configuration exits 0; keepalived's -t -f form works too", () => {
   assert.equal(r.stderr, '');
   assert.match(r.stdout, /configuration OK/);
   assert.match(r.stdout, /data plane: (ipvs|nft|userspace); /);
+});
+
+test("keepalived's --config-test=LOG_FILE appends the diagnostics to LOG_FILE, not to stderr", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-ctest-'));
+  const log = join(dir, 'check.log');
+  writeFileSync(log, 'earlier line\n');
+  const f = `${corpus}/001-lvs-dr-wlc.conf`;
+  const r = vigil(`--config-test=${log}`, '-f', f);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, '');
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'earlier line');
+  assert.equal(
+    lines[1],
+    `${f}:22:1: warning: virtual_server 172.16.1.100:80: 172.16.1.100 is not a virtual_ipaddress of any vrrp_instance (they are: 172.16.1.3); the director will not hold the address clients connect to`,
+  );
+  assert.equal(lines.length, 9);
+  assert.match(r.stdout, /2 errors, 6 warnings/);
+  // keepalived's short form (-tFILE) too; a file that cannot be opened is one clear line and exit 1.
+  assert.equal(vigil(`-t${log}`, '-f', 'examples/lvs-dr-master.conf').code, 0);
+  const bad = vigil(`--config-test=${join(dir, 'no', 'such.log')}`, '-f', f);
+  assert.equal(bad.code, 1);
+  assert.equal(
+    bad.stderr,
+    `vigil: unable to open config-test log file ${join(dir, 'no', 'such.log')}: ENOENT: no such file or directory\n`,
+  );
+  assert.doesNotMatch(bad.stderr, STACK);
 });
 
 test('--json prints the resolved model with keepalived defaults filled in', () => {

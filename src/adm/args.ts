@@ -6,8 +6,20 @@
 // Pure: port and host names come from an injected AdmNames.
 import type { Family, Forwarding, Protocol, ServiceKey } from '../dataplane/engine.js';
 import { canonicalIpv6, inetAton, ipv4Text } from './inet.js';
+import { checkLegal, checkTunnel, fail, Fail, type CmdName, type OptName } from './legality.js';
 import { systemNames, type AdmNames } from './names.js';
+import { Popt, type PoptEvent } from './popt.js';
 import type { AdmDest, AdmService, SyncDaemonSpec } from './types.js';
+import {
+  INT_MAX,
+  isMulticast4,
+  MAX_TIMEOUT,
+  parseEndpoint,
+  parseFwmark,
+  parseSchedFlags,
+  parseTimeout,
+  stringToNumber,
+} from './values.js';
 
 export interface ListFormat {
   numeric: boolean;
@@ -55,348 +67,6 @@ export interface ParseOptions {
   restoreLine?: boolean;
 }
 
-/** IPVS's default persistence timeout when -p has no value (IPVS_SVC_PERSISTENT_TIMEOUT). */
-export const DEFAULT_PERSISTENCE = 360;
-const MAX_TIMEOUT = 86400 * 31;
-const INT_MAX = 2147483647;
-
-// ---- popt ---------------------------------------------------------------------------------
-
-type ArgKind = 'none' | 'required' | 'optional';
-interface OptDef {
-  long: string;
-  short?: string;
-  arg: ArgKind;
-  tag: string;
-}
-
-const OPTIONS: OptDef[] = [
-  ['add-service', 'A', 'none'],
-  ['edit-service', 'E', 'none'],
-  ['delete-service', 'D', 'none'],
-  ['clear', 'C', 'none'],
-  ['list', 'L', 'none'],
-  ['list', 'l', 'none'],
-  ['zero', 'Z', 'none'],
-  ['add-server', 'a', 'none'],
-  ['edit-server', 'e', 'none'],
-  ['delete-server', 'd', 'none'],
-  ['set', '', 'none'],
-  ['help', 'h', 'none'],
-  ['version', 'v', 'none'],
-  ['restore', 'R', 'none'],
-  ['save', 'S', 'none'],
-  ['start-daemon', '', 'required'],
-  ['stop-daemon', '', 'required'],
-  ['tcp-service', 't', 'required'],
-  ['udp-service', 'u', 'required'],
-  ['sctp-service', '', 'required'],
-  ['fwmark-service', 'f', 'required'],
-  ['scheduler', 's', 'required'],
-  ['persistent', 'p', 'optional'],
-  ['netmask', 'M', 'required'],
-  ['real-server', 'r', 'required'],
-  ['masquerading', 'm', 'none'],
-  ['ipip', 'i', 'none'],
-  ['gatewaying', 'g', 'none'],
-  ['weight', 'w', 'required'],
-  ['u-threshold', 'x', 'required'],
-  ['l-threshold', 'y', 'required'],
-  ['numeric', 'n', 'none'],
-  ['connection', 'c', 'none'],
-  ['mcast-interface', '', 'required'],
-  ['syncid', '', 'required'],
-  ['timeout', '', 'none'],
-  ['daemon', '', 'none'],
-  ['stats', '', 'none'],
-  ['rate', '', 'none'],
-  ['thresholds', '', 'none'],
-  ['persistent-conn', '', 'none'],
-  ['nosort', '', 'none'],
-  ['sort', '', 'none'],
-  ['exact', 'X', 'none'],
-  ['ipv6', '6', 'none'],
-  ['ops', 'o', 'none'],
-  ['pe', '', 'required'],
-  ['sched-flags', 'b', 'required'],
-  ['mcast-group', '', 'required'],
-  ['mcast-port', '', 'required'],
-  ['mcast-ttl', '', 'required'],
-  ['sync-maxlen', '', 'required'],
-  ['tun-info', '', 'none'],
-  ['tun-type', '', 'required'],
-  ['tun-port', '', 'required'],
-  ['tun-nocsum', '', 'none'],
-  ['tun-csum', '', 'none'],
-  ['tun-remcsum', '', 'none'],
-].map(([long, short, arg]) => ({
-  long: long!,
-  short: short || undefined,
-  arg: arg as ArgKind,
-  // 'l' is a second spelling of 'list'.
-  tag: long!,
-}));
-
-type PoptEvent =
-  | { kind: 'opt'; tag: string; arg?: string; text: string }
-  | { kind: 'error'; text: string; why: string }
-  | { kind: 'end' };
-
-class Popt {
-  private i = 0;
-  private cluster = '';
-  private clusterText = '';
-  private restLeftover = false;
-  readonly leftovers: string[] = [];
-  /** The last argv element consumed (poptBadOption's answer). */
-  last = '';
-
-  constructor(private readonly argv: readonly string[]) {}
-
-  next(): PoptEvent {
-    for (;;) {
-      if (this.cluster) return this.short();
-      if (this.i >= this.argv.length) return { kind: 'end' };
-      const a = this.argv[this.i++]!;
-      this.last = a;
-      if (this.restLeftover || !a.startsWith('-') || a === '-') {
-        this.leftovers.push(a);
-        continue;
-      }
-      if (a === '--') {
-        this.restLeftover = true;
-        continue;
-      }
-      if (a.startsWith('--')) return this.long(a);
-      this.cluster = a.slice(1);
-      this.clusterText = a;
-    }
-  }
-
-  private long(a: string): PoptEvent {
-    const eq = a.indexOf('=');
-    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-    const def = OPTIONS.find((o) => o.long === name);
-    if (!def) return { kind: 'error', text: a, why: 'unknown option' };
-    if (eq >= 0) {
-      if (def.arg === 'none') return { kind: 'error', text: a, why: 'option does not take an argument' };
-      return { kind: 'opt', tag: def.tag, arg: a.slice(eq + 1), text: a };
-    }
-    return this.argument(def, a);
-  }
-
-  private short(): PoptEvent {
-    const c = this.cluster[0]!;
-    this.cluster = this.cluster.slice(1);
-    const text = this.clusterText;
-    const def = OPTIONS.find((o) => o.short === c);
-    if (!def) {
-      this.cluster = '';
-      return { kind: 'error', text, why: 'unknown option' };
-    }
-    if (def.arg !== 'none' && this.cluster) {
-      // popt takes "-w=3" as "-w 3".
-      const arg = this.cluster.startsWith('=') ? this.cluster.slice(1) : this.cluster;
-      this.cluster = '';
-      return { kind: 'opt', tag: def.tag, arg, text };
-    }
-    return this.argument(def, text);
-  }
-
-  private argument(def: OptDef, text: string): PoptEvent {
-    if (def.arg === 'none') return { kind: 'opt', tag: def.tag, text };
-    const next = this.argv[this.i];
-    if (def.arg === 'optional') {
-      if (next === undefined || next.startsWith('-')) return { kind: 'opt', tag: def.tag, text };
-    } else if (next === undefined) {
-      return { kind: 'error', text, why: 'missing argument' };
-    }
-    this.i++;
-    this.last = next!;
-    return { kind: 'opt', tag: def.tag, arg: next, text };
-  }
-}
-
-// ---- the legality table -------------------------------------------------------------------
-
-const OPT_NAMES = [
-  'numeric',
-  'connection',
-  'service-address',
-  'scheduler',
-  'persistent',
-  'netmask',
-  'real-server',
-  'forwarding-method',
-  'weight',
-  'u-threshold',
-  'l-threshold',
-  'mcast-interface',
-  'timeout',
-  'daemon',
-  'stats',
-  'rate',
-  'thresholds',
-  'persistent-conn',
-  'nosort',
-  'syncid',
-  'exact',
-  'ops',
-  'pe',
-  'sched-flags',
-  'mcast-group',
-  'mcast-port',
-  'mcast-ttl',
-  'sync-maxlen',
-  'tun-info',
-  'tun-type',
-  'tun-port',
-  'tun-nocsum',
-  'tun-csum',
-  'tun-remcsum',
-] as const;
-type OptName = (typeof OPT_NAMES)[number];
-
-type CmdName =
-  | 'add-service'
-  | 'edit-service'
-  | 'delete-service'
-  | 'flush'
-  | 'list'
-  | 'add-server'
-  | 'delete-server'
-  | 'edit-server'
-  | 'set'
-  | 'start-daemon'
-  | 'stop-daemon'
-  | 'restore'
-  | 'save'
-  | 'zero';
-
-// '+' compulsory, 'x' illegal, '1' exclusive (one of the '1' options at most), ' ' optional.
-const X34 = 'x'.repeat(34);
-const LEGAL: Record<CmdName, string> = {
-  'add-service': 'xx+   ' + 'x'.repeat(15) + '   ' + 'x'.repeat(10),
-  'edit-service': 'xx+   ' + 'x'.repeat(15) + '   ' + 'x'.repeat(10),
-  'delete-service': 'xx+' + 'x'.repeat(31),
-  flush: X34,
-  list: ' 11' + 'x'.repeat(9) + '11' + ' '.repeat(7) + 'x'.repeat(7) + ' ' + 'x'.repeat(5),
-  'add-server': 'xx+xxx+    ' + 'x'.repeat(18) + '     ',
-  'delete-server': 'xx+xxx+' + 'x'.repeat(27),
-  'edit-server': 'xx+xxx+    ' + 'x'.repeat(18) + '     ',
-  set: X34,
-  'start-daemon': 'x'.repeat(11) + ' ' + 'x'.repeat(7) + ' ' + 'x'.repeat(4) + '    ' + 'x'.repeat(6),
-  'stop-daemon': 'x'.repeat(19) + ' ' + 'x'.repeat(14),
-  restore: X34,
-  save: ' ' + 'x'.repeat(33),
-  zero: 'xx ' + 'x'.repeat(31),
-};
-
-class Fail {
-  constructor(
-    readonly message: string,
-    readonly exitCode: number,
-  ) {}
-}
-const fail = (message: string, exitCode = 2): never => {
-  throw new Fail(message, exitCode);
-};
-
-function checkLegal(cmd: CmdName, options: Set<OptName>): void {
-  const row = LEGAL[cmd];
-  let last: OptName | undefined;
-  OPT_NAMES.forEach((name, j) => {
-    const rule = row[j];
-    if (!options.has(name)) {
-      if (rule === '+') fail(`You need to supply the '${name}' option for the '${cmd}' command`);
-      return;
-    }
-    if (rule === 'x') fail(`Illegal '${name}' option with the '${cmd}' command`);
-    if (rule === '1') {
-      if (last === undefined) last = name;
-      else fail(`The option '${name}' conflicts with the '${last}' option in the '${cmd}' command`);
-    }
-  });
-}
-
-// ---- value parsers (ipvsadm's) ------------------------------------------------------------
-
-/** strtol base 10 over the whole string (leading blanks and a sign allowed), within [min, max]. */
-function stringToNumber(s: string, min: number, max: number): number | undefined {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(s);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
-}
-
-function parseTimeout(s: string | undefined, min: number, max: number): number {
-  if (s === undefined) return DEFAULT_PERSISTENCE;
-  const n = stringToNumber(s, min, max);
-  return n ?? fail(`invalid timeout value \`${s}' specified`);
-}
-
-function parseFwmark(s: string): number {
-  const n = stringToNumber(s, 1, 0xffffffff);
-  return n ?? fail(`invalid fwmark value \`${s}' specified`);
-}
-
-interface Endpoint {
-  family: Family;
-  address: string;
-  port?: number;
-}
-
-/** parse_service: host[:port], [v6]:port or a bare v6 address; undefined when illegal. */
-function parseEndpoint(text: string, protocol: Protocol, names: AdmNames): Endpoint | undefined {
-  if (/^\d*$/.test(text)) return undefined; // str_is_digit (and the empty string)
-  let buf = text;
-  let portText: string | undefined;
-  if (buf.startsWith('[')) {
-    const close = buf.indexOf(']');
-    if (close < 0 || buf[close + 1] !== ':') return undefined;
-    portText = buf.slice(close + 2);
-    buf = buf.slice(1, close);
-  }
-  let ep: Endpoint;
-  const v6 = canonicalIpv6(buf);
-  if (v6 !== undefined) {
-    ep = { family: 6, address: v6 };
-  } else {
-    const colon = buf.lastIndexOf(':');
-    portText = colon < 0 ? undefined : buf.slice(colon + 1);
-    const host = colon < 0 ? buf : buf.slice(0, colon);
-    const v4 = inetAton(host);
-    const address = v4 !== undefined ? ipv4Text(v4) : names.host(host);
-    if (address === undefined) return undefined;
-    ep = { family: 4, address };
-  }
-  if (portText !== undefined) {
-    const port = stringToNumber(portText, 0, 65535) ?? names.port(portText, protocol);
-    if (port === undefined) return undefined;
-    ep.port = port;
-  }
-  return ep;
-}
-
-const SCHED_FLAG_NAMES = ['flag-1', 'flag-2', 'flag-3', 'sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'];
-
-function parseSchedFlags(sched: string, text: string): AdmService['flags'] {
-  const flags: AdmService['flags'] = {};
-  for (const f of text.split(',').filter((x) => x !== '')) {
-    if (!SCHED_FLAG_NAMES.includes(f)) fail(`invalid scheduler flag \`${f}'`);
-    const owner = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : '';
-    if (owner && sched !== owner) fail(`incompatible scheduler flag \`${f}'`);
-    if (f === 'flag-1' || f.endsWith('-fallback')) flags.fallback = true;
-    else if (f === 'flag-2' || f.endsWith('-port')) flags.port = true;
-    else flags.flag3 = true;
-  }
-  return flags;
-}
-
-function isMulticast4(v: number): boolean {
-  return v >>> 28 === 0xe;
-}
-
 // ---- the command --------------------------------------------------------------------------
 
 const COMMAND_OF: Record<string, CmdName | 'help' | 'version'> = {
@@ -428,6 +98,43 @@ export function parseAdmArgs(argv: readonly string[], opts: ParseOptions = {}): 
   }
 }
 
+/** ipvsadm's ipvs_command_entry, filled option by option (order matters, as in ipvsadm). */
+interface Entry {
+  svc: {
+    family: Family;
+    protocol: Protocol;
+    address: string;
+    port: number;
+    fwmark: number;
+    sched: string;
+    persistent: boolean;
+    timeout: number;
+    netmask: number;
+    ops: boolean;
+    pe: string;
+    schedFlags?: string;
+  };
+  dest: {
+    family: Family;
+    address: string;
+    port: number;
+    forwarding: Forwarding;
+    weight: number;
+    upper: number;
+    lower: number;
+    tunType: 'ipip' | 'gue' | 'gre';
+    tunPort: number;
+    tunFlags: 'nocsum' | 'csum' | 'remcsum';
+  };
+  daemon: SyncDaemonSpec;
+  /** The options given, each at most once. */
+  options: Set<OptName>;
+  /** The list format flags given. */
+  format: Set<string>;
+}
+
+type OptEvent = Extract<PoptEvent, { kind: 'opt' }>;
+
 function parse(argv: readonly string[], opts: ParseOptions): AdmCommand {
   const names = opts.names ?? systemNames();
   const program = opts.program ?? 'ipvsadm';
@@ -454,222 +161,14 @@ function parse(argv: readonly string[], opts: ParseOptions): AdmCommand {
       );
   }
 
-  // ipvsadm's ipvs_command_entry, filled option by option (order matters, as in ipvsadm).
-  const svc = {
-    family: 4 as Family,
-    protocol: 'tcp' as Protocol,
-    address: '',
-    port: 0,
-    fwmark: 0,
-    sched: '',
-    persistent: false,
-    timeout: 0,
-    netmask: 0xffffffff,
-    ops: false,
-    pe: '',
-    schedFlags: undefined as string | undefined,
-  };
-  const dest = {
-    family: 4 as Family,
-    address: '',
-    port: 0,
-    forwarding: 'dr' as Forwarding,
-    weight: 1,
-    upper: 0,
-    lower: 0,
-    tunType: 'ipip' as 'ipip' | 'gue' | 'gre',
-    tunPort: 0,
-    tunFlags: 'nocsum' as 'nocsum' | 'csum' | 'remcsum',
-  };
-  const daemon: SyncDaemonSpec = { state: daemonState ?? 'master', mcastInterface: '', syncid: 0 };
-  const options = new Set<OptName>();
-  const format = new Set<string>();
-  const set = (o: OptName): void => {
-    if (options.has(o)) fail(`multiple '${o}' options specified`);
-    options.add(o);
-  };
-
+  const e = newEntry(daemonState ?? 'master');
   for (let ev = popt.next(); ev.kind !== 'end'; ev = popt.next()) {
     if (ev.kind === 'error') fail(`${ev.text}: ${ev.why}`, 255);
     if (ev.kind !== 'opt') break;
-    const arg = ev.arg ?? '';
-    switch (ev.tag) {
-      case 'tcp-service':
-      case 'udp-service':
-      case 'sctp-service': {
-        set('service-address');
-        svc.protocol = ev.tag === 'tcp-service' ? 'tcp' : ev.tag === 'udp-service' ? 'udp' : 'sctp';
-        const ep = parseEndpoint(arg, svc.protocol, names);
-        if (!ep) fail('illegal virtual server address[:port] specified');
-        svc.family = ep!.family;
-        svc.address = ep!.address;
-        if (ep!.family === 6) svc.netmask = 128;
-        if (ep!.port !== undefined) svc.port = ep!.port;
-        break;
-      }
-      case 'fwmark-service':
-        set('service-address');
-        svc.family = 4;
-        svc.protocol = 'tcp';
-        svc.fwmark = parseFwmark(arg);
-        break;
-      case 'scheduler':
-        set('scheduler');
-        svc.sched = arg.slice(0, 15);
-        break;
-      case 'persistent':
-        set('persistent');
-        svc.persistent = true;
-        svc.timeout = parseTimeout(ev.arg, 1, MAX_TIMEOUT);
-        break;
-      case 'netmask':
-        set('netmask');
-        if (svc.family !== 6) {
-          const m = inetAton(arg) ?? (names.host(arg) !== undefined ? inetAton(names.host(arg)!) : undefined);
-          if (m === undefined) fail('illegal virtual server persistent mask specified');
-          svc.netmask = m!;
-        } else {
-          svc.netmask = parseInt(arg, 10) || 0;
-          if (svc.netmask < 1 || svc.netmask > 128) fail('illegal ipv6 netmask specified');
-        }
-        break;
-      case 'real-server': {
-        set('real-server');
-        const ep = parseEndpoint(arg, svc.protocol, names);
-        if (!ep) fail('illegal real server address[:port] specified');
-        dest.family = ep!.family;
-        dest.address = ep!.address;
-        // The service's port when the server names none.
-        dest.port = ep!.port ?? svc.port;
-        break;
-      }
-      case 'ipip':
-      case 'gatewaying':
-      case 'masquerading':
-        set('forwarding-method');
-        dest.forwarding = ev.tag === 'ipip' ? 'tun' : ev.tag === 'gatewaying' ? 'dr' : 'nat';
-        break;
-      case 'weight': {
-        set('weight');
-        const n = stringToNumber(arg, 0, INT_MAX);
-        if (n === undefined) fail('illegal weight specified');
-        dest.weight = n!;
-        break;
-      }
-      case 'u-threshold': {
-        set('u-threshold');
-        const n = stringToNumber(arg, 0, INT_MAX);
-        if (n === undefined) fail('illegal u_threshold specified');
-        dest.upper = n!;
-        break;
-      }
-      case 'l-threshold': {
-        set('l-threshold');
-        const n = stringToNumber(arg, 0, INT_MAX);
-        if (n === undefined) fail('illegal l_threshold specified');
-        dest.lower = n!;
-        break;
-      }
-      case 'connection':
-        set('connection');
-        break;
-      case 'numeric':
-        set('numeric');
-        format.add('numeric');
-        break;
-      case 'mcast-interface':
-        set('mcast-interface');
-        daemon.mcastInterface = arg.slice(0, 15);
-        break;
-      case 'syncid': {
-        set('syncid');
-        const n = stringToNumber(arg, 0, 255);
-        if (n === undefined) fail('illegal syncid specified');
-        daemon.syncid = n!;
-        break;
-      }
-      case 'timeout':
-      case 'daemon':
-        set(ev.tag);
-        break;
-      case 'stats':
-      case 'rate':
-      case 'thresholds':
-      case 'persistent-conn':
-      case 'nosort':
-      case 'exact':
-      case 'tun-info':
-        set(ev.tag);
-        format.add(ev.tag);
-        break;
-      case 'sort':
-        break; // the default; accepted for compatibility
-      case 'ipv6':
-        if (svc.fwmark) {
-          svc.family = 6;
-          svc.netmask = 128;
-        } else fail('-6 used before -f\n');
-        break;
-      case 'ops':
-        set('ops');
-        svc.ops = true;
-        break;
-      case 'pe':
-        set('pe');
-        svc.pe = arg.slice(0, 31);
-        break;
-      case 'sched-flags':
-        set('sched-flags');
-        svc.schedFlags = arg;
-        break;
-      case 'mcast-group': {
-        set('mcast-group');
-        if (arg.includes(':')) {
-          const g = canonicalIpv6(arg);
-          if (g === undefined || !g.toLowerCase().startsWith('ff'))
-            fail(`invalid IPv6 mcast-group \`${arg}'`);
-          daemon.mcastGroup = g;
-        } else {
-          const v = /^\d+\.\d+\.\d+\.\d+$/.test(arg) ? inetAton(arg) : undefined;
-          if (v === undefined || !isMulticast4(v)) fail(`invalid IPv4 mcast-group \`${arg}'`);
-          daemon.mcastGroup = ipv4Text(v!);
-        }
-        break;
-      }
-      case 'mcast-port':
-      case 'mcast-ttl':
-      case 'sync-maxlen': {
-        set(ev.tag);
-        const max = ev.tag === 'mcast-port' ? 65535 : ev.tag === 'mcast-ttl' ? 255 : 65535 - 20 - 8;
-        const n = stringToNumber(arg, 1, max);
-        if (n === undefined) fail(`illegal ${ev.tag} specified`);
-        if (ev.tag === 'mcast-port') daemon.mcastPort = n!;
-        else if (ev.tag === 'mcast-ttl') daemon.mcastTtl = n!;
-        else daemon.syncMaxlen = n!;
-        break;
-      }
-      case 'tun-type':
-        set('tun-type');
-        if (arg !== 'ipip' && arg !== 'gue' && arg !== 'gre') fail('illegal tunnel type specified');
-        dest.tunType = arg as 'ipip' | 'gue' | 'gre';
-        break;
-      case 'tun-port': {
-        set('tun-port');
-        const n = stringToNumber(arg, 1, 65535);
-        if (n === undefined) fail('illegal tunnel port specified');
-        dest.tunPort = n!;
-        break;
-      }
-      case 'tun-nocsum':
-      case 'tun-csum':
-      case 'tun-remcsum':
-        set(ev.tag);
-        dest.tunFlags = ev.tag === 'tun-nocsum' ? 'nocsum' : ev.tag === 'tun-csum' ? 'csum' : 'remcsum';
-        break;
-      default:
-        // A second command, or -h/-v after the command.
-        fail(`invalid option \`${popt.last}'`);
-    }
+    const handled =
+      serviceOption(e, ev, names) || serverOption(e, ev, names) || daemonOption(e, ev) || listOption(e, ev);
+    // A second command, or -h/-v after the command.
+    if (!handled) fail(`invalid option \`${popt.last}'`);
   }
 
   let timeouts: [number, number, number] | undefined;
@@ -685,11 +184,241 @@ function parse(argv: readonly string[], opts: ParseOptions): AdmCommand {
   }
   if (popt.leftovers.length) fail(`unexpected argument ${popt.leftovers[0]}`);
 
-  checkLegal(command, options);
+  checkLegal(command, e.options);
+  const flags: AdmService['flags'] =
+    e.svc.schedFlags !== undefined ? parseSchedFlags(e.svc.sched || 'wlc', e.svc.schedFlags) : {};
+  checkEntry(command, e);
+  return toCommand(command, e, flags, timeouts);
+}
 
-  let flags: AdmService['flags'] = {};
-  if (svc.schedFlags !== undefined) flags = parseSchedFlags(svc.sched || 'wlc', svc.schedFlags);
+function newEntry(state: 'master' | 'backup'): Entry {
+  return {
+    svc: {
+      family: 4,
+      protocol: 'tcp',
+      address: '',
+      port: 0,
+      fwmark: 0,
+      sched: '',
+      persistent: false,
+      timeout: 0,
+      netmask: 0xffffffff,
+      ops: false,
+      pe: '',
+    },
+    dest: {
+      family: 4,
+      address: '',
+      port: 0,
+      forwarding: 'dr',
+      weight: 1,
+      upper: 0,
+      lower: 0,
+      tunType: 'ipip',
+      tunPort: 0,
+      tunFlags: 'nocsum',
+    },
+    daemon: { state, mcastInterface: '', syncid: 0 },
+    options: new Set(),
+    format: new Set(),
+  };
+}
 
+function once(e: Entry, o: OptName): void {
+  if (e.options.has(o)) fail(`multiple '${o}' options specified`);
+  e.options.add(o);
+}
+
+/** A number option within [min, max], or ipvsadm's "illegal …" error. */
+function numberOpt(arg: string, min: number, max: number, error: string): number {
+  const n = stringToNumber(arg, min, max);
+  return n ?? fail(error);
+}
+
+/** -t/-u/--sctp-service/-f, -s, -p, -M, -6, -o, --pe, -b: the virtual service. */
+function serviceOption(e: Entry, ev: OptEvent, names: AdmNames): boolean {
+  const { svc } = e;
+  const arg = ev.arg ?? '';
+  switch (ev.tag) {
+    case 'tcp-service':
+    case 'udp-service':
+    case 'sctp-service': {
+      once(e, 'service-address');
+      svc.protocol = ev.tag === 'tcp-service' ? 'tcp' : ev.tag === 'udp-service' ? 'udp' : 'sctp';
+      const ep =
+        parseEndpoint(arg, svc.protocol, names) ?? fail('illegal virtual server address[:port] specified');
+      svc.family = ep.family;
+      svc.address = ep.address;
+      if (ep.family === 6) svc.netmask = 128;
+      if (ep.port !== undefined) svc.port = ep.port;
+      return true;
+    }
+    case 'fwmark-service':
+      once(e, 'service-address');
+      svc.family = 4;
+      svc.protocol = 'tcp';
+      svc.fwmark = parseFwmark(arg);
+      return true;
+    case 'scheduler':
+      once(e, 'scheduler');
+      svc.sched = arg.slice(0, 15);
+      return true;
+    case 'persistent':
+      once(e, 'persistent');
+      svc.persistent = true;
+      svc.timeout = parseTimeout(ev.arg, 1, MAX_TIMEOUT);
+      return true;
+    case 'netmask':
+      once(e, 'netmask');
+      if (svc.family !== 6) {
+        const m = inetAton(arg) ?? (names.host(arg) !== undefined ? inetAton(names.host(arg)!) : undefined);
+        svc.netmask = m ?? fail('illegal virtual server persistent mask specified');
+      } else {
+        svc.netmask = parseInt(arg, 10) || 0;
+        if (svc.netmask < 1 || svc.netmask > 128) fail('illegal ipv6 netmask specified');
+      }
+      return true;
+    case 'ipv6':
+      if (!svc.fwmark) fail('-6 used before -f\n');
+      svc.family = 6;
+      svc.netmask = 128;
+      return true;
+    case 'ops':
+      once(e, 'ops');
+      svc.ops = true;
+      return true;
+    case 'pe':
+      once(e, 'pe');
+      svc.pe = arg.slice(0, 31);
+      return true;
+    case 'sched-flags':
+      once(e, 'sched-flags');
+      svc.schedFlags = arg;
+      return true;
+  }
+  return false;
+}
+
+/** -r, -g/-i/-m, -w, -x, -y, --tun-*: the real server. */
+function serverOption(e: Entry, ev: OptEvent, names: AdmNames): boolean {
+  const { dest } = e;
+  const arg = ev.arg ?? '';
+  switch (ev.tag) {
+    case 'real-server': {
+      once(e, 'real-server');
+      const ep =
+        parseEndpoint(arg, e.svc.protocol, names) ?? fail('illegal real server address[:port] specified');
+      dest.family = ep.family;
+      dest.address = ep.address;
+      // The service's port when the server names none.
+      dest.port = ep.port ?? e.svc.port;
+      return true;
+    }
+    case 'ipip':
+    case 'gatewaying':
+    case 'masquerading':
+      once(e, 'forwarding-method');
+      dest.forwarding = ev.tag === 'ipip' ? 'tun' : ev.tag === 'gatewaying' ? 'dr' : 'nat';
+      return true;
+    case 'weight':
+      once(e, 'weight');
+      dest.weight = numberOpt(arg, 0, INT_MAX, 'illegal weight specified');
+      return true;
+    case 'u-threshold':
+      once(e, 'u-threshold');
+      dest.upper = numberOpt(arg, 0, INT_MAX, 'illegal u_threshold specified');
+      return true;
+    case 'l-threshold':
+      once(e, 'l-threshold');
+      dest.lower = numberOpt(arg, 0, INT_MAX, 'illegal l_threshold specified');
+      return true;
+    case 'tun-type':
+      once(e, 'tun-type');
+      if (arg !== 'ipip' && arg !== 'gue' && arg !== 'gre') fail('illegal tunnel type specified');
+      dest.tunType = arg as 'ipip' | 'gue' | 'gre';
+      return true;
+    case 'tun-port':
+      once(e, 'tun-port');
+      dest.tunPort = numberOpt(arg, 1, 65535, 'illegal tunnel port specified');
+      return true;
+    case 'tun-nocsum':
+    case 'tun-csum':
+    case 'tun-remcsum':
+      once(e, ev.tag);
+      dest.tunFlags = ev.tag === 'tun-nocsum' ? 'nocsum' : ev.tag === 'tun-csum' ? 'csum' : 'remcsum';
+      return true;
+  }
+  return false;
+}
+
+/** --mcast-interface, --syncid, --mcast-group/-port/-ttl, --sync-maxlen: the sync daemon. */
+function daemonOption(e: Entry, ev: OptEvent): boolean {
+  const { daemon } = e;
+  const arg = ev.arg ?? '';
+  switch (ev.tag) {
+    case 'mcast-interface':
+      once(e, 'mcast-interface');
+      daemon.mcastInterface = arg.slice(0, 15);
+      return true;
+    case 'syncid':
+      once(e, 'syncid');
+      daemon.syncid = numberOpt(arg, 0, 255, 'illegal syncid specified');
+      return true;
+    case 'mcast-group':
+      once(e, 'mcast-group');
+      if (arg.includes(':')) {
+        const g = canonicalIpv6(arg);
+        if (g === undefined || !g.toLowerCase().startsWith('ff')) fail(`invalid IPv6 mcast-group \`${arg}'`);
+        daemon.mcastGroup = g;
+      } else {
+        const v = /^\d+\.\d+\.\d+\.\d+$/.test(arg) ? inetAton(arg) : undefined;
+        if (v === undefined || !isMulticast4(v)) fail(`invalid IPv4 mcast-group \`${arg}'`);
+        daemon.mcastGroup = ipv4Text(v!);
+      }
+      return true;
+    case 'mcast-port':
+    case 'mcast-ttl':
+    case 'sync-maxlen': {
+      once(e, ev.tag);
+      const max = ev.tag === 'mcast-port' ? 65535 : ev.tag === 'mcast-ttl' ? 255 : 65535 - 20 - 8;
+      const n = numberOpt(arg, 1, max, `illegal ${ev.tag} specified`);
+      if (ev.tag === 'mcast-port') daemon.mcastPort = n;
+      else if (ev.tag === 'mcast-ttl') daemon.mcastTtl = n;
+      else daemon.syncMaxlen = n;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** -c, -n, --timeout, --daemon, --stats, --rate, …: what -L shows and how. */
+function listOption(e: Entry, ev: OptEvent): boolean {
+  switch (ev.tag) {
+    case 'connection':
+    case 'timeout':
+    case 'daemon':
+      once(e, ev.tag);
+      return true;
+    case 'numeric':
+    case 'stats':
+    case 'rate':
+    case 'thresholds':
+    case 'persistent-conn':
+    case 'nosort':
+    case 'exact':
+    case 'tun-info':
+      once(e, ev.tag);
+      e.format.add(ev.tag);
+      return true;
+    case 'sort':
+      return true; // the default; accepted for compatibility
+  }
+  return false;
+}
+
+/** ipvsadm's checks across options, after the legality table, and the defaults it fills in. */
+function checkEntry(command: CmdName, e: Entry): void {
+  const { svc, dest, daemon, options } = e;
   if (command === 'add-service' || command === 'edit-service') {
     if (!svc.fwmark && !svc.port && !svc.persistent) fail('Zero port specified for non-persistent service');
     if (svc.ops && !svc.fwmark && svc.protocol !== 'udp')
@@ -708,7 +437,15 @@ function parse(argv: readonly string[], opts: ParseOptions): AdmCommand {
     if (tunOpts.length && dest.forwarding !== 'tun') fail('Tunnel options conflict with forward method');
     checkTunnel(dest.tunType, options);
   }
+}
 
+function toCommand(
+  command: CmdName,
+  e: Entry,
+  flags: AdmService['flags'],
+  timeouts: [number, number, number] | undefined,
+): AdmCommand {
+  const { svc, dest, daemon, options, format } = e;
   const key: ServiceKey = svc.fwmark
     ? { kind: 'fwmark', family: svc.family, fwmark: svc.fwmark }
     : { kind: 'addr', family: svc.family, address: svc.address, port: svc.port, protocol: svc.protocol };
@@ -783,26 +520,6 @@ function parse(argv: readonly string[], opts: ParseOptions): AdmCommand {
         ? { cmd: 'stop-daemon', state: daemon.state, syncid: daemon.syncid }
         : { cmd: 'stop-daemon', state: daemon.state };
   }
-}
-
-// tun-port, tun-nocsum, tun-csum, tun-remcsum per tunnel type.
-const TUNNEL_LEGAL: Record<'ipip' | 'gue' | 'gre', string> = { ipip: 'xxxx', gue: '+111', gre: 'x111' };
-const TUN_OPTS = ['tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum'] as const;
-
-function checkTunnel(type: 'ipip' | 'gue' | 'gre', options: Set<OptName>): void {
-  let last: OptName | undefined;
-  TUN_OPTS.forEach((name, j) => {
-    const rule = TUNNEL_LEGAL[type][j];
-    if (!options.has(name)) {
-      if (rule === '+') fail(`You need to supply the '${name}' option for the '${type}' tunnel type`);
-      return;
-    }
-    if (rule === 'x') fail(`Illegal '${name}' option with the '${type}' tunnel type`);
-    if (rule === '1') {
-      if (last === undefined) last = name;
-      else fail(`The option '${name}' conflicts with the '${last}' option in the '${type}' tunnel type`);
-    }
-  });
 }
 
 function listFormat(f: Set<string>): ListFormat {

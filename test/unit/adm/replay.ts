@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAdmArgs } from '../../../src/adm/args.js';
 import { handleAdm } from '../../../src/adm/handle.js';
-import { MemoryAdmBackend } from '../../../src/adm/memory.js';
+import { MemoryAdmBackend } from '../../support/adm-memory.js';
 import { fileNames } from '../../../src/adm/names.js';
 
 export const FIX = new URL('../../fixtures/adm/', import.meta.url);

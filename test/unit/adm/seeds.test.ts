@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseAdmArgs, parseRestore } from '../../../src/adm/args.js';
 import { handleAdm } from '../../../src/adm/handle.js';
-import { MemoryAdmBackend } from '../../../src/adm/memory.js';
+import { MemoryAdmBackend } from '../../support/adm-memory.js';
 import { applyAdmToTable } from '../../../src/adm/table.js';
 import type { AdmTable } from '../../../src/adm/types.js';
 import { FIX, names, replay } from './replay.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:net';
 import { controlRequest, controlSocketPath, serveControl } from '../../../src/daemon/control.js';
 import { checkAdmRequest, handleAdm, runAdm } from '../../../src/cli/adm.js';
-import { MemoryAdmBackend } from '../../../src/adm/memory.js';
+import { MemoryAdmBackend } from '../../support/adm-memory.js';
 
 let dir: string;
 let server: Server;

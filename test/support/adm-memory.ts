@@ -1,9 +1,9 @@
-// An AdmBackend over a plain in-memory table, with the kernel's defaults for timeouts: for tests,
-// and as the model the daemon's engine-backed backend follows.
-import type { Change, ServiceKey, ServiceStats } from '../dataplane/engine.js';
-import { applyChanges, serviceId } from '../lvs/plan.js';
-import type { AdmBackend } from './handle.js';
-import type { AdmConnection, AdmTable, SyncDaemonSpec, Timeouts } from './types.js';
+// An AdmBackend over a plain in-memory table, with the kernel's defaults for timeouts: the test
+// double of the daemon's engine-backed backend (test/unit/adm replays ipvsadm sequences on it).
+import type { Change, ServiceKey, ServiceStats } from '../../src/dataplane/engine.js';
+import { applyChanges, serviceId } from '../../src/lvs/plan.js';
+import type { AdmBackend } from '../../src/adm/handle.js';
+import type { AdmConnection, AdmTable, SyncDaemonSpec, Timeouts } from '../../src/adm/types.js';
 
 export class MemoryAdmBackend implements AdmBackend {
   table: AdmTable;

@@ -31,10 +31,10 @@ import {
   stageScenario,
   startDirector,
   startProbe,
-  until,
   type Probe,
   type Stage,
 } from '../lab/stage.js';
+import { until } from '../lab/until.js';
 
 const USAGE = `usage: vigil demo [--mode dr|nat] [--advert-int SECONDS] [--engine auto|ipvs|nft|userspace] [--keep]
   Builds the seed guides' LVS cluster in network namespaces (a client, two directors running
@@ -95,7 +95,7 @@ async function reportOutage(probe: Probe, t0: number, what: string, stop: AbortS
     'a client answer',
     async () => outageAround(probe.samples, t0, Date.now()),
     30_000,
-    stop,
+    { signal: stop },
   );
   say(
     `client-visible outage (${what}): ${o.ms.toFixed(0)} ms, ${o.failed} requests unanswered ` +
@@ -191,7 +191,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       'client answers',
       async () => (probe.samples.some((s) => s.who !== '-') ? true : null),
       15_000,
-      stop,
+      { signal: stop },
     );
     const t1 = Date.now();
     await pause(2000);
@@ -209,7 +209,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       `${backup} MASTER`,
       async () => ((await masterOf(stage!, web.instance)) === backup ? true : null),
       30_000,
-      stop,
+      { signal: stop },
     );
     const tm = Date.now();
     check();

@@ -18,7 +18,8 @@ import {
   type Engine,
   type Scenario,
 } from '../lab/scenarios.js';
-import { askOnce, engineOf, settled, stageScenario, until, vrrpStates } from '../lab/stage.js';
+import { askOnce, engineOf, settled, stageScenario, vrrpStates } from '../lab/stage.js';
+import { until } from '../lab/until.js';
 import { LAB_ROOT, labDir, readLabState, writeLabState, type LabState } from '../lab/state.js';
 
 const USAGE = `usage: vigil lab up NAME [--advert-int SECONDS] [--engine auto|ipvs|nft|userspace]

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { controlRequest, controlSocketPath } from '../daemon/control.js';
 import { createLab, type Lab } from './lab.js';
 import { DIRECTORS, type DirectorNode, type LabService, type Scenario } from './scenarios.js';
+import { until } from './until.js';
 
 /** argv that runs this same vigil (dist/ under npx, src/ under tsx in tests). */
 export function vigilArgv(...args: string[]): string[] {
@@ -184,7 +185,7 @@ export async function settled(
       return true;
     },
     timeoutMs,
-    signal,
+    { signal },
   );
 }
 
@@ -207,19 +208,3 @@ export function startProbe(lab: Lab, s: LabService): Probe {
   return { child, samples };
 }
 
-/** Polls f until it gives a value; rejects after timeoutMs, or at once when `signal` aborts. */
-export async function until<T>(
-  what: string,
-  f: () => Promise<T | null>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    const v = await f();
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${(timeoutMs / 1000).toFixed(0)} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

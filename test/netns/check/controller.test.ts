@@ -12,6 +12,7 @@ import { loadConfigText } from '../../../src/config/load.js';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
 import { LvsController } from '../../../src/lvs/controller.js';
 import { freePort } from '../../support/ports.js';
+import { until } from '../../../src/lab/until.js';
 
 const open = new Map<string, http.Server>();
 const sockets = new Set<net.Socket>();
@@ -46,15 +47,6 @@ function get(host: string, port: number): Promise<string> {
       })
       .on('error', reject);
   });
-}
-
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms: number): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
 }
 
 let controller: LvsController | undefined;
@@ -121,7 +113,9 @@ virtual_server 127.0.0.10 ${vport} {
 
   // rs2 dies: the bound is delay_loop + retry × delay_before_retry (+ one check's time).
   await kill('rs2');
-  const removedIn = await until('rs2 removed', async () => (await dests()).join() === '127.0.0.2', 3000);
+  const killedAt = Date.now();
+  await until('rs2 removed', async () => (await dests()).join() === '127.0.0.2', 3000, { stepMs: 25 });
+  const removedIn = Date.now() - killedAt;
   assert.ok(removedIn < 2000, `removed after ${removedIn} ms`);
   for (let i = 0; i < 4; i++) assert.equal(await get('127.0.0.10', vport), 'rs1');
   const st = controller.status().realServers.find((r) => r.realServer.startsWith('127.0.0.3'))!;

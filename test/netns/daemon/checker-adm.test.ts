@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../support/ports.js';
+import { until } from '../../../src/lab/until.js';
 
 const run = promisify(execFile);
 let daemon: ChildProcess | undefined;
@@ -28,16 +29,6 @@ async function vigil(...args: string[]): Promise<{ code: number; stdout: string;
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 import { withLab, type Lab } from '../../support/lab.js';
+import { until } from '../../../src/lab/until.js';
 
 const VIP = '10.77.0.100';
 const RS = '10.77.0.2';
@@ -20,16 +21,6 @@ interface RsStatus {
   state: string;
   weight: number;
   override?: { by: string; configuredWeight: number };
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('vigil status shows the weight in force after vigil adm -e -w', async (t) => {

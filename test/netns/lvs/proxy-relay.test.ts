@@ -10,6 +10,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { ProxyEngine } from '../../../src/dataplane/proxy/engine.js';
 import type { DestSpec, ServiceKey } from '../../../src/dataplane/engine.js';
 import { freePort } from '../../support/ports.js';
+import { until } from '../../../src/lab/until.js';
 
 const base = `127.${randomInt(1, 250)}.${randomInt(1, 250)}`;
 const VIP = `${base}.1`;
@@ -60,13 +61,12 @@ async function withService(
 }
 
 /** Polls until cond holds (bounded: 100 × 20 ms); returns whether it did. */
-async function eventually(cond: () => boolean | Promise<boolean>): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    if (await cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
+/** Whether cond holds within 2 s (for assert.ok with the caller's message). */
+const eventually = (cond: () => boolean | Promise<boolean>): Promise<boolean> =>
+  until('', cond, 2000, { stepMs: 20 }).then(
+    () => true,
+    () => false,
+  );
 
 /** Sends data, half-closes, and resolves with everything the far side sent back. */
 function roundTrip(port: number, data: Buffer): Promise<Buffer> {

@@ -14,6 +14,7 @@ import { GarpSender, buildGratuitousArp, buildUnsolicitedNa, openGarpSender } fr
 import { parseMac } from '../../../src/os/mac.js';
 import { closeRtnl, getLink, openRtnl } from '../../../src/os/link.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
+import { until } from '../../../src/lab/until.js';
 
 const MAC_A = '02:00:00:00:0a:01';
 const FAKE = '02:00:00:00:ff:ff';
@@ -45,18 +46,6 @@ async function neighbour(lab: Lab, node: string, addr: string): Promise<string |
   return (JSON.parse(out || '[]') as { lladdr?: string }[])[0]?.lladdr;
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) {
-      assert.ok(ok(v), `${what}: still ${String(v)} after ${ms} ms`);
-      return v;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('gratuitous ARP and unsolicited NA update the peer neighbour table and arrive byte-exact', async (t) => {
   if (!requireSystem(t, netnsUnavailable())) return;
   const lab = await createLab({
@@ -84,16 +73,8 @@ test('gratuitous ARP and unsolicited NA update the peer neighbour table and arri
 
     assert.equal(sender.announce('192.168.80.100'), null);
     assert.equal(sender.announce('fd00:80::100'), null);
-    await until(
-      'ARP entry',
-      () => neighbour(lab, 'b', '192.168.80.100'),
-      (m) => m === MAC_A,
-    );
-    await until(
-      'ND entry',
-      () => neighbour(lab, 'b', 'fd00:80::100'),
-      (m) => m === MAC_A,
-    );
+    await until('ARP entry', async () => (await neighbour(lab, 'b', '192.168.80.100')) === MAC_A, 2000);
+    await until('ND entry', async () => (await neighbour(lab, 'b', 'fd00:80::100')) === MAC_A, 2000);
 
     const garp = arp.frames.find((f) =>
       f.subarray(0, 42).equals(buildGratuitousArp(MAC_A, '192.168.80.100')),

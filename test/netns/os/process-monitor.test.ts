@@ -13,6 +13,7 @@ import { inNetns } from '../../../src/os/native.js';
 import { ProcessMonitor, trackedProcessDef } from '../../../src/vrrp/track/process-monitor.js';
 import type { TrackProcess } from '../../../src/config/model.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
+import { until } from '../../../src/lab/until.js';
 
 const loc = { file: 't', line: 1, col: 1 };
 function tracker(name: string, o: Partial<TrackProcess>): TrackProcess {
@@ -164,7 +165,10 @@ test('lost events (receive buffer overflow): the buffer doubles, counts are take
     assert.equal(m.mode, 'connector');
     s = spawn('sleep', [arg], { stdio: 'ignore' });
     for (let i = 0; i < 200; i++) spawnSync('true');
-    await waitFor(() => logs.some((l) => /events were lost/.test(l)), 2000, logs);
+    await until('events were lost', () => logs.some((l) => /events were lost/.test(l)), 2000, {
+      stepMs: 10,
+      detail: () => logs.join('\n'),
+    });
     assert.ok(
       logs.some((l) => /^Setting global_def process_monitor_rcv_bufs to \d+ - recommend updating/.test(l)),
       logs.join('\n'),
@@ -177,14 +181,6 @@ test('lost events (receive buffer overflow): the buffer doubles, counts are take
     s?.kill('SIGKILL');
   }
 });
-
-async function waitFor(ok: () => boolean, ms: number, logs: string[]): Promise<void> {
-  const end = performance.now() + ms;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`not within ${ms} ms:\n${logs.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('in a network namespace the connector is refused and the monitor scans /proc', async (t) => {
   if (!requireSystem(t, netnsUnavailable())) return;

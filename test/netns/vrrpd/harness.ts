@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { controlRequest, controlSocketPath } from '../../../src/daemon/control.js';
 import type { Lab } from '../../../src/lab/index.js';
+import { until } from '../../../src/lab/until.js';
 
 export interface Daemon {
   kind: 'vigil' | 'keepalived';
@@ -110,19 +111,14 @@ export async function instanceOf(d: Daemon, name: string): Promise<InstanceView 
   }
 }
 
-export async function waitFor<T>(
+/** until() as the netns tests spell it: any falsy answer (0, '') is "not yet" too. */
+export function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
   timeoutMs: number,
   stepMs = 50,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+  return until(what, async () => (await fn()) || null, timeoutMs, { stepMs });
 }
 
 /** Waits until vigil's instance is in `state`. */

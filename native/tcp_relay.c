@@ -8,6 +8,11 @@
 // reading its source until they are written. A FIN is passed on once the bytes before it are
 // (half-close); an error or reset on either side resets both.
 #define _GNU_SOURCE
+//
+// This file: the relay threads and their epoll loops, accept and connect, the commands from
+// JavaScript and the events to it, the N-API entry points. tcp_relay_pump.c moves the bytes of an
+// established connection and closes it; tcp_relay_int.h holds what both share.
+
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,100 +32,7 @@
 
 #include "napi_util.h"
 #include "tcp_relay.h"
-
-#define CHUNK (64 * 1024)
-#define MAX_THREADS 64
-#define SLOT_BITS 20
-#define TAG_WAKE 1
-#define TAG_LISTEN 2
-#define TAG_CLIENT 3
-#define TAG_UPSTREAM 4
-
-// Events to JavaScript, in the order they happened on each connection.
-enum { EV_ACCEPT = 1, EV_ESTABLISHED = 2, EV_FIN = 3, EV_CLOSED = 4, EV_PROGRESS = 5 };
-// Commands to a relay thread.
-enum { CMD_CONNECT = 1, CMD_REJECT, CMD_KILL, CMD_LISTEN, CMD_UNLISTEN };
-// A connection's phase: waiting for JavaScript's choice, connecting to the real server,
-// established, or past the first FIN.
-enum { PH_FREE = 0, PH_WAIT, PH_CONNECTING, PH_ESTABLISHED, PH_FIN };
-
-typedef struct {
-  int type;
-  uint64_t id;
-  int fd;  // listener fd for CMD_LISTEN / CMD_UNLISTEN
-  uint32_t listener;
-  int tcp_ms, fin_ms;
-  struct sockaddr_storage dst;
-  socklen_t dst_len;
-} cmd_t;
-
-typedef struct {
-  int type;
-  uint64_t id;
-  uint32_t listener;  // EV_ACCEPT
-  int port;           // EV_ACCEPT: client port; EV_CLOSED: errno or 0
-  double in_b, out_b, in_p, out_p;
-  char addr[INET6_ADDRSTRLEN];  // EV_ACCEPT
-} event_t;
-
-// One direction's unsent bytes, toward the socket it is named for.
-typedef struct {
-  char* buf;
-  size_t len, off;
-} pending_t;
-
-typedef struct {
-  uint64_t id;  // 0: free
-  int phase;
-  int cfd, ufd;
-  uint32_t cev, uev;    // interest registered for each fd; NOT_IN_SET before it joins the set
-  int c_eof, u_eof;     // EOF read from that side
-  int c_shut, u_shut;   // FIN sent toward that side
-  int c_gone, u_gone;   // taken out of the epoll set: nothing more to read or write there
-  pending_t to_c, to_u;
-  uint64_t in_b, out_b, in_p, out_p;  // client->server, server->client
-  uint64_t rep_in_b, rep_out_b;       // last reported
-  double last, fin_at;
-  int tcp_ms, fin_ms;
-  uint32_t next_free;
-} conn_t;
-
-typedef struct relay relay_t;
-
-typedef struct {
-  relay_t* relay;
-  int index;
-  pthread_t thread;
-  int epfd, wakefd;
-  pthread_mutex_t lock;
-  vec_t cmds;  // under lock
-  vec_t out;   // events of this round, published at its end
-  conn_t* conns;
-  uint32_t nconns, free_head;  // free list through next_free; UINT32_MAX ends it
-  uint32_t gen;
-  double lazy_at;  // when events published without a wake-up must reach JavaScript; 0: none
-  char scratch[CHUNK];
-} worker_t;
-
-struct relay {
-  uv_async_t async;
-  napi_env env;
-  napi_ref callback;
-  napi_async_context context;
-  pthread_mutex_t lock;
-  vec_t events;  // under lock
-  int woken;     // under lock: a wake-up of the loop thread is on its way
-  int nthreads;
-  worker_t* workers[MAX_THREADS];
-  uint64_t buffered;  // bytes held across all pending_t (atomic)
-  int stopping;       // atomic: the process is exiting, the threads must end
-};
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "tcp_relay_int.h"
 
 // Events collect per thread and go to the loop thread once per epoll round (publish): one lock
 // per round. Only an accepted connection needs JavaScript at once (to choose its server); the
@@ -128,7 +40,6 @@ static double now_s(void) {
 // costs one wake-up of the loop thread instead of four. They stay in order before any accept
 // published after them, so the scheduler always sees every state change that came first.
 #define LAZY_MS 10
-static void emit(worker_t* w, const event_t* e) { vec_push(&w->out, e); }
 
 // Wakes the loop thread unless a wake-up is already on its way. Under r->lock.
 static void wake_locked(relay_t* r) {
@@ -169,8 +80,6 @@ static int lazy_due(worker_t* w) {
   return -1;
 }
 
-static uint32_t slot_of(uint64_t id) { return (uint32_t)((id >> 6) & ((1u << SLOT_BITS) - 1)); }
-
 static conn_t* conn_new(worker_t* w) {
   if (w->free_head == UINT32_MAX) {
     uint32_t n = w->nconns ? w->nconns * 2 : 1024;
@@ -203,186 +112,6 @@ static conn_t* conn_find(worker_t* w, uint64_t id) {
   uint32_t slot = slot_of(id);
   if (slot >= w->nconns || w->conns[slot].id != id) return NULL;
   return &w->conns[slot];
-}
-
-#define NOT_IN_SET UINT32_MAX
-static void set_interest(worker_t* w, int fd, uint32_t* have, uint32_t want, uint64_t tag) {
-  if (fd < 0 || *have == want) return;
-  struct epoll_event ev = {.events = want, .data.u64 = tag};
-  epoll_ctl(w->epfd, *have == NOT_IN_SET ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
-  *have = want;
-}
-
-// An fd's epoll tag: kind, slot, and the low bits of the connection's generation, so an event
-// fetched for a connection that closed earlier in the same batch never acts on a new one that
-// took its slot.
-static uint64_t tag_of(const conn_t* c, int kind) {
-  uint64_t gen = (c->id >> (SLOT_BITS + 6)) & 0xffffff;
-  return (gen << 40) | ((uint64_t)slot_of(c->id) << 8) | (uint64_t)kind;
-}
-
-// What each fd must wait for, from the connection's state: read a side only while the other
-// direction has nothing unsent, write where bytes wait (or the connect completes).
-static void update(worker_t* w, conn_t* c) {
-  uint32_t cw = 0, uw = 0;
-  int open = c->phase == PH_ESTABLISHED || c->phase == PH_FIN;
-  if (open && !c->c_eof && c->to_u.len == 0) cw |= EPOLLIN;
-  if (open && !c->u_eof && c->to_c.len == 0) uw |= EPOLLIN;
-  if (c->to_c.len) cw |= EPOLLOUT;
-  if (c->to_u.len || c->phase == PH_CONNECTING) uw |= EPOLLOUT;
-  // A side read to its end and shut toward is done with; left in the set, its hang-up (which
-  // no interest mask hides) would wake the thread until the other side finishes.
-  if (c->c_eof && c->c_shut && !c->c_gone) {
-    if (c->cev != NOT_IN_SET) epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->cfd, NULL);
-    c->c_gone = 1;
-  }
-  if (c->u_eof && c->u_shut && !c->u_gone) {
-    epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->ufd, NULL);
-    c->u_gone = 1;
-  }
-  if (!c->c_gone) set_interest(w, c->cfd, &c->cev, cw, tag_of(c, TAG_CLIENT));
-  if (!c->u_gone) set_interest(w, c->ufd, &c->uev, uw, tag_of(c, TAG_UPSTREAM));
-}
-
-static void pending_free(relay_t* r, pending_t* p) {
-  if (p->buf) __atomic_sub_fetch(&r->buffered, p->len, __ATOMIC_RELAXED);
-  free(p->buf);
-  *p = (pending_t){0};
-}
-
-// Closes both sides; `reset` closes them with a RST (linger 0), as an error on one side must
-// reach the other. Reports the final counters.
-static void conn_close(worker_t* w, conn_t* c, int reset, int err, int report) {
-  struct linger l = {.l_onoff = 1, .l_linger = 0};
-  int fds[2] = {c->cfd, c->ufd};
-  for (int i = 0; i < 2; i++) {
-    if (fds[i] < 0) continue;
-    if (reset) setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &l, sizeof l);
-    close(fds[i]);  // also leaves the epoll set: the fd is never duplicated
-  }
-  pending_free(w->relay, &c->to_c);
-  pending_free(w->relay, &c->to_u);
-  if (report) {
-    event_t e = {.type = EV_CLOSED, .id = c->id, .port = err};
-    e.in_b = (double)(c->in_b - c->rep_in_b);
-    e.out_b = (double)(c->out_b - c->rep_out_b);
-    e.in_p = (double)c->in_p;
-    e.out_p = (double)c->out_p;
-    emit(w, &e);
-  }
-  uint32_t slot = slot_of(c->id);
-  c->id = 0;
-  c->phase = PH_FREE;
-  c->next_free = w->free_head;
-  w->free_head = slot;
-}
-
-static void fin_seen(worker_t* w, conn_t* c) {
-  if (c->phase == PH_FIN) return;
-  c->phase = PH_FIN;
-  c->fin_at = now_s();
-  event_t e = {.type = EV_FIN, .id = c->id};
-  emit(w, &e);
-}
-
-// Passes a FIN on once everything before it was written; closes when both directions are done.
-// The last FIN goes with close(): both sockets were read to their end, so close sends a FIN, not
-// a reset (one shutdown less per connection). Returns 0 when the connection was closed.
-static int settle(worker_t* w, conn_t* c) {
-  if (c->c_eof && c->u_eof && c->to_u.len == 0 && c->to_c.len == 0) {
-    conn_close(w, c, 0, 0, 1);
-    return 0;
-  }
-  if (c->c_eof && !c->u_shut && c->to_u.len == 0) {
-    shutdown(c->ufd, SHUT_WR);
-    c->u_shut = 1;
-  }
-  if (c->u_eof && !c->c_shut && c->to_c.len == 0) {
-    shutdown(c->cfd, SHUT_WR);
-    c->c_shut = 1;
-  }
-  update(w, c);
-  return 1;
-}
-
-// Writes what `to` holds; 1 done or blocked, 0 on error (connection reset and closed).
-static int flush(worker_t* w, conn_t* c, int fd, pending_t* to) {
-  while (to->len) {
-    ssize_t n = send(fd, to->buf + to->off, to->len, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) return 1;
-      conn_close(w, c, 1, errno, 1);
-      return 0;
-    }
-    to->off += (size_t)n;
-    to->len -= (size_t)n;
-    __atomic_sub_fetch(&w->relay->buffered, (size_t)n, __ATOMIC_RELAXED);
-  }
-  free(to->buf);
-  *to = (pending_t){0};
-  return 1;
-}
-
-// Moves bytes from one side to the other: a few reads per wake, each written straight on; what
-// the destination does not take is kept and reading this side stops until it is written.
-static int pump(worker_t* w, conn_t* c, int from_client) {
-  int src = from_client ? c->cfd : c->ufd, dst = from_client ? c->ufd : c->cfd;
-  pending_t* to = from_client ? &c->to_u : &c->to_c;
-  for (int round = 0; round < 4 && to->len == 0; round++) {
-    ssize_t n = recv(src, w->scratch, CHUNK, 0);
-    if (n == 0) {
-      if (from_client) c->c_eof = 1;
-      else c->u_eof = 1;
-      fin_seen(w, c);
-      return settle(w, c);
-    }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) break;
-      conn_close(w, c, 1, errno, 1);
-      return 0;
-    }
-    c->last = now_s();
-    if (from_client) {
-      c->in_b += (uint64_t)n;
-      c->in_p++;
-    } else {
-      c->out_b += (uint64_t)n;
-      c->out_p++;
-    }
-    ssize_t m = send(dst, w->scratch, (size_t)n, MSG_NOSIGNAL);
-    if (m < 0) {
-      if (errno != EAGAIN && errno != EINTR) {
-        conn_close(w, c, 1, errno, 1);
-        return 0;
-      }
-      m = 0;
-    }
-    if (m < n) {
-      size_t left = (size_t)(n - m);
-      to->buf = malloc(left);
-      if (!to->buf) {
-        conn_close(w, c, 1, ENOMEM, 1);
-        return 0;
-      }
-      memcpy(to->buf, w->scratch + m, left);
-      to->len = left;
-      to->off = 0;
-      __atomic_add_fetch(&w->relay->buffered, left, __ATOMIC_RELAXED);
-    }
-    if (n < CHUNK) break;
-  }
-  update(w, c);
-  return 1;
-}
-
-// The client's first bytes have usually arrived while its server was chosen and connected: read
-// them now rather than after another epoll round (pump registers the client fd either way).
-static void established(worker_t* w, conn_t* c) {
-  c->phase = PH_ESTABLISHED;
-  c->last = now_s();
-  event_t e = {.type = EV_ESTABLISHED, .id = c->id};
-  emit(w, &e);
-  pump(w, c, 1);
 }
 
 static void do_connect(worker_t* w, const cmd_t* m) {
@@ -514,14 +243,14 @@ static void on_event(worker_t* w, uint64_t tag, uint32_t events) {
       return conn_close(w, c, 1, err ? err : ECONNRESET, 1);
     }
     if (!(events & EPOLLOUT)) return;
-    return established(w, c);
+    return conn_established(w, c);
   }
   int client = kind == TAG_CLIENT;
   int fd = client ? c->cfd : c->ufd;
   pending_t* to = client ? &c->to_c : &c->to_u;
   if (events & EPOLLOUT) {
-    if (!flush(w, c, fd, to)) return;
-    if (!settle(w, c)) return;
+    if (!conn_flush(w, c, fd, to)) return;
+    if (!conn_settle(w, c)) return;
   }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
     if ((events & EPOLLERR) && !(events & EPOLLIN)) {
@@ -530,7 +259,7 @@ static void on_event(worker_t* w, uint64_t tag, uint32_t events) {
       getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
       return conn_close(w, c, 1, err, 1);
     }
-    if ((client && !c->c_eof) || (!client && !c->u_eof)) pump(w, c, client);
+    if ((client && !c->c_eof) || (!client && !c->u_eof)) conn_pump(w, c, client);
   }
 }
 

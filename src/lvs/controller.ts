@@ -306,7 +306,7 @@ export class LvsController {
     if ('error' in read) return { ok: false, status: 400, error: read.error, field: read.field };
     const key = rsKey(vs, read.rs);
     const old = realServerOf(vs, at);
-    if (old && !this.added.has(key))
+    if (old && !this.added.has(rsKey(vs, old)))
       return {
         ok: false,
         status: 409,

@@ -271,32 +271,58 @@ export class CheckRunner {
       error: (m) => opts.log('warning', m),
     });
     this.serverChangesOnly = g.noCheckerEmails ?? false;
-    for (const vs of config.virtualServers) {
-      for (const rs of vs.realServers) {
-        const slots: Slot[] = rs.checkers.map((ch) => {
-          const r = runnerFor(ch, rs, vs, config);
-          return {
-            kind: ch.kind,
-            state: new CheckerState(timingOf(ch, rs, vs)),
-            latency: emptyHistogram(),
-            gen: 0,
-            ...r,
-          };
-        });
-        const runnable = slots.filter((s) => s.run);
-        const srv: Rs = {
-          vs,
-          rs,
-          mail: rs.smtpAlert ?? checkerAlertDefault(g),
-          slots,
-          alive: realServerAlive(runnable.map((s) => s.state)),
-          suspended: false,
-        };
-        this.servers.push(srv);
-        this.byRs.set(rs, srv);
-        for (const s of slots) if (s.note) opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
-      }
+    for (const vs of config.virtualServers) for (const rs of vs.realServers) this.track(vs, rs, config);
+  }
+
+  /** A real server's checkers. */
+  private track(vs: VirtualServer, rs: RealServer, config: Config): Rs {
+    const slots: Slot[] = rs.checkers.map((ch) => {
+      const r = runnerFor(ch, rs, vs, config);
+      return {
+        kind: ch.kind,
+        state: new CheckerState(timingOf(ch, rs, vs)),
+        latency: emptyHistogram(),
+        gen: 0,
+        ...r,
+      };
+    });
+    const runnable = slots.filter((s) => s.run);
+    const srv: Rs = {
+      vs,
+      rs,
+      mail: rs.smtpAlert ?? checkerAlertDefault(config.globalDefs),
+      slots,
+      alive: realServerAlive(runnable.map((s) => s.state)),
+      suspended: false,
+    };
+    this.servers.push(srv);
+    this.byRs.set(rs, srv);
+    for (const s of slots) if (s.note) this.opts.log('warning', `${rsKey(vs, rs)}: ${s.note}`);
+    return srv;
+  }
+
+  /**
+   * A real server added at run time (the API): checked like a configured one from now on, its
+   * first checks spread over its warmup as at start. Its status follows its virtual server's.
+   */
+  add(vs: VirtualServer, rs: RealServer, config: Config): void {
+    const srv = this.track(vs, rs, config);
+    // ha_suspend: paused like the other servers of its virtual server
+    srv.suspended = this.servers.some((x) => x.vs === vs && x.suspended);
+    if (this.started)
+      for (const slot of srv.slots) if (slot.run) this.schedule(srv, slot, slot.state.firstDelayMs());
+  }
+
+  /** Stops checking a real server removed at run time; a check under way no longer counts. */
+  remove(rs: RealServer): void {
+    const srv = this.byRs.get(rs);
+    if (!srv) return;
+    for (const slot of srv.slots) {
+      clearTimeout(slot.timer);
+      slot.gen++;
     }
+    this.byRs.delete(rs);
+    this.servers.splice(this.servers.indexOf(srv), 1);
   }
 
   start(): void {
@@ -400,7 +426,17 @@ export class CheckRunner {
   }
 
   status(): RsStatus[] {
-    return this.servers.map((srv) => ({
+    return this.servers.map((srv) => this.statusOfServer(srv));
+  }
+
+  /** One real server's status (undefined when it is not checked here). */
+  statusOf(rs: RealServer): RsStatus | undefined {
+    const srv = this.byRs.get(rs);
+    return srv && this.statusOfServer(srv);
+  }
+
+  private statusOfServer(srv: Rs): RsStatus {
+    return {
       virtualServer: `${srv.vs.label}/${srv.vs.protocol}`,
       realServer: rsLabel(srv.rs),
       state: srv.alive ? 'up' : 'down',
@@ -424,6 +460,6 @@ export class CheckRunner {
         ...(s.note ? { note: s.note } : {}),
         latency: { ...s.latency, counts: [...s.latency.counts] },
       })),
-    }));
+    };
   }
 }

@@ -85,7 +85,7 @@ export function formatInstance(i: Obj): string[] {
 /** One line per real server with its checkers' last results, grouped under its virtual server:
  * `  10.0.0.7:80 up weight 1 since 2026-12-04T10:00:00.000Z` then `    TCP_CHECK ok: connected (1.2 ms)`.
  * The weight is the one in force; a runtime change (vigil adm -e -w 7) shows as
- * `weight 7 (runtime override, configured 1)`. */
+ * `weight 7 (runtime override, configured 1)`; one the API added ends in `[runtime: added]`. */
 export function formatRealServers(servers: Obj[]): string[] {
   const lines: string[] = [];
   let vs = '';
@@ -102,6 +102,8 @@ export function formatRealServers(servers: Obj[]): string[] {
     // An operator's runtime change (the API) stays visible until it is undone.
     const rt = isObj(rs.runtime) ? rs.runtime : {};
     const changes = [
+      // added through the API, not in the configuration (PUT …/real-servers/{rs})
+      ...(rs.added === 'runtime' ? ['added'] : []),
       ...(typeof rt.weight === 'number' ? [`weight ${rt.weight}`] : []),
       ...(rt.drained ? ['drained'] : []),
       ...(rt.disabled ? ['disabled'] : []),

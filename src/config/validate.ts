@@ -217,6 +217,44 @@ export function checkTrackWeights(instances: { v: VrrpInstance; config: Config }
   }
 }
 
+const vsPortOf = (vs: VirtualServer): number | undefined =>
+  vs.key.kind === 'addr' ? vs.key.port : undefined;
+
+/**
+ * One real server of `vs` against the rest of the configuration (its port defaults to the virtual
+ * server's). Also what the API's runtime-added real servers must pass.
+ */
+export function checkRealServer(r: RealServer, vs: VirtualServer, c: Config, ctx: Ctx): void {
+  const where = `virtual_server ${vs.label}`;
+  const vsPort = vsPortOf(vs);
+  if (r.port === undefined && vsPort !== undefined) r.port = vsPort;
+  const label = rsLabel(r);
+  const kind = r.lvsMethod ?? vs.lbKind;
+  if ((kind === 'DR' || kind === 'TUN') && vsPort !== undefined && vsPort !== 0 && r.port !== vsPort) {
+    ctx.warn(
+      `${where}: real_server ${label} uses ${kind}, which cannot change the port: it will receive port ${vsPort}`,
+      r.loc,
+    );
+  }
+  if (c.vrrpInstances.length > 0 && vs.key.kind === 'addr' && r.address === vs.key.address) {
+    ctx.error(`${where}: the real server is the virtual address itself`, r.loc);
+  }
+  for (const ch of r.checkers) {
+    if (ch.kind === 'FILE_CHECK' && ch.trackFile && !c.trackFiles.some((t) => t.name === ch.trackFile)) {
+      ctx.error(`${where}: FILE_CHECK track_file '${ch.trackFile}' is not defined`, ch.loc);
+    }
+    if ('connectPort' in ch || ch.kind === 'TCP_CHECK' || ch.kind === 'HTTP_GET' || ch.kind === 'SSL_GET') {
+      const cp = (ch as { connectPort?: number }).connectPort;
+      if (cp === undefined && (r.port === undefined || r.port === 0) && ch.kind !== 'PING_CHECK') {
+        ctx.error(
+          `${where}: ${ch.kind} of real_server ${r.address} has no port to check (add connect_port)`,
+          ch.loc,
+        );
+      }
+    }
+  }
+}
+
 function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
   const where = `virtual_server ${vs.label}`;
   if (vs.key.kind === 'group') {
@@ -248,7 +286,7 @@ function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
       vs.loc,
     );
   }
-  const vsPort = vs.key.kind === 'addr' ? vs.key.port : undefined;
+  const vsPort = vsPortOf(vs);
   const seen = new Map<string, RealServer>();
   for (const r of vs.realServers) {
     if (r.port === undefined && vsPort !== undefined) r.port = vsPort;
@@ -259,30 +297,7 @@ function checkVirtualServer(vs: VirtualServer, c: Config, ctx: Ctx): void {
       continue;
     }
     seen.set(label, r);
-    const kind = r.lvsMethod ?? vs.lbKind;
-    if ((kind === 'DR' || kind === 'TUN') && vsPort !== undefined && vsPort !== 0 && r.port !== vsPort) {
-      ctx.warn(
-        `${where}: real_server ${label} uses ${kind}, which cannot change the port: it will receive port ${vsPort}`,
-        r.loc,
-      );
-    }
-    if (c.vrrpInstances.length > 0 && vs.key.kind === 'addr' && r.address === vs.key.address) {
-      ctx.error(`${where}: the real server is the virtual address itself`, r.loc);
-    }
-    for (const ch of r.checkers) {
-      if (ch.kind === 'FILE_CHECK' && ch.trackFile && !c.trackFiles.some((t) => t.name === ch.trackFile)) {
-        ctx.error(`${where}: FILE_CHECK track_file '${ch.trackFile}' is not defined`, ch.loc);
-      }
-      if ('connectPort' in ch || ch.kind === 'TCP_CHECK' || ch.kind === 'HTTP_GET' || ch.kind === 'SSL_GET') {
-        const cp = (ch as { connectPort?: number }).connectPort;
-        if (cp === undefined && (r.port === undefined || r.port === 0) && ch.kind !== 'PING_CHECK') {
-          ctx.error(
-            `${where}: ${ch.kind} of real_server ${r.address} has no port to check (add connect_port)`,
-            ch.loc,
-          );
-        }
-      }
-    }
+    checkRealServer(r, vs, c, ctx);
   }
   if (vs.sorryServer) {
     const sorry = vs.sorryServer;

@@ -70,7 +70,19 @@ export function route(method: string, path: string): Routed {
       if (m !== 'GET') return { ok: false, status: 405, error: `${path} takes GET`, allow: 'GET' };
       return { ok: true, route: { kind: 'history', vs, rs } };
     }
-    const action: RuntimeAction | undefined = verb === undefined ? 'weight' : RS_ACTIONS[verb];
+    if (vs && rs && verb === undefined) {
+      // POST sets the weight; PUT adds (or replaces) a runtime real server, DELETE removes it.
+      const action = ({ POST: 'weight', PUT: 'add', DELETE: 'remove' } as const)[m as 'POST'];
+      if (!action)
+        return {
+          ok: false,
+          status: 405,
+          error: `${path} takes POST, PUT or DELETE`,
+          allow: 'POST, PUT, DELETE',
+        };
+      return { ok: true, route: { kind: 'runtime', vs, rs, action } };
+    }
+    const action: RuntimeAction | undefined = verb === undefined ? undefined : RS_ACTIONS[verb];
     if (vs && rs && action) {
       if (m !== 'POST') return { ok: false, status: 405, error: `${path} takes POST`, allow: 'POST' };
       return { ok: true, route: { kind: 'runtime', vs, rs, action } };
@@ -97,6 +109,21 @@ export function weightBody(body: string): { weight: number } | { error: string }
   if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 65535)
     return { error: `"weight" must be an integer 0..65535, not ${JSON.stringify(w)}` };
   return { weight: w };
+}
+
+/** The body of PUT …/real-servers/{rs}: a JSON object, judged field by field by the checker child. */
+export function realServerBody(body: string): { body: Record<string, unknown> } | { error: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch (e) {
+    return { error: `the body is not JSON: ${(e as Error).message}` };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return {
+      error: 'the body must be a JSON object of real_server keywords, e.g. {"weight": 2, "TCP_CHECK": {}}',
+    };
+  return { body: v as Record<string, unknown> };
 }
 
 function same(a: string, b: string): boolean {

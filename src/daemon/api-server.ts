@@ -4,9 +4,9 @@
 import http from 'node:http';
 import { listenText } from '../config/listen.js';
 import { serveDashboard } from '../dashboard/serve.js';
-import type { RuntimeAction, RuntimeReply } from '../lvs/controller.js';
+import type { RuntimeReply, RuntimeRequest } from '../lvs/controller.js';
 import type { HistoryReply } from '../lvs/history.js';
-import { authorized, route, weightBody, type Route } from './api-routes.js';
+import { authorized, realServerBody, route, weightBody, type Route } from './api-routes.js';
 import type { ApiSettings } from './api-settings.js';
 import type { DaemonEvent, EventBus } from './events.js';
 import type { Logger } from './log.js';
@@ -21,7 +21,7 @@ export interface ApiHandlers {
   status(): Promise<unknown>;
   metrics(): Promise<string>;
   reload(): Promise<{ reloaded: boolean; errors: string[] }>;
-  runtime(r: { vs: string; rs: string; action: RuntimeAction; weight?: number }): Promise<RuntimeReply>;
+  runtime(r: RuntimeRequest): Promise<RuntimeReply>;
   history(r: { vs: string; rs: string }): Promise<HistoryReply>;
   events: EventBus;
   log: Logger;
@@ -203,10 +203,15 @@ export class ApiServer {
       case 'runtime': {
         const body = await readBody(req);
         let weight: number | undefined;
+        let server: Record<string, unknown> | undefined;
         if (rt.action === 'weight') {
           const w = weightBody(body);
           if ('error' in w) throw new HttpError(400, w.error);
           weight = w.weight;
+        } else if (rt.action === 'add') {
+          const r = realServerBody(body);
+          if ('error' in r) throw new HttpError(400, r.error);
+          server = r.body;
         }
         this.h.log.info(
           `API: ${rt.action}${weight !== undefined ? ` ${weight}` : ''} for ${rt.vs} -> ${rt.rs} from ${req.socket.remoteAddress}`,
@@ -216,8 +221,13 @@ export class ApiServer {
           rs: rt.rs,
           action: rt.action,
           ...(weight !== undefined ? { weight } : {}),
+          ...(server ? { body: server } : {}),
         });
-        if (!reply.ok) return sendJson(res, reply.status, { error: reply.error });
+        if (!reply.ok)
+          return sendJson(res, reply.status, {
+            error: reply.error,
+            ...(reply.field !== undefined ? { field: reply.field } : {}),
+          });
         return sendJson(res, 200, reply);
       }
     }

@@ -8,7 +8,7 @@ import type { Engine } from '../dataplane/engine.js';
 import type { ServiceStats } from '../dataplane/engine.js';
 import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
 import { drInterfaceIssues } from '../lvs/dr-needs.js';
-import { LvsController, type RuntimeAction } from '../lvs/controller.js';
+import { LvsController, type RuntimeAction, type RuntimeRequest } from '../lvs/controller.js';
 import { CheckerFifos } from '../lvs/notify-fifo.js';
 import { destId, serviceId } from '../lvs/plan.js';
 import { HISTORY_STEP_MS, historyKey, ServerHistory, sumPoints, type HistoryReply } from '../lvs/history.js';
@@ -87,6 +87,7 @@ async function start(config: Config, first = false): Promise<void> {
     },
     previous?.owns() ?? [],
     previous?.overrides,
+    previous?.added.values(),
   );
   applyHaSuspend(config);
   await controller.start();
@@ -188,12 +189,10 @@ const NO_DATA_PLANE = {
   error: 'no data plane is running (the configuration has no virtual_server)',
 } as const;
 
-const RUNTIME_ACTIONS: readonly RuntimeAction[] = ['weight', 'drain', 'disable', 'enable'];
+const RUNTIME_ACTIONS: readonly RuntimeAction[] = ['weight', 'drain', 'disable', 'enable', 'add', 'remove'];
 
 /** The API's request, checked again here: this process owns the table. */
-function runtimeArgs(
-  a: unknown,
-): { vs: string; rs: string; action: RuntimeAction; weight?: number } | string {
+function runtimeArgs(a: unknown): RuntimeRequest | string {
   const o = a as Record<string, unknown> | null;
   if (typeof o !== 'object' || o === null) return 'missing request';
   if (typeof o.vs !== 'string' || typeof o.rs !== 'string') return 'missing vs or rs';
@@ -203,7 +202,7 @@ function runtimeArgs(
     !(Number.isInteger(o.weight) && (o.weight as number) >= 0 && (o.weight as number) <= 65535)
   )
     return 'weight must be an integer 0..65535';
-  return o as { vs: string; rs: string; action: RuntimeAction; weight?: number };
+  return o as RuntimeRequest;
 }
 
 function admBackend(c: LvsController): AdmBackend {

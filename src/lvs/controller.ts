@@ -14,7 +14,8 @@ import { desiredServices, rsKey, serviceKeys, type RsOverride } from './desired.
 import type { QuorumResult } from './quorum.js';
 import type { Rates } from './rates.js';
 import { suspendedServers } from './ha-suspend.js';
-import { findRealServer } from './targets.js';
+import { findRealServer, findVirtualServer, parseRsTarget, realServerOf } from './targets.js';
+import { readRealServerJson } from '../config/rs-json.js';
 import { applyChanges, destId, plan, serviceId } from './plan.js';
 import { ProgrammedTable } from './programmed.js';
 import { rsLabel } from '../config/listen.js';
@@ -65,13 +66,28 @@ export interface ControllerOptions {
   onRuntime?: (e: { vs: string; rs: string; action: RuntimeAction; weight: number }) => void;
 }
 
-export type RuntimeAction = 'weight' | 'drain' | 'disable' | 'enable';
+/** `add` / `remove`: a real server added at run time (the API's PUT / DELETE). */
+export type RuntimeAction = 'weight' | 'drain' | 'disable' | 'enable' | 'add' | 'remove';
 
-export type RuntimeRequest = { vs: string; rs: string; action: RuntimeAction; weight?: number };
+/** `body`: for `add`, the real server as JSON (src/config/rs-json.ts). */
+export type RuntimeRequest = {
+  vs: string;
+  rs: string;
+  action: RuntimeAction;
+  weight?: number;
+  body?: unknown;
+};
 
 export type RuntimeReply =
   | { ok: true; vs: string; rs: string; action: RuntimeAction; weight: number; runtime: RsOverride }
-  | { ok: false; status: 400 | 404 | 500; error: string };
+  | { ok: false; status: 400 | 404 | 409 | 500; error: string; field?: string };
+
+/** A real server added through the API, as asked: read again against each reloaded configuration. */
+export interface AddedServer {
+  vs: string;
+  rs: string;
+  body: unknown;
+}
 
 /** A server's live figures, where the engine keeps them (summed over a group's services). */
 export interface RsLive {
@@ -116,18 +132,29 @@ export class LvsController {
   private stopped = false;
   /** The API's changes by rsKey; handed to the next controller on reload. */
   readonly overrides: Map<string, RsOverride>;
+  /** Real servers the API added, by rsKey; handed to the next controller on reload. */
+  readonly added = new Map<string, AddedServer>();
+  /** This controller's own copy of the configuration: runtime-added servers join its lists. */
+  private readonly config: Config;
 
   /**
    * `inherited`: services a previous controller (before a reload) programmed on this engine; the
    * first sync removes those the new configuration no longer has.
    */
   constructor(
-    private readonly config: Config,
+    config: Config,
     readonly engine: Engine,
     private readonly opts: ControllerOptions,
     inherited: Iterable<string> = [],
     overrides: Map<string, RsOverride> = new Map(),
+    added: Iterable<AddedServer> = [],
   ) {
+    this.config = {
+      ...config,
+      virtualServers: config.virtualServers.map((vs) => ({ ...vs, realServers: [...vs.realServers] })),
+    };
+    config = this.config;
+    for (const a of added) this.readd(a);
     for (const id of inherited) this.mine.add(id);
     // Only for servers this configuration still has.
     const known = new Set(config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => rsKey(vs, rs))));
@@ -225,6 +252,8 @@ export class LvsController {
 
   /** An operator's change to one real server (the API): validated, logged, programmed at once. */
   async runtimeChange(r: RuntimeRequest): Promise<RuntimeReply> {
+    if (r.action === 'add') return this.addServer(r.vs, r.rs, r.body);
+    if (r.action === 'remove') return this.removeServer(r.vs, r.rs);
     const found = findRealServer(this.config, r.vs, r.rs);
     if ('error' in found) return { ok: false, status: found.status, error: found.error };
     const key = rsKey(found.vs, found.rs);
@@ -242,6 +271,95 @@ export class LvsController {
     const rs = rsLabel(found.rs);
     this.opts.onRuntime?.({ vs, rs, action: r.action, weight });
     return { ok: true, vs, rs, action: r.action, weight, runtime: next };
+  }
+
+  /**
+   * A runtime-added real server of the new configuration after a reload: dropped, and said why,
+   * when its virtual server is gone, the configuration now has it, or it no longer reads.
+   */
+  private readd(a: AddedServer): void {
+    const drop = (why: string) =>
+      this.opts.log('warning', `runtime-added real server ${a.vs} -> ${a.rs} dropped: ${why}`);
+    const found = findVirtualServer(this.config, a.vs);
+    const at = parseRsTarget(a.rs);
+    if ('error' in found || !at) return drop('the configuration has no such virtual server now');
+    if (realServerOf(found.vs, at)) return drop('the configuration has it now');
+    const read = readRealServerJson(this.config, found.vs, at, a.body);
+    if ('error' in read) return drop(read.error);
+    found.vs.realServers.push(read.rs);
+    this.added.set(rsKey(found.vs, read.rs), a);
+  }
+
+  /**
+   * PUT: a real server added to a virtual server of the configuration, read as its real_server
+   * block would be, checked and programmed like a configured one. A runtime-added one is replaced
+   * (its checks start again); a configured one is refused: the configuration owns it.
+   */
+  private async addServer(vsText: string, rsText: string, body: unknown): Promise<RuntimeReply> {
+    const found = findVirtualServer(this.config, vsText);
+    if ('error' in found) return { ok: false, status: found.status, error: found.error };
+    const vs = found.vs;
+    const at = parseRsTarget(rsText);
+    if (!at)
+      return { ok: false, status: 400, error: `real server '${rsText}': write it as IP:PORT or [IPv6]:PORT` };
+    const read = readRealServerJson(this.config, vs, at, body);
+    if ('error' in read) return { ok: false, status: 400, error: read.error, field: read.field };
+    const key = rsKey(vs, read.rs);
+    const old = realServerOf(vs, at);
+    if (old && !this.added.has(rsKey(vs, old)))
+      return {
+        ok: false,
+        status: 409,
+        error: `virtual server ${vsText} has real server ${rsText} in its configuration (${old.loc.file}:${old.loc.line}): change it there, or with POST …/real-servers/${rsText}[/drain|/disable]`,
+      };
+    if (old) this.forget(vs, old);
+    vs.realServers.push(read.rs);
+    this.added.set(key, { vs: vsText, rs: rsText, body });
+    this.runner.add(vs, read.rs, this.config);
+    await this.sync(vs);
+    if (this.lastError) return { ok: false, status: 500, error: this.lastError };
+    return this.told(vs, read.rs, 'add', `${old ? 'replaced' : 'added'} (weight ${read.rs.weight})`);
+  }
+
+  /** DELETE: a runtime-added real server leaves checks and data plane; configured ones stay. */
+  private async removeServer(vsText: string, rsText: string): Promise<RuntimeReply> {
+    const found = findRealServer(this.config, vsText, rsText);
+    if ('error' in found) return { ok: false, status: found.status, error: found.error };
+    const { vs, rs } = found;
+    if (!this.added.has(rsKey(vs, rs)))
+      return {
+        ok: false,
+        status: 409,
+        error: `real server ${rsText} is in the configuration (${rs.loc.file}:${rs.loc.line}), not added at run time: remove it there and reload, or take it out with POST …/real-servers/${rsText}/disable`,
+      };
+    this.forget(vs, rs);
+    await this.sync(vs);
+    if (this.lastError) return { ok: false, status: 500, error: this.lastError };
+    return this.told(vs, rs, 'remove', 'removed', 0);
+  }
+
+  /** A runtime-added server out of the lists, its checks and its runtime changes. */
+  private forget(vs: VirtualServer, rs: RealServer): void {
+    const key = rsKey(vs, rs);
+    vs.realServers.splice(vs.realServers.indexOf(rs), 1);
+    this.runner.remove(rs);
+    this.added.delete(key);
+    this.overrides.delete(key);
+  }
+
+  /** Logs and announces an add or a remove, and the API's reply to it. */
+  private told(
+    vs: VirtualServer,
+    rs: RealServer,
+    action: 'add' | 'remove',
+    what: string,
+    weight = this.weightInForce(vs, rs, this.wanted(this.scope(vs))),
+  ): RuntimeReply {
+    this.opts.log('info', `runtime change: ${rsKey(vs, rs)} ${what} (weight in force ${weight})`);
+    const v = `${vs.label}/${vs.protocol}`;
+    const r = rsLabel(rs);
+    this.opts.onRuntime?.({ vs: v, rs: r, action, weight });
+    return { ok: true, vs: v, rs: r, action, weight, runtime: {} };
   }
 
   /**
@@ -399,6 +517,8 @@ export class LvsController {
     realServers: (ReturnType<CheckRunner['status']>[number] & {
       configuredWeight: number;
       runtime?: RsOverride;
+      /** Added through the API, not in the configuration (kept across reloads). */
+      added?: 'runtime';
       live?: RsLive;
     })[];
     virtualServers: {
@@ -414,11 +534,14 @@ export class LvsController {
       quorumUp: new Map(this.quorumUp),
     });
     const pairs = this.config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => ({ vs, rs })));
+    const checkedHere = pairs.flatMap((p) => {
+      const st = this.runner.statusOf(p.rs);
+      return st ? [{ ...p, st }] : [];
+    });
     const byId = new Map(stats?.map((s) => [serviceId(s.key), s]));
     const keysOf = (vs: VirtualServer): ServiceStats[] =>
       serviceKeys(vs, this.config).flatMap((k) => byId.get(serviceId(k)) ?? []);
-    const realServers = this.runner.status().map((st, i) => {
-      const { vs, rs } = pairs[i]!;
+    const realServers = checkedHere.map(({ vs, rs, st }) => {
       const runtime = this.overrides.get(rsKey(vs, rs));
       let live: RsLive | undefined;
       if (stats) {
@@ -443,6 +566,7 @@ export class LvsController {
           : {}),
         configuredWeight: rs.weight,
         ...(runtime ? { runtime } : {}),
+        ...(this.added.has(rsKey(vs, rs)) ? { added: 'runtime' as const } : {}),
         ...(live ? { live } : {}),
       };
     });

@@ -46,12 +46,13 @@ const sameIp = (a: string, b: string): boolean =>
 
 const VS_FORMS = 'IP:PORT, [IPv6]:PORT, tcp:IP:PORT (or udp:, sctp:), fwm:N or group:NAME';
 
-/** The configured real server the two names point at, or why there is none (400: malformed). */
-export function findRealServer(config: Config, vsText: string, rsText: string): Found {
+/** The virtual server the API's name points at, or why there is none (400: malformed). */
+export function findVirtualServer(
+  config: Config,
+  vsText: string,
+): { vs: VirtualServer } | { status: 400 | 404; error: string } {
   const vt = parseVsTarget(vsText);
   if (!vt) return { status: 400, error: `virtual server '${vsText}': write it as ${VS_FORMS}` };
-  const rt = parseRsTarget(rsText);
-  if (!rt) return { status: 400, error: `real server '${rsText}': write it as IP:PORT or [IPv6]:PORT` };
   const matches = config.virtualServers.filter((vs) => {
     const k = vs.key;
     if (vt.kind === 'fwmark') return k.kind === 'fwmark' && k.fwmark === vt.fwmark;
@@ -69,8 +70,21 @@ export function findRealServer(config: Config, vsText: string, rsText: string): 
       status: 400,
       error: `virtual server ${vsText} is ambiguous (${matches.map((m) => m.protocol).join(', ')}): put the protocol in front, e.g. ${matches[0]!.protocol.toLowerCase()}:${vsText}`,
     };
-  const vs = matches[0]!;
-  const rs = vs.realServers.find((r) => (r.port ?? 0) === rt.port && sameIp(r.address, rt.address));
+  return { vs: matches[0]! };
+}
+
+/** The real server of `vs` at that address and port. */
+export function realServerOf(vs: VirtualServer, rt: RsTarget): RealServer | undefined {
+  return vs.realServers.find((r) => (r.port ?? 0) === rt.port && sameIp(r.address, rt.address));
+}
+
+/** The configured real server the two names point at, or why there is none (400: malformed). */
+export function findRealServer(config: Config, vsText: string, rsText: string): Found {
+  const found = findVirtualServer(config, vsText);
+  if ('error' in found) return found;
+  const rt = parseRsTarget(rsText);
+  if (!rt) return { status: 400, error: `real server '${rsText}': write it as IP:PORT or [IPv6]:PORT` };
+  const rs = realServerOf(found.vs, rt);
   if (!rs) return { status: 404, error: `virtual server ${vsText} has no real server ${rsText}` };
-  return { vs, rs };
+  return { vs: found.vs, rs };
 }

@@ -139,7 +139,7 @@ export const RS_SPEC: BlockSpec<RealServer> = {
   },
 };
 
-function readRealServer(s: Stmt, ctx: Ctx): RealServer | undefined {
+export function readRealServer(s: Stmt, ctx: Ctx): RealServer | undefined {
   const ap = addrPort(s, ctx);
   if (!ap) return undefined;
   const r: RealServer = { ...ap, weight: 1, checkers: [], loc: s.keyword.loc };

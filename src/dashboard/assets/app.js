@@ -26,7 +26,8 @@ const TOKEN_KEY = 'vigil.token';
 const NUMERIC = new Set(['weight', 'active', 'inactive']);
 /** The runtime actions a real server's row offers, as the API names them (POST …/{action}). */
 const ACTIONS = /** @type {const} */ (['drain', 'disable', 'enable', 'weight']);
-/** @typedef {typeof ACTIONS[number]} Action */
+/** `remove`: DELETE …/real-servers/{rs}, offered on the rows the API added. */
+/** @typedef {typeof ACTIONS[number] | 'remove'} Action */
 
 /** @param {Storage} store @param {string} key @returns {string | null} */
 function stored(store, key) {
@@ -295,7 +296,10 @@ function renderServices() {
                 el(
                   'td',
                   { class: 'actions' },
-                  ...ACTIONS.map((a) =>
+                  ...[
+                    ...ACTIONS,
+                    ...(rs.flags.includes('added') ? /** @type {const} */ (['remove']) : []),
+                  ].map((a) =>
                     el(
                       'button',
                       { type: 'button', 'data-action': a },
@@ -581,7 +585,7 @@ async function act(p, rawWeight) {
   }
   const path =
     `/api/v1/virtual-servers/${encodeURIComponent(target.vs)}/real-servers/${encodeURIComponent(target.rs)}` +
-    (p.action === 'weight' ? '' : `/${p.action}`);
+    (p.action === 'weight' || p.action === 'remove' ? '' : `/${p.action}`);
   const n = Number(rawWeight);
   const body =
     p.action === 'weight'
@@ -590,13 +594,18 @@ async function act(p, rawWeight) {
   notify(t('sending'), 'busy');
   try {
     const r = await fetch(path, {
-      method: 'POST',
+      method: p.action === 'remove' ? 'DELETE' : 'POST',
       headers: { ...authHeaders(), 'Content-Type': 'application/json' },
       body,
     });
     const answer = /** @type {Record<string, unknown>} */ (await r.json().catch(() => ({})));
     if (r.ok) {
-      notify(t('done', { action: label, vs: p.vs, rs: p.rs, weight: String(answer.weight) }), 'ok');
+      notify(
+        p.action === 'remove'
+          ? t('removed', { vs: p.vs, rs: p.rs })
+          : t('done', { action: label, vs: p.vs, rs: p.rs, weight: String(answer.weight) }),
+        'ok',
+      );
       refreshSoon();
     } else {
       if (r.status === 401) {

@@ -134,13 +134,15 @@ export function countersOf(rs) {
 }
 
 /**
- * What an operator changed at run time (the API's drain / disable / weight), as short words.
+ * What an operator changed at run time (the API's drain / disable / weight, or the server added
+ * through the API: `added`), as short words.
  * @param {unknown} o the real server's `runtime` override
+ * @param {unknown} [added] the real server's `added` ('runtime' when the API added it)
  * @returns {string[]}
  */
-export function runtimeFlags(o) {
-  if (!isObj(o)) return [];
-  const out = [];
+export function runtimeFlags(o, added) {
+  const out = added === 'runtime' ? ['added'] : [];
+  if (!isObj(o)) return out;
   if (o.disabled === true) out.push('disabled');
   if (o.drained === true) out.push('drained');
   if (typeof o.weight === 'number') out.push('reweighted');
@@ -165,7 +167,7 @@ export function servicesOf(status) {
       weight: num(rs.weight) ?? 0,
       lastChange: str(rs.lastChange),
       counters: countersOf(rs),
-      flags: runtimeFlags(rs.runtime),
+      flags: runtimeFlags(rs.runtime, rs.added),
     });
   }
   return [...byName.values()];

@@ -2,7 +2,7 @@
 // resolution, how virtual and real servers are named, and what each runtime action leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorized, route, weightBody } from '../../../src/daemon/api-routes.js';
+import { authorized, realServerBody, route, weightBody } from '../../../src/daemon/api-routes.js';
 import { resolveApi, sameApi } from '../../../src/daemon/api-settings.js';
 import { parseDaemonArgs } from '../../../src/daemon/options.js';
 import { isLoopback, parseListen } from '../../../src/config/listen.js';
@@ -267,6 +267,43 @@ test('vigil status shows the weight in force and the runtime change behind it', 
     'virtual server 10.0.0.1:80/TCP',
     '  10.0.0.2:80 up weight 0 [runtime: weight 5, drained]',
     '  10.0.0.3:80 up weight 1',
+  ]);
+});
+
+test('PUT adds, DELETE removes, POST weighs a real server at one path; other verbs 405 with Allow', () => {
+  const path = '/api/v1/virtual-servers/10.0.0.1:80/real-servers/10.0.0.9:80';
+  const action = (m: string) => (route(m, path) as { route?: { action: string } }).route?.action;
+  assert.equal(action('PUT'), 'add');
+  assert.equal(action('DELETE'), 'remove');
+  assert.equal(action('POST'), 'weight');
+  assert.deepEqual(route('PATCH', path), {
+    ok: false,
+    status: 405,
+    error: `${path} takes POST, PUT or DELETE`,
+    allow: 'POST, PUT, DELETE',
+  });
+  assert.equal((route('PUT', `${path}/drain`) as { status: number }).status, 405);
+  assert.deepEqual(realServerBody('{"weight":2,"TCP_CHECK":{}}'), { body: { weight: 2, TCP_CHECK: {} } });
+  assert.match((realServerBody('{"weight":') as { error: string }).error, /^the body is not JSON/);
+  assert.match((realServerBody('[1]') as { error: string }).error, /JSON object of real_server keywords/);
+  assert.match((realServerBody('') as { error: string }).error, /not JSON/);
+});
+
+test('vigil status marks a real server the API added', () => {
+  const lines = formatRealServers([
+    {
+      virtualServer: '10.0.0.1:80/TCP',
+      realServer: '10.0.0.9:80',
+      state: 'up',
+      weight: 2,
+      added: 'runtime',
+      runtime: { drained: true },
+      checkers: [],
+    },
+  ]);
+  assert.deepEqual(lines, [
+    'virtual server 10.0.0.1:80/TCP',
+    '  10.0.0.9:80 up weight 2 [runtime: added, drained]',
   ]);
 });
 

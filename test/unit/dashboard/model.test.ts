@@ -214,6 +214,10 @@ test('runtime overrides show as flags', () => {
   assert.deepEqual(rs(undefined), []);
   assert.deepEqual(rs({ drained: true }), ['drained']);
   assert.deepEqual(rs({ disabled: true, weight: 3 }), ['disabled', 'reweighted']);
+  const added = (extra: Record<string, unknown>): string[] =>
+    m.servicesOf(status(extra))[0]!.realServers[0]!.flags;
+  assert.deepEqual(added({ added: 'runtime' }), ['added'], 'a server the API added is marked');
+  assert.deepEqual(added({ added: 'runtime', runtime: { drained: true } }), ['added', 'drained']);
 });
 
 test('traffic history: per-second rates between polls; a counter reset restarts the series', () => {

@@ -87,6 +87,73 @@ test('one real-server change plans only its virtual server, without reading the 
   assert.deepEqual(weights(engine), ['10.0.0.1 1,0', '10.0.0.2 7']);
 });
 
+test('runtime-added real servers: programmed, replaced, 409 for configured ones, carried over a reload, removed', async () => {
+  const { engine, logs, ready } = start();
+  await ready;
+  const add = (rs: string, body: unknown) =>
+    controller!.runtimeChange({ vs: '10.0.0.2:80', rs, action: 'add', body });
+  const r = await add('10.2.0.9:8080', { weight: 4 });
+  assert.deepEqual(r, {
+    ok: true,
+    vs: '10.0.0.2:80/TCP',
+    rs: '10.2.0.9:8080',
+    action: 'add',
+    weight: 4,
+    runtime: {},
+  });
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 3,4']);
+  const st = controller!.status().realServers.map((x) => [x.realServer, x.weight, x.added]);
+  assert.deepEqual(st.at(-1), ['10.2.0.9:8080', 4, 'runtime']);
+  assert.deepEqual(st[2], ['10.2.0.1:80', 3, undefined]);
+  // PUT again replaces it; the configuration's own server is not the API's to replace or remove
+  assert.equal((await add('10.2.0.9:8080', { weight: 5 })).ok, true);
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 3,5']);
+  const conflict = await add('10.2.0.1:80', { weight: 9 });
+  assert.deepEqual([conflict.ok, !conflict.ok && conflict.status], [false, 409]);
+  const del = await controller!.runtimeChange({ vs: '10.0.0.2:80', rs: '10.2.0.1:80', action: 'remove' });
+  assert.deepEqual([del.ok, !del.ok && del.status], [false, 409]);
+  const bad = await add('10.2.0.8:80', { weight: 'x' });
+  assert.deepEqual(!bad.ok && [bad.status, bad.field], [400, 'weight']);
+  assert.equal((await add('10.2.0.8:80', {})).ok, true);
+  await controller!.runtimeChange({ vs: '10.0.0.2:80', rs: '10.2.0.9:8080', action: 'weight', weight: 6 });
+
+  // A reload hands the added server and its runtime weight to the next controller; one the new
+  // configuration has itself is dropped (with a line saying so).
+  const prev = controller!;
+  await prev.stop({ keep: true, closeEngine: false });
+  const next = loadConfigText(
+    CONF.replace('weight 3\n    }', 'weight 2\n    }\n    real_server 10.2.0.8 80 {\n    }'),
+    'controller.conf',
+  ).config;
+  assert.equal(next.virtualServers[1]!.realServers.length, 2);
+  controller = new LvsController(
+    next,
+    engine,
+    { log: (l, m) => logs.push(`${l}: ${m}`) },
+    prev.owns(),
+    prev.overrides,
+    prev.added.values(),
+  );
+  await controller.start();
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 2,6,1']);
+  assert.ok(
+    logs.includes(
+      'warning: runtime-added real server 10.0.0.2:80 -> 10.2.0.8:80 dropped: the configuration has it now',
+    ),
+    logs.join('\n'),
+  );
+  assert.equal(controller.status().realServers.at(-1)!.added, 'runtime');
+  assert.deepEqual([...controller.added.keys()], ['10.0.0.2:80/TCP -> 10.2.0.9:8080']);
+
+  const gone = await controller.runtimeChange({ vs: '10.0.0.2:80', rs: '10.2.0.9:8080', action: 'remove' });
+  assert.equal(gone.ok, true);
+  assert.deepEqual(weights(engine), ['10.0.0.1 1,1', '10.0.0.2 2,1']);
+  assert.equal(controller.status().realServers.length, 4);
+  assert.equal(controller.overrides.size, 0, 'its runtime weight went with it');
+  const again = await controller.runtimeChange({ vs: '10.0.0.2:80', rs: '10.2.0.9:8080', action: 'remove' });
+  assert.deepEqual([again.ok, !again.ok && again.status], [false, 404]);
+});
+
 test('a failed apply is logged, retried after 1 s, and the table repaired from a fresh read', async () => {
   const { engine, logs, ready } = start();
   await ready;

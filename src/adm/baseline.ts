@@ -1,7 +1,7 @@
 // ipvsadm -Z for engines whose counters cannot be reset: remember the counters at the time of the
 // zero and show the difference since. Pure apart from the stats source it wraps.
 import type { Counters, ServiceKey, ServiceStats } from '../dataplane/engine.js';
-import { destId, serviceId } from '../lvs/plan.js';
+import { destId, serviceId } from '../dataplane/keys.js';
 
 const FIELDS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const;
 

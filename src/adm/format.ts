@@ -6,7 +6,7 @@
 // addresses stay numeric. Pure.
 import type { Counters, ServiceKey, ServiceStats } from '../dataplane/engine.js';
 import type { Rates } from '../lvs/rates.js';
-import { destId, serviceId } from '../lvs/plan.js';
+import { destId, serviceId } from '../dataplane/keys.js';
 import type { ListFormat } from './args.js';
 import { addressWords } from './inet.js';
 import type { AdmNames, NameProtocol } from './names.js';

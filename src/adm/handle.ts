@@ -13,7 +13,7 @@
 // them), stats/zero from a CounterBaseline over engine.stats(), and the engine's timeouts,
 // connection table and sync daemons where it has them.
 import type { Change, ServiceKey, ServiceStats } from '../dataplane/engine.js';
-import { serviceId } from '../lvs/plan.js';
+import { serviceId } from '../dataplane/keys.js';
 import type { AdmCommand } from './args.js';
 import {
   formatConnections,

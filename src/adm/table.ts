@@ -2,7 +2,8 @@
 // changes to hand the engine, or the error ipvsadm prints (libipvs's ipvs_strerror wording) with
 // nothing changed. -R applies all its lines or none. Pure.
 import type { Change, ServiceKey } from '../dataplane/engine.js';
-import { applyChanges, destId, serviceId } from '../lvs/plan.js';
+import { applyChanges } from '../lvs/plan.js';
+import { destId, serviceId } from '../dataplane/keys.js';
 import type { AdmCommand } from './args.js';
 import type { AdmDest, AdmService, AdmServiceState, AdmTable } from './types.js';
 

@@ -1,6 +1,13 @@
 // What `vigil adm` keeps beyond the engine contract: ipvsadm's persistence engine name, the third
 // scheduler flag and the tunnel checksum mode. Engines that do not know them pass them through.
-import type { ConnEntry, DestSpec, ServiceKey, ServiceSpec, ServiceState } from '../dataplane/engine.js';
+import type {
+  ConnEntry,
+  DestSpec,
+  ServiceKey,
+  ServiceSpec,
+  ServiceState,
+  SyncDaemonSpec,
+} from '../dataplane/engine.js';
 
 export interface AdmService extends ServiceSpec {
   /** Persistence engine (ipvsadm --pe), e.g. "sip". */
@@ -19,16 +26,6 @@ export interface AdmServiceState extends AdmService {
 
 export type AdmTable = (ServiceState | AdmServiceState)[];
 
-export interface SyncDaemonSpec {
-  state: 'master' | 'backup';
-  mcastInterface: string;
-  syncid: number;
-  syncMaxlen?: number;
-  mcastGroup?: string;
-  mcastPort?: number;
-  mcastTtl?: number;
-}
-
 export interface Timeouts {
   tcp: number;
   tcpfin: number;
@@ -41,4 +38,4 @@ export interface AdmConnection extends ConnEntry {
   peData?: string;
 }
 
-export type { ServiceKey };
+export type { ServiceKey, SyncDaemonSpec };

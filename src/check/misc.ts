@@ -2,7 +2,7 @@
 // sets the weight to code - 2 (1 means down). Killed (its whole process group) at misc_timeout,
 // which is a failure and leaves the weight alone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { scriptSpawnOptions, type RunAs } from '../vrrp/run-script.js';
+import { scriptSpawnOptions, type RunAs } from '../scripts/run.js';
 import { onAbort } from './abort.js';
 import type { CheckResult } from './result.js';
 

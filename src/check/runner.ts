@@ -1,7 +1,7 @@
 // Runs every real server's checkers on real timers, keeps what `vigil status` shows, and reports
 // each real server going up or down (the checker process turns that into data-plane changes).
 import { spawn } from 'node:child_process';
-import { scriptSpawnOptions } from '../vrrp/run-script.js';
+import { scriptSpawnOptions } from '../scripts/run.js';
 import { readFileSync } from 'node:fs';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
 import { rsKey, type RsHealth } from '../lvs/desired.js';

@@ -3,7 +3,7 @@
 // configuration would run (warnings allowed), 1 when it has errors, 2 for bad usage.
 import { formatDiagnostic, type Diagnostic, type Loc } from '../config/ast.js';
 import { loadConfig, type LoadResult } from '../config/load.js';
-import { summarize } from '../config/summary.js';
+import { summarize } from './summary.js';
 import { checkTrackWeights } from '../config/validate.js';
 import { systemScriptDeps } from '../scripts/fs.js';
 import { secureScripts } from '../scripts/secure-config.js';

@@ -3,9 +3,9 @@ import type { Config, RealServer, VirtualServer, VrrpInstance } from './model.js
 import { isLoopback, listenText } from './listen.js';
 import type { Ctx } from './schema/block.js';
 import { closest } from './schema/suggest.js';
-import { holdersOf } from '../lvs/ha-suspend.js';
+import { holdersOf } from './vip-holders.js';
 import { rsLabel } from './listen.js';
-import { weightedTracking } from '../vrrp/tracking-weights.js';
+import { weightedTracking } from './tracking-weights.js';
 
 function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
   const where = `vrrp_instance ${v.name}`;

@@ -9,7 +9,7 @@ import type { HistoryReply } from '../lvs/history.js';
 import { authorized, realServerBody, route, weightBody, type Route } from './api-routes.js';
 import type { ApiSettings } from './api-settings.js';
 import type { DaemonEvent, EventBus } from './events.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../base/logger.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -10,7 +10,7 @@ import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
 import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { LvsController, type RuntimeAction, type RuntimeRequest } from '../lvs/controller.js';
 import { CheckerFifos } from '../lvs/notify-fifo.js';
-import { destId, serviceId } from '../lvs/plan.js';
+import { destId, serviceId } from '../dataplane/keys.js';
 import { HISTORY_STEP_MS, historyKey, ServerHistory, sumPoints, type HistoryReply } from '../lvs/history.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
 import { CounterBaseline } from '../adm/baseline.js';

@@ -4,7 +4,8 @@
 import { CHILD_OPTIONS_ENV, isParentMessage, type ChildMessage } from './ipc.js';
 import { watchLateness, type LoopLateness } from './lateness.js';
 import type { DaemonOptions } from './options.js';
-import { createLogger, sinkOf, type Logger } from './log.js';
+import type { Logger } from '../base/logger.js';
+import { createLogger, sinkOf } from './log.js';
 import { formatDiagnostic } from '../config/ast.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';

@@ -1,7 +1,7 @@
 // Event-loop lateness of this process (each child and the supervisor): p50/p99/max in ms over
 // the last minute, with a warning an operator should see when the loop ran late.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Logger } from './log.js';
+import type { Logger } from '../base/logger.js';
 
 /** Event-loop lateness figures (ms) since the last report. */
 export interface LoopLateness {

@@ -1,10 +1,9 @@
 // Log lines for the daemon and its children: text like keepalived's by default, JSON with a flag;
 // to the console (-l), a file (--log-file) and syslog (-S facility, on unless -G, as keepalived).
 import { appendFileSync } from 'node:fs';
+import type { Level, Logger } from '../base/logger.js';
 import type { DaemonOptions } from './options.js';
 import { SyslogWriter } from './syslog.js';
-
-export type Level = 'error' | 'warning' | 'info' | 'debug';
 
 export interface LogSink {
   console: boolean;
@@ -25,13 +24,6 @@ export function sinkOf(o: DaemonOptions): LogSink {
       ? { syslog: { facility: o.logFacility, ...(o.syslogSocket ? { socket: o.syslogSocket } : {}) } }
       : {}),
   };
-}
-
-export interface Logger {
-  error(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  debug(msg: string, fields?: Record<string, unknown>): void;
 }
 
 export function formatLine(

@@ -10,7 +10,7 @@ import type { HistoryReply } from '../lvs/history.js';
 import { listenText } from '../config/listen.js';
 import { ApiServer } from './api-server.js';
 import { resolveApi, sameApi, type ApiSettings } from './api-settings.js';
-import { initialBackoff, restartDelay, type BackoffState } from './backoff.js';
+import { initialBackoff, restartDelay, type BackoffState } from '../base/backoff.js';
 import { EventBus } from './events.js';
 import { watchLateness } from './lateness.js';
 import { renderMetrics } from './metrics.js';
@@ -25,7 +25,7 @@ import {
   type ParentMessage,
   type RequestCmd,
 } from './ipc.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../base/logger.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
 import { runStartStopScript, type StartStopScript } from '../scripts/start-stop.js';

@@ -1,7 +1,7 @@
 // Syslog as keepalived writes it: RFC 3164 datagrams to /dev/log (what glibc's syslog(3) sends,
 // and what rsyslog and journald read), with keepalived's -S facility.
 import { UnixDgramSender } from '../os/unix-dgram.js';
-import type { Level } from './log.js';
+import type { Level } from '../base/logger.js';
 
 export const DEFAULT_SYSLOG_SOCKET = '/dev/log';
 

@@ -86,6 +86,17 @@ export interface ConnEntry {
   expiresMs: number;
 }
 
+/** An IPVS connection-sync daemon (ipvsadm --start-daemon; keepalived lvs_sync_daemon). */
+export interface SyncDaemonSpec {
+  state: 'master' | 'backup';
+  mcastInterface: string;
+  syncid: number;
+  syncMaxlen?: number;
+  mcastGroup?: string;
+  mcastPort?: number;
+  mcastTtl?: number;
+}
+
 export interface Engine {
   readonly name: 'ipvs' | 'nft' | 'userspace';
   /** What is programmed now (for adoption after a restart and for idempotent planning). */

@@ -4,7 +4,7 @@
 // (ProgrammedTable), so its cost does not grow with the table. A failed apply is retried with
 // backoff. On stop it removes what it programmed.
 import { spawn } from 'node:child_process';
-import { scriptSpawnOptions, type RunAs } from '../vrrp/run-script.js';
+import { scriptSpawnOptions, type RunAs } from '../scripts/run.js';
 import { CheckRunner, type RsChange } from '../check/runner.js';
 import type { Config, RealServer, VirtualServer } from '../config/model.js';
 import { virtualServerAlertDefault } from '../alert/mailer.js';
@@ -16,7 +16,8 @@ import type { Rates } from './rates.js';
 import { suspendedServers } from './ha-suspend.js';
 import { findRealServer, findVirtualServer, parseRsTarget, realServerOf } from './targets.js';
 import { readRealServerJson } from '../config/rs-json.js';
-import { applyChanges, destId, plan, serviceId } from './plan.js';
+import { applyChanges, plan } from './plan.js';
+import { destId, serviceId } from '../dataplane/keys.js';
 import { ProgrammedTable } from './programmed.js';
 import { rsLabel } from '../config/listen.js';
 import { historyKey } from './history.js';

@@ -3,27 +3,7 @@
 // the VRRP process decides where VIPs live, so its instances' states say the same thing sooner:
 // the address is held while an instance carrying it as a VIP is MASTER.
 import type { Config, VirtualServer } from '../config/model.js';
-import { bytesToIp, ipToBytes } from '../os/inet.js';
-import { serviceKeys } from './desired.js';
-
-/** One spelling per address, so `fd00::0001` and `fd00::1` match. */
-const canonical = (a: string): string => bytesToIp(ipToBytes(a));
-
-/**
- * The instances whose VIPs (or excluded VIPs) include one of the virtual server's addresses (a
- * virtual_server_group has several; a fwmark service has none).
- */
-export function holdersOf(config: Config, vs: VirtualServer): string[] {
-  const mine = new Set(
-    serviceKeys(vs, config).flatMap((k) => (k.kind === 'addr' ? [canonical(k.address)] : [])),
-  );
-  if (mine.size === 0) return [];
-  return config.vrrpInstances
-    .filter((vi) =>
-      [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].some((v) => mine.has(canonical(v.address))),
-    )
-    .map((vi) => vi.name);
-}
+import { holdersOf } from '../config/vip-holders.js';
 
 /**
  * The ha_suspend virtual servers whose checks must pause, given each instance's state. An instance

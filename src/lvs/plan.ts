@@ -3,18 +3,7 @@
 // services are added before their real servers, and anything present on both sides is edited in
 // place, so adopting what an earlier vigil programmed disturbs no live connection. Pure.
 import type { Change, DestSpec, ServiceKey, ServiceSpec, ServiceState } from '../dataplane/engine.js';
-import { hostPortText } from '../config/listen.js';
-
-/** Stable identity of a virtual service: "tcp|10.0.0.1|80", "udp|[2001:db8::1]|53", "fwmark|4|1". */
-export function serviceId(key: ServiceKey): string {
-  if (key.kind === 'fwmark') return `fwmark|${key.family}|${key.fwmark}`;
-  return `${key.protocol}|${hostPortText(key.address, key.port)}`;
-}
-
-/** Stable identity of a real server within its service: "10.0.0.2:80", "[2001:db8::2]:80". */
-export function destId(d: { address: string; port: number }): string {
-  return hostPortText(d.address, d.port);
-}
+import { destId, serviceId } from '../dataplane/keys.js';
 
 export interface PlanOptions {
   /**

@@ -3,7 +3,8 @@
 // and the engine is read only when that copy is unknown: at start (adoption after a restart or a
 // reload) and after a failed apply, when what the engine kept is uncertain.
 import type { Change, Engine, ServiceKey, ServiceState } from '../dataplane/engine.js';
-import { applyChanges, plan, serviceId } from './plan.js';
+import { applyChanges, plan } from './plan.js';
+import { serviceId } from '../dataplane/keys.js';
 
 export interface SyncOptions {
   owned?: (key: ServiceKey) => boolean;

@@ -3,7 +3,7 @@
 // state in backup mode (receiving them), so the new master already knows the connections of the
 // old one. As keepalived, this lives in the VRRP process, where the state is known first; the
 // daemons belong to the kernel, not to the table the checker process programs.
-import type { SyncDaemonSpec } from '../adm/types.js';
+import type { SyncDaemonSpec } from '../dataplane/engine.js';
 import type { LvsSyncDaemon } from '../config/model.js';
 
 export type SyncMode = SyncDaemonSpec['state'];

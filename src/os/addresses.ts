@@ -3,7 +3,7 @@
 // never stuck in "dadfailed" after a split brain). Adding a present address or deleting an absent
 // one succeeds: the VRRP engine may repeat itself after a restart or reload.
 import { FlagsNew, type RtNetlinkSocket } from 'netlink';
-import { bytesToIp, ipFamily, ipToBytes, parseCidr } from './inet.js';
+import { bytesToIp, ipFamily, ipToBytes, parseCidr } from '../base/inet.js';
 import { serial } from './link.js';
 
 export interface VipSpec {

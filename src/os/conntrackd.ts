@@ -5,7 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { initialBackoff, restartDelay, type BackoffState } from '../daemon/backoff.js';
+import { initialBackoff, restartDelay, type BackoffState } from '../base/backoff.js';
 import type { Conntrackd, ConntrackdFiles } from '../lvs/conntrack-sync.js';
 
 export interface ConntrackdLog {

@@ -4,7 +4,7 @@
 // socket, made in the calling thread's namespace; it does not keep the process alive.
 import { EventEmitter } from 'node:events';
 import { createRtNetlink, rt, type NetlinkMessage, type RtNetlinkSocket } from 'netlink';
-import { bytesToIp } from './inet.js';
+import { bytesToIp } from '../base/inet.js';
 
 const RTM_DELADDR = 21;
 const RTM_DELROUTE = 25;

@@ -3,7 +3,7 @@
 // an ARP *request* to the broadcast address with sender = target = the VIP, and an NA to ff02::1
 // from the VIP with the Override flag and the target link-layer address option. Frame builders
 // are pure; GarpSender is the thin socket.
-import { ipFamily, ipToBytes } from './inet.js';
+import { ipFamily, ipToBytes } from '../base/inet.js';
 import { getLink, type RtNetlinkSocket } from './link.js';
 import { parseMac } from './mac.js';
 import { AF_PACKET, ETH_P_ARP, ETH_P_IPV6, SOCK_RAW, isSyscallError, native, sockaddrLl } from './native.js';

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { openSync, closeSync } from 'node:fs';
-import { ipToBytes } from './inet.js';
+import { ipToBytes } from '../base/inet.js';
 
 export interface ControlMessage {
   level: number;

@@ -3,7 +3,7 @@
 // `ip route`) so an operator sees who owns them. Idempotent like the VIPs.
 import { FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
 import { SCOPES } from './addresses.js';
-import { ipFamily, ipToBytes, parseCidr } from './inet.js';
+import { ipFamily, ipToBytes, parseCidr } from '../base/inet.js';
 import { serial } from './link.js';
 
 export const RTPROT_KEEPALIVED = 18;

@@ -2,7 +2,7 @@
 // with keepalived's protocol number (FRA_PROTOCOL 18) so `ip rule` shows "proto keepalived".
 // Idempotent: adding an existing rule is 'present', deleting a missing one 'absent'.
 import { FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
-import { ipFamily, ipToBytes, parseCidr } from './inet.js';
+import { ipFamily, ipToBytes, parseCidr } from '../base/inet.js';
 import { serial } from './link.js';
 import { RTPROT_KEEPALIVED } from './routes.js';
 

@@ -3,7 +3,7 @@
 // handing every received datagram up with what the validator must check (source, destination,
 // TTL / hop limit). It never validates: that is the pure codec's job (src/vrrp/).
 import { EventEmitter } from 'node:events';
-import { bytesToIp, isMulticast, ipFamily, type Family } from './inet.js';
+import { bytesToIp, isMulticast, ipFamily, type Family } from '../base/inet.js';
 import {
   AF_INET,
   AF_INET6,

@@ -1,7 +1,7 @@
 // `vigil realserver`, the pure part: its command line, what a DR or TUN real server needs (the
 // VIPs on lo / a dummy device / tunl0, ARP and rp_filter sysctls, as the seed guides script by
 // hand), what is missing from what was observed, and the files --persist writes.
-import { parseCidr } from '../os/inet.js';
+import { parseCidr } from '../base/inet.js';
 import { sysctlName, type SysctlKey } from '../os/sysctl.js';
 
 export type Mode = 'dr' | 'tun';

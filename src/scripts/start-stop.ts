@@ -3,7 +3,7 @@
 // ended; each waited for at most its timeout, then its process group gets SIGTERM and, 2 s later,
 // SIGKILL (keepalived's handle_child_timeout), and vigil goes on.
 import { spawn } from 'node:child_process';
-import { scriptSpawnOptions } from '../vrrp/run-script.js';
+import { scriptSpawnOptions } from './run.js';
 import type { Notify } from '../config/model.js';
 
 /** After the timeout's SIGTERM, how long before SIGKILL; then how long before giving up. */

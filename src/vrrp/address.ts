@@ -1,6 +1,6 @@
 // Addresses for the VRRP codec and election. The text <-> bytes conversions are src/os/inet.ts's
 // (one implementation for the project); the election's numeric order is VRRP's own.
-import { bytesToIp, ipFamily, ipToBytes, isMulticast, type Family } from '../os/inet.js';
+import { bytesToIp, ipFamily, ipToBytes, isMulticast, type Family } from '../base/inet.js';
 
 export type { Family };
 export const addressFamily = ipFamily;

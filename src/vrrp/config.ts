@@ -16,7 +16,7 @@ import type { InstanceConfig } from './instance.js';
 import type { NotifyConfig, ScriptKey } from './notify.js';
 import type { TrackerSpec } from './priority.js';
 import type { ScriptParams } from './track/script-state.js';
-import { syncGroupOf, weightedTracking } from './tracking-weights.js';
+import { syncGroupOf, weightedTracking } from '../config/tracking-weights.js';
 
 export { syncGroupOf };
 

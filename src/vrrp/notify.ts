@@ -1,7 +1,7 @@
 // What keepalived runs and writes on a VRRP state change (vrrp_notify.c), as pure data:
 // the notify_* scripts' argv, the generic `notify` script's arguments, the notify_fifo line and
 // the smtp_alert subject/body, in keepalived's order. Running them is the notifier's job.
-import type { RunAs } from './run-script.js';
+import type { RunAs } from '../scripts/run.js';
 
 export type NotifyKind = 'INSTANCE' | 'GROUP';
 export type NotifyStateName = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';

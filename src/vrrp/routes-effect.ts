@@ -15,7 +15,7 @@ import {
   type VipSpec as OsVip,
 } from '../os/index.js';
 import { DeletionMonitor, type DeletedRoute, type DeletedRule } from '../os/deletion-monitor.js';
-import { ipToBytes, parseCidr } from '../os/inet.js';
+import { ipToBytes, parseCidr } from '../base/inet.js';
 import { addRule, deleteRule, type RuleSpec } from '../os/rules.js';
 
 export interface EffectLog {

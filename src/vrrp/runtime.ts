@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Config, IpRoute, IpRule, VipSpec as ConfigVip, VrrpScript } from '../config/model.js';
-import type { Logger } from '../daemon/log.js';
+import type { Logger } from '../base/logger.js';
 import {
   LinkMonitor,
   addAddress,
@@ -41,7 +41,7 @@ import {
   type Notification,
 } from './notify.js';
 import type { TrackerStatus } from './priority.js';
-import { runScript } from './run-script.js';
+import { runScript } from '../scripts/run.js';
 import {
   StaticNet,
   isOurRoute,

@@ -1,7 +1,8 @@
 // An AdmBackend over a plain in-memory table, with the kernel's defaults for timeouts: the test
 // double of the daemon's engine-backed backend (test/unit/adm replays ipvsadm sequences on it).
 import type { Change, ServiceKey, ServiceStats } from '../../src/dataplane/engine.js';
-import { applyChanges, serviceId } from '../../src/lvs/plan.js';
+import { applyChanges } from '../../src/lvs/plan.js';
+import { serviceId } from '../../src/dataplane/keys.js';
 import type { AdmBackend } from '../../src/adm/handle.js';
 import type { AdmConnection, AdmTable, SyncDaemonSpec, Timeouts } from '../../src/adm/types.js';
 

@@ -1,8 +1,8 @@
 // The IPVS generic-netlink codec (include/uapi/linux/ip_vs.h): commands, attribute numbers and
 // the encoding of services, real servers, statistics and timeouts. Pure: bytes in, bytes out.
 // Attributes are host-order TLVs padded to 4 bytes; addresses and ports are network order.
-import { bytesToIp, ipToBytes } from '../../os/inet.js';
-import type { SyncDaemonSpec } from '../../adm/types.js';
+import { bytesToIp, ipToBytes } from '../../base/inet.js';
+import type { SyncDaemonSpec } from '../engine.js';
 import type { Counters, DestSpec, Family, Forwarding, Protocol, ServiceKey, ServiceSpec } from '../engine.js';
 
 export const IPVS_GENL_NAME = 'IPVS';

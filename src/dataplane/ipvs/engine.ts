@@ -2,8 +2,8 @@
 // keepalived do), one request and ACK per change, in order. The codec is in attrs.ts.
 import { execFile } from 'node:child_process';
 import { createGenericNetlink, genl, type GenericNetlinkSocket } from 'netlink';
-import { serviceId, destId } from '../../lvs/plan.js';
-import type { SyncDaemonSpec } from '../../adm/types.js';
+import { serviceId, destId } from '../keys.js';
+import type { SyncDaemonSpec } from '../engine.js';
 import type { Change, Engine, ServiceKey, ServiceState, ServiceStats } from '../engine.js';
 import {
   Cmd,

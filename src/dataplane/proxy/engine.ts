@@ -18,8 +18,8 @@ import type {
   ServiceState,
   ServiceStats,
 } from '../engine.js';
-import { destId, serviceId } from '../../lvs/plan.js';
-import { isSchedulerName } from '../../lvs/schedulers/index.js';
+import { destId, serviceId } from '../keys.js';
+import { isSchedulerName } from './schedulers/index.js';
 import { ServiceTable } from './service.js';
 import { TcpFlow, type TcpTimeouts } from './tcp.js';
 import { NativeTcpListener, nativeRelay, relayDescription } from './native-tcp.js';

@@ -2,10 +2,10 @@
 // (the DestView the schedulers read), its scheduler, persistence templates and counters.
 // No sockets here; tcp.ts and udp.ts carry the traffic.
 import type { Counters, DestSpec, ServiceSpec, ServiceStats } from '../engine.js';
-import { createScheduler, available, type DestView, type Scheduler } from '../../lvs/schedulers/index.js';
-import { PersistenceTable } from '../../lvs/persistence.js';
-import { destId } from '../../lvs/plan.js';
-import { nextOverloaded } from '../../lvs/threshold.js';
+import { createScheduler, available, type DestView, type Scheduler } from './schedulers/index.js';
+import { PersistenceTable } from './persistence.js';
+import { destId } from '../keys.js';
+import { nextOverloaded } from './threshold.js';
 
 export function zeroCounters(): Counters {
   return { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 };

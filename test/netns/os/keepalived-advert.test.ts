@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { inNetns } from '../../../src/os/native.js';
-import { ipToBytes } from '../../../src/os/inet.js';
+import { ipToBytes } from '../../../src/base/inet.js';
 import { passwordBytes, validateAdvert } from '../../../src/vrrp/packet.js';
 import { VrrpSocket, type VrrpDatagram } from '../../../src/os/vrrp-socket.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';

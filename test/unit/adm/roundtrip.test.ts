@@ -8,7 +8,7 @@ import { formatList, formatSave } from '../../../src/adm/format.js';
 import { canonicalIpv6 } from '../../../src/adm/inet.js';
 import { applyAdmToTable } from '../../../src/adm/table.js';
 import type { AdmDest, AdmServiceState, AdmTable } from '../../../src/adm/types.js';
-import { serviceId } from '../../../src/lvs/plan.js';
+import { serviceId } from '../../../src/dataplane/keys.js';
 import { names } from './replay.js';
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));

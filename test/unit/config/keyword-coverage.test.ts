@@ -113,8 +113,10 @@ test('every field of the configuration model is read outside src/config (or list
   };
   visit(model);
   assert.ok(props.size > 100);
+  // Rules in src/config that the runtime applies through them (not parsing) count as readers.
+  const rules = ['tracking-weights.ts', 'vip-holders.ts'].map((f) => join('src', 'config', f));
   const users = tsFiles('src')
-    .filter((f) => !f.startsWith(join('src', 'config') + '/'))
+    .filter((f) => !f.startsWith(join('src', 'config') + '/') || rules.includes(f))
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
   // A read: `.name`, `['name']`, or a destructuring `{ name }` / `{ a, name: x }`.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialBackoff, restartDelay } from '../../../src/daemon/backoff.js';
+import { initialBackoff, restartDelay } from '../../../src/base/backoff.js';
 
 test('a crash loop backs off by doubling up to 30 s', () => {
   let state = initialBackoff();

@@ -1,5 +1,5 @@
 // Mutable destination views for scheduler tests (the engine's counts change in place).
-import type { ConnInfo, DestView } from '../../../src/lvs/schedulers/index.js';
+import type { ConnInfo, DestView } from '../../../src/dataplane/proxy/schedulers/index.js';
 
 export type Dest = { -readonly [K in keyof DestView]: DestView[K] };
 

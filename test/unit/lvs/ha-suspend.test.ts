@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { loadConfigText } from '../../../src/config/load.js';
-import { holdersOf, suspendedServers } from '../../../src/lvs/ha-suspend.js';
+import { holdersOf } from '../../../src/config/vip-holders.js';
+import { suspendedServers } from '../../../src/lvs/ha-suspend.js';
 import { CheckRunner } from '../../../src/check/runner.js';
 
 const conf = (port = 80): string => `

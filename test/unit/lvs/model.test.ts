@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextOverloaded } from '../../../src/lvs/threshold.js';
-import { PersistenceTable, persistenceKey, prefixLength } from '../../../src/lvs/persistence.js';
+import { nextOverloaded } from '../../../src/dataplane/proxy/threshold.js';
+import { PersistenceTable, persistenceKey, prefixLength } from '../../../src/dataplane/proxy/persistence.js';
 import { evaluateQuorum } from '../../../src/lvs/quorum.js';
 import { effectiveDests } from '../../../src/lvs/sorry.js';
 import type { DestSpec } from '../../../src/dataplane/engine.js';

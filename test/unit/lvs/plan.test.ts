@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyChanges, destId, plan, serviceId } from '../../../src/lvs/plan.js';
+import { applyChanges, plan } from '../../../src/lvs/plan.js';
+import { destId, serviceId } from '../../../src/dataplane/keys.js';
 import type { DestSpec, ServiceKey, ServiceState } from '../../../src/dataplane/engine.js';
 
 const arbKey: fc.Arbitrary<ServiceKey> = fc.oneof(

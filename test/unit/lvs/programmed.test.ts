@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceState } from '../../../src/dataplane/engine.js';
-import { serviceId } from '../../../src/lvs/plan.js';
+import { serviceId } from '../../../src/dataplane/keys.js';
 import { MemoryEngine } from './memory-engine.js';
 import { ProgrammedTable } from '../../../src/lvs/programmed.js';
 

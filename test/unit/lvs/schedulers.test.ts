@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createScheduler, SCHEDULER_NAMES } from '../../../src/lvs/schedulers/index.js';
-import { maglevTableSize } from '../../../src/lvs/schedulers/mh.js';
-import { nextOverloaded } from '../../../src/lvs/threshold.js';
+import { createScheduler, SCHEDULER_NAMES } from '../../../src/dataplane/proxy/schedulers/index.js';
+import { maglevTableSize } from '../../../src/dataplane/proxy/schedulers/mh.js';
+import { nextOverloaded } from '../../../src/dataplane/proxy/threshold.js';
 import { clientN, conn, dest, type Dest } from './fixtures.js';
 
 function sequence(name: string, dests: Dest[], n: number): string[] {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGratuitousArp, buildUnsolicitedNa, icmpv6Checksum } from '../../../src/os/garp.js';
-import { ipToBytes } from '../../../src/os/inet.js';
+import { ipToBytes } from '../../../src/base/inet.js';
 import { formatMac, parseMac } from '../../../src/os/mac.js';
 
 // Vectors checked with `tcpdump -vv -e` (ARP: "Request who-has 192.168.10.100 (Broadcast) tell

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { endianness } from 'node:os';
-import { bytesToIp, ipToBytes, isMulticast, parseCidr } from '../../../src/os/inet.js';
+import { bytesToIp, ipToBytes, isMulticast, parseCidr } from '../../../src/base/inet.js';
 import { ipMreqn, sockaddrIn, sockaddrLl } from '../../../src/os/native.js';
 
 test('address text to bytes and back', () => {

@@ -2,7 +2,7 @@
 // ipvsadm as the independent reader/writer, and a canonical form of tables for comparison.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import type { DestSpec, ServiceKey, ServiceState } from '../../../src/dataplane/engine.js';
-import { destId, serviceId } from '../../../src/lvs/plan.js';
+import { destId, serviceId } from '../../../src/dataplane/keys.js';
 
 export function ipvsadm(...args: string[]): string {
   return execFileSync('ipvsadm', args, { encoding: 'utf8' });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../../src/config/load.js';
-import { summarize } from '../../../src/config/summary.js';
+import { summarize } from '../../../src/cli/summary.js';
 import { instanceConfig } from '../../../src/vrrp/config.js';
 import { defaultTrackers } from '../../../src/vrrp/instance.js';
 import { evaluateTracking, type TrackerStatus } from '../../../src/vrrp/priority.js';

@@ -7,9 +7,11 @@
 // The address owner (priority 255) never moves: the same, except that weighted interfaces are
 // dropped; and a sync group with an owner member clears its own trackers' weights.
 // Pure: the config layer reports the warnings, the runtime tracks what is left.
-import type { Loc } from '../config/ast.js';
-import type { Config, SyncGroup, TrackRef, VrrpInstance } from '../config/model.js';
-import { VRRP_PRIO_OWNER } from './packet.js';
+import type { Loc } from './ast.js';
+import type { Config, SyncGroup, TrackRef, VrrpInstance } from './model.js';
+
+/** The address owner's priority (RFC 5798 §5.1). */
+const VRRP_PRIO_OWNER = 255;
 
 export interface TrackRefs {
   interfaces: TrackRef[];

@@ -1,7 +1,7 @@
 // The short human summary `vigil check` prints of what a configuration describes.
 import { CONNTRACKD_GROUP, CONNTRACKD_PORT } from '../lvs/conntrack-sync.js';
-import type { Checker, Config, VipSpec } from './model.js';
-import { weightedTracking } from '../vrrp/tracking-weights.js';
+import type { Checker, Config, VipSpec } from '../config/model.js';
+import { weightedTracking } from '../config/tracking-weights.js';
 
 function vip(v: VipSpec): string {
   return `${v.address}${v.prefix !== undefined ? `/${v.prefix}` : ''}${v.dev ? ` dev ${v.dev}` : ''}`;

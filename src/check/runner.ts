@@ -127,15 +127,21 @@ export function runnerFor(
     connectPort?: number;
     bindto?: string;
     bindPort?: number;
+    bindIf?: string;
+    fwmark?: number;
     connectTimeout?: number;
   };
   const host = c.connectIp ?? rs.address;
   const port = c.connectPort ?? rs.port ?? 0;
   const timeoutMs = (c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000;
   const bind = { ...(c.bindto ? { bindto: c.bindto } : {}), ...(c.bindPort ? { bindPort: c.bindPort } : {}) };
+  // keepalived sets SO_MARK on every connecting checker's socket, SO_BINDTODEVICE on all but
+  // UDP_CHECK's (udp_bind_connect) and PING_CHECK's (neither): see src/check/sockopts.ts.
+  const mark = c.fwmark ? { fwmark: c.fwmark } : {};
+  const sockopts = { ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}), ...mark };
   switch (ch.kind) {
     case 'TCP_CHECK':
-      return { run: (signal) => tcpCheck({ host, port, timeoutMs, ...bind }, signal) };
+      return { run: (signal) => tcpCheck({ host, port, timeoutMs, ...bind, ...sockopts }, signal) };
     case 'HTTP_GET':
     case 'SSL_GET': {
       const urls = ch.urls.map((u) => ({
@@ -152,6 +158,7 @@ export function runnerFor(
         ssl: ch.kind === 'SSL_GET',
         timeoutMs,
         ...bind,
+        ...sockopts,
         ...(vhost ? { virtualhost: vhost } : {}),
         ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? host } : {}),
         ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
@@ -176,17 +183,19 @@ export function runnerFor(
     }
     case 'SMTP_CHECK': {
       const heloName = ch.heloName ?? 'smtpchecker.keepalived.org';
-      // Each host { } is its own target; all must answer (no host: the real server itself).
-      const targets = (ch.hosts.length ? ch.hosts : [{}]).map(
-        (h: { connectIp?: string; connectPort?: number; connectTimeout?: number; bindto?: string }) => ({
-          host: h.connectIp ?? host,
-          port: h.connectPort ?? c.connectPort ?? 25,
-          timeoutMs:
-            (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
-          heloName,
-          ...(h.bindto ? { bindto: h.bindto } : {}),
-        }),
-      );
+      // Each host { } is its own target with its own connection keywords; all must answer (no
+      // host: the checker's own, to the real server).
+      const targets = (ch.hosts.length ? ch.hosts : [c]).map((h: typeof c) => ({
+        host: h.connectIp ?? host,
+        port: h.connectPort ?? c.connectPort ?? 25,
+        timeoutMs:
+          (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
+        heloName,
+        ...(h.bindto ? { bindto: h.bindto } : {}),
+        ...(h.bindPort ? { bindPort: h.bindPort } : {}),
+        ...(h.bindIf !== undefined ? { bindIf: h.bindIf } : {}),
+        ...(h.fwmark ? { fwmark: h.fwmark } : {}),
+      }));
       return {
         run: async (signal) => {
           let last: CheckResult = { ok: true, reason: 'no hosts', latencyMs: 0 };
@@ -203,7 +212,18 @@ export function runnerFor(
     case 'DNS_CHECK':
       return {
         run: (signal) =>
-          dnsCheck({ host, port: c.connectPort ?? 53, type: ch.type, name: ch.name, timeoutMs }, signal),
+          dnsCheck(
+            {
+              host,
+              port: c.connectPort ?? 53,
+              type: ch.type,
+              name: ch.name,
+              timeoutMs,
+              ...bind,
+              ...sockopts,
+            },
+            signal,
+          ),
       };
     case 'UDP_CHECK': {
       const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
@@ -219,7 +239,15 @@ export function runnerFor(
           maxLength: ch.maxReplyLength ?? DEFAULT_MAX_REPLY,
         };
       }
-      const o = { host, port, payload, timeoutMs, ...(requireReply ? { requireReply } : {}) };
+      const o = {
+        host,
+        port,
+        payload,
+        timeoutMs,
+        ...bind,
+        ...mark,
+        ...(requireReply ? { requireReply } : {}),
+      };
       return { run: (signal) => udpCheck(o, signal) };
     }
     case 'FILE_CHECK': {

@@ -293,3 +293,31 @@ test(
     assert.equal(open(), before, 'descriptors open before and after 56 checks');
   },
 );
+
+test(
+  'fwmark without CAP_NET_ADMIN and CAP_NET_RAW: the check fails with why, in keepalived words',
+  { skip: why ?? commandUnavailable('setpriv') ?? false },
+  () => {
+    // A child without either capability (SO_MARK needs one), checking over loopback.
+    const code = [
+      "import { tcpCheck } from './src/check/tcp.ts';",
+      "import { udpCheck } from './src/check/udp.ts';",
+      "const o = { host: '127.0.0.1', port: 9, timeoutMs: 500, fwmark: 7 };",
+      'const tcp = await tcpCheck(o);',
+      'const udp = await udpCheck({ ...o, payload: Buffer.from([1]) });',
+      'console.log(JSON.stringify([tcp.ok, tcp.reason, udp.ok, udp.reason]));',
+    ].join('\n');
+    const caps = '-net_admin,-net_raw';
+    const out = execFileSync(
+      'setpriv',
+      [`--bounding-set=${caps}`, `--inh-caps=${caps}`, '--', process.execPath, '--import', 'tsx'].concat([
+        '--input-type=module',
+        '-e',
+        code,
+      ]),
+      { encoding: 'utf8', timeout: 30_000, cwd: join(import.meta.dirname, '..', '..', '..') },
+    );
+    const why = 'error setting fwmark 7 to socket: operation not permitted';
+    assert.deepEqual(JSON.parse(out), [false, why, false, why]);
+  },
+);

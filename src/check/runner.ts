@@ -16,6 +16,7 @@ import { DEFAULT_MAX_REPLY, hexBytes, parseHex, udpCheck, type ReplyPattern } fr
 import { fileCheck } from './file.js';
 import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
+import { isSockoptFailure } from './sockopts.js';
 import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
 import { rsLabel } from '../config/listen.js';
@@ -84,6 +85,8 @@ interface Slot {
   gen: number;
   /** performance.now() the next run is due at (kept only when someone measures lateness). */
   dueAt?: number;
+  /** The bind_if / fwmark failure last logged: each is logged once, not every run. */
+  sockoptFailure?: string;
 }
 
 interface Rs {
@@ -386,6 +389,10 @@ export class CheckRunner {
     if (this.abort.signal.aborted || gen !== slot.gen) return;
     slot.latencyMs = r.latencyMs;
     observe(slot.latency, r.latencyMs);
+    if (!r.ok && r.reason !== slot.sockoptFailure && isSockoptFailure(r.reason)) {
+      slot.sockoptFailure = r.reason;
+      this.opts.log('warning', `${rsKey(srv.vs, srv.rs)}: ${slot.kind} ${r.reason}`);
+    }
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);

@@ -22,3 +22,14 @@ export function stepFailure(step: number, why: string, o: CheckSockopts): string
   if (step === 2) return `can't bind to device ${o.bindIf ?? ''}: ${why}`;
   return why;
 }
+
+/**
+ * Whether a failed check's reason is one of the above (possibly after the url or host it names):
+ * the configuration or the machine is wrong, not the server, so it is worth a log line.
+ */
+export function isSockoptFailure(reason: string): boolean {
+  return (
+    /(?:^|: )(?:error setting fwmark \d+ to socket|can't bind to device [^:]*): /.test(reason) ||
+    reason.endsWith(NO_ADDON)
+  );
+}

@@ -16,7 +16,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runnerFor } from '../../../src/check/runner.js';
+import { CheckRunner, runnerFor } from '../../../src/check/runner.js';
 import { loadConfigText } from '../../../src/config/load.js';
 import { native } from '../../../src/os/native.js';
 import { createLab, inNetns, type Lab } from '../../support/lab.js';
@@ -319,5 +319,32 @@ test(
     );
     const why = 'error setting fwmark 7 to socket: operation not permitted';
     assert.deepEqual(JSON.parse(out), [false, why, false, why]);
+  },
+);
+
+test(
+  'a check that cannot set its options is logged once, not every run, and keeps running',
+  { skip: why ?? false },
+  async () => {
+    const text = `virtual_server 10.61.0.1 80 {\n  protocol TCP\n  delay_loop 0.05\n  real_server ${RS} ${PORTS.tcp} {\n    TCP_CHECK {\n      bind_if nosuch0\n      retry 0\n      warmup 0\n    }\n  }\n}\n`;
+    const { config } = loadConfigText(text, 'ck.conf');
+    const logs: string[] = [];
+    const runner = new CheckRunner(config, {
+      onChange: () => undefined,
+      log: (l, m) => logs.push(`${l} ${m}`),
+    });
+    runner.start();
+    await new Promise((r) => setTimeout(r, 600));
+    runner.stop();
+    const st = runner.status()[0]!;
+    assert.equal(st.state, 'down');
+    assert.ok(st.checkers[0]!.consecutiveFailures >= 3, `ran ${st.checkers[0]!.consecutiveFailures} times`);
+    assert.deepEqual(
+      logs.filter((l) => l.includes('nosuch0')),
+      [
+        `warning 10.61.0.1:80/TCP -> ${RS}:${PORTS.tcp}: TCP_CHECK can't bind to device nosuch0: no such device`,
+        `info 10.61.0.1:80/TCP -> ${RS}:${PORTS.tcp} DOWN (TCP_CHECK can't bind to device nosuch0: no such device)`,
+      ],
+    );
   },
 );

@@ -149,8 +149,8 @@ static int32_t prepare(int fd, uint32_t mark, const char* ifname, const struct s
   return 0;
 }
 
-// Ends a probe in flight: a completed handshake is closed with a reset (linger 0), so neither end
-// keeps a TIME_WAIT per check.
+// Ends a probe in flight: a completed handshake is handed over when kept, else closed with a reset
+// (linger 0), so neither end keeps a TIME_WAIT per check.
 static void finish(prober_t* p, int fd, int32_t err) {
   flight_t* f = &p->flights[fd];
   epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);

@@ -5,11 +5,16 @@
 // HTTP checks on schedule. Here the JavaScript side makes one call per check and gets the answers
 // back in batches. Only the mechanics live here; what an answer means is decided in TypeScript
 // (src/check/tcp-native.ts).
+// A probe may carry bind_if (SO_BINDTODEVICE) and fwmark (SO_MARK), which Node's sockets cannot
+// set, and may keep its connection: the connected fd is then handed to JavaScript (HTTP_GET,
+// SSL_GET and SMTP_CHECK wrap it in a net.Socket). checkSocket() makes UDP sockets the same way.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +36,26 @@ typedef struct {
   struct sockaddr_storage dst, src;
   socklen_t dst_len, src_len;  // src_len 0: no bind
   double t0;                   // CLOCK_MONOTONIC ms at submit
+  char ifname[IFNAMSIZ];       // "" : no SO_BINDTODEVICE
+  uint32_t mark;               // 0: no SO_MARK
+  int keep;                    // hand the connected fd over instead of closing it
 } request_t;
 
 typedef struct {
   uint32_t id;
-  int32_t err;  // 0 connected, errno, or -1 timeout
+  int32_t err;  // 0 connected, -1 timeout, else errno | the failed step (STEP_*) << 16
+  int32_t fd;   // the connection when kept, else -1
   double ms;
 } answer_t;
+
+// Which setup step failed, in an answer's err above the errno (connect itself is 0).
+enum { STEP_MARK = 1, STEP_DEVICE = 2, STEP_BIND = 3 };
 
 // One probe in flight, indexed by its fd.
 typedef struct {
   uint32_t id;
   uint32_t seq;  // matches its heap entry; 0 = free
+  int keep;
   double t0, deadline;
 } flight_t;
 
@@ -110,8 +123,8 @@ static heap_entry_t heap_pop(prober_t* p) {
   return top;
 }
 
-static void answer(prober_t* p, uint32_t id, int32_t err, double t0) {
-  answer_t a = {.id = id, .err = err, .ms = now_ms() - t0};
+static void answer_fd(prober_t* p, uint32_t id, int32_t err, int fd, double t0) {
+  answer_t a = {.id = id, .err = err, .fd = fd, .ms = now_ms() - t0};
   pthread_mutex_lock(&p->lock);
   int first = p->answers.len == 0;
   vec_push(&p->answers, &a);
@@ -119,17 +132,35 @@ static void answer(prober_t* p, uint32_t id, int32_t err, double t0) {
   if (first) uv_async_send(&p->async);
 }
 
-// Ends a probe in flight: a completed handshake is closed with a reset (linger 0), so neither end
-// keeps a TIME_WAIT per check.
+static void answer(prober_t* p, uint32_t id, int32_t err, double t0) { answer_fd(p, id, err, -1, t0); }
+
+// keepalived's socket_bind_connect order: SO_MARK, SO_BINDTODEVICE, then bind. 0, or the failed
+// step << 16 | errno.
+static int32_t prepare(int fd, uint32_t mark, const char* ifname, const struct sockaddr* src,
+                       socklen_t src_len) {
+  if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) < 0) return STEP_MARK << 16 | errno;
+  if (ifname[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0)
+    return STEP_DEVICE << 16 | errno;
+  if (src_len) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, src, src_len) < 0) return STEP_BIND << 16 | errno;
+  }
+  return 0;
+}
+
+// Ends a probe in flight: a completed handshake is handed over when kept, else closed with a reset
+// (linger 0), so neither end keeps a TIME_WAIT per check.
 static void finish(prober_t* p, int fd, int32_t err) {
   flight_t* f = &p->flights[fd];
+  epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
+  f->seq = 0;
+  if (err == 0 && f->keep) return answer_fd(p, f->id, 0, fd, f->t0);
   if (err == 0) {
     struct linger l = {.l_onoff = 1, .l_linger = 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
   }
-  epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
   close(fd);
-  f->seq = 0;
   answer(p, f->id, err, f->t0);
 }
 
@@ -148,14 +179,10 @@ static int ensure_flights(prober_t* p, int fd) {
 static void start(prober_t* p, const request_t* r) {
   int fd = socket(r->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return answer(p, r->id, errno, r->t0);
-  if (r->src_len) {
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (const struct sockaddr*)&r->src, r->src_len) < 0) {
-      int e = errno;
-      close(fd);
-      return answer(p, r->id, e, r->t0);
-    }
+  int32_t e = prepare(fd, r->mark, r->ifname, (const struct sockaddr*)&r->src, r->src_len);
+  if (e) {
+    close(fd);
+    return answer(p, r->id, e, r->t0);
   }
   if (ensure_flights(p, fd) < 0) {
     close(fd);
@@ -164,6 +191,7 @@ static void start(prober_t* p, const request_t* r) {
   flight_t* f = &p->flights[fd];
   f->id = r->id;
   f->t0 = r->t0;
+  f->keep = r->keep;
   f->deadline = r->t0 + r->timeout_ms;
   f->seq = ++p->next_seq ? p->next_seq : ++p->next_seq;
   if (connect(fd, (const struct sockaddr*)&r->dst, r->dst_len) == 0) return finish(p, fd, 0);
@@ -224,7 +252,7 @@ out:
   return NULL;
 }
 
-// On the loop thread: hands the answers to JavaScript as (ids, errs, ms) arrays.
+// On the loop thread: hands the answers to JavaScript as (ids, errs, ms, fds) arrays.
 static void on_answers(uv_async_t* h) {
   prober_t* p = h->data;
   pthread_mutex_lock(&p->lock);
@@ -240,27 +268,29 @@ static void on_answers(uv_async_t* h) {
     free(got.items);
     return;
   }
-  napi_value args[3], bufs[3];
-  void* data[3];
-  size_t sizes[3] = {4, 4, 8};
-  for (int k = 0; k < 3; k++) napi_create_arraybuffer(env, got.len * sizes[k], &data[k], &bufs[k]);
+  napi_value args[4], bufs[4];
+  void* data[4];
+  size_t sizes[4] = {4, 4, 8, 4};
+  for (int k = 0; k < 4; k++) napi_create_arraybuffer(env, got.len * sizes[k], &data[k], &bufs[k]);
   for (size_t i = 0; i < got.len; i++) {
     answer_t* a = (answer_t*)got.items + i;
     ((uint32_t*)data[0])[i] = a->id;
     ((int32_t*)data[1])[i] = a->err;
     ((double*)data[2])[i] = a->ms;
+    ((int32_t*)data[3])[i] = a->fd;
   }
   free(got.items);
   napi_create_typedarray(env, napi_uint32_array, got.len, bufs[0], 0, &args[0]);
   napi_create_typedarray(env, napi_int32_array, got.len, bufs[1], 0, &args[1]);
   napi_create_typedarray(env, napi_float64_array, got.len, bufs[2], 0, &args[2]);
-  call_js(env, p->callback, p->context, 3, args);
+  napi_create_typedarray(env, napi_int32_array, got.len, bufs[3], 0, &args[3]);
+  call_js(env, p->callback, p->context, 4, args);
   napi_close_handle_scope(env, scope);
 }
 
 static prober_t* get_prober(napi_env env, napi_value v) { return get_external(env, v, "TCP prober"); }
 
-// tcpProber(callback(ids, errs, ms)) -> prober. The thread starts here, in the calling thread's
+// tcpProber(callback(ids, errs, ms, fds)) -> prober. The thread starts here, in the calling thread's
 // network namespace.
 napi_value js_tcp_prober(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -302,11 +332,40 @@ napi_value js_tcp_prober(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-// probe(prober, id, ip, port, timeoutMs, bindIp | null, bindPort) -> false when an address is not
-// an IP literal (the caller then uses a net.Socket).
+// bind_if's name into out ("" for null or undefined); -1 when v is neither nor a name that fits.
+static int get_ifname(napi_env env, napi_value v, char out[IFNAMSIZ]) {
+  napi_valuetype t;
+  size_t n;
+  out[0] = 0;
+  if (napi_typeof(env, v, &t) != napi_ok) return -1;
+  if (t == napi_null || t == napi_undefined) return 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok || n == 0 || n >= IFNAMSIZ) return -1;
+  napi_get_value_string_utf8(env, v, out, IFNAMSIZ, &n);
+  return 0;
+}
+
+// The local address to bind: bindIp (a string, else any) and bindPort; *len stays 0 when there
+// is neither. -1 when bindIp is not an IP literal.
+static int get_bind(napi_env env, napi_value ip, int32_t port, const struct sockaddr_storage* dst,
+                    socklen_t dst_len, struct sockaddr_storage* src, socklen_t* len) {
+  napi_valuetype t;
+  napi_typeof(env, ip, &t);
+  if (t == napi_string) return parse_addr(env, ip, port, src, len);
+  if (port > 0) {
+    // bind_port alone: the wildcard address of the destination's family.
+    memset(src, 0, sizeof *src);
+    src->ss_family = dst->ss_family;
+    *len = dst_len;
+    ((struct sockaddr_in*)src)->sin_port = htons((uint16_t)port);  // same offset in sockaddr_in6
+  }
+  return 0;
+}
+
+// probe(prober, id, ip, port, timeoutMs, bindIp | null, bindPort[, ifname | null, mark, keep])
+// -> false when an address is not an IP literal (the caller then uses a net.Socket).
 napi_value js_tcp_probe(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 10;
+  napi_value argv[10];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (argc < 7) {
     napi_throw_type_error(env, NULL, "missing arguments");
@@ -316,23 +375,21 @@ napi_value js_tcp_probe(napi_env env, napi_callback_info info) {
   if (!p) return NULL;
   request_t r = {0};
   int32_t port, timeout, bport;
-  napi_valuetype bt;
   napi_get_value_uint32(env, argv[1], &r.id);
   napi_get_value_int32(env, argv[3], &port);
   napi_get_value_int32(env, argv[4], &timeout);
   napi_get_value_int32(env, argv[6], &bport);
-  napi_typeof(env, argv[5], &bt);
+  if (argc >= 10) {
+    bool keep = false;
+    if (get_ifname(env, argv[7], r.ifname) < 0) return throw_type(env, "bind_if: not an interface name");
+    napi_get_value_uint32(env, argv[8], &r.mark);
+    napi_get_value_bool(env, argv[9], &keep);
+    r.keep = keep;
+  }
   napi_value ok;
   napi_get_boolean(env, 0, &ok);
   if (parse_addr(env, argv[2], port, &r.dst, &r.dst_len) < 0) return ok;
-  if (bt == napi_string) {
-    if (parse_addr(env, argv[5], bport, &r.src, &r.src_len) < 0) return ok;
-  } else if (bport > 0) {
-    // bind_port alone: the wildcard address of the destination's family.
-    r.src.ss_family = r.dst.ss_family;
-    r.src_len = r.dst_len;
-    ((struct sockaddr_in*)&r.src)->sin_port = htons((uint16_t)bport);  // same offset in sockaddr_in6
-  }
+  if (get_bind(env, argv[5], bport, &r.dst, r.dst_len, &r.src, &r.src_len) < 0) return ok;
   r.timeout_ms = timeout;
   r.t0 = now_ms();
   pthread_mutex_lock(&p->lock);
@@ -351,4 +408,34 @@ napi_value js_tcp_probe(napi_env env, napi_callback_info info) {
   if (p->pending++ == 0) uv_ref((uv_handle_t*)&p->async);
   napi_get_boolean(env, 1, &ok);
   return ok;
+}
+
+// checkSocket(dstIp, ifname | null, mark, bindIp | null, bindPort) -> the fd of a non-blocking UDP
+// socket of dstIp's family with the options set and bound (UDP_CHECK, DNS_CHECK); the caller
+// connects it. Throws with syscall "SO_MARK", "SO_BINDTODEVICE" or "bind" naming the failed step.
+napi_value js_check_socket(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv)) return NULL;
+  struct sockaddr_storage dst, src;
+  socklen_t dst_len, src_len = 0;
+  char ifname[IFNAMSIZ];
+  uint32_t mark = 0;
+  int32_t bport = 0;
+  if (parse_addr(env, argv[0], 0, &dst, &dst_len) < 0) return throw_type(env, "not an IP address");
+  if (get_ifname(env, argv[1], ifname) < 0) return throw_type(env, "bind_if: not an interface name");
+  napi_get_value_uint32(env, argv[2], &mark);
+  napi_get_value_int32(env, argv[4], &bport);
+  if (get_bind(env, argv[3], bport, &dst, dst_len, &src, &src_len) < 0)
+    return throw_type(env, "bindto: not an IP address");
+  int fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int32_t e = prepare(fd, mark, ifname, (const struct sockaddr*)&src, src_len);
+  if (e) {
+    close(fd);
+    static const char* const steps[] = {"connect", "SO_MARK", "SO_BINDTODEVICE", "bind"};
+    return throw_errno(env, steps[e >> 16], e & 0xffff);
+  }
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
 }

@@ -386,6 +386,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setAffinity", NULL, js_set_affinity, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpProber", NULL, js_tcp_prober, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpProbe", NULL, js_tcp_probe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"checkSocket", NULL, js_check_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"tcpRelay", NULL, js_tcp_relay, NULL, NULL, NULL, napi_enumerable, NULL},
       {"relayListen", NULL, js_relay_listen, NULL, NULL, NULL, napi_enumerable, NULL},
       {"relayUnlisten", NULL, js_relay_unlisten, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,15 +1,13 @@
 // DNS_CHECK: one query (recursion desired) for `name` of `type`; the server is up when the answer
 // has our id, is a response and its rcode is 0 (keepalived's test).
-import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { attempt } from './attempt.js';
+import { checkUdpSocket, type UdpSocketOptions } from './native-socket.js';
 import { describeError, type CheckResult } from './result.js';
 
 export const DNS_TYPES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
 
-export interface DnsCheckOptions {
-  host: string;
+export interface DnsCheckOptions extends UdpSocketOptions {
   port: number;
   type: string;
   name: string;
@@ -36,7 +34,11 @@ export function dnsQuery(id: number, name: string, type: string): Buffer {
 export function dnsCheck(o: DnsCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
   const id = randomInt(0, 0x10000);
   return attempt(o.timeoutMs, 'timeout: no answer', signal, ({ finish }) => {
-    const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
+    const sock = checkUdpSocket(o);
+    if (typeof sock === 'string') {
+      finish(false, sock);
+      return () => undefined;
+    }
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
     const query = dnsQuery(id, o.name, o.type);
     // The socket is connected: every datagram comes from the server itself.

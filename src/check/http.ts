@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { onAbort } from './abort.js';
+import { connectWithSockopts } from './native-socket.js';
+import { needsSockopts, type CheckSockopts } from './sockopts.js';
 import { describeError, type CheckResult } from './result.js';
 
 export interface HttpUrlCheck {
@@ -17,7 +19,7 @@ export interface HttpUrlCheck {
   virtualhost?: string;
 }
 
-export interface HttpCheckOptions {
+export interface HttpCheckOptions extends CheckSockopts {
   host: string;
   port: number;
   ssl: boolean;
@@ -67,14 +69,31 @@ export function httpGet(
   vhost?: string,
   signal?: AbortSignal,
 ): Promise<HttpResponse> {
+  if (!needsSockopts(o)) return getOn(o, null, path, vhost, signal);
+  // bind_if / fwmark: the connection is made natively, then used as Node's would be.
+  return connectWithSockopts(o, signal).then((raw) =>
+    typeof raw === 'string' ? Promise.reject(new Error(raw)) : getOn(o, raw, path, vhost, signal),
+  );
+}
+
+/** The GET on a connection made here (raw null) or on an already connected one. */
+function getOn(
+  o: HttpCheckOptions,
+  raw: net.Socket | null,
+  path: string,
+  vhost?: string,
+  signal?: AbortSignal,
+): Promise<HttpResponse> {
   const max = o.maxBodyBytes ?? DEFAULT_MAX_BODY;
   return new Promise((resolve, reject) => {
-    const base = {
-      host: o.host,
-      port: o.port,
-      ...(o.bindto !== undefined ? { localAddress: o.bindto } : {}),
-      ...(o.bindPort !== undefined ? { localPort: o.bindPort } : {}),
-    };
+    const base = raw
+      ? { socket: raw }
+      : {
+          host: o.host,
+          port: o.port,
+          ...(o.bindto !== undefined ? { localAddress: o.bindto } : {}),
+          ...(o.bindPort !== undefined ? { localPort: o.bindPort } : {}),
+        };
     const sock: net.Socket = o.ssl
       ? tls.connect({
           ...base,
@@ -82,7 +101,7 @@ export function httpGet(
           rejectUnauthorized: false,
           ...(o.sni ? { servername: o.sni } : {}),
         })
-      : net.connect(base);
+      : (raw ?? net.connect(base as net.NetConnectOpts));
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -100,10 +119,12 @@ export function httpGet(
       clearTimeout(timer);
       timer = setTimeout(() => fail(what), o.timeoutMs);
     };
-    sock.once(o.ssl ? 'secureConnect' : 'connect', () => {
+    const send = (): void => {
       rearm('timeout waiting for the response');
       sock.write(requestText(o, path, vhost));
-    });
+    };
+    if (raw && !o.ssl) send();
+    else sock.once(o.ssl ? 'secureConnect' : 'connect', send);
     sock.on('data', (d: Buffer) => {
       size += d.length;
       if (size > max + 64 * 1024) return fail(`response larger than ${max} bytes`);

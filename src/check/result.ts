@@ -19,6 +19,10 @@ export function describeError(e: NodeJS.ErrnoException): string {
       return 'network unreachable';
     case 'EADDRNOTAVAIL':
       return 'bind address not available';
+    case 'ENODEV':
+      return 'no such device';
+    case 'EPERM':
+      return 'operation not permitted';
     case 'EPIPE':
       return 'connection closed by the server';
     default:

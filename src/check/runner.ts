@@ -16,6 +16,7 @@ import { DEFAULT_MAX_REPLY, hexBytes, parseHex, udpCheck, type ReplyPattern } fr
 import { fileCheck } from './file.js';
 import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
 import { pingCheck } from './ping.js';
+import { isSockoptFailure } from './sockopts.js';
 import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
 import { rsLabel } from '../config/listen.js';
@@ -84,6 +85,8 @@ interface Slot {
   gen: number;
   /** performance.now() the next run is due at (kept only when someone measures lateness). */
   dueAt?: number;
+  /** The bind_if / fwmark failure last logged: each is logged once, not every run. */
+  sockoptFailure?: string;
 }
 
 interface Rs {
@@ -127,15 +130,21 @@ export function runnerFor(
     connectPort?: number;
     bindto?: string;
     bindPort?: number;
+    bindIf?: string;
+    fwmark?: number;
     connectTimeout?: number;
   };
   const host = c.connectIp ?? rs.address;
   const port = c.connectPort ?? rs.port ?? 0;
   const timeoutMs = (c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000;
   const bind = { ...(c.bindto ? { bindto: c.bindto } : {}), ...(c.bindPort ? { bindPort: c.bindPort } : {}) };
+  // keepalived sets SO_MARK on every connecting checker's socket, SO_BINDTODEVICE on all but
+  // UDP_CHECK's (udp_bind_connect) and PING_CHECK's (neither): see src/check/sockopts.ts.
+  const mark = c.fwmark ? { fwmark: c.fwmark } : {};
+  const sockopts = { ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}), ...mark };
   switch (ch.kind) {
     case 'TCP_CHECK':
-      return { run: (signal) => tcpCheck({ host, port, timeoutMs, ...bind }, signal) };
+      return { run: (signal) => tcpCheck({ host, port, timeoutMs, ...bind, ...sockopts }, signal) };
     case 'HTTP_GET':
     case 'SSL_GET': {
       const urls = ch.urls.map((u) => ({
@@ -152,6 +161,7 @@ export function runnerFor(
         ssl: ch.kind === 'SSL_GET',
         timeoutMs,
         ...bind,
+        ...sockopts,
         ...(vhost ? { virtualhost: vhost } : {}),
         ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? host } : {}),
         ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
@@ -176,17 +186,19 @@ export function runnerFor(
     }
     case 'SMTP_CHECK': {
       const heloName = ch.heloName ?? 'smtpchecker.keepalived.org';
-      // Each host { } is its own target; all must answer (no host: the real server itself).
-      const targets = (ch.hosts.length ? ch.hosts : [{}]).map(
-        (h: { connectIp?: string; connectPort?: number; connectTimeout?: number; bindto?: string }) => ({
-          host: h.connectIp ?? host,
-          port: h.connectPort ?? c.connectPort ?? 25,
-          timeoutMs:
-            (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
-          heloName,
-          ...(h.bindto ? { bindto: h.bindto } : {}),
-        }),
-      );
+      // Each host { } is its own target with its own connection keywords; all must answer (no
+      // host: the checker's own, to the real server).
+      const targets = (ch.hosts.length ? ch.hosts : [c]).map((h: typeof c) => ({
+        host: h.connectIp ?? host,
+        port: h.connectPort ?? c.connectPort ?? 25,
+        timeoutMs:
+          (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
+        heloName,
+        ...(h.bindto ? { bindto: h.bindto } : {}),
+        ...(h.bindPort ? { bindPort: h.bindPort } : {}),
+        ...(h.bindIf !== undefined ? { bindIf: h.bindIf } : {}),
+        ...(h.fwmark ? { fwmark: h.fwmark } : {}),
+      }));
       return {
         run: async (signal) => {
           let last: CheckResult = { ok: true, reason: 'no hosts', latencyMs: 0 };
@@ -203,7 +215,18 @@ export function runnerFor(
     case 'DNS_CHECK':
       return {
         run: (signal) =>
-          dnsCheck({ host, port: c.connectPort ?? 53, type: ch.type, name: ch.name, timeoutMs }, signal),
+          dnsCheck(
+            {
+              host,
+              port: c.connectPort ?? 53,
+              type: ch.type,
+              name: ch.name,
+              timeoutMs,
+              ...bind,
+              ...sockopts,
+            },
+            signal,
+          ),
       };
     case 'UDP_CHECK': {
       const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
@@ -219,7 +242,15 @@ export function runnerFor(
           maxLength: ch.maxReplyLength ?? DEFAULT_MAX_REPLY,
         };
       }
-      const o = { host, port, payload, timeoutMs, ...(requireReply ? { requireReply } : {}) };
+      const o = {
+        host,
+        port,
+        payload,
+        timeoutMs,
+        ...bind,
+        ...mark,
+        ...(requireReply ? { requireReply } : {}),
+      };
       return { run: (signal) => udpCheck(o, signal) };
     }
     case 'FILE_CHECK': {
@@ -384,6 +415,10 @@ export class CheckRunner {
     if (this.abort.signal.aborted || gen !== slot.gen) return;
     slot.latencyMs = r.latencyMs;
     observe(slot.latency, r.latencyMs);
+    if (!r.ok && r.reason !== slot.sockoptFailure && isSockoptFailure(r.reason)) {
+      slot.sockoptFailure = r.reason;
+      this.opts.log('warning', `${rsKey(srv.vs, srv.rs)}: ${slot.kind} ${r.reason}`);
+    }
     if (r.ok && r.weight !== undefined) srv.dynamicWeight = r.weight;
     const step = slot.state.record(r, this.now());
     this.schedule(srv, slot, step.nextInMs);

@@ -2,9 +2,10 @@
 import net from 'node:net';
 import { attempt } from './attempt.js';
 import { describeError, type CheckResult } from './result.js';
+import { NO_ADDON, needsSockopts, type CheckSockopts } from './sockopts.js';
 import { nativeTcpCheck } from './tcp-native.js';
 
-export interface TcpCheckOptions {
+export interface TcpCheckOptions extends CheckSockopts {
   host: string;
   port: number;
   /** bindto / bind_port: the local address and port to connect from. */
@@ -14,7 +15,11 @@ export interface TcpCheckOptions {
 }
 
 export function tcpCheck(o: TcpCheckOptions, signal?: AbortSignal): Promise<CheckResult> {
-  return nativeTcpCheck(o, signal) ?? socketCheck(o, signal);
+  const p = nativeTcpCheck(o, signal);
+  if (p) return p;
+  // A net.Socket cannot carry bind_if / fwmark: without the prober such a check cannot run as written.
+  if (needsSockopts(o)) return Promise.resolve({ ok: false, reason: NO_ADDON, latencyMs: 0 });
+  return socketCheck(o, signal);
 }
 
 /** The same check on a net.Socket: for host names, and where the native addon is not built. */

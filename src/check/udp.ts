@@ -2,13 +2,11 @@
 // with ICMP port unreachable within the timeout; with it, a reply must come. With reply bytes, as
 // keepalived's check_udp_reply: its length within min_reply_length..max_reply_length (default
 // 0..255), and its first bytes (as many as both have) equal to them, `x` nibbles matching any.
-import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { attempt } from './attempt.js';
+import { checkUdpSocket, type UdpSocketOptions } from './native-socket.js';
 import { describeError, type CheckResult } from './result.js';
 
-export interface UdpCheckOptions {
-  host: string;
+export interface UdpCheckOptions extends UdpSocketOptions {
   port: number;
   payload: Buffer;
   /** true: any reply; a pattern: a reply that matches it; undefined: no reply needed. */
@@ -76,7 +74,11 @@ export function udpCheck(o: UdpCheckOptions, signal?: AbortSignal): Promise<Chec
   // failure named below, which is turned around here.
   const SILENT = 'no port unreachable';
   return attempt(o.timeoutMs, o.requireReply ? 'timeout: no reply' : SILENT, signal, ({ finish }) => {
-    const sock = dgram.createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
+    const sock = checkUdpSocket(o);
+    if (typeof sock === 'string') {
+      finish(false, sock);
+      return () => undefined;
+    }
     // A connected socket reports the ICMP port unreachable as ECONNREFUSED.
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, describeError(e)));
     sock.on('message', (m: Buffer) => {

@@ -54,9 +54,18 @@ interface Addon {
   rlimitRttime(us: number): void;
   /** sched_setaffinity(tid, cpus). */
   setAffinity(tid: number, cpus: number[]): void;
-  /** A connect-probe thread (native/tcp_probe.c); answers arrive in batches: err 0 connected, -1 timeout, else errno. */
-  tcpProber(onAnswers: (ids: Uint32Array, errs: Int32Array, ms: Float64Array) => void): TcpProberHandle;
-  /** Starts one probe; false when an address is not an IP literal. */
+  /**
+   * A connect-probe thread (native/tcp_probe.c); answers arrive in batches: err 0 connected, -1
+   * timeout, else errno | the failed setup step << 16 (1 SO_MARK, 2 SO_BINDTODEVICE, 3 bind);
+   * fds[i] is a kept connection, else -1.
+   */
+  tcpProber(
+    onAnswers: (ids: Uint32Array, errs: Int32Array, ms: Float64Array, fds: Int32Array) => void,
+  ): TcpProberHandle;
+  /**
+   * Starts one probe; false when an address is not an IP literal. ifname / mark: SO_BINDTODEVICE /
+   * SO_MARK before bind; keep: a completed connection's fd is handed over instead of closed.
+   */
   tcpProbe(
     prober: TcpProberHandle,
     id: number,
@@ -65,7 +74,21 @@ interface Addon {
     timeoutMs: number,
     bindIp: string | null,
     bindPort: number,
+    ifname?: string | null,
+    mark?: number,
+    keep?: boolean,
   ): boolean;
+  /**
+   * A non-blocking UDP socket of dstIp's family with SO_MARK, SO_BINDTODEVICE and bind applied
+   * (UDP_CHECK, DNS_CHECK); throws an errno error whose syscall names the step that failed.
+   */
+  checkSocket(
+    dstIp: string,
+    ifname: string | null,
+    mark: number,
+    bindIp: string | null,
+    bindPort: number,
+  ): number;
   /**
    * The TCP relay's threads (native/tcp_relay.c). Events arrive in batches as records of 8
    * numbers [type, id, listener, port|errno, inBytes, outBytes, inPkts, outPkts], with the

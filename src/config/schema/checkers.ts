@@ -24,15 +24,19 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
     bindto: (s, c, ctx) => (c.bindto = ip(s, ctx)?.address),
     bind_port: (s, c, ctx) => (c.bindPort = int(s, ctx, 1, 65535)),
     connect_timeout: (s, c, ctx) => (c.connectTimeout = seconds(s, ctx, 0.001, 3600)),
-    fwmark: (s, c, ctx) => {
-      c.fwmark = int(s, ctx, 0, 0xffffffff);
-      ctx.warn(
-        `fwmark is not implemented for checkers: the check's packets carry no firewall mark (SO_MARK ${c.fwmark ?? ''})`.replace(
-          ' )',
-          ')',
-        ),
-        s.keyword.loc,
-      );
+    // SO_MARK on the check's socket (0: none, as keepalived).
+    fwmark: (s, c, ctx) => (c.fwmark = int(s, ctx, 0, 0xffffffff)),
+    // SO_BINDTODEVICE on the check's socket; what reaches an IPv6 link-local connect_ip.
+    bind_if: (s, c, ctx) => {
+      const name = text(s, ctx);
+      if (name === undefined) return;
+      // The kernel's IFNAMSIZ: keepalived refuses longer names too ("Interface name … is too long").
+      if (name.length > 15 || /[\s/]/.test(name))
+        ctx.error(
+          `bind_if: '${name}' is not an interface name (at most 15 characters, no '/')`,
+          s.args[0]!.loc,
+        );
+      else c.bindIf = name;
     },
     retry: (s, c, ctx) => (c.retry = int(s, ctx, 0, 1_000_000)),
     delay_before_retry: (s, c, ctx) => (c.delayBeforeRetry = seconds(s, ctx, 0, 86400)),
@@ -43,7 +47,6 @@ function common<T extends CheckCommon>(): Record<string, Handler<T>> {
 }
 /** Keywords of every checker that vigil does not act on. */
 const COMMON_UNIMPLEMENTED: Record<string, string> = {
-  bind_if: 'the check is not bound to this interface',
   log_all_failures: "only changes of the checker's state are logged, not every failed check",
 };
 /** keepalived 2.2.7 knows nb_get_retry only in HTTP_GET and SSL_GET. */
@@ -59,7 +62,10 @@ function checkerSpec<T extends CheckCommon>(
 ): BlockSpec<T> {
   return {
     name,
-    keywords: { ...common<T>(), ...own },
+    // A kind where keepalived takes a common keyword and does nothing with it lists it as ignored.
+    keywords: Object.fromEntries(
+      Object.entries({ ...common<T>(), ...own }).filter(([k]) => k in own || !(k in (extra.ignored ?? {}))),
+    ),
     unimplemented: { ...COMMON_UNIMPLEMENTED, ...extra.unimplemented },
     // A kind that handles a common ignored keyword itself (nb_get_retry in HTTP_GET) takes it.
     ignored: Object.fromEntries(
@@ -148,7 +154,17 @@ const HTTP_EXTRA = {
 /** Each checker block's keyword table, by its keyword. */
 export const CHECKER_SPECS = {
   TCP_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>('TCP_CHECK', {}),
-  PING_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>('PING_CHECK', {}),
+  // keepalived's icmp_connect_thread sets neither option on its ICMP socket.
+  PING_CHECK: checkerSpec<Of<'TCP_CHECK' | 'PING_CHECK'>>(
+    'PING_CHECK',
+    {},
+    {
+      ignored: {
+        bind_if: "keepalived 2.2.7 does not bind PING_CHECK's socket to an interface; vigil does not either",
+        fwmark: "keepalived 2.2.7 does not mark PING_CHECK's packets (SO_MARK); vigil does not either",
+      },
+    },
+  ),
   HTTP_GET: checkerSpec('HTTP_GET', HTTP_KEYWORDS, HTTP_EXTRA),
   SSL_GET: checkerSpec('SSL_GET', HTTP_KEYWORDS, HTTP_EXTRA),
   MISC_CHECK: checkerSpec<Of<'MISC_CHECK'>>('MISC_CHECK', {
@@ -183,14 +199,25 @@ export const CHECKER_SPECS = {
     },
     name: (st, x, cx) => (x.name = text(st, cx) ?? x.name),
   }),
-  UDP_CHECK: checkerSpec<Of<'UDP_CHECK'>>('UDP_CHECK', {
-    // keepalived joins the words: `payload 01 02 03` is three bytes
-    payload: (st, x, cx) =>
-      (x.payload = st.args.length ? st.args.map((a) => a.text).join(' ') : text(st, cx)),
-    require_reply: (st, x) => (x.requireReply = st.args.length ? st.args.map((a) => a.text).join(' ') : true),
-    min_reply_length: (st, x, cx) => (x.minReplyLength = int(st, cx, 0, 65535)),
-    max_reply_length: (st, x, cx) => (x.maxReplyLength = int(st, cx, 0, 65535)),
-  }),
+  UDP_CHECK: checkerSpec<Of<'UDP_CHECK'>>(
+    'UDP_CHECK',
+    {
+      // keepalived joins the words: `payload 01 02 03` is three bytes
+      payload: (st, x, cx) =>
+        (x.payload = st.args.length ? st.args.map((a) => a.text).join(' ') : text(st, cx)),
+      require_reply: (st, x) =>
+        (x.requireReply = st.args.length ? st.args.map((a) => a.text).join(' ') : true),
+      min_reply_length: (st, x, cx) => (x.minReplyLength = int(st, cx, 0, 65535)),
+      max_reply_length: (st, x, cx) => (x.maxReplyLength = int(st, cx, 0, 65535)),
+    },
+    // keepalived's udp_bind_connect sets SO_MARK and binds, but never SO_BINDTODEVICE.
+    {
+      ignored: {
+        bind_if:
+          "keepalived 2.2.7 does not bind UDP_CHECK's socket to an interface (fwmark and bindto apply); vigil does not either",
+      },
+    },
+  ),
   FILE_CHECK: {
     name: 'FILE_CHECK',
     keywords: {
@@ -207,6 +234,26 @@ export const CHECKER_SPECS = {
 
 const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'];
 export const SMTP_HOST_SPEC: BlockSpec<CheckCommon> = checkerSpec('host', {});
+
+/** The kinds whose socket keepalived binds to bind_if (layer4.c socket_bind_connect). */
+const BINDS_TO_IF = new Set<string>(['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'SMTP_CHECK', 'DNS_CHECK']);
+
+/**
+ * keepalived's check_conn_opts: an IPv6 link-local target is reached only through bind_if; a
+ * checker without it is reported and dropped (keepalived runs without it, so a warning here).
+ * True when the checker is to be kept.
+ */
+export function linkLocalReachable(c: Checker, rsAddress: string, ctx: Ctx): boolean {
+  if (!BINDS_TO_IF.has(c.kind) || (c.kind === 'SMTP_CHECK' && c.hosts.length)) return true;
+  const co = c as CheckCommon;
+  const dst = co.connectIp ?? rsAddress;
+  if (!/^fe[89ab][0-9a-f]:/i.test(dst) || co.bindIf !== undefined) return true;
+  ctx.warn(
+    `Checker link local address ${dst} requires a bind_if: this ${c.kind} is not run (keepalived drops it too)`,
+    c.loc,
+  );
+  return false;
+}
 
 export function readChecker(s: Stmt, ctx: Ctx): Checker | undefined {
   const kind = s.keyword.text as (typeof CHECKER_KINDS)[number];

@@ -4,7 +4,7 @@ import type { Stmt, Token } from '../ast.js';
 import { parseGroupAddress } from '../group-range.js';
 import type { LbKind, RealServer, Tunnel, VirtualServer, VirtualServerGroup } from '../model.js';
 import { applyBlock, blockOf, type BlockSpec, type Ctx } from './block.js';
-import { CHECKER_KINDS, readChecker } from './checkers.js';
+import { CHECKER_KINDS, linkLocalReachable, readChecker } from './checkers.js';
 import { closest } from './suggest.js';
 import { arg, flag, int, intText, notifyCommand, parseIp, port, seconds, text } from './values.js';
 
@@ -132,7 +132,7 @@ export const RS_SPEC: BlockSpec<RealServer> = {
         k,
         (s: Stmt, r: RealServer, ctx: Ctx) => {
           const c = readChecker(s, ctx);
-          if (c) r.checkers.push(c);
+          if (c && linkLocalReachable(c, r.address, ctx)) r.checkers.push(c);
         },
       ]),
     ),

@@ -88,7 +88,6 @@ const UNREAD_ON_PURPOSE: Record<string, string> = {
   delay: 'delay is warned (helper trackproc)',
   mcastSrcIp: 'folded into unicastSrcIp by its handler (keepalived reads both into one source address)',
   rules: 'static_rules: StaticNet takes staticAddresses whole',
-  bindIf: 'checker bind_if is warned (helper lvsstop)',
 };
 
 function tsFiles(dir: string): string[] {

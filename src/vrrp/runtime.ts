@@ -55,12 +55,8 @@ import { DeletionMonitor, type Deletion } from '../os/deletion-monitor.js';
 import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
 import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from '../os/rp-filter.js';
 import type { VrrpInstance as ConfigInstance } from '../config/model.js';
+import { vmacNames } from './vmac-name.js';
 
-/** The interface an instance's VIPs live on: its vmac (use_vmac, IPv4) or its interface. */
-function vipInterface(vi: ConfigInstance): string {
-  if (vi.useVmac && vi.family === 4) return vi.useVmac.name ?? `vrrp.${vi.virtualRouterId ?? 0}`;
-  return vi.interface ?? '';
-}
 import { SyncGroup } from './sync-group.js';
 import { leftoverVips } from './leftover-vips.js';
 import { AH_HEADER_LEN } from './ipsec-ah.js';
@@ -171,6 +167,7 @@ export class VrrpRuntime {
   private readonly vmacs: VmacHandle[] = [];
   private deletions: DeletionMonitor | null = null;
   private rpFilter: RpFilterSaved | null | undefined;
+  private readonly vmacNames: Map<string, string>;
 
   constructor(
     readonly config: Config,
@@ -179,6 +176,7 @@ export class VrrpRuntime {
     readonly onTransition?: (instance: string, from: VrrpState, to: VrrpState, priority: number) => void,
   ) {
     const g = config.globalDefs;
+    this.vmacNames = vmacNames(config.vrrpInstances);
     this.mailer = Mailer.fromConfig(g, { info: (m) => log.info(m), error: (m) => log.error(m) });
     this.pacer = new GarpPacer((ifname, ipv6) => {
       const gg = config.garpGroups.find((x) => x.interfaces.includes(ifname));
@@ -322,6 +320,11 @@ export class VrrpRuntime {
     }
   }
 
+  /** The interface an instance's VIPs live on: its vmac (use_vmac) or its interface. */
+  private vipInterface(vi: ConfigInstance): string {
+    return this.vmacNames.get(vi.name) ?? vi.interface ?? '';
+  }
+
   private startEvent(r: Running, carry?: RuntimeCarry): MachineEvent {
     const ev = r.inst.startEvent();
     const resume = carry?.instances.get(r.inst.cfg.name);
@@ -366,30 +369,26 @@ export class VrrpRuntime {
     let vipIf = cfg.interface;
     let sendIf = cfg.interface;
     if (vi.useVmac) {
-      if (cfg.family === 6) {
-        this.log.warn(
-          `(${name}) use_vmac is not implemented for IPv6 instances: the VIPs go on ${cfg.interface}`,
-        );
-      } else {
-        vipIf = vipInterface(vi);
-        if (this.rpFilter === undefined) {
-          this.rpFilter = clearRpFilter();
-          if (this.rpFilter)
-            this.log.info(
-              `NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`,
-            );
-        }
-        const h = await ensureVmac(this.rtnl!, {
-          name: vipIf,
-          base: cfg.interface,
-          vrid: cfg.vrid,
-          family: 4,
-        });
-        this.vmacs.push(h);
-        this.log.info(`(${name}) VMAC ${vipIf} (${h.mac}) on ${cfg.interface}`);
-        // Adverts leave from the vmac (its MAC is the virtual one) unless vmac_xmit_base.
-        if (!vi.vmacXmitBase) sendIf = vipIf;
+      vipIf = this.vipInterface(vi);
+      if (cfg.family === 4 && this.rpFilter === undefined) {
+        this.rpFilter = clearRpFilter();
+        if (this.rpFilter)
+          this.log.info(`NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`);
       }
+      const h = await ensureVmac(this.rtnl!, {
+        name: vipIf,
+        base: cfg.interface,
+        vrid: cfg.vrid,
+        family: cfg.family,
+        // IPv6 adverts leave the vmac from the instance's source address, which it gets as keepalived
+        // gives it (with vmac_xmit_base they leave the interface, and the vmac has no address).
+        ...(cfg.family === 6 && !vi.vmacXmitBase ? { linkLocal: source } : {}),
+      });
+      this.vmacs.push(h);
+      for (const n of h.notes) this.log.warn(`(${name}) ${n}`);
+      this.log.info(`(${name}) VMAC ${vipIf} (${h.mac}) on ${cfg.interface}`);
+      // Adverts leave from the vmac (its MAC is the virtual one) unless vmac_xmit_base.
+      if (!vi.vmacXmitBase) sendIf = vipIf;
     }
     const socket = this.socketFor(sendIf, cfg.family, source, inst.group, {
       unicastTtl: cfg.unicastTtl,
@@ -918,7 +917,9 @@ export class VrrpRuntime {
     for (const vi of this.config.vrrpInstances)
       out.set(
         vi.name,
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
+          this.osVip(v, this.vipInterface(vi)),
+        ),
       );
     return out;
   }

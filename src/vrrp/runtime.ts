@@ -27,6 +27,8 @@ import {
   type VrrpSocket,
 } from '../os/index.js';
 import { VipFirewall } from '../os/vrrp-firewall.js';
+import { VmacFirewall } from '../os/vmac-firewall.js';
+import type { VmacLink } from './vmac-firewall.js';
 import { addressFamily } from './address.js';
 import { droppedAddresses, needsFirewall } from './firewall.js';
 import { instanceConfig, notifyConfig, scriptParams } from './config.js';
@@ -168,6 +170,9 @@ export class VrrpRuntime {
   private deletions: DeletionMonitor | null = null;
   private rpFilter: RpFilterSaved | null | undefined;
   private readonly vmacNames: Map<string, string>;
+  /** keepalived's MLD rules for IPv6 vmacs (see ./vmac-firewall.ts). */
+  private readonly vmacFirewall = new VmacFirewall();
+  private readonly vmacLinks: VmacLink[] = [];
 
   constructor(
     readonly config: Config,
@@ -213,6 +218,8 @@ export class VrrpRuntime {
     if (!carry) {
       // A table a crashed run left would drop traffic to VIPs we do not hold.
       await this.firewall.clear().catch(() => undefined);
+      if (this.config.vrrpInstances.some((vi) => vi.useVmac && vi.family === 6))
+        await this.vmacFirewall.clear().catch(() => undefined);
       // As keepalived at start ("removing Virtual Rules", "removing Virtual Routes"): what a run
       // that did not stop cleanly left behind goes before any instance starts.
       for (const vi of this.config.vrrpInstances)
@@ -320,6 +327,18 @@ export class VrrpRuntime {
     }
   }
 
+  private async addVmacRules(link: VmacLink): Promise<void> {
+    this.vmacLinks.push(link);
+    try {
+      await this.vmacFirewall.apply(this.vmacLinks);
+    } catch (e) {
+      // As keepalived: the vmac works without them; a switch may learn its MAC on a backup.
+      this.log.error(
+        `vmac MLD rules (nftables table ip6 ${this.vmacFirewall.table}): ${(e as Error).message}`,
+      );
+    }
+  }
+
   /** The interface an instance's VIPs live on: its vmac (use_vmac) or its interface. */
   private vipInterface(vi: ConfigInstance): string {
     return this.vmacNames.get(vi.name) ?? vi.interface ?? '';
@@ -375,6 +394,8 @@ export class VrrpRuntime {
         if (this.rpFilter)
           this.log.info(`NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`);
       }
+      // The MLD rules go in before the vmac exists, so not one report leaves it with its MAC.
+      if (cfg.family === 6) await this.addVmacRules({ name: vipIf, base: cfg.interface });
       const h = await ensureVmac(this.rtnl!, {
         name: vipIf,
         base: cfg.interface,
@@ -1010,6 +1031,11 @@ export class VrrpRuntime {
           this.log.error(`removing VMAC ${h.spec.name}: ${(e as Error).message}`);
         }
       }
+    // After the vmacs: their last MLD reports, as they go, still leave from the base interface.
+    if (resign && this.vmacLinks.length > 0)
+      await this.vmacFirewall
+        .clear()
+        .catch((e: unknown) => this.log.error(`removing the vmac MLD rules: ${(e as Error).message}`));
     if (resign && this.rpFilter) {
       try {
         restoreRpFilter(this.rpFilter);

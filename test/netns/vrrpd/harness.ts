@@ -218,14 +218,14 @@ ${o.version ? `  version ${o.version}\n` : ''}${o.authPass ? `  authentication {
 /**
  * Starts `tcpdump -U -l -n -e -vv -c COUNT -i IFNAME FILTER` in the node, bounded by `seconds`,
  * and resolves once it is listening; `lines` resolves with what it printed when it ends (after
- * COUNT packets or the time limit).
+ * COUNT packets, the time limit, or `stop()`).
  */
 export async function capturePackets(
   lab: Lab,
   node: string,
   filter: string,
   o: { count?: number; seconds?: number; ifname?: string } = {},
-): Promise<{ lines: Promise<string> }> {
+): Promise<{ lines: Promise<string>; stop: () => Promise<string> }> {
   const dump = lab.spawn(node, [
     'timeout',
     String(o.seconds ?? 10),
@@ -252,5 +252,11 @@ export async function capturePackets(
     });
     dump.once('exit', () => resolve());
   });
-  return { lines };
+  return {
+    lines,
+    stop: () => {
+      lab.kill(dump, 'SIGINT');
+      return lines;
+    },
+  };
 }

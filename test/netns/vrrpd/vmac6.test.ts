@@ -59,16 +59,13 @@ async function links(lab: Lab, node: string, args: string[] = []): Promise<LinkJ
   return out;
 }
 
-async function linkLocal(lab: Lab, node: string): Promise<string> {
-  const [eth0] = await links(lab, node, ['-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']);
-  const a = eth0?.addr_info?.[0]?.local;
-  if (!a) throw new Error(`${node}: eth0 has no link-local address`);
-  return a;
-}
-
 /** Interface names in the node (to compare before start and after stop). */
 async function ifnames(lab: Lab, node: string): Promise<string[]> {
   return (await links(lab, node, ['link', 'show'])).map((l) => l.ifname).sort();
+}
+
+async function nftTables(lab: Lab, node: string): Promise<string> {
+  return (await lab.exec(node, ['nft', 'list', 'tables'])).stdout;
 }
 
 /** The holder of the VIP once exactly one node has it, the same for a second look 1.5 s later. */
@@ -123,6 +120,14 @@ function naFields(out: string): [string | undefined, string | undefined, string 
   ];
 }
 
+/** Each captured packet's source MAC and its text (tcpdump -e -vv prints one over several lines). */
+function packets(out: string): { mac: string; text: string }[] {
+  return out
+    .split(/\n(?=\d\d:\d\d:\d\d)/)
+    .map((text) => ({ mac: /^\S+ ([0-9a-f:]{17}) >/.exec(text)?.[1] ?? '', text }))
+    .filter((p) => p.mac !== '');
+}
+
 /** [source MAC, source address] of the next VRRP advert the client sees. */
 async function advertSource(lab: Lab): Promise<[string | undefined, string | undefined]> {
   const out = await (await capturePackets(lab, 'c', 'ip6 proto 112', { seconds: 5 })).lines;
@@ -137,6 +142,7 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
       commandUnavailable('keepalived'),
       commandUnavailable('tcpdump'),
       commandUnavailable('curl'),
+      commandUnavailable('nft'),
     )
   )
     return;
@@ -162,14 +168,28 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
   };
   try {
     const before = await ifnames(lab, 'v');
-    const vLinkLocal = await linkLocal(lab, 'v');
+    const vLinkLocal = await lab.linkLocal('v');
     const [vEth0] = await links(lab, 'v', ['link', 'show', 'eth0']);
 
     // vigil at the higher priority: MASTER, the VIP on vrrp.76, keepalived BACKUP.
+    const mld = await capturePackets(lab, 'c', 'dst host ff02::16', { count: 1000, seconds: 60 });
     let v = await vigil(conf(200));
     let k = await keepalived(conf(100));
     await waitState(v, 'VI_6', 'MASTER', 20_000);
     await soleHolder(lab, 'v');
+    // MLD reports for the vmac's groups leave from eth0's MAC, never the virtual one (which a
+    // switch would learn on the port of whoever sent it last), as keepalived's nftables rules do.
+    assert.match(await nftTables(lab, 'v'), /table ip6 vigil_vmac/);
+    const reports = packets(await mld.stop());
+    assert.deepEqual(
+      reports.filter((p) => p.mac === VMAC).map((p) => p.text),
+      [],
+      'no MLD report from the virtual MAC',
+    );
+    assert.ok(
+      reports.some((p) => p.mac === vEth0?.address && /gaddr ff02::12 /.test(p.text)),
+      `vigil's vmac joins ff02::12 by a report from eth0's MAC: ${reports.map((p) => p.text).join('\n')}`,
+    );
     const [vmac] = await links(lab, 'v', ['addr', 'show', 'dev', 'vrrp.76']);
     assert.deepEqual(
       [vmac?.address, vmac?.link, vmac?.linkinfo?.info_kind, vmac?.linkinfo?.info_data?.mode],
@@ -206,6 +226,7 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
     assert.deepEqual(naFields(await na.lines), [VMAC, VIP, VMAC], "keepalived's NA names the virtual MAC");
     await soleHolder(lab, 'k');
     assert.deepEqual(await ifnames(lab, 'v'), before, 'vrrp.76 removed at stop');
+    assert.doesNotMatch(await nftTables(lab, 'v'), /vigil_vmac/, 'the MLD rules removed at stop');
     assert.equal(
       await clientNeighbourMac(lab),
       VMAC,

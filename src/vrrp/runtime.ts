@@ -57,7 +57,7 @@ import { DeletionMonitor, type Deletion } from '../os/deletion-monitor.js';
 import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
 import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from '../os/rp-filter.js';
 import type { VrrpInstance as ConfigInstance } from '../config/model.js';
-import { vmacNames } from './vmac-name.js';
+import { vipDevice, vmacNames } from './vmac-name.js';
 
 import { SyncGroup } from './sync-group.js';
 import { leftoverVips } from './leftover-vips.js';
@@ -116,8 +116,8 @@ interface Running {
   cfgVips: ConfigVip[];
   routes: IpRoute[];
   rules: IpRule[];
-  /** Where the VIPs go: the vmac with use_vmac, else the instance's interface. */
-  vipIf: string;
+  /** The instance's vmac (use_vmac): where its VIPs go (see vipDevice). */
+  vmac: string | undefined;
   notify: NotifyConfig;
   group: SyncGroup | null;
   socket: VrrpSocket;
@@ -339,9 +339,13 @@ export class VrrpRuntime {
     }
   }
 
-  /** The interface an instance's VIPs live on: its vmac (use_vmac) or its interface. */
+  /** The name of an instance's vmac (use_vmac). */
   private vipInterface(vi: ConfigInstance): string {
     return this.vmacNames.get(vi.name) ?? vi.interface ?? '';
+  }
+
+  private placeOf(r: Running): { interface: string; family: 4 | 6; vmac: string | undefined } {
+    return { interface: r.inst.cfg.interface ?? '', family: r.inst.cfg.family, vmac: r.vmac };
   }
 
   private startEvent(r: Running, carry?: RuntimeCarry): MachineEvent {
@@ -350,10 +354,10 @@ export class VrrpRuntime {
     return resume && ev.type === 'start' ? { ...ev, resume } : ev;
   }
 
-  private osVip(v: ConfigVip, instanceIf: string): OsVip {
+  private osVip(v: ConfigVip, at: { interface: string; family: 4 | 6; vmac: string | undefined }): OsVip {
     const out: OsVip = {
       address: v.address,
-      dev: v.dev ?? instanceIf,
+      dev: vipDevice(v, at, at.vmac),
       ...(v.prefix !== undefined ? { prefix: v.prefix } : {}),
     };
     if (v.label !== undefined) out.label = v.label;
@@ -385,10 +389,11 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    let vipIf = cfg.interface;
+    let vmac: string | undefined;
     let sendIf = cfg.interface;
     if (vi.useVmac) {
-      vipIf = this.vipInterface(vi);
+      const vipIf = this.vipInterface(vi);
+      vmac = vipIf;
       if (cfg.family === 4 && this.rpFilter === undefined) {
         this.rpFilter = clearRpFilter();
         if (this.rpFilter)
@@ -420,7 +425,7 @@ export class VrrpRuntime {
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
       routes: vi.virtualRoutes,
       rules: vi.virtualRules,
-      vipIf,
+      vmac,
       notify: notifyConfig(vi, this.config.globalDefs),
       group: null,
       socket,
@@ -674,7 +679,7 @@ export class VrrpRuntime {
     // As keepalived: routes and rules go in after the VIPs and out before them.
     if (!add) await routes();
     for (const v of r.cfgVips) {
-      const spec = this.osVip(v, r.vipIf);
+      const spec = this.osVip(v, this.placeOf(r));
       try {
         if (add) await addAddress(rtnl, spec);
         else await deleteAddress(rtnl, spec);
@@ -699,7 +704,7 @@ export class VrrpRuntime {
     for (let i = 0; i < repeat; i++) {
       for (const address of addresses) {
         const vip = r.cfgVips.find((v) => v.address === address);
-        const dev = vip ? (vip.dev ?? r.vipIf) : r.inst.cfg.interface;
+        const dev = vip ? vipDevice(vip, r.inst.cfg, r.vmac) : r.inst.cfg.interface;
         const req = { instance: name, ifname: dev, address, ipv6: addressFamily(address) === 6 };
         if (this.pacer.request(req, now())) await this.announce(dev, address);
       }
@@ -928,7 +933,7 @@ export class VrrpRuntime {
   heldVips(): OsVip[] {
     const out: OsVip[] = [];
     for (const r of this.running.values())
-      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.vipIf));
+      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, this.placeOf(r)));
     return out;
   }
 
@@ -939,7 +944,11 @@ export class VrrpRuntime {
       out.set(
         vi.name,
         [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
-          this.osVip(v, this.vipInterface(vi)),
+          this.osVip(v, {
+            interface: vi.interface ?? '',
+            family: vi.family,
+            vmac: this.vmacNames.get(vi.name),
+          }),
         ),
       );
     return out;

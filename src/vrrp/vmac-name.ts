@@ -1,7 +1,8 @@
 // The interface name of each use_vmac instance, as keepalived 2.2.7 picks it (vrrp.c
 // create_vmac_name): the configured name, else PREFIX.VRID, and when another instance has that
 // name, PREFIX1.VRID, PREFIX2.VRID … (an IPv6 instance tries PREFIX6.VRID second, then 1, 2, …
-// skipping 6). So an IPv4 and an IPv6 instance with one VRID get vrrp.50 and vrrp6.50.
+// skipping 6). So an IPv4 and an IPv6 instance with one VRID get vrrp.50 and vrrp6.50. And
+// which of an instance's VIPs go on its vmac.
 import type { VrrpInstance } from '../config/model.js';
 
 const IFNAMSIZ = 16;
@@ -36,4 +37,19 @@ export function vmacNames(instances: readonly VrrpInstance[], prefix = 'vrrp'): 
     out.set(vi.name, name);
   }
   return out;
+}
+
+/**
+ * The interface a VIP goes on, as keepalived 2.2.7 places it (vrrp.c vrrp_complete_instance):
+ * with a vmac, a VIP of the instance's family on the instance's interface (no `dev`, or `dev`
+ * naming that interface) goes on the vmac, one of the other family stays on the interface; a
+ * `dev` naming another interface is kept.
+ */
+export function vipDevice(
+  vip: { dev?: string | undefined; family: 4 | 6 },
+  instance: { interface: string; family: 4 | 6 },
+  vmac: string | undefined,
+): string {
+  if (vip.dev !== undefined && vip.dev !== instance.interface) return vip.dev;
+  return vmac !== undefined && vip.family === instance.family ? vmac : instance.interface;
 }

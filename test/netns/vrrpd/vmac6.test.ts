@@ -27,6 +27,10 @@ const NET = 'fd00:76::';
 const VIP = `${NET}100`;
 const VMAC = '00:00:5e:00:02:4c'; // VRID 76, IPv6
 const NODES = ['k', 'v'];
+// On the vmac as keepalived places them: an eVIP of the instance's family on its interface (dev
+// eth0 included) goes on the vmac, one of the other family stays on eth0.
+const EVIP4 = '10.76.0.100';
+const EVIP6 = `${NET}101`;
 
 function conf(priority: number, extra = ''): string {
   return `vrrp_instance VI_6 {
@@ -38,6 +42,10 @@ function conf(priority: number, extra = ''): string {
   use_vmac
 ${extra}  virtual_ipaddress {
     ${VIP}/64
+  }
+  virtual_ipaddress_excluded {
+    ${EVIP4}/24
+    ${EVIP6}/64 dev eth0
   }
 }
 `;
@@ -57,6 +65,17 @@ async function links(lab: Lab, node: string, args: string[] = []): Promise<LinkJ
   // `ip -j` prints an empty object for each address a filter (scope) left out.
   for (const l of out) if (l.addr_info) l.addr_info = l.addr_info.filter((a) => a.local !== undefined);
   return out;
+}
+
+/** The interfaces holding each eVIP in the node. */
+async function evipPlaces(lab: Lab, node: string): Promise<string[]> {
+  const all = await links(lab, node, ['addr', 'show']);
+  return [EVIP4, EVIP6].map((a) =>
+    all
+      .filter((l) => (l.addr_info ?? []).some((x) => x.local === a))
+      .map((l) => l.ifname)
+      .join(','),
+  );
 }
 
 /** Interface names in the node (to compare before start and after stop). */
@@ -202,9 +221,10 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
     );
     assert.deepEqual(
       (vmac?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen} ${a.scope}`).sort(),
-      [`${VIP}/64 global`, `${vLinkLocal}/64 link`].sort(),
-      "the VIP and eth0's link-local address, nothing else",
+      [`${VIP}/64 global`, `${EVIP6}/64 global`, `${vLinkLocal}/64 link`].sort(),
+      "the VIPs and eth0's link-local address, nothing else",
     );
+    assert.deepEqual(await evipPlaces(lab, 'v'), ['eth0', 'vrrp.76'], 'eVIPs placed as keepalived');
     assert.equal(
       (await lab.exec('v', ['cat', '/proc/sys/net/ipv6/conf/vrrp.76/disable_ipv6'])).stdout.trim(),
       '0',
@@ -225,6 +245,7 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
     await stopDaemon(lab, v, 'SIGTERM');
     assert.deepEqual(naFields(await na.lines), [VMAC, VIP, VMAC], "keepalived's NA names the virtual MAC");
     await soleHolder(lab, 'k');
+    assert.deepEqual(await evipPlaces(lab, 'k'), ['eth0', 'vrrp.76'], "keepalived's placement");
     assert.deepEqual(await ifnames(lab, 'v'), before, 'vrrp.76 removed at stop');
     assert.doesNotMatch(await nftTables(lab, 'v'), /vigil_vmac/, 'the MLD rules removed at stop');
     assert.equal(
@@ -282,8 +303,8 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
     );
     const [xvmac] = await links(lab, 'v', ['addr', 'show', 'dev', 'vrrp.76']);
     assert.deepEqual(
-      (xvmac?.addr_info ?? []).map((a) => a.local),
-      [VIP],
+      (xvmac?.addr_info ?? []).map((a) => a.local).sort(),
+      [VIP, EVIP6].sort(),
       'with vmac_xmit_base the vmac has the VIP and no link-local address',
     );
     assert.equal(await clientNeighbourMac(lab), VMAC);

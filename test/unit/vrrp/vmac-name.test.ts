@@ -1,8 +1,8 @@
-// The vmac names keepalived 2.2.7 gives use_vmac instances (vrrp.c create_vmac_name).
+// The vmac names keepalived 2.2.7 gives use_vmac instances (vrrp.c create_vmac_name), and where VIPs go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfigText } from '../../../src/config/load.js';
-import { vmacNames } from '../../../src/vrrp/vmac-name.js';
+import { vipDevice, vmacNames } from '../../../src/vrrp/vmac-name.js';
 
 function names(body: string): Record<string, string> {
   const r = loadConfigText(body, 'k.conf');
@@ -48,4 +48,19 @@ test('vmac names: a long prefix is shortened to 15 characters, the number kept',
   assert.deepEqual(Object.fromEntries(vmacNames(r.config.vrrpInstances, 'averyverylongprefix')), {
     A: 'averyverylo.200',
   });
+});
+
+test("VIP placement with a vmac: the instance's family on its interface goes on the vmac, the rest stays", () => {
+  const inst6 = { interface: 'eth0', family: 6 as const };
+  assert.deepEqual(
+    [
+      vipDevice({ family: 6 }, inst6, 'vrrp.7'),
+      vipDevice({ family: 6, dev: 'eth0' }, inst6, 'vrrp.7'),
+      vipDevice({ family: 4 }, inst6, 'vrrp.7'),
+      vipDevice({ family: 6, dev: 'eth1' }, inst6, 'vrrp.7'),
+      vipDevice({ family: 6 }, inst6, undefined),
+      vipDevice({ family: 4, dev: 'eth1' }, { interface: 'eth0', family: 4 }, undefined),
+    ],
+    ['vrrp.7', 'vrrp.7', 'eth0', 'eth1', 'eth0', 'eth1'],
+  );
 });

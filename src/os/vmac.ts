@@ -9,7 +9,8 @@
 // address (the base interface's link-local one) as fe80::/64 without DAD, so adverts leave the
 // vmac from the address a backup knows; no IPv4 sysctls are touched for it.
 import type { RtNetlinkSocket } from 'netlink';
-import { addAddress } from './addresses.js';
+import { addAddress, deleteAddress, listAddresses } from './addresses.js';
+import { bytesToIp, ipToBytes } from './inet.js';
 import { getLink, serial } from './link.js';
 import { formatMac, parseMac } from './mac.js';
 import { readSysctl, writeSysctl } from './sysctl.js';
@@ -139,6 +140,14 @@ export async function ensureVmac(rtnl: RtNetlinkSocket, spec: VmacSpec): Promise
     }
   }
   await serial(rtnl, () => rtnl.setLink({ index: link.index, flags: { up: true }, change: { up: true } }));
+  if (spec.family === 6) {
+    // A vmac taken over (reload, or a run that crashed) may carry a link-local address this
+    // configuration does not give it: vmac_xmit_base now, or the base's address changed.
+    const want = spec.linkLocal === undefined ? null : bytesToIp(ipToBytes(spec.linkLocal));
+    for (const a of await listAddresses(rtnl, spec.name))
+      if (a.family === 6 && a.address.startsWith('fe80:') && a.address !== want)
+        await deleteAddress(rtnl, { address: a.address, prefix: a.prefix, dev: spec.name });
+  }
   if (spec.family === 6 && spec.linkLocal !== undefined) {
     try {
       await addAddress(rtnl, { address: spec.linkLocal, prefix: 64, dev: spec.name });

@@ -7,14 +7,16 @@
 // the macvlan is gone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { controlRequest, controlSocketPath } from '../../../src/daemon/control.js';
 import { createLab, type Lab } from '../../../src/lab/index.js';
 import { commandUnavailable, netnsUnavailable, requireSystem } from '../../support/system.js';
 import {
   type Daemon,
   capturePackets,
+  instanceOf,
   startKeepalived,
   startVigil,
   stopDaemon,
@@ -315,6 +317,31 @@ test('use_vmac, IPv6: vigil and keepalived 2.2.7 share one master on the virtual
     assert.deepEqual(await ifnames(lab, 'v'), before, 'vrrp.76 removed at stop (vmac_xmit_base)');
     v = await vigil(conf(200, '  vmac_xmit_base\n'));
     await waitState(v, 'VI_6', 'MASTER', 20_000);
+    await soleHolder(lab, 'v');
+
+    // A reload that drops vmac_xmit_base gives the kept vmac eth0's link-local address and sends
+    // from it; one that sets it again takes the address away (keepalived's reload does both).
+    const vmacLinkLocals = async (): Promise<string[]> =>
+      (
+        (await links(lab, 'v', ['-6', 'addr', 'show', 'dev', 'vrrp.76', 'scope', 'link']))[0]?.addr_info ?? []
+      ).map((a) => a.local);
+    const reload = async (text: string): Promise<void> => {
+      writeFileSync(join(v.dir, 'vigil.conf'), text);
+      const r = (await controlRequest(controlSocketPath(v.dir), { cmd: 'reload' })) as { reloaded: boolean };
+      assert.equal(r.reloaded, true);
+    };
+    await reload(conf(200));
+    await waitFor('the link-local address on vrrp.76', async () => (await vmacLinkLocals()).length > 0, 5000);
+    assert.deepEqual(await vmacLinkLocals(), [vLinkLocal]);
+    assert.deepEqual(await advertSource(lab), [VMAC, vLinkLocal], 'after the reload adverts leave the vmac');
+    await reload(conf(200, '  vmac_xmit_base\n'));
+    await waitFor(
+      'no link-local address on vrrp.76',
+      async () => (await vmacLinkLocals()).length === 0,
+      5000,
+    );
+    assert.deepEqual(await advertSource(lab), [vEth0?.address, vLinkLocal], 'and eth0 again');
+    assert.equal((await instanceOf(v, 'VI_6'))?.state, 'MASTER');
     await soleHolder(lab, 'v');
     await stopDaemon(lab, v, 'SIGTERM');
     await stopDaemon(lab, k, 'SIGTERM');

@@ -28,11 +28,13 @@ function checkInstance(v: VrrpInstance, c: Config, ctx: Ctx): void {
     );
   }
   v.effectiveVersion = v.version ?? (v.family === 6 ? 3 : c.globalDefs.vrrpVersion);
-  if (v.useVmac && v.family === 6)
+  if (v.vmacXmitBase && !v.useVmac) {
     ctx.warn(
-      `${where}: use_vmac is not implemented for IPv6 instances: the VIPs stay on ${v.interface ?? 'the interface'} with its own MAC address`,
-      v.useVmac.loc,
+      `${where}: vmac_xmit_base is only valid with a vmac: ignored, as keepalived does`,
+      v.keywordLocs.vmac_xmit_base ?? v.loc,
     );
+    v.vmacXmitBase = false;
+  }
   for (const vip of v.virtualIpaddress.slice(1)) {
     if (vip.family !== v.family) {
       ctx.warn(
@@ -161,6 +163,13 @@ function applyStrictMode(v: VrrpInstance, c: Config, ctx: Ctx): void {
       v.keywordLocs.preempt_delay ?? v.loc,
     );
     v.preemptDelay = 0;
+  }
+  if (v.vmacXmitBase && v.useVmac) {
+    ctx.warn(
+      `${where}: vmac_xmit_base is incompatible with strict mode: reset, adverts leave from the vmac (as keepalived does)`,
+      v.keywordLocs.vmac_xmit_base ?? v.loc,
+    );
+    v.vmacXmitBase = false;
   }
   if (v.accept === true && !owner && v.effectiveVersion === 2) {
     ctx.warn(

@@ -5,7 +5,8 @@ import { runCommand } from './run-command.js';
 
 const NFT_TIMEOUT_MS = 10_000;
 
-async function runNft(nft: string, script: string): Promise<void> {
+/** Runs `nft -f -` on `script` (bounded); throws with nft's message. */
+export async function runNft(nft: string, script: string): Promise<void> {
   const r = await runCommand([nft, '-f', '-'], script, NFT_TIMEOUT_MS).catch((e: Error) => {
     throw new Error(`${nft}: ${e.message}`);
   });

@@ -27,6 +27,8 @@ import {
   type VrrpSocket,
 } from '../os/index.js';
 import { VipFirewall } from '../os/vrrp-firewall.js';
+import { VmacFirewall } from '../os/vmac-firewall.js';
+import type { VmacLink } from './vmac-firewall.js';
 import { addressFamily } from './address.js';
 import { droppedAddresses, needsFirewall } from './firewall.js';
 import { instanceConfig, notifyConfig, scriptParams } from './config.js';
@@ -55,12 +57,8 @@ import { DeletionMonitor, type Deletion } from '../os/deletion-monitor.js';
 import { ensureVmac, removeVmac, type VmacHandle } from '../os/vmac.js';
 import { clearRpFilter, restoreRpFilter, type RpFilterSaved } from '../os/rp-filter.js';
 import type { VrrpInstance as ConfigInstance } from '../config/model.js';
+import { vipDevice, vmacNames } from './vmac-name.js';
 
-/** The interface an instance's VIPs live on: its vmac (use_vmac, IPv4) or its interface. */
-function vipInterface(vi: ConfigInstance): string {
-  if (vi.useVmac && vi.family === 4) return vi.useVmac.name ?? `vrrp.${vi.virtualRouterId ?? 0}`;
-  return vi.interface ?? '';
-}
 import { SyncGroup } from './sync-group.js';
 import { leftoverVips } from './leftover-vips.js';
 import { AH_HEADER_LEN } from './ipsec-ah.js';
@@ -118,8 +116,8 @@ interface Running {
   cfgVips: ConfigVip[];
   routes: IpRoute[];
   rules: IpRule[];
-  /** Where the VIPs go: the vmac with use_vmac, else the instance's interface. */
-  vipIf: string;
+  /** The instance's vmac (use_vmac): where its VIPs go (see vipDevice). */
+  vmac: string | undefined;
   notify: NotifyConfig;
   group: SyncGroup | null;
   socket: VrrpSocket;
@@ -171,6 +169,10 @@ export class VrrpRuntime {
   private readonly vmacs: VmacHandle[] = [];
   private deletions: DeletionMonitor | null = null;
   private rpFilter: RpFilterSaved | null | undefined;
+  private readonly vmacNames: Map<string, string>;
+  /** keepalived's MLD rules for IPv6 vmacs (see ./vmac-firewall.ts). */
+  private readonly vmacFirewall = new VmacFirewall();
+  private readonly vmacLinks: VmacLink[] = [];
 
   constructor(
     readonly config: Config,
@@ -179,6 +181,7 @@ export class VrrpRuntime {
     readonly onTransition?: (instance: string, from: VrrpState, to: VrrpState, priority: number) => void,
   ) {
     const g = config.globalDefs;
+    this.vmacNames = vmacNames(config.vrrpInstances);
     this.mailer = Mailer.fromConfig(g, { info: (m) => log.info(m), error: (m) => log.error(m) });
     this.pacer = new GarpPacer((ifname, ipv6) => {
       const gg = config.garpGroups.find((x) => x.interfaces.includes(ifname));
@@ -215,6 +218,8 @@ export class VrrpRuntime {
     if (!carry) {
       // A table a crashed run left would drop traffic to VIPs we do not hold.
       await this.firewall.clear().catch(() => undefined);
+      if (this.config.vrrpInstances.some((vi) => vi.useVmac && vi.family === 6))
+        await this.vmacFirewall.clear().catch(() => undefined);
       // As keepalived at start ("removing Virtual Rules", "removing Virtual Routes"): what a run
       // that did not stop cleanly left behind goes before any instance starts.
       for (const vi of this.config.vrrpInstances)
@@ -322,16 +327,37 @@ export class VrrpRuntime {
     }
   }
 
+  private async addVmacRules(link: VmacLink): Promise<void> {
+    this.vmacLinks.push(link);
+    try {
+      await this.vmacFirewall.apply(this.vmacLinks);
+    } catch (e) {
+      // As keepalived: the vmac works without them; a switch may learn its MAC on a backup.
+      this.log.error(
+        `vmac MLD rules (nftables table ip6 ${this.vmacFirewall.table}): ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** The name of an instance's vmac (use_vmac). */
+  private vipInterface(vi: ConfigInstance): string {
+    return this.vmacNames.get(vi.name) ?? vi.interface ?? '';
+  }
+
+  private placeOf(r: Running): { interface: string; family: 4 | 6; vmac: string | undefined } {
+    return { interface: r.inst.cfg.interface ?? '', family: r.inst.cfg.family, vmac: r.vmac };
+  }
+
   private startEvent(r: Running, carry?: RuntimeCarry): MachineEvent {
     const ev = r.inst.startEvent();
     const resume = carry?.instances.get(r.inst.cfg.name);
     return resume && ev.type === 'start' ? { ...ev, resume } : ev;
   }
 
-  private osVip(v: ConfigVip, instanceIf: string): OsVip {
+  private osVip(v: ConfigVip, at: { interface: string; family: 4 | 6; vmac: string | undefined }): OsVip {
     const out: OsVip = {
       address: v.address,
-      dev: v.dev ?? instanceIf,
+      dev: vipDevice(v, at, at.vmac),
       ...(v.prefix !== undefined ? { prefix: v.prefix } : {}),
     };
     if (v.label !== undefined) out.label = v.label;
@@ -363,33 +389,32 @@ export class VrrpRuntime {
       initial.set(t.name, l ? linkUsable(l) : false);
     }
     const inst = new VrrpInstance(cfg, source, initial);
-    let vipIf = cfg.interface;
+    let vmac: string | undefined;
     let sendIf = cfg.interface;
     if (vi.useVmac) {
-      if (cfg.family === 6) {
-        this.log.warn(
-          `(${name}) use_vmac is not implemented for IPv6 instances: the VIPs go on ${cfg.interface}`,
-        );
-      } else {
-        vipIf = vipInterface(vi);
-        if (this.rpFilter === undefined) {
-          this.rpFilter = clearRpFilter();
-          if (this.rpFilter)
-            this.log.info(
-              `NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`,
-            );
-        }
-        const h = await ensureVmac(this.rtnl!, {
-          name: vipIf,
-          base: cfg.interface,
-          vrid: cfg.vrid,
-          family: 4,
-        });
-        this.vmacs.push(h);
-        this.log.info(`(${name}) VMAC ${vipIf} (${h.mac}) on ${cfg.interface}`);
-        // Adverts leave from the vmac (its MAC is the virtual one) unless vmac_xmit_base.
-        if (!vi.vmacXmitBase) sendIf = vipIf;
+      const vipIf = this.vipInterface(vi);
+      vmac = vipIf;
+      if (cfg.family === 4 && this.rpFilter === undefined) {
+        this.rpFilter = clearRpFilter();
+        if (this.rpFilter)
+          this.log.info(`NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from ${this.rpFilter.all} to 0`);
       }
+      // The MLD rules go in before the vmac exists, so not one report leaves it with its MAC.
+      if (cfg.family === 6) await this.addVmacRules({ name: vipIf, base: cfg.interface });
+      const h = await ensureVmac(this.rtnl!, {
+        name: vipIf,
+        base: cfg.interface,
+        vrid: cfg.vrid,
+        family: cfg.family,
+        // IPv6 adverts leave the vmac from the instance's source address, which it gets as keepalived
+        // gives it (with vmac_xmit_base they leave the interface, and the vmac has no address).
+        ...(cfg.family === 6 && !vi.vmacXmitBase ? { linkLocal: source } : {}),
+      });
+      this.vmacs.push(h);
+      for (const n of h.notes) this.log.warn(`(${name}) ${n}`);
+      this.log.info(`(${name}) VMAC ${vipIf} (${h.mac}) on ${cfg.interface}`);
+      // Adverts leave from the vmac (its MAC is the virtual one) unless vmac_xmit_base.
+      if (!vi.vmacXmitBase) sendIf = vipIf;
     }
     const socket = this.socketFor(sendIf, cfg.family, source, inst.group, {
       unicastTtl: cfg.unicastTtl,
@@ -400,7 +425,7 @@ export class VrrpRuntime {
       cfgVips: [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded],
       routes: vi.virtualRoutes,
       rules: vi.virtualRules,
-      vipIf,
+      vmac,
       notify: notifyConfig(vi, this.config.globalDefs),
       group: null,
       socket,
@@ -654,7 +679,7 @@ export class VrrpRuntime {
     // As keepalived: routes and rules go in after the VIPs and out before them.
     if (!add) await routes();
     for (const v of r.cfgVips) {
-      const spec = this.osVip(v, r.vipIf);
+      const spec = this.osVip(v, this.placeOf(r));
       try {
         if (add) await addAddress(rtnl, spec);
         else await deleteAddress(rtnl, spec);
@@ -679,7 +704,7 @@ export class VrrpRuntime {
     for (let i = 0; i < repeat; i++) {
       for (const address of addresses) {
         const vip = r.cfgVips.find((v) => v.address === address);
-        const dev = vip ? (vip.dev ?? r.vipIf) : r.inst.cfg.interface;
+        const dev = vip ? vipDevice(vip, r.inst.cfg, r.vmac) : r.inst.cfg.interface;
         const req = { instance: name, ifname: dev, address, ipv6: addressFamily(address) === 6 };
         if (this.pacer.request(req, now())) await this.announce(dev, address);
       }
@@ -908,7 +933,7 @@ export class VrrpRuntime {
   heldVips(): OsVip[] {
     const out: OsVip[] = [];
     for (const r of this.running.values())
-      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, r.vipIf));
+      if (r.inst.machine.vipsSet) for (const v of r.cfgVips) out.push(this.osVip(v, this.placeOf(r)));
     return out;
   }
 
@@ -918,7 +943,13 @@ export class VrrpRuntime {
     for (const vi of this.config.vrrpInstances)
       out.set(
         vi.name,
-        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) => this.osVip(v, vipInterface(vi))),
+        [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded].map((v) =>
+          this.osVip(v, {
+            interface: vi.interface ?? '',
+            family: vi.family,
+            vmac: this.vmacNames.get(vi.name),
+          }),
+        ),
       );
     return out;
   }
@@ -1009,6 +1040,11 @@ export class VrrpRuntime {
           this.log.error(`removing VMAC ${h.spec.name}: ${(e as Error).message}`);
         }
       }
+    // After the vmacs: their last MLD reports, as they go, still leave from the base interface.
+    if (resign && this.vmacLinks.length > 0)
+      await this.vmacFirewall
+        .clear()
+        .catch((e: unknown) => this.log.error(`removing the vmac MLD rules: ${(e as Error).message}`));
     if (resign && this.rpFilter) {
       try {
         restoreRpFilter(this.rpFilter);

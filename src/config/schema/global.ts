@@ -40,7 +40,7 @@ const NO_SWAP = 'memory is not locked (no mlockall): the process may be swapped 
 const RCV_BUFS = 'the netlink socket keeps its default receive buffer size';
 const FIREWALL = 'no firewall (iptables, ipsets or nftables) rules are installed for the VIPs';
 const NAME = "processes keep vigil's own names";
-const VMAC = 'VMACs (use_vmac) are not implemented either, so this has nothing to act on';
+const GARP_EXTRA = "no extra gratuitous ARPs or NAs are sent on a vmac's base interface";
 const DUMP = 'the state, statistics and JSON dump files are not written';
 
 /** Process-level keywords keepalived takes at the top level (vigil also takes them in global_defs). */
@@ -73,8 +73,8 @@ const UNIMPLEMENTED: Record<string, string> = {
   v3_checksum_as_v2: 'VRRPv3 adverts always get the RFC 5798 checksum',
   vrrp_down_timer_adverts: 'the master-down timer stays 3 advert intervals',
   vrrp_min_garp: 'the gratuitous ARP settings are not reduced to one at the transition',
-  vrrp_garp_extra_if: VMAC,
-  vrrp_vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if")`,
+  vrrp_garp_extra_if: GARP_EXTRA,
+  vrrp_vmac_garp_intvl: `${GARP_EXTRA} (and keepalived says: Keyword "vrrp_vmac_garp_intvl" is deprecated - please use "vrrp_garp_extra_if")`,
   vrrp_iptables: FIREWALL,
   vrrp_ipsets: FIREWALL,
   nftables: FIREWALL,
@@ -120,8 +120,8 @@ const UNIMPLEMENTED: Record<string, string> = {
   vrrp_delay_after_boot: 'the VRRP instances start at once, without this delay',
   log_unknown_vrids: 'adverts for VRIDs no instance has are not logged',
   vrrp_owner_ignore_adverts: 'an address owner (priority 255) still acts on adverts it receives',
-  vmac_prefix: VMAC,
-  vmac_addr_prefix: VMAC,
+  vmac_prefix: "vmacs keep keepalived's default names (vrrp.VRID …)",
+  vmac_addr_prefix: 'no per-VIP vmacs are made (use_vmac_addr), so this has nothing to act on',
   umask: 'files vigil creates get the umask vigil was started with',
   random_seed: 'the random numbers are not seeded with this value',
   reload_check_config: 'a reload is not checked first in a separate process writing this log',

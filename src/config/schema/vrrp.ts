@@ -439,13 +439,14 @@ function peerTtls(st: Stmt, ctx: Ctx): { minTtl?: number; maxTtl?: number } {
   return out;
 }
 
-const VMAC = "no VMAC interface is made: the VIPs keep the interface's MAC address";
+const GARP_EXTRA = "no extra gratuitous ARPs or NAs are sent on a vmac's base interface";
 
 /** vrrp_instance keywords vigil does not act on → what will not happen. */
 const INSTANCE_UNIMPLEMENTED: Record<string, string> = {
-  use_vmac_addr: VMAC,
-  garp_extra_if: VMAC,
-  vmac_garp_intvl: `${VMAC} (and keepalived says: Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if")`,
+  use_vmac_addr:
+    "VIPs on other interfaces get no vmac of their own there: they keep that interface's MAC address",
+  garp_extra_if: GARP_EXTRA,
+  vmac_garp_intvl: `${GARP_EXTRA} (and keepalived says: Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if")`,
   use_ipvlan: 'no ipvlan interface is made: the VIPs go on the interface itself',
   unicast_fault_no_peer: 'an instance with no unicast peer is not put in FAULT',
   old_unicast_checksum: 'unicast adverts get the standard checksum only',

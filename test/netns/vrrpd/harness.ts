@@ -210,3 +210,49 @@ ${o.version ? `  version ${o.version}\n` : ''}${o.authPass ? `  authentication {
 }
 `;
 }
+
+/**
+ * Starts `tcpdump -U -l -n -e -vv -c COUNT -i IFNAME FILTER` in the node, bounded by `seconds`,
+ * and resolves once it is listening; `lines` resolves with what it printed when it ends (after
+ * COUNT packets, the time limit, or `stop()`).
+ */
+export async function capturePackets(
+  lab: Lab,
+  node: string,
+  filter: string,
+  o: { count?: number; seconds?: number; ifname?: string } = {},
+): Promise<{ lines: Promise<string>; stop: () => Promise<string> }> {
+  const dump = lab.spawn(node, [
+    'timeout',
+    String(o.seconds ?? 10),
+    'tcpdump',
+    '-U',
+    '-l',
+    '-n',
+    '-e',
+    '-vv',
+    '-c',
+    String(o.count ?? 1),
+    '-i',
+    o.ifname ?? 'eth0',
+    filter,
+  ]);
+  let out = '';
+  dump.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  const lines = new Promise<string>((resolve) => dump.once('exit', () => resolve(out)));
+  await new Promise<void>((resolve) => {
+    let err = '';
+    dump.stderr?.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (err.includes('listening on')) resolve();
+    });
+    dump.once('exit', () => resolve());
+  });
+  return {
+    lines,
+    stop: () => {
+      lab.kill(dump, 'SIGINT');
+      return lines;
+    },
+  };
+}

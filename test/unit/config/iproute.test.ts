@@ -254,7 +254,7 @@ test("after 'inet6' keepalived 2.2.7 skips a word: vigil reads the line the same
   assert.deepEqual(rules, []);
 });
 
-test('use_vmac: a name is kept, a bad one warned, IPv6 instances warned as not implemented', () => {
+test('use_vmac: a name is kept, a bad one warned, IPv6 instances accepted; vmac_xmit_base checked as keepalived', () => {
   const load = (body: string, vip = '10.0.0.9/24') =>
     loadConfigText(
       `vrrp_instance VI {\n  interface eth0\n  ${body}\n  virtual_router_id 9\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`,
@@ -270,11 +270,23 @@ test('use_vmac: a name is kept, a bad one warned, IPv6 instances warned as not i
     r.diagnostics.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`),
     ["3:12 use_vmac: 'a-name-far-too-long' is not a valid interface name; the default vrrp.VRID is used"],
   );
-  r = load('use_vmac', 'fd00::9/64');
+  r = load('use_vmac\n  vmac_xmit_base', 'fd00::9/64');
+  assert.deepEqual(r.diagnostics, []);
+  assert.equal(r.config.vrrpInstances[0]!.vmacXmitBase, true);
+  r = load('vmac_xmit_base');
   assert.deepEqual(
     r.diagnostics.map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`),
+    ['3:3 vrrp_instance VI: vmac_xmit_base is only valid with a vmac: ignored, as keepalived does'],
+  );
+  assert.equal(r.config.vrrpInstances[0]!.vmacXmitBase, false);
+  r = load('use_vmac\n  strict_mode\n  vmac_xmit_base');
+  assert.deepEqual(
+    r.diagnostics
+      .filter((d) => d.message.includes('vmac'))
+      .map((d) => `${d.loc?.line}:${d.loc?.col} ${d.message}`),
     [
-      '3:3 vrrp_instance VI: use_vmac is not implemented for IPv6 instances: the VIPs stay on eth0 with its own MAC address',
+      '5:3 vrrp_instance VI: vmac_xmit_base is incompatible with strict mode: reset, adverts leave from the vmac (as keepalived does)',
     ],
   );
+  assert.equal(r.config.vrrpInstances[0]!.vmacXmitBase, false);
 });

@@ -207,4 +207,3 @@ export function startProbe(lab: Lab, s: LabService): Probe {
   });
   return { child, samples };
 }
-

@@ -10,7 +10,7 @@
 // vmac from the address a backup knows; no IPv4 sysctls are touched for it.
 import type { RtNetlinkSocket } from 'netlink';
 import { addAddress, deleteAddress, listAddresses } from './addresses.js';
-import { bytesToIp, ipToBytes } from './inet.js';
+import { bytesToIp, ipToBytes } from '../base/inet.js';
 import { getLink, serial } from './link.js';
 import { formatMac, parseMac } from './mac.js';
 import { readSysctl, writeSysctl } from './sysctl.js';

@@ -91,12 +91,9 @@ function traffic(probe: Probe, from: number, to: number): string {
 async function reportOutage(probe: Probe, t0: number, what: string, stop: AbortSignal): Promise<number> {
   // Let answers through the new master arrive first, so the silence has an end.
   await sleep(300);
-  const o = await until(
-    'a client answer',
-    async () => outageAround(probe.samples, t0, Date.now()),
-    30_000,
-    { signal: stop },
-  );
+  const o = await until('a client answer', async () => outageAround(probe.samples, t0, Date.now()), 30_000, {
+    signal: stop,
+  });
   say(
     `client-visible outage (${what}): ${o.ms.toFixed(0)} ms, ${o.failed} requests unanswered ` +
       `(last answer ${stamp(o.lastBefore)}, next ${stamp(o.firstAfter)})`,

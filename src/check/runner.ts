@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { scriptSpawnOptions } from '../scripts/run.js';
 import { readFileSync } from 'node:fs';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
-import { rsKey, type RsHealth } from '../lvs/desired.js';
 import { httpCheck, type HttpCheckOptions } from './http.js';
 import { miscCheck } from './misc.js';
 import type { CheckResult } from './result.js';
@@ -19,7 +18,14 @@ import { pingCheck } from './ping.js';
 import { isSockoptFailure } from './sockopts.js';
 import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
-import { rsLabel } from '../config/listen.js';
+import { rsKey, rsLabel } from '../config/listen.js';
+
+/** What the checks say of a real server, as the planner takes it. */
+export interface RsHealth {
+  alive: boolean;
+  /** MISC_CHECK misc_dynamic or a runtime change; else the configured weight. */
+  weight?: number;
+}
 
 type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
 

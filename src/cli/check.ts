@@ -16,7 +16,7 @@ import { serviceKeys } from '../lvs/desired.js';
 import { directorKernelIssues, forwardingKinds, unprogrammable } from '../lvs/kernel-needs.js';
 import { drInterfaceIssues } from '../lvs/dr-needs.js';
 import { syncMismatches } from '../lvs/sync-engine.js';
-import { readKernelView } from '../os/kernel-view.js';
+import { readKernelView } from '../lvs/kernel-view.js';
 
 const USAGE = `usage: vigil check -f FILE [-f PEER_FILE …] [-i CONFIG_ID] [--json]
   -f, --use-file FILE   the configuration to check (default /etc/keepalived/keepalived.conf);

@@ -41,3 +41,11 @@ export function listenText(l: Listen): string {
 export function rsLabel(rs: { address: string; port?: number }): string {
   return hostPortText(rs.address, rs.port ?? 0);
 }
+
+/** A real server's identity across the checker, the planner and runtime changes. */
+export function rsKey(
+  vs: { label: string; protocol: string },
+  rs: { address: string; port?: number },
+): string {
+  return `${vs.label}/${vs.protocol} -> ${rsLabel(rs)}`;
+}

@@ -17,7 +17,7 @@ import { CounterBaseline } from '../adm/baseline.js';
 import type { AdmBackend } from '../adm/handle.js';
 import { handleAdm } from '../adm/handle.js';
 import { checkAdmRequest } from '../adm/request.js';
-import { readKernelView } from '../os/kernel-view.js';
+import { readKernelView } from '../lvs/kernel-view.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { globalData } from '../config/dump-global.js';
 import { checkDataText } from '../lvs/dump.js';

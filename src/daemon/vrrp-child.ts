@@ -14,7 +14,7 @@ import {
 import { SyncDaemonDriver } from '../lvs/sync-daemon.js';
 import { syncMismatches } from '../lvs/sync-engine.js';
 import { primaryAddress } from '../os/addresses.js';
-import { ConntrackdProcess } from '../os/conntrackd.js';
+import { ConntrackdProcess } from '../lvs/conntrackd.js';
 import { closeRtnl, openRtnl } from '../os/link.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';

@@ -4,7 +4,7 @@
 // which hold them in an "external cache"; the VRRP transition decides what happens to it, as
 // conntrackd's doc/sync/primary-backup.sh does for keepalived's notify scripts. This module is the
 // pure part: the conntrackd.conf vigil writes, the commands for each VRRP state, and the driver
-// that runs them in order. The process itself is src/os/conntrackd.ts.
+// that runs them in order. The process itself is src/lvs/conntrackd.ts.
 import type { ConntrackSync } from '../config/model.js';
 
 /** conntrackd's example FTFW values: multicast group and port. */
@@ -105,7 +105,7 @@ export function transitionCommands(vrrpState: string): string[][] {
   return [];
 }
 
-/** The conntrackd process and its command-line client (src/os/conntrackd.ts). */
+/** The conntrackd process and its command-line client (src/lvs/conntrackd.ts). */
 export interface Conntrackd {
   /** Starts the daemon and resolves once it answers on its socket. */
   start(): Promise<void>;

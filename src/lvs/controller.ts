@@ -10,7 +10,7 @@ import type { Config, RealServer, VirtualServer } from '../config/model.js';
 import { virtualServerAlertDefault } from '../alert/mailer.js';
 import { quorumBody, virtualServerSubject } from '../alert/message.js';
 import type { Change, Engine, ServiceKey, ServiceState, ServiceStats } from '../dataplane/engine.js';
-import { desiredServices, rsKey, serviceKeys, type RsOverride } from './desired.js';
+import { desiredServices, serviceKeys, type RsOverride } from './desired.js';
 import type { QuorumResult } from './quorum.js';
 import type { Rates } from './rates.js';
 import { suspendedServers } from './ha-suspend.js';
@@ -19,7 +19,7 @@ import { readRealServerJson } from '../config/rs-json.js';
 import { applyChanges, plan } from './plan.js';
 import { destId, serviceId } from '../dataplane/keys.js';
 import { ProgrammedTable } from './programmed.js';
-import { rsLabel } from '../config/listen.js';
+import { rsKey, rsLabel } from '../config/listen.js';
 import { historyKey } from './history.js';
 import { rsFifoLine, vsFifoLine } from './notify-fifo.js';
 

@@ -6,13 +6,7 @@ import type { Config, LbKind, RealServer, Tunnel, VirtualServer } from '../confi
 import { rangeAddresses } from '../config/group-range.js';
 import { evaluateQuorum, type QuorumResult } from './quorum.js';
 import { effectiveDests } from './sorry.js';
-import { rsLabel } from '../config/listen.js';
-
-export interface RsHealth {
-  alive: boolean;
-  /** MISC_CHECK misc_dynamic or a runtime change; else the configured weight. */
-  weight?: number;
-}
+import type { RsHealth } from '../check/runner.js';
 
 const FORWARDING: Record<LbKind, Forwarding> = { NAT: 'nat', DR: 'dr', TUN: 'tun', FULLNAT: 'fullnat' };
 
@@ -24,10 +18,6 @@ function tunnelSpec(t: Tunnel | undefined, kind: LbKind): Partial<DestSpec> {
     ...(t.port !== undefined ? { tunnelPort: t.port } : {}),
     ...(t.csum !== 'nocsum' ? { tunnelCsum: t.csum } : {}),
   };
-}
-
-export function rsKey(vs: VirtualServer, rs: RealServer): string {
-  return `${vs.label}/${vs.protocol} -> ${rsLabel(rs)}`;
 }
 
 /** The service keys one virtual_server stands for (a group expands to its members). */

@@ -1,7 +1,7 @@
 // What the director's kernel must be set to, and can do, for the configured forwarding, checked
 // against what it is. Neither keepalived nor vigil changes these host-wide settings behind the
 // operator's back: a wrong one is a warning in `vigil check` and in the daemon's log, naming the
-// virtual server and the sysctl to set. The machine is read by src/os/kernel-view.ts.
+// virtual server and the sysctl to set. The machine is read by src/lvs/kernel-view.ts.
 import type { Loc } from '../config/ast.js';
 import type { Config, LbKind, VirtualServer } from '../config/model.js';
 import type { EngineName } from '../dataplane/choose.js';

@@ -1,4 +1,4 @@
-// Addresses for the VRRP codec and election. The text <-> bytes conversions are src/os/inet.ts's
+// Addresses for the VRRP codec and election. The text <-> bytes conversions are src/base/inet.ts's
 // (one implementation for the project); the election's numeric order is VRRP's own.
 import { bytesToIp, ipFamily, ipToBytes, isMulticast, type Family } from '../base/inet.js';
 

@@ -1,4 +1,4 @@
-// keepalived's no_accept firewall, decided here and written by src/os/vrrp-firewall.ts: while an
+// keepalived's no_accept firewall, decided here and written by ./firewalls.ts: while an
 // instance without `accept` (vrrp_strict's default) is MASTER and not the address owner, packets
 // to and from its VIPs are dropped (RFC 3768 / RFC 5798: a non-owner master must not accept them).
 // keepalived 2.2.7 (vrrp_nftables.c) keeps sets of those addresses with an input chain dropping
@@ -39,10 +39,6 @@ export function droppedAddresses(instances: readonly FirewallInstance[]): Droppe
     for (const a of i.addresses) (addressFamily(a) === 6 ? v6 : v4).add(addressText(addressBytes(a)));
   }
   return { v4: [...v4].sort(), v6: [...v6].sort() };
-}
-
-export function sameDropped(a: DroppedAddresses, b: DroppedAddresses): boolean {
-  return a.v4.join() === b.v4.join() && a.v6.join() === b.v6.join();
 }
 
 /**

@@ -26,8 +26,7 @@ import {
   type VrrpDatagram,
   type VrrpSocket,
 } from '../os/index.js';
-import { VipFirewall } from '../os/vrrp-firewall.js';
-import { VmacFirewall } from '../os/vmac-firewall.js';
+import { VipFirewall, VmacFirewall } from './firewalls.js';
 import type { VmacLink } from './vmac-firewall.js';
 import { addressFamily } from './address.js';
 import { droppedAddresses, needsFirewall } from './firewall.js';

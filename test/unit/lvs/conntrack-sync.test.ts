@@ -11,7 +11,7 @@ import {
   type Conntrackd,
 } from '../../../src/lvs/conntrack-sync.js';
 import { syncMismatches } from '../../../src/lvs/sync-engine.js';
-import { parseConntrackdLine } from '../../../src/os/conntrackd.js';
+import { parseConntrackdLine } from '../../../src/lvs/conntrackd.js';
 
 const loc = { file: 'k.conf', line: 2, col: 5 };
 const files = { socket: '/run/vigil/conntrackd.ctl', lockFile: '/run/vigil/conntrackd.lock' };

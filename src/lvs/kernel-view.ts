@@ -2,8 +2,8 @@
 // namespace: sysctls from /proc/sys, and the nftables ruleset (only where nft runs as root).
 import { execFile } from 'node:child_process';
 import { onPath } from '../dataplane/choose.js';
-import { statefulTables, type KernelView } from '../lvs/kernel-needs.js';
-import { readSysctl } from './sysctl.js';
+import { statefulTables, type KernelView } from './kernel-needs.js';
+import { readSysctl } from '../os/sysctl.js';
 
 function ruleset(): Promise<string | null> {
   if (process.getuid?.() !== 0 || !onPath('nft')) return Promise.resolve(null);

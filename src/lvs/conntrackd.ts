@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { initialBackoff, restartDelay, type BackoffState } from '../base/backoff.js';
-import type { Conntrackd, ConntrackdFiles } from '../lvs/conntrack-sync.js';
+import type { Conntrackd, ConntrackdFiles } from './conntrack-sync.js';
 
 export interface ConntrackdLog {
   info(m: string): void;

@@ -9,6 +9,7 @@ import type { HistoryReply } from '../lvs/history.js';
 import { authorized, realServerBody, route, weightBody, type Route } from './api-routes.js';
 import type { ApiSettings } from './api-settings.js';
 import type { DaemonEvent, EventBus } from './events.js';
+import type { DaemonStatus } from './contract.js';
 import type { Logger } from '../base/logger.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 
@@ -18,7 +19,7 @@ const MAX_STREAMS = 64;
 const MAX_STREAM_BACKLOG = 1 << 20;
 
 export interface ApiHandlers {
-  status(): Promise<unknown>;
+  status(): Promise<DaemonStatus>;
   metrics(): Promise<string>;
   reload(): Promise<{ reloaded: boolean; errors: string[] }>;
   runtime(r: RuntimeRequest): Promise<RuntimeReply>;

@@ -8,20 +8,18 @@ import type { Engine } from '../dataplane/engine.js';
 import type { ServiceStats } from '../dataplane/engine.js';
 import { directorKernelIssues, unprogrammable } from '../lvs/kernel-needs.js';
 import { drInterfaceIssues } from '../lvs/dr-needs.js';
-import { LvsController, type RuntimeAction, type RuntimeRequest } from '../lvs/controller.js';
+import { LvsController } from '../lvs/controller.js';
 import { CheckerFifos } from '../lvs/notify-fifo.js';
 import { destId, serviceId } from '../dataplane/keys.js';
-import { HISTORY_STEP_MS, historyKey, ServerHistory, sumPoints, type HistoryReply } from '../lvs/history.js';
+import { HISTORY_STEP_MS, historyKey, ServerHistory, sumPoints } from '../lvs/history.js';
 import { ESTIMATOR_INTERVAL_MS, RateEstimator, type Rates } from '../lvs/rates.js';
 import { CounterBaseline } from '../adm/baseline.js';
-import type { AdmBackend } from '../adm/handle.js';
-import { handleAdm } from '../adm/handle.js';
-import { checkAdmRequest } from '../adm/request.js';
+import { handleAdm, type AdmBackend } from '../adm/handle.js';
 import { readKernelView } from '../lvs/kernel-view.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { globalData } from '../config/dump-global.js';
 import { checkDataText } from '../lvs/dump.js';
-import { childContext, emitEvent, runChild } from './child.js';
+import { childContext, emitEvent, runChild, type ChildLoop } from './child.js';
 import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import { isVrrpStateEvent } from './ipc.js';
 import { rsLabel } from '../config/listen.js';
@@ -189,22 +187,6 @@ const NO_DATA_PLANE = {
   error: 'no data plane is running (the configuration has no virtual_server)',
 } as const;
 
-const RUNTIME_ACTIONS: readonly RuntimeAction[] = ['weight', 'drain', 'disable', 'enable', 'add', 'remove'];
-
-/** The API's request, checked again here: this process owns the table. */
-function runtimeArgs(a: unknown): RuntimeRequest | string {
-  const o = a as Record<string, unknown> | null;
-  if (typeof o !== 'object' || o === null) return 'missing request';
-  if (typeof o.vs !== 'string' || typeof o.rs !== 'string') return 'missing vs or rs';
-  if (!RUNTIME_ACTIONS.includes(o.action as RuntimeAction)) return `unknown action '${String(o.action)}'`;
-  if (
-    o.action === 'weight' &&
-    !(Number.isInteger(o.weight) && (o.weight as number) >= 0 && (o.weight as number) <= 65535)
-  )
-    return 'weight must be an integer 0..65535';
-  return o as RuntimeRequest;
-}
-
 function admBackend(c: LvsController): AdmBackend {
   const e = c.engine;
   const stats = e.stats?.bind(e);
@@ -226,33 +208,26 @@ function admBackend(c: LvsController): AdmBackend {
   } as AdmBackend;
 }
 
-const { lateness } = runChild(log, {
+const child: ChildLoop = runChild<'checker'>(log, {
   event: (e) => {
     if (!isVrrpStateEvent(e)) return;
     vrrpStates.set(e.instance, e.state);
     if (options.vrrp) controller?.vrrpStates(vrrpStates);
   },
-  adm: async (args) => {
-    const r = checkAdmRequest(args);
-    if ('error' in r) throw new Error(r.error);
+  adm: async (command) => {
     await busy;
     if (!controller) throw new Error('no data plane is running (the configuration has no virtual_server)');
-    return handleAdm(r.command, admBackend(controller));
+    return handleAdm(command, admBackend(controller));
   },
-  runtime: async (args) => {
-    const r = runtimeArgs(args);
-    if (typeof r === 'string') return { ok: false, status: 400, error: r };
+  runtime: async (r) => {
     await busy;
     if (!controller) return NO_DATA_PLANE;
     return controller.runtimeChange(r);
   },
-  history: async (args): Promise<HistoryReply> => {
-    const a = args as { vs?: unknown; rs?: unknown } | null;
-    if (typeof a?.vs !== 'string' || typeof a.rs !== 'string')
-      return { ok: false, status: 400, error: 'missing vs or rs' };
+  history: async ({ vs, rs }) => {
     await busy;
     if (!controller) return NO_DATA_PLANE;
-    const found = controller.historyKeys(a.vs, a.rs);
+    const found = controller.historyKeys(vs, rs);
     if ('error' in found) return { ok: false, ...found };
     const now = Date.now();
     const points = sumPoints(found.keys.map((k) => history.points(k, now)));
@@ -262,7 +237,7 @@ const { lateness } = runChild(log, {
     ...(controller
       ? { ...controller.status(lastStats, lastStats ? rates : undefined), why }
       : { virtualServers: [] }),
-    loopLatenessMs: lateness(),
+    loopLatenessMs: child.lateness(),
   }),
   dump: () => controller?.status() ?? null,
   // keepalived's checker process answers SIGUSR1 only (keepalived_check.data).

@@ -12,25 +12,16 @@ import type { Config } from '../config/model.js';
 import { systemScriptDeps } from '../scripts/fs.js';
 import { secureScripts, type ScriptPart } from '../scripts/secure-config.js';
 import { isDumpSignal, listenDumpSignals, type DumpSignal } from './signals.js';
+import type { CallHandlers, ChildKind } from './contract.js';
 
-export interface ChildHandlers {
-  status(): unknown;
-  reload(): Promise<unknown>;
-  dump(): unknown;
+/** A child's handlers: the requests of its contract, plus stop and the relayed events. */
+export type ChildHandlers<K extends ChildKind> = CallHandlers<K> & {
+  /** keepalived's dump signal, relayed or sent to this process: the files written. */
+  signal(s: DumpSignal): string[] | Promise<string[]>;
   stop(): Promise<void>;
-  /** ipvsadm-style commands (the checker child). */
-  adm?(args: unknown): Promise<unknown>;
-  /** The API's real-server changes (the checker child). */
-  runtime?(args: unknown): Promise<unknown>;
-  history?(args: unknown): Promise<unknown>;
   /** Events the supervisor relays from the other child (VRRP states for ha_suspend). */
   event?(e: Record<string, unknown>): void;
-  /**
-   * One of keepalived's dump signals, sent to this process or relayed by the supervisor: writes
-   * the process's dump file(s) and returns their paths (none: this process ignores it).
-   */
-  signal?(s: DumpSignal): string[];
-}
+};
 
 /** Set by runChild; until then (start-up) a dump signal is ignored rather than fatal. */
 let dumpSignal: ((s: DumpSignal) => void) | null = null;
@@ -47,7 +38,12 @@ export function childOptions(): DaemonOptions {
   return JSON.parse(raw) as DaemonOptions;
 }
 
-export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): LoopLateness } {
+/** What runChild gives back: the child's own event-loop lateness, for its status. */
+export interface ChildLoop {
+  lateness(): LoopLateness;
+}
+
+export function runChild<K extends ChildKind>(log: Logger, handlers: ChildHandlers<K>): ChildLoop {
   const lateness = watchLateness(log);
 
   const send = (m: ChildMessage): void => {
@@ -76,25 +72,14 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
       return;
     }
     const run = async (): Promise<unknown> => {
-      if (m.cmd === 'status') return handlers.status();
-      if (m.cmd === 'reload') return handlers.reload();
-      if (m.cmd === 'adm') {
-        if (!handlers.adm) throw new Error('this process does not take adm commands');
-        return handlers.adm(m.args);
-      }
-      if (m.cmd === 'runtime') {
-        if (!handlers.runtime) throw new Error('this process does not take runtime changes');
-        return handlers.runtime(m.args);
-      }
-      if (m.cmd === 'history') {
-        if (!handlers.history) throw new Error('this process keeps no traffic history');
-        return handlers.history(m.args);
-      }
-      if (m.cmd === 'signal') {
-        if (!isDumpSignal(m.args)) throw new Error(`unknown dump signal ${String(m.args)}`);
-        return handlers.signal?.(m.args) ?? [];
-      }
-      return handlers.dump();
+      if (m.cmd === 'signal' && !isDumpSignal(m.args))
+        throw new Error(`unknown dump signal ${String(m.args)}`);
+      // The wire's one untyped step: the supervisor sent `args` for `cmd` by the same contract.
+      const handler = (handlers as unknown as Record<string, ((args: unknown) => unknown) | undefined>)[
+        m.cmd
+      ];
+      if (typeof handler !== 'function') throw new Error(`this process does not take '${m.cmd}' requests`);
+      return handler.call(handlers, m.args);
     };
     run().then(
       (result) => send({ type: 'reply', id: m.id, result }),
@@ -110,7 +95,7 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
   process.on('SIGINT', () => undefined);
   dumpSignal = (sig) => {
     try {
-      handlers.signal?.(sig);
+      void handlers.signal(sig);
     } catch (e) {
       log.error(`${sig} dump: ${(e as Error).message}`);
     }

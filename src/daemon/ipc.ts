@@ -1,13 +1,12 @@
-// Messages between the supervisor and its children over Node's IPC channel.
-export type ChildKind = 'vrrp' | 'checker';
-/**
- * `adm` and `runtime` (the API's real-server changes) go to the checker child: it holds the data
- * plane. `signal` relays one of keepalived's dump signals (args: its SIGFUNC name).
- */
-export type RequestCmd = 'status' | 'reload' | 'dump' | 'adm' | 'runtime' | 'history' | 'signal';
+// Messages between the supervisor and its children over Node's IPC channel: the wire's shapes.
+// Which requests each child takes, with their arguments and replies, is ./contract.ts.
+import type { ChildKind } from './contract.js';
+
+export type { ChildKind };
 
 export type ParentMessage =
-  | { type: 'request'; id: number; cmd: RequestCmd; args?: unknown }
+  /** `cmd` is one of the child's calls in ./contract.ts, `args` its arguments. */
+  | { type: 'request'; id: number; cmd: string; args?: unknown }
   | { type: 'stop' }
   /** Another child's event relayed by the supervisor (VRRP states for ha_suspend). */
   | { type: 'event'; event: Record<string, unknown> };

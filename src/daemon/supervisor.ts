@@ -5,8 +5,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ApiConfig } from '../config/model.js';
-import type { RuntimeReply } from '../lvs/controller.js';
-import type { HistoryReply } from '../lvs/history.js';
 import { listenText } from '../config/listen.js';
 import { ApiServer } from './api-server.js';
 import { resolveApi, sameApi, type ApiSettings } from './api-settings.js';
@@ -23,8 +21,10 @@ import {
   type ChildMessage,
   type VrrpStateEvent,
   type ParentMessage,
-  type RequestCmd,
 } from './ipc.js';
+import type { CallArgs, CallName, CallReply, ChildSlotStatus, DaemonStatus } from './contract.js';
+import { checkAdmRequest } from '../adm/request.js';
+import type { AdmCommand } from '../adm/args.js';
 import type { Logger } from '../base/logger.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
@@ -200,7 +200,12 @@ export class Supervisor {
     }
   }
 
-  private request(kind: ChildKind, cmd: RequestCmd, args?: unknown): Promise<unknown> {
+  /** One request of the contract to a child; its reply, or the child's error. */
+  private request<K extends ChildKind, C extends CallName<K>>(
+    kind: K,
+    cmd: C,
+    args: CallArgs<K, C>,
+  ): Promise<CallReply<K, C>> {
     const proc = this.slots.get(kind)?.proc;
     if (!proc?.connected) return Promise.reject(new Error(`${kind} child is not running`));
     const id = this.nextId++;
@@ -212,31 +217,40 @@ export class Supervisor {
       this.pending.set(id, (r) => {
         clearTimeout(timer);
         if (r.error !== undefined) reject(new Error(r.error));
-        else resolve(r.result);
+        // The wire's one untyped step: the child answered `cmd` by the same contract.
+        else resolve(r.result as CallReply<K, C>);
       });
       const msg: ParentMessage = { type: 'request', id, cmd, args };
       proc.send(msg);
     });
   }
 
-  /** Everything the supervisor knows plus each child's own status. */
-  async status(): Promise<Record<string, unknown>> {
-    const children: Record<string, unknown> = {};
-    for (const [kind, slot] of this.slots) {
-      let detail: unknown;
-      try {
-        detail = await this.request(kind, 'status');
-      } catch (e) {
-        detail = { error: (e as Error).message };
-      }
-      children[kind] = { pid: slot.proc?.pid ?? null, restarts: slot.restarts, status: detail };
+  /** A child's slot in the status: its pid, restarts and own status (or why it did not answer). */
+  private async slotStatus<S>(
+    kind: ChildKind,
+    ask: () => Promise<S>,
+  ): Promise<ChildSlotStatus<S> | undefined> {
+    const slot = this.slots.get(kind);
+    if (!slot) return undefined;
+    let status: S | { error: string };
+    try {
+      status = await ask();
+    } catch (e) {
+      status = { error: (e as Error).message };
     }
+    return { pid: slot.proc?.pid ?? null, restarts: slot.restarts, status };
+  }
+
+  /** Everything the supervisor knows plus each child's own status. */
+  async status(): Promise<DaemonStatus> {
+    const vrrp = await this.slotStatus('vrrp', () => this.request('vrrp', 'status', undefined));
+    const checker = await this.slotStatus('checker', () => this.request('checker', 'status', undefined));
     return {
       pid: process.pid,
       configFile: this.options.configFile,
       runtimeDir: this.options.runtimeDir,
       reloads: this.reloads,
-      children,
+      children: { ...(vrrp ? { vrrp } : {}), ...(checker ? { checker } : {}) },
     };
   }
 
@@ -258,7 +272,9 @@ export class Supervisor {
     this.logWarnings();
     this.shutdownScript = (this.hooks.startStop?.(this.options) ?? {}).shutdown;
     sdNotify('RELOADING=1');
-    await Promise.all([...this.slots.keys()].map((k) => this.request(k, 'reload').catch(() => undefined)));
+    await Promise.all(
+      [...this.slots.keys()].map((k) => this.request(k, 'reload', undefined).catch(() => undefined)),
+    );
     await this.reloadApi();
     this.events.publish({ kind: 'reload' });
     sdNotify('READY=1');
@@ -275,8 +291,8 @@ export class Supervisor {
         status: () => this.status(),
         metrics: async () => renderMetrics(await this.status(), this.lateness()),
         reload: () => this.reload(),
-        runtime: (r) => this.checkerReply<RuntimeReply>('runtime', r),
-        history: (r) => this.checkerReply<HistoryReply>('history', r),
+        runtime: (r) => this.checkerReply('runtime', r),
+        history: (r) => this.checkerReply('history', r),
         events: this.events,
         log: this.log,
       });
@@ -306,10 +322,10 @@ export class Supervisor {
    * A request about real servers for the checker child, which holds the table and its counters:
    * runtime changes (weight, drain, disable, enable) and traffic history. Its failures are replies.
    */
-  private async checkerReply<T>(
-    cmd: 'runtime' | 'history',
-    r: unknown,
-  ): Promise<T | { ok: false; status: 404 | 500; error: string }> {
+  private async checkerReply<C extends 'runtime' | 'history'>(
+    cmd: C,
+    r: CallArgs<'checker', C>,
+  ): Promise<CallReply<'checker', C> | { ok: false; status: 404 | 500; error: string }> {
     if (!this.slots.has('checker'))
       return {
         ok: false,
@@ -317,7 +333,7 @@ export class Supervisor {
         error: 'vigil runs without its checker process (-P): no real servers',
       };
     try {
-      return (await this.request('checker', cmd, r)) as T;
+      return await this.request('checker', cmd, r);
     } catch (e) {
       return { ok: false, status: 500, error: (e as Error).message };
     }
@@ -376,10 +392,11 @@ export class Supervisor {
       case 'dump':
         return this.dump();
       case 'adm':
-        // ipvsadm commands act on the data plane, which the checker child holds.
+        // ipvsadm commands act on the data plane, which the checker child holds; checked here,
+        // where they come in.
         if (!this.slots.has('checker'))
           throw new Error('vigil runs without its checker process (-P): no data plane to change');
-        return this.request('checker', 'adm', req.args);
+        return this.request('checker', 'adm', admCommand(req.args));
       default:
         throw new Error(`unknown command '${req.cmd}'`);
     }
@@ -411,4 +428,11 @@ export class Supervisor {
     removePidFile(this.pidFile);
     this.log.info('stopped');
   }
+}
+
+/** The control socket's `adm` arguments, checked: an ipvsadm command, or the error naming what is wrong. */
+function admCommand(args: unknown): AdmCommand {
+  const r = checkAdmRequest(args);
+  if ('error' in r) throw new Error(r.error);
+  return r.command;
 }

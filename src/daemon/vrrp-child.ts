@@ -19,7 +19,7 @@ import { closeRtnl, openRtnl } from '../os/link.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { vrrpDataText, vrrpJson, vrrpStatsText } from '../vrrp/dump.js';
-import { childContext, emitEvent, runChild } from './child.js';
+import { childContext, emitEvent, runChild, type ChildLoop } from './child.js';
 import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import type { DumpSignal } from './signals.js';
 
@@ -164,10 +164,10 @@ function dumpOnSignal(sig: DumpSignal): string[] {
 /** Reloads and stops wait for the start (or the previous reload) to finish. */
 let busy: Promise<unknown> = Promise.resolve();
 
-const { lateness } = runChild(log, {
+const child: ChildLoop = runChild<'vrrp'>(log, {
   status: () => ({
     ...(runtime ? runtime.status() : { starting: true }),
-    loopLatenessMs: lateness(),
+    loopLatenessMs: child.lateness(),
   }),
   dump: () => (runtime ? runtime.status() : null),
   signal: dumpOnSignal,

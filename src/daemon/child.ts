@@ -28,7 +28,7 @@ export interface ChildHandlers {
    * One of keepalived's dump signals, sent to this process or relayed by the supervisor: writes
    * the process's dump file(s) and returns their paths (none: this process ignores it).
    */
-  signal?(s: DumpSignal): string[];
+  signal?(s: DumpSignal): string[] | Promise<string[]>;
 }
 
 /** Set by runChild; until then (start-up) a dump signal is ignored rather than fatal. */
@@ -108,11 +108,10 @@ export function runChild(log: Logger, handlers: ChildHandlers): { lateness(): Lo
   // The supervisor handles ^C for the whole group; a child must not die half-way through it.
   process.on('SIGINT', () => undefined);
   dumpSignal = (sig) => {
-    try {
-      handlers.signal?.(sig);
-    } catch (e) {
-      log.error(`${sig} dump: ${(e as Error).message}`);
-    }
+    // Some dumps read the OS first (keepalived.data's interfaces): errors arrive either way.
+    Promise.resolve()
+      .then(() => handlers.signal?.(sig))
+      .catch((e: unknown) => log.error(`${sig} dump: ${(e as Error).message}`));
   };
   send({ type: 'ready' });
   return { lateness };

@@ -5,6 +5,8 @@
 import type { Config, Notify, VipSpec, VrrpInstance } from '../config/model.js';
 import { globalData } from '../config/dump-global.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
+import type { DumpView, SocketView } from './dump-view.js';
+import { interfacesData } from './dump-interfaces.js';
 
 /** keepalived's VRRP_STATE_* numbers (vrrp.h). */
 const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
@@ -207,6 +209,7 @@ function instanceData(
   cfg: VrrpInstance,
   st: InstanceRuntimeStatus,
   startedAt: number,
+  view: DumpView | undefined,
 ): string[] {
   const g = config.globalDefs;
   const gp = garp(config, cfg);
@@ -229,9 +232,22 @@ function instanceData(
     `   Wantstate = ${st.wantState}`,
     `   Number of config faults = 0`,
     `   Number of interface and track script faults = ${st.tracking.faults.length}`,
-    `   Last transition = ${epochUs(last)} (${ctimeUs(last)})`,
-    `   Interface = ${st.interface}`,
   );
+  // The timers are transient state: keepalived writes them to the file, not to the -d log.
+  const timers = view?.timers.get(st.name);
+  if (view) {
+    const init = st.trackers.filter((t) => t.kind === 'script' && t.status === 'no result yet').length;
+    out.push(`   Number of track scripts init = ${init}`);
+  }
+  out.push(`   Last transition = ${epochUs(last)} (${ctimeUs(last)})`);
+  if (timers) {
+    const rt = timers.readTimeout;
+    out.push(
+      rt === null ? '   Read timeout = DISABLED' : `   Read timeout = ${epochUs(rt)} (${ctimeUs(rt)})`,
+      `   Master down timer = ${Math.floor(timers.masterDownUs)} usecs`,
+    );
+  }
+  out.push(`   Interface = ${st.interface}`);
   if (cfg.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
   if (cfg.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
   if (cfg.strictMode ?? g.vrrpStrict) out.push('   Enforcing strict VRRP compliance');
@@ -276,6 +292,10 @@ function instanceData(
   if (unicast) {
     out.push(`   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :');
     for (const p of cfg.unicastPeer) out.push(`     ${p.address}`);
+  }
+  if (view) {
+    const sock = view.sockets.find((k) => k.instances.some((i) => i.name === st.name));
+    out.push(sock ? `   fd_in ${sock.fd}, fd_out ${sock.fd}` : '   No sockets allocated');
   }
   const tracked = (title: string, list: { name: string; weight?: number }[]): void => {
     if (!list.length) return;
@@ -339,10 +359,50 @@ function scriptsData(config: Config, status: RuntimeStatus): string[] {
   return out;
 }
 
-/** /tmp/keepalived.data as the VRRP process writes it (global definitions, topology, scripts). */
-export function vrrpDataText(config: Config, status: RuntimeStatus, startedAt: number): string {
+/**
+ * keepalived's "VRRP Sockpool" (dump_sock_pool): one entry per socket. vigil sends and receives
+ * on the same socket, so fd_in and fd_out are the same number.
+ */
+export function sockpoolData(sockets: SocketView[]): string[] {
+  const out: string[] = [];
+  for (const s of sockets) {
+    out.push(
+      ` fd_in ${s.fd} fd_out = ${s.fd}`,
+      `   Interface = ${s.ifname}`,
+      `   Family = IPv${s.family}`,
+      `   Protocol = ${s.ah ? 'AH' : 'VRRP'}`,
+      `   Type = ${s.unicastSrc ? 'Unicast' : 'Multicast'}`,
+    );
+    if (s.unicastSrc) out.push(`   Address = ${s.unicastSrc}`);
+    out.push('   Rx buf size = 0', '   VRRP instances');
+    for (const i of s.instances) out.push(`     ${i.name} vrid ${i.vrid}`);
+  }
+  return out;
+}
+
+/**
+ * /tmp/keepalived.data as the VRRP process writes it: global definitions, topology, sockets,
+ * scripts, interfaces. Without `view` (the -d log at start) the transient parts are left out, as
+ * keepalived leaves them out of its log.
+ */
+export function vrrpDataText(
+  config: Config,
+  status: RuntimeStatus,
+  startedAt: number,
+  view?: DumpView,
+): string {
   const out = [...globalData(config), '------< VRRP Topology >------'];
-  for (const { cfg, st } of paired(config, status)) out.push(...instanceData(config, cfg, st, startedAt));
+  const running = paired(config, status);
+  for (const { cfg, st } of running) out.push(...instanceData(config, cfg, st, startedAt, view));
+  if (view?.sockets.length) out.push('------< VRRP Sockpool >------', ...sockpoolData(view.sockets));
   if (config.vrrpScripts.length) out.push('------< VRRP Scripts >------', ...scriptsData(config, status));
+  if (view?.interfaces?.length)
+    out.push(
+      '------< Interfaces >------',
+      ...interfacesData(
+        running.map((r) => r.cfg),
+        view.interfaces,
+      ),
+    );
   return out.map((l) => l + '\n').join('');
 }

@@ -1,0 +1,58 @@
+// Every interface of the calling thread's network namespace with its addresses, as keepalived's
+// data dump lists them ("Interfaces"): read once over a fresh rtnetlink socket, so the VRRP
+// engine's own socket and monitors are not disturbed. Thin: the formatting is src/vrrp/dump-interfaces.ts.
+import { rt } from 'netlink';
+import { bytesToIp } from './inet.js';
+import { closeRtnl, openRtnl, serial } from './link.js';
+import { formatMac } from './mac.js';
+import type { OsInterface } from '../vrrp/dump-view.js';
+
+function hwType(t: rt.Link['type']): number {
+  if (typeof t === 'number') return t;
+  return t === undefined ? 0 : (rt.LinkType[t] as number);
+}
+
+export async function readInterfaces(): Promise<OsInterface[]> {
+  const rtnl = openRtnl();
+  try {
+    const links = await serial(rtnl, () => rtnl.getLinks());
+    const addrs = await serial(rtnl, () => rtnl.getAddresses());
+    const out: OsInterface[] = [];
+    for (const l of links) {
+      const { data, attrs } = l;
+      if (data.index === undefined || attrs.ifname === undefined) continue;
+      const f = data.flags ?? {};
+      const hw = attrs.address && attrs.address.length > 0 ? attrs.address : null;
+      out.push({
+        name: attrs.ifname,
+        index: data.index,
+        flags: {
+          up: f.up === true,
+          running: f.running === true,
+          broadcast: f.broadcast === true,
+          loopback: f.loopback === true,
+          pointopoint: f.pointopoint === true,
+          noarp: f.noarp === true,
+          multicast: f.multicast === true,
+        },
+        // keepalived keeps no hardware address for an all-zero one (loopback).
+        mac: hw && hw.some((b) => b !== 0) ? formatMac(hw) : null,
+        macBroadcast: attrs.broadcast && attrs.broadcast.length > 0 ? formatMac(attrs.broadcast) : null,
+        mtu: attrs.mtu ?? 0,
+        hwType: hwType(data.type),
+        addresses: addrs
+          .filter((a) => a.data.index === data.index)
+          .flatMap((a) => {
+            const raw = a.attrs.local ?? a.attrs.address;
+            if (!raw || (raw.length !== 4 && raw.length !== 16)) return [];
+            return [
+              { family: raw.length === 4 ? 4 : 6, address: bytesToIp(raw), scope: a.data.scope ?? 0 },
+            ] as const;
+          }),
+      });
+    }
+    return out;
+  } finally {
+    closeRtnl(rtnl);
+  }
+}

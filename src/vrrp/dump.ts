@@ -4,6 +4,7 @@
 // scripts that parse keepalived's files read vigil's. Pure: the caller writes the files.
 import type { Config, Notify, VipSpec, VrrpInstance } from '../config/model.js';
 import { globalData } from '../config/dump-global.js';
+import { ctimeUs, epochUs } from '../config/dump-time.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
 import type { DumpView, SocketView } from './dump-view.js';
 import { interfacesData } from './dump-interfaces.js';
@@ -178,21 +179,6 @@ export function vrrpJson(config: Config, status: RuntimeStatus, startedAt: numbe
     if (auth) data.auth_data = auth.authType === 'PASS' ? (auth.authPass ?? '').slice(0, 8) : '';
     return { data, stats: vrrpStats(st) };
   });
-}
-
-/** `Mon Dec  7 20:30:47.464105 2026`, keepalived's ctime_us_r() (local time). */
-function ctimeUs(sec: number): string {
-  const d = new Date(sec * 1000);
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p2 = (n: number): string => String(n).padStart(2, '0');
-  const us = String(Math.round((sec % 1) * 1e6) % 1e6).padStart(6, '0');
-  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${us} ${d.getFullYear()}`;
-}
-
-function epochUs(sec: number): string {
-  const whole = Math.floor(sec);
-  return `${whole}.${String(Math.round((sec - whole) * 1e6) % 1e6).padStart(6, '0')}`;
 }
 
 const NOTIFY_DATA: [keyof VrrpInstance, string][] = [

@@ -7,11 +7,13 @@ export function globalData(config: Config): string[] {
   const g = config.globalDefs;
   return [
     '------< Global definitions >------',
-    ' Network namespace = (default)',
+    ` Network namespace = ${g.netNamespace ?? '(default)'}`,
+    ...(g.instanceName !== undefined ? [` Instance name = ${g.instanceName}`] : []),
     ` Router ID = ${g.routerId ?? ''}`,
     ` Default smtp_alert = ${g.smtpAlert === undefined ? 'unset' : g.smtpAlert ? 'on' : 'off'}`,
     ` Default smtp_alert_vrrp = ${g.smtpAlertVrrp === undefined ? 'unset' : g.smtpAlertVrrp ? 'on' : 'off'}`,
     ` Default smtp_alert_checker = ${g.smtpAlertChecker === undefined ? 'unset' : g.smtpAlertChecker ? 'on' : 'off'}`,
+    ...(g.dataUseInstance ? [' Use instance name in data dumps'] : []),
     ` VRRP IPv4 mcast group = ${g.vrrpMcastGroup4}`,
     ` VRRP IPv6 mcast group = ${g.vrrpMcastGroup6}`,
     ` Gratuitous ARP delay = ${g.vrrpGarpMasterDelay}`,

@@ -22,7 +22,7 @@ import { applyTuning } from '../os/process-tuning.js';
 import { globalData } from '../config/dump-global.js';
 import { checkDataText } from '../lvs/dump.js';
 import { childContext, emitEvent, runChild } from './child.js';
-import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import { dataFileName, DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import { isVrrpStateEvent } from './ipc.js';
 import { rsLabel } from '../config/listen.js';
 
@@ -270,7 +270,7 @@ const { lateness } = runChild(log, {
   signal: (sig) => {
     if (sig !== 'DATA' || !running) return [];
     log.info(`Printing checker data for process(${process.pid}) on signal`);
-    const path = dumpPath(DUMP_FILES.checkData);
+    const path = dumpPath(dataFileName(DUMP_FILES.checkData, running.globalDefs));
     writeDumpFile(path, checkDataText(running, globalData(running), controller?.status().realServers ?? []));
     return [path];
   },

@@ -21,7 +21,7 @@ import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { vrrpDataText, vrrpJson, vrrpStatsText } from '../vrrp/dump.js';
 import { childContext, emitEvent, runChild } from './child.js';
-import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import { dataFileName, DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import type { DumpSignal } from './signals.js';
 
 const { options, log, load } = childContext('vigil-vrrp', 'vrrp');
@@ -150,7 +150,10 @@ async function dumpOnSignal(sig: DumpSignal): Promise<string[]> {
         log.warn(`keepalived.data: cannot read the interfaces: ${(e as Error).message}`);
         return null;
       });
-      return write(DUMP_FILES.data, vrrpDataText(config, status, startedAt, { sockets, timers, interfaces }));
+      return write(
+        dataFileName(DUMP_FILES.data, config.globalDefs),
+        vrrpDataText(config, status, startedAt, { sockets, timers, interfaces }),
+      );
     }
     case 'STATS':
     case 'STATS_CLEAR': {

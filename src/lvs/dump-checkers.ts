@@ -182,7 +182,7 @@ function checkerLines(
       `     Dest = ${pair(ch.connectIp ?? rs.address, ch.connectPort ?? rs.port ?? 0)}`,
     );
     if (ch.bindto) out.push(`     Bind to = ${pair(ch.bindto, ch.bindPort ?? 0)}`);
-    if (ch.bindIf) out.push(`     Bind i/f = ${ch.bindIf}`);
+    // bind_if is warned (not acted on): no 'Bind i/f' line.
     if (ch.fwmark) out.push(`     Mark = ${ch.fwmark}`);
     out.push(`     Timeout = ${timeout.toFixed(6)}`);
   }

@@ -5,7 +5,7 @@
 // leaves the VIP in place, as keepalived --dont-release-vrrp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../../src/lab/index.js';
@@ -121,9 +121,59 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
       /------< VRRP Topology >------\n VRRP Instance = VI_1\n {3}VRRP Version = 2\n {3}State = MASTER\n/,
     );
     assert.match(data, / {3}Virtual IP \(1\):\n {5}192\.168\.91\.100\/24 dev eth0 scope global set\n/);
+    // The instance's timers and socket; the sockpool entry is a socket the VRRP child really has.
+    assert.match(data, / {3}Number of track scripts init = 0\n {3}Last transition = \d+\.\d{6} \(.+\)\n/);
+    assert.match(data, / {3}Read timeout = \d+\.\d{6} \(.+\)\n {3}Master down timer = \d+ usecs\n/);
+    const fd = /\n {3}fd_in (\d+), fd_out \1\n/.exec(data)?.[1];
+    assert.ok(fd, 'the instance names its socket');
+    assert.ok(
+      data.includes(
+        `------< VRRP Sockpool >------\n fd_in ${fd} fd_out = ${fd}\n   Interface = eth0\n   Family = IPv4\n` +
+          '   Protocol = VRRP\n   Type = Multicast\n   Rx buf size = 0\n   VRRP instances\n     VI_1 vrid 91\n',
+      ),
+      data,
+    );
+    assert.match(readlinkSync(`/proc/${pids.vrrp}/fd/${fd}`), /^socket:\[\d+\]$/);
+    // The interfaces as the namespace has them: eth0's own address (not the VIP), its MAC, tracked by VI_1.
+    const [link] = JSON.parse((await lab.exec('v', ['ip', '-j', 'link', 'show', 'eth0'])).stdout) as {
+      ifindex: number;
+      address: string;
+      mtu: number;
+    }[];
+    assert.match(
+      data,
+      /------< Interfaces >------\n Name = lo\n {3}index = 1\n {3}IPv4 address = 127\.0\.0\.1\n/,
+    );
+    const eth0 = data.slice(data.indexOf(' Name = eth0\n'));
+    assert.ok(
+      eth0.startsWith(` Name = eth0\n   index = ${link!.ifindex}\n   IPv4 address = ${NET}.11\n`),
+      eth0,
+    );
+    assert.ok(
+      eth0.includes(
+        `\n   MAC = ${link!.address}\n   MAC broadcast = ff:ff:ff:ff:ff:ff\n   State = UP, RUNNING\n`,
+      ),
+      eth0,
+    );
+    assert.ok(eth0.includes(`\n   MTU = ${link!.mtu}\n   HW Type = ETHERNET\n`), eth0);
+    assert.match(eth0, / {3}Tracking VRRP instances :\n {5}VI_1, weight 0\n/);
+    assert.ok(!eth0.includes(VIP), 'the VIP is not one of the interface addresses');
     const check = await fresh('keepalived_check.data', at);
     assert.match(check, / VS VIP = 192\.168\.91\.100, VPORT = 80\n/);
     assert.match(check, / {3}RIP = 192\.168\.91\.21, RPORT = 80, WEIGHT = 1 EFF WEIGHT = \d+\n/);
+    // Its checker, with the connection it makes and its method.
+    assert.ok(
+      check.includes(
+        `------< Health checkers >------\n [${VIP}]:tcp:80 -> [${NET}.21]:tcp:80\n   Enabled = yes\n`,
+      ),
+      check,
+    );
+    assert.ok(
+      check.includes(
+        `   Connection\n     Dest = [${NET}.21]:80\n     Timeout = 1.000000\n   Keepalive method = TCP_CHECK\n`,
+      ),
+      check,
+    );
     assert.match(await fresh('keepalived_parent.data', at), /^------< Global definitions >------\n/);
 
     // Straight to each child, and SIGHUP (reload) to the parent: nothing ends.
@@ -142,13 +192,20 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
     await stopDaemon(lab, v, 'SIGTERM');
     assert.equal(await hasVip(lab, 'v', VIP), false, 'a normal stop removes the VIP');
 
-    // -V (--dont-release-vrrp): the stop leaves the VIP, as keepalived's does.
-    const kept = await startVigil(lab, 'v', join(dir, 'run2'), CONF, ['--no-api', '-V'], {
+    // -V (--dont-release-vrrp): the stop leaves the VIP, as keepalived's does. This run also has
+    // data_use_instance: the .data files carry the instance name.
+    const named = `global_defs {\n  instance sig\n  data_use_instance\n}\n${CONF}`;
+    const kept = await startVigil(lab, 'v', join(dir, 'run2'), named, ['--no-api', '-V'], {
       ...process.env,
       TMPDIR: dumps,
     });
     daemons.push(kept);
     await waitState(kept, 'VI_1', 'MASTER', 30_000);
+    at = Date.now() - 5;
+    process.kill(pidOf(join(dir, 'run2', 'vigil.pid')), 'SIGUSR1');
+    assert.match(await fresh('keepalived.sig.data', at), / Instance name = sig\n/);
+    assert.match(await fresh('keepalived_check.sig.data', at), / Use instance name in data dumps\n/);
+    assert.match(await fresh('keepalived_parent.sig.data', at), /^------< Global definitions >------\n/);
     await stopDaemon(lab, kept, 'SIGTERM');
     assert.equal(await hasVip(lab, 'v', VIP), true, '-V left the VIP in place');
   } catch (e) {

@@ -259,7 +259,7 @@ test('-R (--dont-respawn): a child that dies ends the daemon, exit 1; without -R
   }
 });
 
-test('keepalived.json and keepalived.stats: vigil and a keepalived 2.2.7 next to it write the same shapes', async (t) => {
+test('keepalived.json, keepalived.stats and keepalived.data: vigil and a keepalived 2.2.7 next to it write the same shapes', async (t) => {
   if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
   const lab = await createLab({
     nodes: [
@@ -326,6 +326,35 @@ test('keepalived.json and keepalived.stats: vigil and a keepalived 2.2.7 next to
       assert.deepEqual(vd[0]!.data[key], kd[0]!.data[key], key);
     const labels = (s: string): string[] => s.split('\n').map((l) => l.replace(/\d+$/, 'N'));
     assert.deepEqual(labels(mine.stats), labels(theirs.stats));
+
+    // keepalived.data's sockpool and interfaces sections: the same lines, values aside.
+    const data = async (which: 'k' | 'v', pid: number): Promise<string[]> => {
+      const at = Date.now() - 5;
+      process.kill(pid, 'SIGUSR1');
+      const text = await waitFor(
+        `${which}: keepalived.data`,
+        async () => {
+          const p = join(tmp[which], 'keepalived.data');
+          return existsSync(p) && statSync(p).mtimeMs >= at && readFileSync(p, 'utf8');
+        },
+        5000,
+      );
+      return text.split('\n');
+    };
+    const section = (lines: string[], head: string): string[] => {
+      const from = lines.indexOf(head);
+      assert.ok(from >= 0, `no ${head}`);
+      const end = lines.findIndex((l, i) => i > from && l.startsWith('------<'));
+      return lines.slice(from, end < 0 ? undefined : end).filter((l) => l !== '');
+    };
+    const label = (l: string): string => {
+      const eq = l.indexOf(' = ');
+      return (eq >= 0 ? l.slice(0, eq + 2) : l).replace(/\d+/g, 'N');
+    };
+    const kData = await data('k', pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await data('v', pidOf(join(dir, 'v', 'vigil.pid')));
+    for (const head of ['------< VRRP Sockpool >------', '------< Interfaces >------'])
+      assert.deepEqual(section(vData, head).map(label), section(kData, head).map(label), head);
   } catch (e) {
     for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
     throw e;

@@ -306,6 +306,8 @@ function instanceData(
     const n = cfg[key] as Notify | undefined;
     if (n) out.push(`   ${label} state transition script = ${cmdStr(n)}, uid:gid 0:0`);
   }
+  const prio = cfg.notifyPriorityChanges ?? config.globalDefs.vrrpNotifyPriorityChanges ?? false;
+  out.push(`   Notify priority changes = ${prio}`);
   return out;
 }
 

@@ -157,6 +157,7 @@ test('keepalived.data: every line vigil writes is one keepalived writes, in its 
     ' VRRP Script = chk_true',
     '   Status = GOOD',
     '     VI_1, weight -20',
+    '   Notify priority changes = false',
   ])
     assert.ok(mine.includes(line) && theirs.includes(line), line);
 });

@@ -75,7 +75,7 @@ function httpLines(
 
 /** MISC_CHECK's exit status from the check's result, as far as it says. */
 function exitStatus(now: CheckerNow | undefined): number {
-  const m = /exit(?:ed)?(?: with)? (?:status|code) (\d+)/.exec(now?.lastResult?.reason ?? '');
+  const m = /\bexit (\d+)$/.exec(now?.lastResult?.reason ?? ''); // src/check/misc.ts: 'exit N'
   if (m) return Number(m[1]);
   return now?.lastResult && !now.lastResult.ok ? 1 : 0;
 }
@@ -145,16 +145,19 @@ function checkerLines(
   rs: RealServer,
   ch: Checker,
   now: CheckerNow | undefined,
-  dynamicWeight: number,
   regexUses: Map<string, number>,
 ): string[] {
+  // misc_dynamic: an exit status of 2..255 adds status - 2 to the weight (keepalived's cur_weight).
+  const status = exitStatus(now);
+  const dynamic =
+    ch.kind === 'MISC_CHECK' && ch.miscDynamic && now?.lastResult?.ok && status >= 2 ? status - 2 : 0;
   const out = [
     ` ${fmtVs(vs)} -> ${fmtRs(rs, vs)}`,
     // ha_suspend pauses checkers while the VIP is elsewhere; vigil keeps them listed as enabled.
     '   Enabled = yes',
     `   Up = ${(now?.up ?? true) ? 'yes' : 'no'}`,
     `   Has run = ${now?.lastResult ? 'yes' : 'no'}`,
-    `   Current weight = ${ch.kind === 'MISC_CHECK' && ch.miscDynamic ? dynamicWeight : 0}`,
+    `   Current weight = ${dynamic}`,
   ];
   if (ch.kind !== 'FILE_CHECK' && ch.kind !== 'BFD_CHECK') {
     // The timing vigil runs the check with (its defaults: retry 1, delay_before_retry 1 s for
@@ -190,9 +193,8 @@ function checkerLines(
   return out;
 }
 
-/** What the checker process knows of a real server: its weight and each checker's state. */
+/** What the checker process knows of a real server: each checker's state. */
 export interface RsCheckers {
-  weight: number;
   checkers?: CheckerNow[];
 }
 
@@ -215,17 +217,7 @@ export function checkersData(
       rs.checkers.forEach((ch, i) => {
         // BFD sessions are not implemented: vigil runs no such checker.
         if (ch.kind === 'BFD_CHECK') return;
-        out.push(
-          ...checkerLines(
-            config,
-            vs,
-            rs,
-            ch,
-            n?.checkers?.[i],
-            (n?.weight ?? rs.weight) - rs.weight,
-            regexUses,
-          ),
-        );
+        out.push(...checkerLines(config, vs, rs, ch, n?.checkers?.[i], regexUses));
       });
     }
   return out.length ? ['------< Health checkers >------', ...out] : [];

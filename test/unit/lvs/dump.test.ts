@@ -214,7 +214,7 @@ virtual_server group G {
         weight: 5,
         checkers: [
           { up: true, consecutiveFailures: 0, lastResult: { ok: true, reason: 'HTTP 200', at } },
-          { up: true, consecutiveFailures: 0, lastResult: { ok: true, reason: 'exit status 4', at } },
+          { up: true, consecutiveFailures: 0, lastResult: { ok: true, reason: 'exit 4', at } },
         ],
       },
       {
@@ -293,7 +293,7 @@ virtual_server group G {
     '   Enabled = yes',
     '   Up = yes',
     '   Has run = yes',
-    // misc_dynamic: the weight the script's exit status added (5 in force, 3 configured).
+    // misc_dynamic: exit status 4 adds 4 - 2 to the weight.
     '   Current weight = 2',
     '   Alpha = no',
     '   Delay loop = 3000000 us',

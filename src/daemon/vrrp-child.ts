@@ -144,7 +144,7 @@ async function dumpOnSignal(sig: DumpSignal): Promise<string[]> {
     case 'DATA': {
       log.info(`Printing VRRP data for process(${process.pid}) on signal`);
       const { config } = runtime;
-      const { sockets, timers } = runtime.dumpView();
+      const { sockets, timers, processes } = runtime.dumpView();
       // Without the interfaces (netlink refused) the rest is still worth writing.
       const interfaces = await readInterfaces().catch((e: unknown) => {
         log.warn(`keepalived.data: cannot read the interfaces: ${(e as Error).message}`);
@@ -152,7 +152,7 @@ async function dumpOnSignal(sig: DumpSignal): Promise<string[]> {
       });
       return write(
         dataFileName(DUMP_FILES.data, config.globalDefs),
-        vrrpDataText(config, status, startedAt, { sockets, timers, interfaces }),
+        vrrpDataText(config, status, startedAt, { sockets, timers, processes, interfaces }),
       );
     }
     case 'STATS':

@@ -47,6 +47,8 @@ export interface OsInterface {
 
 export interface DumpView {
   sockets: SocketView[];
+  /** Each vrrp_track_process: processes running now, and whether that is its quorum. */
+  processes?: ReadonlyMap<string, { count: number; quorum: boolean }>;
   timers: ReadonlyMap<string, InstanceTimers>;
   /** null when the OS could not be read (the section is then left out). */
   interfaces: OsInterface[] | null;

@@ -8,6 +8,14 @@ import { ctimeUs, epochUs } from '../config/dump-time.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
 import type { DumpView, SocketView } from './dump-view.js';
 import { interfacesData } from './dump-interfaces.js';
+import {
+  syncGroupsData,
+  trackedList,
+  trackFilesData,
+  trackFileWeight,
+  trackProcessesData,
+  trackProcessWeight,
+} from './dump-trackers.js';
 
 /** keepalived's VRRP_STATE_* numbers (vrrp.h). */
 const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
@@ -283,21 +291,28 @@ function instanceData(
     const sock = view.sockets.find((k) => k.instances.some((i) => i.name === st.name));
     out.push(sock ? `   fd_in ${sock.fd}, fd_out ${sock.fd}` : '   No sockets allocated');
   }
-  const tracked = (title: string, list: { name: string; weight?: number }[]): void => {
-    if (!list.length) return;
-    out.push(`   ${title} :`);
-    for (const t of list) out.push(`     ${t.name} weight ${t.weight ?? 0}`);
-  };
-  tracked('Tracked interfaces', cfg.trackInterface);
-  tracked(
-    'Tracked scripts',
-    cfg.trackScript.map((t) => ({
-      name: t.name,
-      weight: t.weight ?? config.vrrpScripts.find((s) => s.name === t.name)?.weight,
-    })),
+  out.push(
+    ...trackedList(
+      'Tracked interfaces',
+      cfg.trackInterface,
+      (t) => ({ weight: t.weight ?? 0, reverse: t.reverse }),
+      false,
+    ),
+    ...trackedList(
+      'Tracked scripts',
+      cfg.trackScript,
+      (t) => {
+        const s = config.vrrpScripts.find((x) => x.name === t.name);
+        return {
+          weight: t.weight ?? s?.weight ?? 0,
+          reverse: t.weight !== undefined ? t.reverse : (s?.weightReverse ?? false),
+        };
+      },
+      false,
+    ),
+    ...trackedList('Tracked files', cfg.trackFile, (t) => trackFileWeight(config, t), true),
+    ...trackedList('Tracked processes', cfg.trackProcess, (t) => trackProcessWeight(config, t), true),
   );
-  tracked('Tracked files', cfg.trackFile);
-  tracked('Tracked processes', cfg.trackProcess);
   out.push(
     `   Using smtp notification = ${(cfg.smtpAlert ?? false) ? 'yes' : 'no'}`,
     '   Notify deleted = Fault',
@@ -336,8 +351,9 @@ function scriptsData(config: Config, status: RuntimeStatus): string[] {
       `   Status = ${good ? 'GOOD' : 'BAD'}`,
       '   Script uid:gid = 0:0',
       '   VRRP instances :',
-      '   Tracking instances :',
     );
+    // dump_tracking_obj_list: the heading only when someone tracks the script.
+    if (users.length) out.push('   Tracking instances :');
     for (const i of users) {
       const w = i.trackers.find((t) => t.kind === 'script' && t.name === s.name)?.weight ?? 0;
       out.push(`     ${i.name}, weight ${w}`);
@@ -383,7 +399,16 @@ export function vrrpDataText(
   const running = paired(config, status);
   for (const { cfg, st } of running) out.push(...instanceData(config, cfg, st, startedAt, view));
   if (view?.sockets.length) out.push('------< VRRP Sockpool >------', ...sockpoolData(view.sockets));
+  if (config.syncGroups.length)
+    out.push('------< VRRP Sync groups >------', ...syncGroupsData(config, status));
   if (config.vrrpScripts.length) out.push('------< VRRP Scripts >------', ...scriptsData(config, status));
+  if (config.trackFiles.length)
+    out.push('------< VRRP Track files >------', ...trackFilesData(config, status));
+  if (config.trackProcesses.length)
+    out.push(
+      '------< VRRP Track processes >------',
+      ...trackProcessesData(config, view?.processes ?? new Map()),
+    );
   if (view?.interfaces?.length)
     out.push(
       '------< Interfaces >------',

@@ -867,7 +867,11 @@ export class VrrpRuntime {
   }
 
   /** The sockets and timers keepalived's data dump shows (keepalived.data, SIGUSR1). */
-  dumpView(): { sockets: SocketView[]; timers: Map<string, InstanceTimers> } {
+  dumpView(): {
+    sockets: SocketView[];
+    timers: Map<string, InstanceTimers>;
+    processes: Map<string, { count: number; quorum: boolean }>;
+  } {
     // The machines' clock is performance.now(); the dump prints wall-clock times.
     const epochMs = Date.now() - now();
     const timers = new Map<string, InstanceTimers>();
@@ -898,7 +902,13 @@ export class VrrpRuntime {
             .sort((a, b) => a.vrid - b.vrid),
         };
       });
-    return { sockets, timers };
+    const processes = new Map(
+      this.config.trackProcesses.map((p) => [
+        p.name,
+        { count: this.processes?.count(p.name) ?? 0, quorum: this.processes?.status(p.name) ?? false },
+      ]),
+    );
+    return { sockets, timers, processes };
   }
 
   private linkStatus(ifname: string): TrackerStatus {

@@ -8,6 +8,7 @@ import { ctimeUs, epochUs } from '../config/dump-time.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
 import type { DumpView, SocketView } from './dump-view.js';
 import { interfacesData } from './dump-interfaces.js';
+import { instanceConfig } from './config.js';
 import {
   syncGroupsData,
   trackedList,
@@ -108,17 +109,31 @@ function paired(config: Config, status: RuntimeStatus): { cfg: VrrpInstance; st:
   return out;
 }
 
-/** GARP settings in force: the instance's own, else global_defs'. */
+/** GARP and advert settings in force, as the engine runs the instance (vrrp_strict included). */
 function garp(
   config: Config,
   cfg: VrrpInstance,
-): { delay: number; rep: number; refresh: number; refreshRep: number } {
+): {
+  delay: number;
+  rep: number;
+  refresh: number;
+  refreshRep: number;
+  lowerDelay: number;
+  lowerRep: number;
+  lowerNoAdvert: boolean;
+  higherSendAdvert: boolean;
+} {
   const g = config.globalDefs;
+  const ic = instanceConfig(config, cfg);
   return {
     delay: cfg.garpMasterDelay ?? g.vrrpGarpMasterDelay,
     rep: cfg.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
     refresh: cfg.garpMasterRefresh ?? g.vrrpGarpMasterRefresh,
     refreshRep: cfg.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    lowerDelay: Math.floor((ic.garpLowerPrioDelayMs ?? 0) / 1000),
+    lowerRep: ic.garpLowerPrioRepeat ?? 0,
+    lowerNoAdvert: ic.lowerPrioNoAdvert ?? false,
+    higherSendAdvert: ic.higherPrioSendAdvert ?? false,
   };
 }
 
@@ -148,10 +163,10 @@ export function vrrpJson(config: Config, status: RuntimeStatus, startedAt: numbe
       garp_refresh: gp.refresh,
       garp_rep: gp.rep,
       garp_refresh_rep: gp.refreshRep,
-      garp_lower_prio_delay: gp.delay,
-      garp_lower_prio_rep: gp.rep,
-      lower_prio_no_advert: 0,
-      higher_prio_send_advert: 0,
+      garp_lower_prio_delay: gp.lowerDelay,
+      garp_lower_prio_rep: gp.lowerRep,
+      lower_prio_no_advert: gp.lowerNoAdvert ? 1 : 0,
+      higher_prio_send_advert: gp.higherSendAdvert ? 1 : 0,
       vrid: st.vrid,
       base_priority: st.basePriority,
       effective_priority: st.effectivePriority,
@@ -252,11 +267,11 @@ function instanceData(
     `   Gratuitous ARP repeat = ${gp.rep}`,
     `   Gratuitous ARP refresh = ${gp.refresh}`,
     `   Gratuitous ARP refresh repeat = ${gp.refreshRep}`,
-    `   Gratuitous ARP lower priority delay = ${gp.delay}`,
-    `   Gratuitous ARP lower priority repeat = ${gp.rep}`,
+    `   Gratuitous ARP lower priority delay = ${gp.lowerDelay}`,
+    `   Gratuitous ARP lower priority repeat = ${gp.lowerRep}`,
     '   Down timer adverts = 3',
-    '   Send advert after receive lower priority advert = true',
-    '   Send advert after receive higher priority advert = false',
+    `   Send advert after receive lower priority advert = ${!gp.lowerNoAdvert}`,
+    `   Send advert after receive higher priority advert = ${gp.higherSendAdvert}`,
     `   Virtual Router ID = ${st.vrid}`,
     `   Priority = ${st.basePriority}`,
     `   Effective priority = ${st.effectivePriority}`,

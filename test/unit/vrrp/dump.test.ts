@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig, loadConfigText } from '../../../src/config/load.js';
 import { newAdvertCounters } from '../../../src/vrrp/packet.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from '../../../src/vrrp/runtime.js';
 import { vrrpDataText, vrrpJson, vrrpStatsText } from '../../../src/vrrp/dump.js';
@@ -288,4 +288,22 @@ test('keepalived.data with the OS view: the timers and sockets of each instance,
   // Without the view (the -d log at start) keepalived writes none of this.
   const bare = vrrpDataText(config, status, STARTED);
   assert.doesNotMatch(bare, /Read timeout|Master down timer|fd_in|Sockpool|Interfaces/);
+});
+
+test('keepalived.data: the advert and lower-priority GARP settings the engine runs with (vrrp_strict changes them)', () => {
+  const strict = loadConfigText(
+    `global_defs {\n  vrrp_strict\n  vrrp_higher_prio_send_advert\n}\n${readFileSync(join(DIR, 'ka.conf'), 'utf8').replace(/authentication \{[^}]*\}/, '')}`,
+    'strict.conf',
+  ).config;
+  const lines = vrrpDataText(strict, status, STARTED).split('\n');
+  for (const l of [
+    '   Gratuitous ARP lower priority delay = 0',
+    '   Gratuitous ARP lower priority repeat = 0',
+    '   Send advert after receive lower priority advert = false',
+    '   Send advert after receive higher priority advert = false',
+  ])
+    assert.ok(lines.includes(l), l);
+  const plain = vrrpDataText(config, status, STARTED).split('\n');
+  assert.ok(plain.includes('   Send advert after receive lower priority advert = true'));
+  assert.ok(plain.includes('   Gratuitous ARP lower priority repeat = 5'));
 });

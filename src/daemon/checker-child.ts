@@ -138,7 +138,8 @@ const initial = load();
 if (initial) tune(initial);
 // -d: the configuration as keepalived_check.data lays it out, in the log.
 if (initial && options.dumpConf)
-  for (const line of checkDataText(initial, globalData(initial), []).trimEnd().split('\n')) log.info(line);
+  for (const line of checkDataText(initial, globalData(initial, 'checker'), []).trimEnd().split('\n'))
+    log.info(line);
 if (initial && initial.virtualServers.length > 0) {
   busy = start(initial, true).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }
@@ -271,7 +272,10 @@ const { lateness } = runChild(log, {
     if (sig !== 'DATA' || !running) return [];
     log.info(`Printing checker data for process(${process.pid}) on signal`);
     const path = dumpPath(dataFileName(DUMP_FILES.checkData, running.globalDefs));
-    writeDumpFile(path, checkDataText(running, globalData(running), controller?.status().realServers ?? []));
+    writeDumpFile(
+      path,
+      checkDataText(running, globalData(running, 'checker'), controller?.status().realServers ?? []),
+    );
     return [path];
   },
   reload: () => {

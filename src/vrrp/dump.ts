@@ -410,7 +410,7 @@ export function vrrpDataText(
   startedAt: number,
   view?: DumpView,
 ): string {
-  const out = [...globalData(config), '------< VRRP Topology >------'];
+  const out = [...globalData(config, 'vrrp'), '------< VRRP Topology >------'];
   const running = paired(config, status);
   for (const { cfg, st } of running) out.push(...instanceData(config, cfg, st, startedAt, view));
   if (view?.sockets.length) out.push('------< VRRP Sockpool >------', ...sockpoolData(view.sockets));

@@ -62,9 +62,10 @@ test("the dumps' global definitions name the namespace and instance, and say dat
   const lines = globalData(
     load('global_defs {\n  data_use_instance\n  instance web\n  net_namespace blue\n}\n').config,
   );
-  assert.deepEqual(lines.slice(0, 3), [
+  assert.deepEqual(lines.slice(0, 4), [
     '------< Global definitions >------',
     ' Network namespace = blue',
+    ' Network namespace ipvs = (main namespace)',
     ' Instance name = web',
   ]);
   assert.ok(lines.includes(' Use instance name in data dumps'));

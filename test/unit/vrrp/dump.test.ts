@@ -9,6 +9,7 @@ import { loadConfig, loadConfigText } from '../../../src/config/load.js';
 import { newAdvertCounters } from '../../../src/vrrp/packet.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from '../../../src/vrrp/runtime.js';
 import { vrrpDataText, vrrpJson, vrrpStatsText } from '../../../src/vrrp/dump.js';
+import { globalData } from '../../../src/config/dump-global.js';
 import type { DumpView } from '../../../src/vrrp/dump-view.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/keepalived-dumps');
@@ -306,4 +307,18 @@ test('keepalived.data: the advert and lower-priority GARP settings the engine ru
   const plain = vrrpDataText(config, status, STARTED).split('\n');
   assert.ok(plain.includes('   Send advert after receive lower priority advert = true'));
   assert.ok(plain.includes('   Gratuitous ARP lower priority repeat = 5'));
+});
+
+test("the global definitions: keepalived 2.2.7's lines for this configuration, in its order, for the VRRP and parent files", () => {
+  // Left out on purpose: keepalived's build (nftables counters, libnftnl) and its process umask.
+  const leftOut = [' nftables without counters', ' libnftnl version 1.2.3', ' umask = 0177'];
+  for (const [proc, file] of [
+    ['vrrp', 'keepalived.data'],
+    ['parent', 'keepalived_parent.data'],
+  ] as const) {
+    const lines = ref(file).split('\n');
+    const end = lines.findIndex((l, i) => i > 0 && l.startsWith('------<'));
+    const theirs = lines.slice(0, end < 0 ? undefined : end).filter((l) => l !== '' && !leftOut.includes(l));
+    assert.deepEqual(globalData(config, proc), theirs, file);
+  }
 });

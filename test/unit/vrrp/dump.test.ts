@@ -269,7 +269,8 @@ test('keepalived.data with the OS view: the timers and sockets of each instance,
     '------< VRRP Topology >------',
     '------< VRRP Sockpool >------',
   );
-  assert.equal(subsequence(mine.map(label), theirs.map(label)), null);
+  // Every line keepalived writes for these instances, in its order (values aside).
+  assert.deepEqual(mine.map(label), theirs.map(label));
   for (const line of [
     '   Number of track scripts init = 0',
     '   Master down timer = 3414062 usecs',
@@ -321,4 +322,13 @@ test("the global definitions: keepalived 2.2.7's lines for this configuration, i
     const theirs = lines.slice(0, end < 0 ? undefined : end).filter((l) => l !== '' && !leftOut.includes(l));
     assert.deepEqual(globalData(config, proc), theirs, file);
   }
+});
+
+test('keepalived.data, the whole file: every line keepalived 2.2.7 wrote, in its order, values aside', () => {
+  const leftOut = [' nftables without counters', ' libnftnl version 1.2.3', ' umask = 0177'];
+  const theirs = ref('keepalived.data')
+    .split('\n')
+    .filter((l) => !leftOut.includes(l));
+  const mine = vrrpDataText(config, status, STARTED, VIEW).split('\n');
+  assert.deepEqual(mine.map(label), theirs.map(label));
 });

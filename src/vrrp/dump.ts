@@ -410,7 +410,16 @@ export function vrrpDataText(
   startedAt: number,
   view?: DumpView,
 ): string {
-  const out = [...globalData(config, 'vrrp'), '------< VRRP Topology >------'];
+  const out = [...globalData(config, 'vrrp')];
+  // Static addresses are on their interfaces ('set') once the engine runs. Static routes and
+  // rules are not listed: vigil has no formatter for keepalived's route and rule lines.
+  const statics = config.staticAddresses.addresses;
+  if (statics.length)
+    out.push(
+      '------< Static Addresses >------',
+      ...statics.map((a) => `     ${formatVip(a, a.dev ?? '', !!view)}`),
+    );
+  out.push('------< VRRP Topology >------');
   const running = paired(config, status);
   for (const { cfg, st } of running) out.push(...instanceData(config, cfg, st, startedAt, view));
   if (view?.sockets.length) out.push('------< VRRP Sockpool >------', ...sockpoolData(view.sockets));

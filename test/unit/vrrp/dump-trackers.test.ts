@@ -172,3 +172,18 @@ test("an instance's tracked lists: a comma after file and process names only, re
     '     nginx, weight 10 reverse',
   ]);
 });
+
+test('static_ipaddress: a Static Addresses section before the topology, as format_ipaddress writes them', () => {
+  const { config: c } = loadConfigText(
+    `static_ipaddress {\n  192.168.5.1/24 dev eth1 scope link\n  10.9.9.9 dev lo\n}\n${'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  priority 100\n  virtual_ipaddress { 10.0.0.1 }\n}\n'}`,
+    's.conf',
+  );
+  const lines = vrrpDataText(c, { ...status, instances: [status.instances[0]!] }, 0, VIEW).split('\n');
+  const at = lines.indexOf('------< Static Addresses >------');
+  assert.deepEqual(lines.slice(at, at + 4), [
+    '------< Static Addresses >------',
+    '     192.168.5.1/24 dev eth1 scope link set',
+    '     10.9.9.9 dev lo scope global set',
+    '------< VRRP Topology >------',
+  ]);
+});

@@ -299,8 +299,17 @@ function instanceData(
     for (const v of cfg.virtualIpaddressExcluded) out.push(`     ${formatVip(v, st.interface, st.vipsSet)}`);
   }
   if (unicast) {
-    out.push(`   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :');
-    for (const p of cfg.unicastPeer) out.push(`     ${p.address}`);
+    // keepalived gives IPv4 unicast adverts TTL 255 unless unicast_ttl says otherwise; IPv6 leaves
+    // the hop limit to the kernel.
+    const ttl = cfg.unicastTtl ?? (st.family === 4 ? 255 : undefined);
+    if (ttl !== undefined) out.push(`   Unicast TTL = ${ttl}`);
+    out.push(
+      `   Check unicast src : ${(cfg.checkUnicastSrc ?? g.vrrpCheckUnicastSrc) ? 'yes' : 'no'}`,
+      '   Unicast Peer :',
+      ...cfg.unicastPeer.map((p) => `     ${p.address} min_ttl ${p.minTtl ?? 0} max_ttl ${p.maxTtl ?? 255}`),
+      // Debian's keepalived is built with the old checksum compatibility; old_unicast_checksum is warned.
+      '   Unicast checksum compatibility = no',
+    );
   }
   if (view) {
     const sock = view.sockets.find((k) => k.instances.some((i) => i.name === st.name));

@@ -52,6 +52,37 @@ function pidOf(file: string): number {
   return Number(readFileSync(file, 'utf8').trim());
 }
 
+/** SIGUSR1 to `pid`, then the keepalived.data it writes to `path`, as lines. */
+async function dataDump(path: string, pid: number): Promise<string[]> {
+  const at = Date.now() - 5;
+  process.kill(pid, 'SIGUSR1');
+  const text = await waitFor(
+    `${path} written`,
+    async () => existsSync(path) && statSync(path).mtimeMs >= at && readFileSync(path, 'utf8'),
+    5000,
+  );
+  return text.split('\n');
+}
+
+/** One section of a .data dump, from its heading to the next one. */
+function section(lines: string[], head: string): string[] {
+  const from = lines.indexOf(head);
+  assert.ok(from >= 0, `no ${head}`);
+  const end = lines.findIndex((l, i) => i > from && l.startsWith('------<'));
+  return lines.slice(from, end < 0 ? undefined : end).filter((l) => l !== '');
+}
+
+/** A dump line without its value (numbers too: indexes, fds, weights). */
+function dataLabel(l: string): string {
+  const eq = l.indexOf(' = ');
+  return (eq >= 0 ? l.slice(0, eq + 2) : l).replace(/\d+/g, 'N');
+}
+
+/** A whole dump's labels, without keepalived's lines about its own build and umask. */
+function dataLabels(lines: string[]): string[] {
+  return lines.filter((l) => !/^ (nftables with|libnftnl version|umask = )/.test(l)).map(dataLabel);
+}
+
 test('keepalived signals to vigil and its children: all stay up, keepalived dump files written', async (t) => {
   if (!requireSystem(t, netnsUnavailable())) return;
   const lab = await createLab({ nodes: [{ name: 'v', addresses: [`${NET}.11/24`] }] });
@@ -328,36 +359,80 @@ test('keepalived.json, keepalived.stats and keepalived.data: vigil and a keepali
     assert.deepEqual(labels(mine.stats), labels(theirs.stats));
 
     // keepalived.data's sockpool and interfaces sections: the same lines, values aside.
-    const data = async (which: 'k' | 'v', pid: number): Promise<string[]> => {
-      const at = Date.now() - 5;
-      process.kill(pid, 'SIGUSR1');
-      const text = await waitFor(
-        `${which}: keepalived.data`,
-        async () => {
-          const p = join(tmp[which], 'keepalived.data');
-          return existsSync(p) && statSync(p).mtimeMs >= at && readFileSync(p, 'utf8');
-        },
-        5000,
-      );
-      return text.split('\n');
-    };
-    const section = (lines: string[], head: string): string[] => {
-      const from = lines.indexOf(head);
-      assert.ok(from >= 0, `no ${head}`);
-      const end = lines.findIndex((l, i) => i > from && l.startsWith('------<'));
-      return lines.slice(from, end < 0 ? undefined : end).filter((l) => l !== '');
-    };
-    const label = (l: string): string => {
-      const eq = l.indexOf(' = ');
-      return (eq >= 0 ? l.slice(0, eq + 2) : l).replace(/\d+/g, 'N');
-    };
-    const kData = await data('k', pidOf(join(dir, 'k', 'k.pid')));
-    const vData = await data('v', pidOf(join(dir, 'v', 'vigil.pid')));
+    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
     for (const head of ['------< VRRP Sockpool >------', '------< Interfaces >------'])
-      assert.deepEqual(section(vData, head).map(label), section(kData, head).map(label), head);
+      assert.deepEqual(section(vData, head).map(dataLabel), section(kData, head).map(dataLabel), head);
     // And the whole file, but for keepalived's lines about its own build and umask.
-    const own = (l: string): boolean => !/^ (nftables with|libnftnl version|umask = )/.test(l);
-    assert.deepEqual(vData.filter(own).map(label), kData.filter(own).map(label));
+    assert.deepEqual(dataLabels(vData), dataLabels(kData));
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keepalived.data with unicast instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: [`${NET}.12/24`] },
+      { name: 'v', addresses: [`${NET}.11/24`] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-uc-'));
+  const daemons: Daemon[] = [];
+  try {
+    // Each unicasts to the other, different VRIDs: both MASTER of their own, a unicast socket each.
+    const conf = (vrid: number, vip: string, self: string, peer: string): string => `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 120
+  advert_int 1
+  unicast_src_ip ${self}
+  unicast_peer {
+    ${peer}
+  }
+  virtual_ipaddress {
+    ${vip}/24
+  }
+}
+`;
+    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
+    mkdirSync(tmp.k);
+    mkdirSync(tmp.v);
+    const k = await startKeepalived(
+      lab,
+      'k',
+      join(dir, 'k'),
+      conf(97, `${NET}.112`, `${NET}.12`, `${NET}.11`),
+      {
+        ...process.env,
+        TMPDIR: tmp.k,
+      },
+    );
+    daemons.push(k);
+    const v = await startVigil(
+      lab,
+      'v',
+      join(dir, 'v'),
+      conf(98, `${NET}.113`, `${NET}.11`, `${NET}.12`),
+      ['--no-api', '-P'],
+      { ...process.env, TMPDIR: tmp.v },
+    );
+    daemons.push(v);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
+    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', `${NET}.112`), 30_000, 200);
+    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
+    assert.deepEqual(dataLabels(vData), dataLabels(kData));
+    assert.ok(vData.includes(`     ${NET}.12 min_ttl 0 max_ttl 255`), vData.join('\n'));
+    const pool = section(vData, '------< VRRP Sockpool >------');
+    assert.ok(pool.includes('   Type = Unicast') && pool.includes(`   Address = ${NET}.11`), pool.join('\n'));
   } catch (e) {
     for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
     throw e;

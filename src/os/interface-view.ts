@@ -1,6 +1,7 @@
 // Every interface of the calling thread's network namespace with its addresses, as keepalived's
 // data dump lists them ("Interfaces"): read once over a fresh rtnetlink socket, so the VRRP
 // engine's own socket and monitors are not disturbed. Thin: the formatting is src/vrrp/dump-interfaces.ts.
+import { readFileSync } from 'node:fs';
 import { rt } from 'netlink';
 import { bytesToIp } from './inet.js';
 import { closeRtnl, openRtnl, serial } from './link.js';
@@ -10,6 +11,16 @@ import type { OsInterface } from '../vrrp/dump-view.js';
 function hwType(t: rt.Link['type']): number {
   if (typeof t === 'number') return t;
   return t === undefined ? 0 : (rt.LinkType[t] as number);
+}
+
+/** net.ipv6.conf.IF.forwarding now, as keepalived reads it for its neighbour advertisements' router flag. */
+function ipv6Forwarding(ifname: string): { on: boolean; at: number } | undefined {
+  try {
+    const v = readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim();
+    return { on: v !== '0', at: Date.now() / 1000 };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readInterfaces(): Promise<OsInterface[]> {
@@ -23,7 +34,9 @@ export async function readInterfaces(): Promise<OsInterface[]> {
       if (data.index === undefined || attrs.ifname === undefined) continue;
       const f = data.flags ?? {};
       const hw = attrs.address && attrs.address.length > 0 ? attrs.address : null;
+      const fwd = ipv6Forwarding(attrs.ifname);
       out.push({
+        ...(fwd ? { ipv6Forwarding: fwd } : {}),
         name: attrs.ifname,
         index: data.index,
         flags: {

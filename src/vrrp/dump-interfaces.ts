@@ -3,6 +3,7 @@
 // flags, MTU, hardware type, and the VRRP instances tracking it. Pure: the OS view comes in.
 import type { VrrpInstance } from '../config/model.js';
 import type { OsInterface } from './dump-view.js';
+import { ctime, epochUs } from '../config/dump-time.js';
 
 /** keepalived's weight for an instance's own interface under dont_track_primary. */
 const NOT_TRACK_IF = 255;
@@ -66,8 +67,15 @@ function keptAddresses(ifc: OsInterface, vips: Set<string>): { v4: string[]; v6:
   };
 }
 
-/** The lines of the "Interfaces" section (without its heading). */
-export function interfacesData(instances: VrrpInstance[], interfaces: OsInterface[]): string[] {
+/**
+ * The lines of the "Interfaces" section (without its heading). `naSent`: the interfaces IPv6 VIPs
+ * have been announced on, whose IPv6 forwarding keepalived checks for the adverts' router flag.
+ */
+export function interfacesData(
+  instances: VrrpInstance[],
+  interfaces: OsInterface[],
+  naSent: ReadonlySet<string> = new Set(),
+): string[] {
   const tracking = trackingByInterface(instances);
   const out: string[] = [];
   for (const ifc of interfaces) {
@@ -111,6 +119,13 @@ export function interfacesData(instances: VrrpInstance[], interfaces: OsInterfac
       '   Original promote_secondaries 0',
       '   Reset promote_secondaries counter 0',
     );
+    const fwd = ifc.ipv6Forwarding;
+    if (fwd && naSent.has(ifc.name)) {
+      const us = epochUs(fwd.at);
+      out.push(
+        `   ${fwd.on ? '' : 'Not '}IPv6 forwarding. Last checked ${us} (${ctime(fwd.at)}.${us.split('.')[1]})`,
+      );
+    }
     if (trackers.length) {
       out.push('   Tracking VRRP instances :');
       for (const t of trackers)

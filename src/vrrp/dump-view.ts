@@ -43,6 +43,8 @@ export interface OsInterface {
   hwType: number;
   /** Addresses in the kernel's order; IPv6 with their scope (keepalived keeps link-local only). */
   addresses: { family: 4 | 6; address: string; scope: number }[];
+  /** net.ipv6.conf.IF.forwarding and when it was read (seconds since the epoch); absent without IPv6. */
+  ipv6Forwarding?: { on: boolean; at: number };
 }
 
 export interface DumpView {

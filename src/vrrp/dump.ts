@@ -26,7 +26,15 @@ function cmdStr(n: Notify): string {
   return n.argv.map((a) => `'${a}'`).join(' ');
 }
 
-/** keepalived's format_ipaddress(): `ADDR[/LEN] [brd B] dev IF scope S [label L][ set]`. */
+/** An IPv6 address's lifetime as format_ipaddress writes it (keepalived's default: forever). */
+function preferredLft(v: VipSpec): string {
+  const i = v.options.indexOf('preferred_lft');
+  const lft = i >= 0 ? v.options[i + 1] : undefined;
+  if (lft === undefined || lft === 'forever') return ' preferred_lft forever';
+  return lft === '0' ? ' deprecated' : ` preferred_lft ${lft}`;
+}
+
+/** keepalived's format_ipaddress(): `ADDR[/LEN] [brd B] dev IF scope S [label L][ preferred_lft …][ set]`. */
 function formatVip(v: VipSpec, dev: string, set: boolean): string {
   const full = v.family === 6 ? 128 : 32;
   const prefix = v.prefix !== undefined && v.prefix !== full ? `/${v.prefix}` : '';
@@ -36,6 +44,7 @@ function formatVip(v: VipSpec, dev: string, set: boolean): string {
     ` dev ${v.dev ?? dev}`,
     ` scope ${v.scope ?? 'global'}`,
     v.label ? ` label ${v.label}` : '',
+    v.family === 6 ? preferredLft(v) : '',
     set ? ' set' : '',
   ].join('');
 }
@@ -261,7 +270,15 @@ function instanceData(
   if (cfg.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
   if (cfg.strictMode ?? g.vrrpStrict) out.push('   Enforcing strict VRRP compliance');
   out.push(`   Using src_ip = ${st.source || '(none)'}${cfg.unicastSrcIp ? ' (from configuration)' : ''}`);
-  if (!unicast) out.push(`   Multicast address ${st.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4}`);
+  if (!unicast) {
+    // IPv6: the group's scope is the interface, which keepalived names by index.
+    const index = view?.interfaces?.find((i) => i.name === st.interface)?.index;
+    out.push(
+      st.family === 6
+        ? `   Multicast address ${g.vrrpMcastGroup6}${index !== undefined ? `, ifindex ${index}` : ''}`
+        : `   Multicast address ${g.vrrpMcastGroup4}`,
+    );
+  }
   out.push(
     `   Gratuitous ARP delay = ${gp.delay}`,
     `   Gratuitous ARP repeat = ${gp.rep}`,
@@ -448,6 +465,16 @@ export function vrrpDataText(
       ...interfacesData(
         running.map((r) => r.cfg),
         view.interfaces,
+        // Where IPv6 VIPs have been announced: instances that have been MASTER.
+        new Set(
+          running
+            .filter(({ st }) => st.state === 'MASTER' || st.stats.becomeMaster > 0)
+            .flatMap(({ cfg }) =>
+              [...cfg.virtualIpaddress, ...cfg.virtualIpaddressExcluded]
+                .filter((v) => v.family === 6)
+                .map((v) => v.dev ?? cfg.interface ?? ''),
+            ),
+        ),
       ),
     );
   return out.map((l) => l + '\n').join('');

@@ -442,3 +442,47 @@ test('keepalived.data with unicast instances: vigil and a keepalived 2.2.7 next 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('keepalived.data with IPv6 instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: [`${NET}.12/24`, 'fd00:91::12/64'] },
+      { name: 'v', addresses: [`${NET}.11/24`, 'fd00:91::11/64'] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-v6-'));
+  const daemons: Daemon[] = [];
+  try {
+    const conf = (vrid: number, vip: string): string =>
+      instanceConf({ vrid, priority: 120, vip: `${vip}/64`, version: 3 });
+    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
+    mkdirSync(tmp.k);
+    mkdirSync(tmp.v);
+    const k = await startKeepalived(lab, 'k', join(dir, 'k'), conf(93, 'fd00:91::110'), {
+      ...process.env,
+      TMPDIR: tmp.k,
+    });
+    daemons.push(k);
+    const v = await startVigil(lab, 'v', join(dir, 'v'), conf(94, 'fd00:91::111'), ['--no-api', '-P'], {
+      ...process.env,
+      TMPDIR: tmp.v,
+    });
+    daemons.push(v);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
+    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', 'fd00:91::110'), 30_000, 200);
+    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
+    assert.deepEqual(dataLabels(vData), dataLabels(kData));
+    assert.ok(vData.includes('   Using Native IPv6'));
+    assert.ok(vData.some((l) => /^ {3}Multicast address ff02::12, ifindex \d+$/.test(l)));
+    assert.ok(section(vData, '------< VRRP Sockpool >------').includes('   Family = IPv6'));
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

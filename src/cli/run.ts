@@ -5,6 +5,7 @@
 import { constants as fsConstants, openSync, writeSync } from 'node:fs';
 import { formatDiagnostic } from '../config/ast.js';
 import { globalData } from '../config/dump-global.js';
+import { dataFileName, DUMP_FILES } from '../daemon/dump-files.js';
 import { loadConfig } from '../config/load.js';
 import type { ApiConfig } from '../config/model.js';
 import type { Logger } from '../base/logger.js';
@@ -71,11 +72,14 @@ function startStopScripts(options: DaemonOptions, log: Logger): ReturnType<Start
 }
 
 /** keepalived_parent.data: the global definitions of the configuration on disk. */
-function parentData(options: DaemonOptions): string | null {
+function parentData(options: DaemonOptions): { text: string; file: string } {
   const { config } = loadConfig(options.configFile, { configId: options.configId });
-  return globalData(config)
-    .map((l) => l + '\n')
-    .join('');
+  return {
+    text: globalData(config)
+      .map((l) => l + '\n')
+      .join(''),
+    file: dataFileName(DUMP_FILES.parentData, config.globalDefs),
+  };
 }
 
 /** keepalived's `--signum=SIGFUNC`: the number on stdout, exit 0; an unknown name exits 1. */

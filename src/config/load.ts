@@ -4,7 +4,13 @@ import type { Diagnostic, Loc } from './ast.js';
 import type { Config } from './model.js';
 import { parseFile, parseText, type ParseOptions, type ParseResult } from './parse.js';
 import { applyBlock, type BlockSpec, type Ctx } from './schema/block.js';
-import { defaultGlobalDefs, PROCESS_KEYWORDS, readApi, readGlobalDefs } from './schema/global.js';
+import {
+  defaultGlobalDefs,
+  PROCESS_KEYWORDS,
+  readApi,
+  readGlobalDefs,
+  recordProcessNames,
+} from './schema/global.js';
 import { readVirtualServer, readVirtualServerGroup } from './schema/lvs.js';
 import {
   readGarpGroup,
@@ -84,6 +90,7 @@ function readConfig(parsed: ParseResult): LoadResult {
   const config = emptyConfig();
   config.files = parsed.files;
   applyBlock<Config>(ROOT_SPEC, parsed.stmts, config, ctx);
+  recordProcessNames(parsed.stmts, config.globalDefs);
   validate(config, ctx);
   return { config, diagnostics };
 }

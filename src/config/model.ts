@@ -33,6 +33,12 @@ export interface Notify {
 
 export interface GlobalDefs {
   routerId?: string;
+  /** `data_use_instance`: the .data dump files' names carry the namespace and instance names. */
+  dataUseInstance: boolean;
+  /** `instance NAME` (the first one; the keyword is warned, the name names the dump files). */
+  instanceName?: string;
+  /** `net_namespace NAME` (the first one; warned likewise). */
+  netNamespace?: string;
   notificationEmail: string[];
   notificationEmailFrom?: string;
   smtpServer?: { host: string; port: number };

@@ -20,7 +20,7 @@ import { applyTuning } from '../os/process-tuning.js';
 import { globalData } from '../config/dump-global.js';
 import { checkDataText } from '../lvs/dump.js';
 import { childContext, emitEvent, runChild, type ChildLoop } from './child.js';
-import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import { dataFileName, DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import { isVrrpStateEvent } from './ipc.js';
 import { rsLabel } from '../config/listen.js';
 
@@ -137,7 +137,8 @@ const initial = load();
 if (initial) tune(initial);
 // -d: the configuration as keepalived_check.data lays it out, in the log.
 if (initial && options.dumpConf)
-  for (const line of checkDataText(initial, globalData(initial), []).trimEnd().split('\n')) log.info(line);
+  for (const line of checkDataText(initial, globalData(initial, 'checker'), []).trimEnd().split('\n'))
+    log.info(line);
 if (initial && initial.virtualServers.length > 0) {
   busy = start(initial, true).catch((e: Error) => log.error(`cannot start the data plane: ${e.message}`));
 }
@@ -244,8 +245,11 @@ const child: ChildLoop = runChild<'checker'>(log, {
   signal: (sig) => {
     if (sig !== 'DATA' || !running) return [];
     log.info(`Printing checker data for process(${process.pid}) on signal`);
-    const path = dumpPath(DUMP_FILES.checkData);
-    writeDumpFile(path, checkDataText(running, globalData(running), controller?.status().realServers ?? []));
+    const path = dumpPath(dataFileName(DUMP_FILES.checkData, running.globalDefs));
+    writeDumpFile(
+      path,
+      checkDataText(running, globalData(running, 'checker'), controller?.status().realServers ?? []),
+    );
     return [path];
   },
   reload: () => {

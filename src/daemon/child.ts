@@ -94,11 +94,10 @@ export function runChild<K extends ChildKind>(log: Logger, handlers: ChildHandle
   // The supervisor handles ^C for the whole group; a child must not die half-way through it.
   process.on('SIGINT', () => undefined);
   dumpSignal = (sig) => {
-    try {
-      void handlers.signal(sig);
-    } catch (e) {
-      log.error(`${sig} dump: ${(e as Error).message}`);
-    }
+    // Some dumps read the OS first (keepalived.data's interfaces): errors arrive either way.
+    Promise.resolve()
+      .then(() => handlers.signal(sig))
+      .catch((e: unknown) => log.error(`${sig} dump: ${(e as Error).message}`));
   };
   send({ type: 'ready' });
   return { lateness };

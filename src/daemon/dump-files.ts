@@ -17,6 +17,21 @@ export const DUMP_FILES = {
   json: 'keepalived.json',
 } as const;
 
+/**
+ * The name of a .data dump (keepalived's open_dump_file): with data_use_instance and a namespace
+ * or instance name, `keepalived.NS_INSTANCE.data` (either part alone without the '_'). The
+ * .stats and .json files keep their names.
+ */
+export function dataFileName(
+  name: string,
+  g: { dataUseInstance: boolean; instanceName?: string | undefined; netNamespace?: string | undefined },
+): string {
+  const { instanceName: inst, netNamespace: ns } = g;
+  if (!g.dataUseInstance || (inst === undefined && ns === undefined)) return name;
+  const dot = name.lastIndexOf('.');
+  return `${name.slice(0, dot)}.${ns ?? ''}${ns !== undefined && inst !== undefined ? '_' : ''}${inst ?? ''}${name.slice(dot)}`;
+}
+
 export function tmpDir(env: NodeJS.ProcessEnv = process.env): string {
   const t = env.TMPDIR;
   return t && t.startsWith('/') ? t : '/tmp';

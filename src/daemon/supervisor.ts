@@ -29,7 +29,7 @@ import type { Logger } from '../base/logger.js';
 import type { DaemonOptions } from './options.js';
 import { sdNotify } from './notify.js';
 import { runStartStopScript, type StartStopScript } from '../scripts/start-stop.js';
-import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import { dumpPath, writeDumpFile } from './dump-files.js';
 import type { DumpSignal } from './signals.js';
 import { removePidFile, runningPid, writePidFile } from './pidfile.js';
 
@@ -44,8 +44,11 @@ export type StartStopLoad = (options: DaemonOptions) => {
 };
 /** The configuration's api { } block (undefined: none; the API then runs on its defaults). */
 export type ApiConfigLoad = (options: DaemonOptions) => ApiConfig | undefined;
-/** keepalived_parent.data's text (the global definitions), null when it cannot be made. */
-export type ParentDataText = (options: DaemonOptions) => string | null;
+/**
+ * keepalived_parent.data's text (the global definitions) and file name (data_use_instance), null
+ * when it cannot be made.
+ */
+export type ParentDataText = (options: DaemonOptions) => { text: string; file: string } | null;
 
 /** What the supervisor reads of the configuration besides its errors; each has a neutral default. */
 export interface SupervisorHooks {
@@ -350,10 +353,10 @@ export class Supervisor {
     const written: string[] = [];
     if (sig === 'DATA') {
       try {
-        const text = this.hooks.parentData?.(this.options) ?? null;
-        if (text !== null) {
-          const path = dumpPath(DUMP_FILES.parentData);
-          writeDumpFile(path, text);
+        const data = this.hooks.parentData?.(this.options) ?? null;
+        if (data !== null) {
+          const path = dumpPath(data.file);
+          writeDumpFile(path, data.text);
           written.push(path);
         }
         written.push(await this.dump());

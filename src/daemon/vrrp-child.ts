@@ -16,11 +16,12 @@ import { syncMismatches } from '../lvs/sync-engine.js';
 import { primaryAddress } from '../os/addresses.js';
 import { ConntrackdProcess } from '../lvs/conntrackd.js';
 import { closeRtnl, openRtnl } from '../os/link.js';
+import { readInterfaces } from '../os/interface-view.js';
 import { applyTuning } from '../os/process-tuning.js';
 import { reloadRuntime, VrrpRuntime } from '../vrrp/runtime.js';
 import { vrrpDataText, vrrpJson, vrrpStatsText } from '../vrrp/dump.js';
 import { childContext, emitEvent, runChild, type ChildLoop } from './child.js';
-import { DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
+import { dataFileName, DUMP_FILES, dumpPath, writeDumpFile } from './dump-files.js';
 import type { DumpSignal } from './signals.js';
 
 const { options, log, load } = childContext('vigil-vrrp', 'vrrp');
@@ -131,7 +132,7 @@ let startedAt = Date.now();
  * SIGSTATS_CLEAR the same then zeroes the counters, SIGJSON keepalived.json (none without
  * instances, as keepalived). Before the engine runs there is nothing to write.
  */
-function dumpOnSignal(sig: DumpSignal): string[] {
+async function dumpOnSignal(sig: DumpSignal): Promise<string[]> {
   if (!runtime) return [];
   const status = runtime.status();
   const write = (name: string, text: string): string[] => {
@@ -140,9 +141,20 @@ function dumpOnSignal(sig: DumpSignal): string[] {
     return [path];
   };
   switch (sig) {
-    case 'DATA':
+    case 'DATA': {
       log.info(`Printing VRRP data for process(${process.pid}) on signal`);
-      return write(DUMP_FILES.data, vrrpDataText(runtime.config, status, startedAt));
+      const { config } = runtime;
+      const { sockets, timers, processes } = runtime.dumpView();
+      // Without the interfaces (netlink refused) the rest is still worth writing.
+      const interfaces = await readInterfaces().catch((e: unknown) => {
+        log.warn(`keepalived.data: cannot read the interfaces: ${(e as Error).message}`);
+        return null;
+      });
+      return write(
+        dataFileName(DUMP_FILES.data, config.globalDefs),
+        vrrpDataText(config, status, startedAt, { sockets, timers, processes, interfaces }),
+      );
+    }
     case 'STATS':
     case 'STATS_CLEAR': {
       log.info(

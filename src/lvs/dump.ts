@@ -1,7 +1,16 @@
-// keepalived 2.2.7's checker dump (keepalived_check.data, SIGUSR1; check_data.c dump_vs/dump_rs)
-// from the configuration and the health checks' state: the same labels and order for the fields
-// vigil has. Pure: the caller writes the file.
-import type { Config, Notify, RealServer, VirtualServer } from '../config/model.js';
+// keepalived 2.2.7's checker dump (keepalived_check.data, SIGUSR1; check_data.c dump_vsg,
+// dump_vs, dump_rs, then check_api.c's health checkers) from the configuration and the health
+// checks' state: the same labels and order. Pure: the caller writes the file.
+import type {
+  Config,
+  LbKind,
+  Notify,
+  RealServer,
+  Tunnel,
+  VirtualServer,
+  VirtualServerGroup,
+} from '../config/model.js';
+import { checkersData, fmtRs, fmtVs, type CheckerNow } from './dump-checkers.js';
 
 /** What the checker knows about one real server now (the controller's status). */
 export interface RsNow {
@@ -9,6 +18,8 @@ export interface RsNow {
   realServer: string;
   state: string;
   weight: number;
+  /** Each checker's state, in the configuration's order. */
+  checkers?: CheckerNow[];
 }
 
 function cmdStr(n: Notify): string {
@@ -24,10 +35,20 @@ function vsHead(vs: VirtualServer): string {
   const k = vs.key;
   if (k.kind === 'addr') return ` VS VIP = ${k.address}, VPORT = ${k.port}`;
   if (k.kind === 'fwmark') return ` VS FWMARK = ${k.fwmark}`;
-  return ` VS GROUP = ${vs.label}`;
+  return ` VS GROUP = ${fmtVs(vs)}`;
 }
 
-const METHOD: Record<string, string> = { NAT: 'NAT', DR: 'DR', TUN: 'TUN', FULLNAT: 'FULLNAT' };
+/** keepalived's dump_forwarding_method() (built with IPVS tunnel types, as Debian's is). */
+function forwarding(prefix: string, kind: LbKind, tunnel: Tunnel | undefined): string {
+  const fwd = 'forwarding method = ';
+  if (kind !== 'TUN') return `   ${prefix}${fwd}${kind}`;
+  const t = tunnel ?? { type: 'ipip', csum: 'nocsum' };
+  if (t.type === 'ipip') return `   ${prefix}${fwd}TUN, type = IPIP`;
+  const csum = { nocsum: ', no checksum', csum: ', checksum', remcsum: ', remote checksum' }[t.csum];
+  // keepalived leaves the prefix out of these two.
+  if (t.type === 'gue') return `   ${fwd}TUN, type = GUE, port = ${t.port ?? 0}${csum}`;
+  return `   ${fwd}TUN, type = GRE${csum}`;
+}
 
 function rsLines(vs: VirtualServer, rs: RealServer, now: RsNow | undefined): string[] {
   const alive = now?.state === 'up';
@@ -35,7 +56,7 @@ function rsLines(vs: VirtualServer, rs: RealServer, now: RsNow | undefined): str
   const out = [
     '   ------< Real server >------',
     `   RIP = ${rs.address}, RPORT = ${rs.port ?? 0}, WEIGHT = ${rs.weight} EFF WEIGHT = ${eff}`,
-    `   forwarding method = ${METHOD[rs.lvsMethod ?? vs.lbKind] ?? vs.lbKind}`,
+    forwarding('', rs.lvsMethod ?? vs.lbKind, rs.tunnel ?? vs.tunnel),
     `   Alpha is ${(rs.alpha ?? vs.alpha) ? 'ON' : 'OFF'}`,
     `   connection timeout = ${decimal(rs.connectTimeout ?? vs.connectTimeout ?? 5)}`,
     `   connection limit range = ${rs.lthreshold ?? 0} -> ${rs.uthreshold ?? 0}`,
@@ -55,10 +76,13 @@ function rsLines(vs: VirtualServer, rs: RealServer, now: RsNow | undefined): str
     `   Using smtp notification = ${(rs.smtpAlert ?? vs.smtpAlert) ? 'yes' : 'no'}`,
     `   initial weight = ${rs.weight}`,
     `   effective weight = ${eff}`,
+    // vigil keeps no weight from before the last change.
+    `   previous effective_weight = ${eff}`,
     `   alive = ${alive ? 1 : 0}`,
-    `   num failed checkers = ${alive ? 0 : rs.checkers.length}`,
+    `   num failed checkers = ${now?.checkers ? now.checkers.filter((c) => !c.up).length : alive ? 0 : rs.checkers.length}`,
     // Inhibit on failure keeps a failed server in the table at weight 0.
     `   RS set = ${alive || (rs.inhibitOnFailure ?? vs.inhibitOnFailure) ? 1 : 0}`,
+    '   reloaded = 0',
   );
   return out;
 }
@@ -73,6 +97,17 @@ function vsLines(config: Config, vs: VirtualServer, now: Map<string, RsNow>): st
     `   connection timeout = ${decimal(vs.connectTimeout ?? 5)}`,
     `   delay_loop = ${decimal(vs.delayLoop)}`,
     `   lvs_sched = ${vs.lbAlgo}`,
+    // Set by the kernel once the service is in its table, never by the configuration.
+    '   Hashed = disabled',
+  );
+  const on = (b: boolean): string => (b ? 'enabled' : 'disabled');
+  if (vs.lbAlgo === 'sh')
+    out.push(`   sh-port = ${on(vs.flags.shPort)}`, `   sh-fallback = ${on(vs.flags.shFallback)}`);
+  else if (vs.lbAlgo === 'mh')
+    out.push(`   mh-port = ${on(vs.flags.mhPort)}`, `   mh-fallback = ${on(vs.flags.mhFallback)}`);
+  else out.push('   flag-1 = disabled', '   flag-2 = disabled', '   flag-3 = disabled');
+  out.push(
+    `   One packet scheduling = ${on(vs.ops)}${vs.ops && vs.protocol !== 'UDP' ? ' (inactive due to not UDP)' : ''}`,
   );
   if (vs.persistenceTimeout) out.push(`   persistence timeout = ${vs.persistenceTimeout}`);
   if (vs.persistenceGranularity) out.push(`   persistence granularity = ${vs.persistenceGranularity}`);
@@ -93,15 +128,54 @@ function vsLines(config: Config, vs: VirtualServer, now: Map<string, RsNow>): st
   if (vs.haSuspend) out.push('   Using HA suspend');
   out.push(
     `   Using smtp notification = ${(vs.smtpAlert ?? config.globalDefs.smtpAlertChecker ?? config.globalDefs.smtpAlert) ? 'yes' : 'no'}`,
-    `   default forwarding method = ${vs.lbKind}`,
+    forwarding('default ', vs.lbKind, vs.tunnel),
   );
-  if (vs.sorryServer)
+  const ss = vs.sorryServer;
+  if (ss) {
+    const port = ss.port ?? (vs.key.kind === 'addr' ? vs.key.port : 0);
+    const dup = vs.realServers.some((r) => r.address === ss.address && (r.port ?? 0) === port);
     out.push(
-      `   sorry server = [${vs.sorryServer.address}]:${vs.protocol.toLowerCase()}:${vs.sorryServer.port ?? 0}`,
+      `   sorry server ${dup ? '(duplicates rs) ' : ''}= ${fmtRs({ address: ss.address, port } as RealServer, vs)}`,
+      forwarding('  ', vs.sorryServerLvsMethod ?? vs.lbKind, vs.tunnel),
+      `     Inhibit on failure is ${vs.sorryServerInhibit ? 'ON' : 'OFF'}`,
     );
+  }
   const rsNow = vs.realServers.map((rs) => now.get(`${label}\0${rs.address}:${rs.port ?? 0}`));
-  out.push(`   alive = ${rsNow.some((r) => r?.state === 'up') ? 1 : 0}`);
+  const alive = rsNow.filter((r) => r?.state === 'up');
+  const weight = alive.reduce((n, r) => n + (r?.weight ?? 0), 0);
+  out.push(
+    `   alive = ${alive.length ? 1 : 0}`,
+    // quorum is met on the live servers' summed weight (keepalived's quorum_state_up).
+    `   quorum_state_up = ${weight >= vs.quorum ? 1 : 0}`,
+    '   reloaded = 0',
+  );
   vs.realServers.forEach((rs, i) => out.push(...rsLines(vs, rs, rsNow[i])));
+  return out;
+}
+
+/** keepalived's dump_vsg(): a group, its address ranges then its fwmarks. */
+function vsgLines(g: VirtualServerGroup, config: Config): string[] {
+  const addrs = g.members.filter((m) => m.kind === 'addr');
+  const marks = g.members.filter((m) => m.kind === 'fwmark');
+  const out = [
+    ' ------< Virtual server group >------',
+    ` Virtual Server Group = ${g.name}, IPv4 = ${addrs.some((m) => m.family === 4) ? 'yes' : 'no'}, IPv6 = ${addrs.some((m) => m.family === 6) ? 'yes' : 'no'}`,
+  ];
+  // Its services by protocol: keepalived counts the live ones, vigil lists those configured.
+  const users = config.virtualServers.filter((vs) => vs.key.kind === 'group' && vs.key.group === g.name);
+  const count = (p: string): number => users.filter((vs) => vs.protocol === p).length;
+  for (const m of addrs) {
+    const port = m.port ?? 0;
+    out.push(
+      m.last
+        ? `   VIP Range = ${m.address}-${m.last}, VPORT = ${port}`
+        : `   VIP = ${m.address}, VPORT = ${port}`,
+      `     Alive: ${count('TCP')} tcp, ${count('UDP')} udp, ${count('SCTP')} sctp`,
+      '     reloaded = False',
+    );
+  }
+  for (const m of marks)
+    out.push(`   FWMARK = ${m.fwmark}`, `     Alive: ${users.length} IPv4, 0 IPv6`, '     reloaded = False');
   return out;
 }
 
@@ -110,8 +184,13 @@ export function checkDataText(config: Config, head: string[], realServers: RsNow
   const now = new Map(realServers.map((r) => [`${r.virtualServer}\0${r.realServer}`, r]));
   const out = [...head];
   if (config.virtualServers.length) {
-    out.push('------< LVS Topology >------');
+    // The IPVS version keepalived was built against (linux/ip_vs.h: 1.2.1 for years).
+    out.push('------< LVS Topology >------', ' System is compiled with LVS v1.2.1');
+    for (const g of config.virtualServerGroups) out.push(...vsgLines(g, config));
     for (const vs of config.virtualServers) out.push(...vsLines(config, vs, now));
   }
+  out.push(
+    ...checkersData(config, (vs, rs) => now.get(`${vs.label}/${vs.protocol}\0${rs.address}:${rs.port ?? 0}`)),
+  );
   return out.map((l) => l + '\n').join('');
 }

@@ -190,6 +190,11 @@ export class VrrpSocket extends EventEmitter<Events> {
     return this.fd < 0;
   }
 
+  /** The socket's file descriptor (keepalived's data dump prints it), -1 once closed. */
+  get fileDescriptor(): number {
+    return this.fd;
+  }
+
   /**
    * Sends one VRRP packet (built and checksummed by the codec; with `ah`, the whole IP packet) to
    * `destination` (default: the group). Returns false and emits 'error' when the OS refuses it.

@@ -4,7 +4,19 @@
 // scripts that parse keepalived's files read vigil's. Pure: the caller writes the files.
 import type { Config, Notify, VipSpec, VrrpInstance } from '../config/model.js';
 import { globalData } from '../config/dump-global.js';
+import { ctimeUs, epochUs } from '../config/dump-time.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
+import type { DumpView, SocketView } from './dump-view.js';
+import { interfacesData } from './dump-interfaces.js';
+import { instanceConfig } from './config.js';
+import {
+  syncGroupsData,
+  trackedList,
+  trackFilesData,
+  trackFileWeight,
+  trackProcessesData,
+  trackProcessWeight,
+} from './dump-trackers.js';
 
 /** keepalived's VRRP_STATE_* numbers (vrrp.h). */
 const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
@@ -14,7 +26,15 @@ function cmdStr(n: Notify): string {
   return n.argv.map((a) => `'${a}'`).join(' ');
 }
 
-/** keepalived's format_ipaddress(): `ADDR[/LEN] [brd B] dev IF scope S [label L][ set]`. */
+/** An IPv6 address's lifetime as format_ipaddress writes it (keepalived's default: forever). */
+function preferredLft(v: VipSpec): string {
+  const i = v.options.indexOf('preferred_lft');
+  const lft = i >= 0 ? v.options[i + 1] : undefined;
+  if (lft === undefined || lft === 'forever') return ' preferred_lft forever';
+  return lft === '0' ? ' deprecated' : ` preferred_lft ${lft}`;
+}
+
+/** keepalived's format_ipaddress(): `ADDR[/LEN] [brd B] dev IF scope S [label L][ preferred_lft …][ set]`. */
 function formatVip(v: VipSpec, dev: string, set: boolean): string {
   const full = v.family === 6 ? 128 : 32;
   const prefix = v.prefix !== undefined && v.prefix !== full ? `/${v.prefix}` : '';
@@ -24,6 +44,7 @@ function formatVip(v: VipSpec, dev: string, set: boolean): string {
     ` dev ${v.dev ?? dev}`,
     ` scope ${v.scope ?? 'global'}`,
     v.label ? ` label ${v.label}` : '',
+    v.family === 6 ? preferredLft(v) : '',
     set ? ' set' : '',
   ].join('');
 }
@@ -97,17 +118,31 @@ function paired(config: Config, status: RuntimeStatus): { cfg: VrrpInstance; st:
   return out;
 }
 
-/** GARP settings in force: the instance's own, else global_defs'. */
+/** GARP and advert settings in force, as the engine runs the instance (vrrp_strict included). */
 function garp(
   config: Config,
   cfg: VrrpInstance,
-): { delay: number; rep: number; refresh: number; refreshRep: number } {
+): {
+  delay: number;
+  rep: number;
+  refresh: number;
+  refreshRep: number;
+  lowerDelay: number;
+  lowerRep: number;
+  lowerNoAdvert: boolean;
+  higherSendAdvert: boolean;
+} {
   const g = config.globalDefs;
+  const ic = instanceConfig(config, cfg);
   return {
     delay: cfg.garpMasterDelay ?? g.vrrpGarpMasterDelay,
     rep: cfg.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
     refresh: cfg.garpMasterRefresh ?? g.vrrpGarpMasterRefresh,
     refreshRep: cfg.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+    lowerDelay: Math.floor((ic.garpLowerPrioDelayMs ?? 0) / 1000),
+    lowerRep: ic.garpLowerPrioRepeat ?? 0,
+    lowerNoAdvert: ic.lowerPrioNoAdvert ?? false,
+    higherSendAdvert: ic.higherPrioSendAdvert ?? false,
   };
 }
 
@@ -137,10 +172,10 @@ export function vrrpJson(config: Config, status: RuntimeStatus, startedAt: numbe
       garp_refresh: gp.refresh,
       garp_rep: gp.rep,
       garp_refresh_rep: gp.refreshRep,
-      garp_lower_prio_delay: gp.delay,
-      garp_lower_prio_rep: gp.rep,
-      lower_prio_no_advert: 0,
-      higher_prio_send_advert: 0,
+      garp_lower_prio_delay: gp.lowerDelay,
+      garp_lower_prio_rep: gp.lowerRep,
+      lower_prio_no_advert: gp.lowerNoAdvert ? 1 : 0,
+      higher_prio_send_advert: gp.higherSendAdvert ? 1 : 0,
       vrid: st.vrid,
       base_priority: st.basePriority,
       effective_priority: st.effectivePriority,
@@ -178,21 +213,6 @@ export function vrrpJson(config: Config, status: RuntimeStatus, startedAt: numbe
   });
 }
 
-/** `Mon Dec  7 20:30:47.464105 2026`, keepalived's ctime_us_r() (local time). */
-function ctimeUs(sec: number): string {
-  const d = new Date(sec * 1000);
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p2 = (n: number): string => String(n).padStart(2, '0');
-  const us = String(Math.round((sec % 1) * 1e6) % 1e6).padStart(6, '0');
-  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${us} ${d.getFullYear()}`;
-}
-
-function epochUs(sec: number): string {
-  const whole = Math.floor(sec);
-  return `${whole}.${String(Math.round((sec - whole) * 1e6) % 1e6).padStart(6, '0')}`;
-}
-
 const NOTIFY_DATA: [keyof VrrpInstance, string][] = [
   ['notifyBackup', 'Backup'],
   ['notifyMaster', 'Master'],
@@ -207,6 +227,7 @@ function instanceData(
   cfg: VrrpInstance,
   st: InstanceRuntimeStatus,
   startedAt: number,
+  view: DumpView | undefined,
 ): string[] {
   const g = config.globalDefs;
   const gp = garp(config, cfg);
@@ -229,24 +250,45 @@ function instanceData(
     `   Wantstate = ${st.wantState}`,
     `   Number of config faults = 0`,
     `   Number of interface and track script faults = ${st.tracking.faults.length}`,
-    `   Last transition = ${epochUs(last)} (${ctimeUs(last)})`,
-    `   Interface = ${st.interface}`,
   );
+  // The timers are transient state: keepalived writes them to the file, not to the -d log.
+  const timers = view?.timers.get(st.name);
+  if (view) {
+    const init = st.trackers.filter((t) => t.kind === 'script' && t.status === 'no result yet').length;
+    out.push(`   Number of track scripts init = ${init}`);
+  }
+  out.push(`   Last transition = ${epochUs(last)} (${ctimeUs(last)})`);
+  if (timers) {
+    const rt = timers.readTimeout;
+    out.push(
+      rt === null ? '   Read timeout = DISABLED' : `   Read timeout = ${epochUs(rt)} (${ctimeUs(rt)})`,
+      `   Master down timer = ${Math.floor(timers.masterDownUs)} usecs`,
+    );
+  }
+  out.push(`   Interface = ${st.interface}`);
   if (cfg.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
   if (cfg.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
   if (cfg.strictMode ?? g.vrrpStrict) out.push('   Enforcing strict VRRP compliance');
   out.push(`   Using src_ip = ${st.source || '(none)'}${cfg.unicastSrcIp ? ' (from configuration)' : ''}`);
-  if (!unicast) out.push(`   Multicast address ${st.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4}`);
+  if (!unicast) {
+    // IPv6: the group's scope is the interface, which keepalived names by index.
+    const index = view?.interfaces?.find((i) => i.name === st.interface)?.index;
+    out.push(
+      st.family === 6
+        ? `   Multicast address ${g.vrrpMcastGroup6}${index !== undefined ? `, ifindex ${index}` : ''}`
+        : `   Multicast address ${g.vrrpMcastGroup4}`,
+    );
+  }
   out.push(
     `   Gratuitous ARP delay = ${gp.delay}`,
     `   Gratuitous ARP repeat = ${gp.rep}`,
     `   Gratuitous ARP refresh = ${gp.refresh}`,
     `   Gratuitous ARP refresh repeat = ${gp.refreshRep}`,
-    `   Gratuitous ARP lower priority delay = ${gp.delay}`,
-    `   Gratuitous ARP lower priority repeat = ${gp.rep}`,
+    `   Gratuitous ARP lower priority delay = ${gp.lowerDelay}`,
+    `   Gratuitous ARP lower priority repeat = ${gp.lowerRep}`,
     '   Down timer adverts = 3',
-    '   Send advert after receive lower priority advert = true',
-    '   Send advert after receive higher priority advert = false',
+    `   Send advert after receive lower priority advert = ${!gp.lowerNoAdvert}`,
+    `   Send advert after receive higher priority advert = ${gp.higherSendAdvert}`,
     `   Virtual Router ID = ${st.vrid}`,
     `   Priority = ${st.basePriority}`,
     `   Effective priority = ${st.effectivePriority}`,
@@ -274,24 +316,44 @@ function instanceData(
     for (const v of cfg.virtualIpaddressExcluded) out.push(`     ${formatVip(v, st.interface, st.vipsSet)}`);
   }
   if (unicast) {
-    out.push(`   Check unicast src : ${g.vrrpCheckUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :');
-    for (const p of cfg.unicastPeer) out.push(`     ${p.address}`);
+    // keepalived gives IPv4 unicast adverts TTL 255 unless unicast_ttl says otherwise; IPv6 leaves
+    // the hop limit to the kernel.
+    const ttl = cfg.unicastTtl ?? (st.family === 4 ? 255 : undefined);
+    if (ttl !== undefined) out.push(`   Unicast TTL = ${ttl}`);
+    out.push(
+      `   Check unicast src : ${(cfg.checkUnicastSrc ?? g.vrrpCheckUnicastSrc) ? 'yes' : 'no'}`,
+      '   Unicast Peer :',
+      ...cfg.unicastPeer.map((p) => `     ${p.address} min_ttl ${p.minTtl ?? 0} max_ttl ${p.maxTtl ?? 255}`),
+      // Debian's keepalived is built with the old checksum compatibility; old_unicast_checksum is warned.
+      '   Unicast checksum compatibility = no',
+    );
   }
-  const tracked = (title: string, list: { name: string; weight?: number }[]): void => {
-    if (!list.length) return;
-    out.push(`   ${title} :`);
-    for (const t of list) out.push(`     ${t.name} weight ${t.weight ?? 0}`);
-  };
-  tracked('Tracked interfaces', cfg.trackInterface);
-  tracked(
-    'Tracked scripts',
-    cfg.trackScript.map((t) => ({
-      name: t.name,
-      weight: t.weight ?? config.vrrpScripts.find((s) => s.name === t.name)?.weight,
-    })),
+  if (view) {
+    const sock = view.sockets.find((k) => k.instances.some((i) => i.name === st.name));
+    out.push(sock ? `   fd_in ${sock.fd}, fd_out ${sock.fd}` : '   No sockets allocated');
+  }
+  out.push(
+    ...trackedList(
+      'Tracked interfaces',
+      cfg.trackInterface,
+      (t) => ({ weight: t.weight ?? 0, reverse: t.reverse }),
+      false,
+    ),
+    ...trackedList(
+      'Tracked scripts',
+      cfg.trackScript,
+      (t) => {
+        const s = config.vrrpScripts.find((x) => x.name === t.name);
+        return {
+          weight: t.weight ?? s?.weight ?? 0,
+          reverse: t.weight !== undefined ? t.reverse : (s?.weightReverse ?? false),
+        };
+      },
+      false,
+    ),
+    ...trackedList('Tracked files', cfg.trackFile, (t) => trackFileWeight(config, t), true),
+    ...trackedList('Tracked processes', cfg.trackProcess, (t) => trackProcessWeight(config, t), true),
   );
-  tracked('Tracked files', cfg.trackFile);
-  tracked('Tracked processes', cfg.trackProcess);
   out.push(
     `   Using smtp notification = ${(cfg.smtpAlert ?? false) ? 'yes' : 'no'}`,
     '   Notify deleted = Fault',
@@ -300,6 +362,8 @@ function instanceData(
     const n = cfg[key] as Notify | undefined;
     if (n) out.push(`   ${label} state transition script = ${cmdStr(n)}, uid:gid 0:0`);
   }
+  const prio = cfg.notifyPriorityChanges ?? config.globalDefs.vrrpNotifyPriorityChanges ?? false;
+  out.push(`   Notify priority changes = ${prio}`);
   return out;
 }
 
@@ -328,8 +392,9 @@ function scriptsData(config: Config, status: RuntimeStatus): string[] {
       `   Status = ${good ? 'GOOD' : 'BAD'}`,
       '   Script uid:gid = 0:0',
       '   VRRP instances :',
-      '   Tracking instances :',
     );
+    // dump_tracking_obj_list: the heading only when someone tracks the script.
+    if (users.length) out.push('   Tracking instances :');
     for (const i of users) {
       const w = i.trackers.find((t) => t.kind === 'script' && t.name === s.name)?.weight ?? 0;
       out.push(`     ${i.name}, weight ${w}`);
@@ -339,10 +404,78 @@ function scriptsData(config: Config, status: RuntimeStatus): string[] {
   return out;
 }
 
-/** /tmp/keepalived.data as the VRRP process writes it (global definitions, topology, scripts). */
-export function vrrpDataText(config: Config, status: RuntimeStatus, startedAt: number): string {
-  const out = [...globalData(config), '------< VRRP Topology >------'];
-  for (const { cfg, st } of paired(config, status)) out.push(...instanceData(config, cfg, st, startedAt));
+/**
+ * keepalived's "VRRP Sockpool" (dump_sock_pool): one entry per socket. vigil sends and receives
+ * on the same socket, so fd_in and fd_out are the same number.
+ */
+export function sockpoolData(sockets: SocketView[]): string[] {
+  const out: string[] = [];
+  for (const s of sockets) {
+    out.push(
+      ` fd_in ${s.fd} fd_out = ${s.fd}`,
+      `   Interface = ${s.ifname}`,
+      `   Family = IPv${s.family}`,
+      `   Protocol = ${s.ah ? 'AH' : 'VRRP'}`,
+      `   Type = ${s.unicastSrc ? 'Unicast' : 'Multicast'}`,
+    );
+    if (s.unicastSrc) out.push(`   Address = ${s.unicastSrc}`);
+    out.push('   Rx buf size = 0', '   VRRP instances');
+    for (const i of s.instances) out.push(`     ${i.name} vrid ${i.vrid}`);
+  }
+  return out;
+}
+
+/**
+ * /tmp/keepalived.data as the VRRP process writes it: global definitions, topology, sockets,
+ * scripts, interfaces. Without `view` (the -d log at start) the transient parts are left out, as
+ * keepalived leaves them out of its log.
+ */
+export function vrrpDataText(
+  config: Config,
+  status: RuntimeStatus,
+  startedAt: number,
+  view?: DumpView,
+): string {
+  const out = [...globalData(config, 'vrrp')];
+  // Static addresses are on their interfaces ('set') once the engine runs. Static routes and
+  // rules are not listed: vigil has no formatter for keepalived's route and rule lines.
+  const statics = config.staticAddresses.addresses;
+  if (statics.length)
+    out.push(
+      '------< Static Addresses >------',
+      ...statics.map((a) => `     ${formatVip(a, a.dev ?? '', !!view)}`),
+    );
+  out.push('------< VRRP Topology >------');
+  const running = paired(config, status);
+  for (const { cfg, st } of running) out.push(...instanceData(config, cfg, st, startedAt, view));
+  if (view?.sockets.length) out.push('------< VRRP Sockpool >------', ...sockpoolData(view.sockets));
+  if (config.syncGroups.length)
+    out.push('------< VRRP Sync groups >------', ...syncGroupsData(config, status));
   if (config.vrrpScripts.length) out.push('------< VRRP Scripts >------', ...scriptsData(config, status));
+  if (config.trackFiles.length)
+    out.push('------< VRRP Track files >------', ...trackFilesData(config, status));
+  if (config.trackProcesses.length)
+    out.push(
+      '------< VRRP Track processes >------',
+      ...trackProcessesData(config, view?.processes ?? new Map()),
+    );
+  if (view?.interfaces?.length)
+    out.push(
+      '------< Interfaces >------',
+      ...interfacesData(
+        running.map((r) => r.cfg),
+        view.interfaces,
+        // Where IPv6 VIPs have been announced: instances that have been MASTER.
+        new Set(
+          running
+            .filter(({ st }) => st.state === 'MASTER' || st.stats.becomeMaster > 0)
+            .flatMap(({ cfg }) =>
+              [...cfg.virtualIpaddress, ...cfg.virtualIpaddressExcluded]
+                .filter((v) => v.family === 6)
+                .map((v) => v.dev ?? cfg.interface ?? ''),
+            ),
+        ),
+      ),
+    );
   return out.map((l) => l + '\n').join('');
 }

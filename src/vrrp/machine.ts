@@ -287,6 +287,11 @@ export class VrrpMachine {
     return this.sands;
   }
 
+  /** The Master_Down timer last set, µs (keepalived's ms_down_timer, in its data dump). */
+  get masterDownTimerUs(): number {
+    return this.msDownTimerUs;
+  }
+
   // ---- internals, named after keepalived's functions ------------------------------------------
 
   private emit(a: Action): void {

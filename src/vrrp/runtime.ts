@@ -66,6 +66,7 @@ import { vrrpSubject } from '../alert/message.js';
 import { initialScriptState, scriptExited, scriptStatus, type ScriptState } from './track/script-state.js';
 import { ProcessMonitor, trackedProcessDef } from './track/process-monitor.js';
 import { newAdvertCounters } from './packet.js';
+import type { InstanceTimers, SocketView } from './dump-view.js';
 
 /** What a reload carries from the old runtime to the new one, by name. */
 export interface RuntimeCarry {
@@ -887,6 +888,51 @@ export class VrrpRuntime {
       failed: [...this.failed],
       unknownVrid: this.unknownVrid,
     };
+  }
+
+  /** The sockets and timers keepalived's data dump shows (keepalived.data, SIGUSR1). */
+  dumpView(): {
+    sockets: SocketView[];
+    timers: Map<string, InstanceTimers>;
+    processes: Map<string, { count: number; quorum: boolean }>;
+  } {
+    // The machines' clock is performance.now(); the dump prints wall-clock times.
+    const epochMs = Date.now() - now();
+    const timers = new Map<string, InstanceTimers>();
+    const users = new Map<VrrpSocket, Running[]>();
+    for (const [name, r] of this.running) {
+      const m = r.inst.machine;
+      const next = m.nextTimer;
+      timers.set(name, {
+        readTimeout: next === null ? null : (epochMs + next) / 1000,
+        masterDownUs: m.masterDownTimerUs,
+      });
+      users.set(r.socket, [...(users.get(r.socket) ?? []), r]);
+    }
+    const sockets = [...this.sockets.values()]
+      .filter((s) => !s.closed)
+      .map((s): SocketView => {
+        const rs = users.get(s) ?? [];
+        const unicast = rs.length > 0 && rs.every((r) => (r.inst.cfg.unicastPeers?.length ?? 0) > 0);
+        return {
+          fd: s.fileDescriptor,
+          ifname: s.ifname,
+          family: s.family,
+          ah: s.ah,
+          unicastSrc: unicast ? (s.source ?? null) : null,
+          // keepalived walks each socket's instances by VRID.
+          instances: rs
+            .map((r) => ({ name: r.inst.cfg.name, vrid: r.inst.cfg.vrid }))
+            .sort((a, b) => a.vrid - b.vrid),
+        };
+      });
+    const processes = new Map(
+      this.config.trackProcesses.map((p) => [
+        p.name,
+        { count: this.processes?.count(p.name) ?? 0, quorum: this.processes?.status(p.name) ?? false },
+      ]),
+    );
+    return { sockets, timers, processes };
   }
 
   private linkStatus(ifname: string): TrackerStatus {

@@ -8,6 +8,7 @@ import { arg, flag, int, intText, ip, notifyCommand, parseIp, seconds, text, use
 export function defaultGlobalDefs(): GlobalDefs {
   return {
     notificationEmail: [],
+    dataUseInstance: false,
     smtpConnectTimeout: 30,
     enableScriptSecurity: false,
     startupScriptTimeout: 10,
@@ -46,11 +47,12 @@ const DUMP = 'the state, statistics and JSON dump files are not written';
 /** Process-level keywords keepalived takes at the top level (vigil also takes them in global_defs). */
 export const PROCESS_KEYWORDS: Record<string, string> = {
   linkbeat_use_polling: 'link state is followed through netlink only, never polled',
-  net_namespace: 'it runs in the network namespace it is started in (start it with ip netns exec)',
+  net_namespace:
+    'it runs in the network namespace it is started in (start it with ip netns exec); only data_use_instance uses the name',
   net_namespace_ipvs: 'IPVS is driven in the namespace vigil runs in',
   namespace_with_ipsets: 'ipsets are not used',
   use_pid_dir: 'pid files are not put in /run/keepalived/',
-  instance: 'pid and dump file names do not get an instance name',
+  instance: 'pid files and log names do not get the instance name; only data_use_instance uses it',
   child_wait_time: 'vigil waits its own time for the children to stop',
 };
 
@@ -130,7 +132,6 @@ const UNIMPLEMENTED: Record<string, string> = {
   reload_file: 'no file is written at reloads',
   config_save_dir: 'configurations are not saved at reloads',
   tmp_config_directory: 'no temporary configuration directory is used',
-  data_use_instance: DUMP,
   json_version: DUMP,
   iproute_usr_dir: 'route and rule names are not read from iproute2 files in this directory',
   iproute_etc_dir: 'route and rule names are not read from iproute2 files in this directory',
@@ -201,6 +202,17 @@ const GLOBAL: BlockSpec<GlobalDefs> = {
   unimplemented: UNIMPLEMENTED,
   keywords: {
     router_id: (s, g, ctx) => (g.routerId = text(s, ctx)),
+    data_use_instance: (s, g, ctx) => {
+      // keepalived's check_true_false(): a bad value is reported and the keyword skipped.
+      const v = s.args[0]?.text.toLowerCase();
+      if (v === undefined || ['true', 'on', 'yes'].includes(v)) g.dataUseInstance = true;
+      else if (['false', 'off', 'no'].includes(v)) g.dataUseInstance = false;
+      else
+        ctx.warn(
+          `Invalid value '${s.args[0]!.text}' for global data_use_instance specified - ignoring`,
+          s.args[0]!.loc,
+        );
+    },
     notification_email: (s, g) => {
       g.notificationEmail.push(
         ...s.args.map((a) => a.text),
@@ -411,7 +423,23 @@ export const GLOBAL_SPEC = GLOBAL;
 
 export function readGlobalDefs(s: Stmt, g: GlobalDefs, ctx: Ctx): void {
   g.loc ??= s.keyword.loc;
-  applyBlock(GLOBAL, blockOf(s, ctx), g, ctx);
+  const stmts = blockOf(s, ctx);
+  applyBlock(GLOBAL, stmts, g, ctx);
+  recordProcessNames(stmts, g);
+}
+
+/**
+ * The names of `instance` and `net_namespace` (warned keywords, in global_defs or at the top
+ * level): data_use_instance puts them in the dump files' names. The first of each holds, as
+ * keepalived ignores a duplicate.
+ */
+export function recordProcessNames(stmts: Stmt[], g: GlobalDefs): void {
+  for (const s of stmts) {
+    const name = s.args[0]?.text;
+    if (name === undefined) continue;
+    if (s.keyword.text === 'instance') g.instanceName ??= name;
+    else if (s.keyword.text === 'net_namespace') g.netNamespace ??= name;
+  }
 }
 
 export function readApi(s: Stmt, ctx: Ctx): ApiConfig {

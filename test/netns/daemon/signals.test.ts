@@ -5,7 +5,7 @@
 // leaves the VIP in place, as keepalived --dont-release-vrrp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLab } from '../../../src/lab/index.js';
@@ -50,6 +50,37 @@ function alive(pid: number): boolean {
 
 function pidOf(file: string): number {
   return Number(readFileSync(file, 'utf8').trim());
+}
+
+/** SIGUSR1 to `pid`, then the keepalived.data it writes to `path`, as lines. */
+async function dataDump(path: string, pid: number): Promise<string[]> {
+  const at = Date.now() - 5;
+  process.kill(pid, 'SIGUSR1');
+  const text = await waitFor(
+    `${path} written`,
+    async () => existsSync(path) && statSync(path).mtimeMs >= at && readFileSync(path, 'utf8'),
+    5000,
+  );
+  return text.split('\n');
+}
+
+/** One section of a .data dump, from its heading to the next one. */
+function section(lines: string[], head: string): string[] {
+  const from = lines.indexOf(head);
+  assert.ok(from >= 0, `no ${head}`);
+  const end = lines.findIndex((l, i) => i > from && l.startsWith('------<'));
+  return lines.slice(from, end < 0 ? undefined : end).filter((l) => l !== '');
+}
+
+/** A dump line without its value (numbers too: indexes, fds, weights). */
+function dataLabel(l: string): string {
+  const eq = l.indexOf(' = ');
+  return (eq >= 0 ? l.slice(0, eq + 2) : l).replace(/\d+/g, 'N');
+}
+
+/** A whole dump's labels, without keepalived's lines about its own build and umask. */
+function dataLabels(lines: string[]): string[] {
+  return lines.filter((l) => !/^ (nftables with|libnftnl version|umask = )/.test(l)).map(dataLabel);
 }
 
 test('keepalived signals to vigil and its children: all stay up, keepalived dump files written', async (t) => {
@@ -121,9 +152,59 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
       /------< VRRP Topology >------\n VRRP Instance = VI_1\n {3}VRRP Version = 2\n {3}State = MASTER\n/,
     );
     assert.match(data, / {3}Virtual IP \(1\):\n {5}192\.168\.91\.100\/24 dev eth0 scope global set\n/);
+    // The instance's timers and socket; the sockpool entry is a socket the VRRP child really has.
+    assert.match(data, / {3}Number of track scripts init = 0\n {3}Last transition = \d+\.\d{6} \(.+\)\n/);
+    assert.match(data, / {3}Read timeout = \d+\.\d{6} \(.+\)\n {3}Master down timer = \d+ usecs\n/);
+    const fd = /\n {3}fd_in (\d+), fd_out \1\n/.exec(data)?.[1];
+    assert.ok(fd, 'the instance names its socket');
+    assert.ok(
+      data.includes(
+        `------< VRRP Sockpool >------\n fd_in ${fd} fd_out = ${fd}\n   Interface = eth0\n   Family = IPv4\n` +
+          '   Protocol = VRRP\n   Type = Multicast\n   Rx buf size = 0\n   VRRP instances\n     VI_1 vrid 91\n',
+      ),
+      data,
+    );
+    assert.match(readlinkSync(`/proc/${pids.vrrp}/fd/${fd}`), /^socket:\[\d+\]$/);
+    // The interfaces as the namespace has them: eth0's own address (not the VIP), its MAC, tracked by VI_1.
+    const [link] = JSON.parse((await lab.exec('v', ['ip', '-j', 'link', 'show', 'eth0'])).stdout) as {
+      ifindex: number;
+      address: string;
+      mtu: number;
+    }[];
+    assert.match(
+      data,
+      /------< Interfaces >------\n Name = lo\n {3}index = 1\n {3}IPv4 address = 127\.0\.0\.1\n/,
+    );
+    const eth0 = data.slice(data.indexOf(' Name = eth0\n'));
+    assert.ok(
+      eth0.startsWith(` Name = eth0\n   index = ${link!.ifindex}\n   IPv4 address = ${NET}.11\n`),
+      eth0,
+    );
+    assert.ok(
+      eth0.includes(
+        `\n   MAC = ${link!.address}\n   MAC broadcast = ff:ff:ff:ff:ff:ff\n   State = UP, RUNNING\n`,
+      ),
+      eth0,
+    );
+    assert.ok(eth0.includes(`\n   MTU = ${link!.mtu}\n   HW Type = ETHERNET\n`), eth0);
+    assert.match(eth0, / {3}Tracking VRRP instances :\n {5}VI_1, weight 0\n/);
+    assert.ok(!eth0.includes(VIP), 'the VIP is not one of the interface addresses');
     const check = await fresh('keepalived_check.data', at);
     assert.match(check, / VS VIP = 192\.168\.91\.100, VPORT = 80\n/);
     assert.match(check, / {3}RIP = 192\.168\.91\.21, RPORT = 80, WEIGHT = 1 EFF WEIGHT = \d+\n/);
+    // Its checker, with the connection it makes and its method.
+    assert.ok(
+      check.includes(
+        `------< Health checkers >------\n [${VIP}]:tcp:80 -> [${NET}.21]:tcp:80\n   Enabled = yes\n`,
+      ),
+      check,
+    );
+    assert.ok(
+      check.includes(
+        `   Connection\n     Dest = [${NET}.21]:80\n     Timeout = 1.000000\n   Keepalive method = TCP_CHECK\n`,
+      ),
+      check,
+    );
     assert.match(await fresh('keepalived_parent.data', at), /^------< Global definitions >------\n/);
 
     // Straight to each child, and SIGHUP (reload) to the parent: nothing ends.
@@ -142,13 +223,20 @@ test('keepalived signals to vigil and its children: all stay up, keepalived dump
     await stopDaemon(lab, v, 'SIGTERM');
     assert.equal(await hasVip(lab, 'v', VIP), false, 'a normal stop removes the VIP');
 
-    // -V (--dont-release-vrrp): the stop leaves the VIP, as keepalived's does.
-    const kept = await startVigil(lab, 'v', join(dir, 'run2'), CONF, ['--no-api', '-V'], {
+    // -V (--dont-release-vrrp): the stop leaves the VIP, as keepalived's does. This run also has
+    // data_use_instance: the .data files carry the instance name.
+    const named = `global_defs {\n  instance sig\n  data_use_instance\n}\n${CONF}`;
+    const kept = await startVigil(lab, 'v', join(dir, 'run2'), named, ['--no-api', '-V'], {
       ...process.env,
       TMPDIR: dumps,
     });
     daemons.push(kept);
     await waitState(kept, 'VI_1', 'MASTER', 30_000);
+    at = Date.now() - 5;
+    process.kill(pidOf(join(dir, 'run2', 'vigil.pid')), 'SIGUSR1');
+    assert.match(await fresh('keepalived.sig.data', at), / Instance name = sig\n/);
+    assert.match(await fresh('keepalived_check.sig.data', at), / Use instance name in data dumps\n/);
+    assert.match(await fresh('keepalived_parent.sig.data', at), /^------< Global definitions >------\n/);
     await stopDaemon(lab, kept, 'SIGTERM');
     assert.equal(await hasVip(lab, 'v', VIP), true, '-V left the VIP in place');
   } catch (e) {
@@ -202,7 +290,7 @@ test('-R (--dont-respawn): a child that dies ends the daemon, exit 1; without -R
   }
 });
 
-test('keepalived.json and keepalived.stats: vigil and a keepalived 2.2.7 next to it write the same shapes', async (t) => {
+test('keepalived.json, keepalived.stats and keepalived.data: vigil and a keepalived 2.2.7 next to it write the same shapes', async (t) => {
   if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
   const lab = await createLab({
     nodes: [
@@ -269,6 +357,126 @@ test('keepalived.json and keepalived.stats: vigil and a keepalived 2.2.7 next to
       assert.deepEqual(vd[0]!.data[key], kd[0]!.data[key], key);
     const labels = (s: string): string[] => s.split('\n').map((l) => l.replace(/\d+$/, 'N'));
     assert.deepEqual(labels(mine.stats), labels(theirs.stats));
+
+    // keepalived.data's sockpool and interfaces sections: the same lines, values aside.
+    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
+    for (const head of ['------< VRRP Sockpool >------', '------< Interfaces >------'])
+      assert.deepEqual(section(vData, head).map(dataLabel), section(kData, head).map(dataLabel), head);
+    // And the whole file, but for keepalived's lines about its own build and umask.
+    assert.deepEqual(dataLabels(vData), dataLabels(kData));
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keepalived.data with unicast instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: [`${NET}.12/24`] },
+      { name: 'v', addresses: [`${NET}.11/24`] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-uc-'));
+  const daemons: Daemon[] = [];
+  try {
+    // Each unicasts to the other, different VRIDs: both MASTER of their own, a unicast socket each.
+    const conf = (vrid: number, vip: string, self: string, peer: string): string => `vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id ${vrid}
+  priority 120
+  advert_int 1
+  unicast_src_ip ${self}
+  unicast_peer {
+    ${peer}
+  }
+  virtual_ipaddress {
+    ${vip}/24
+  }
+}
+`;
+    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
+    mkdirSync(tmp.k);
+    mkdirSync(tmp.v);
+    const k = await startKeepalived(
+      lab,
+      'k',
+      join(dir, 'k'),
+      conf(97, `${NET}.112`, `${NET}.12`, `${NET}.11`),
+      {
+        ...process.env,
+        TMPDIR: tmp.k,
+      },
+    );
+    daemons.push(k);
+    const v = await startVigil(
+      lab,
+      'v',
+      join(dir, 'v'),
+      conf(98, `${NET}.113`, `${NET}.11`, `${NET}.12`),
+      ['--no-api', '-P'],
+      { ...process.env, TMPDIR: tmp.v },
+    );
+    daemons.push(v);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
+    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', `${NET}.112`), 30_000, 200);
+    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
+    assert.deepEqual(dataLabels(vData), dataLabels(kData));
+    assert.ok(vData.includes(`     ${NET}.12 min_ttl 0 max_ttl 255`), vData.join('\n'));
+    const pool = section(vData, '------< VRRP Sockpool >------');
+    assert.ok(pool.includes('   Type = Unicast') && pool.includes(`   Address = ${NET}.11`), pool.join('\n'));
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keepalived.data with IPv6 instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  const lab = await createLab({
+    nodes: [
+      { name: 'k', addresses: [`${NET}.12/24`, 'fd00:91::12/64'] },
+      { name: 'v', addresses: [`${NET}.11/24`, 'fd00:91::11/64'] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-v6-'));
+  const daemons: Daemon[] = [];
+  try {
+    const conf = (vrid: number, vip: string): string =>
+      instanceConf({ vrid, priority: 120, vip: `${vip}/64`, version: 3 });
+    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
+    mkdirSync(tmp.k);
+    mkdirSync(tmp.v);
+    const k = await startKeepalived(lab, 'k', join(dir, 'k'), conf(93, 'fd00:91::110'), {
+      ...process.env,
+      TMPDIR: tmp.k,
+    });
+    daemons.push(k);
+    const v = await startVigil(lab, 'v', join(dir, 'v'), conf(94, 'fd00:91::111'), ['--no-api', '-P'], {
+      ...process.env,
+      TMPDIR: tmp.v,
+    });
+    daemons.push(v);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
+    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', 'fd00:91::110'), 30_000, 200);
+    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
+    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
+    assert.deepEqual(dataLabels(vData), dataLabels(kData));
+    assert.ok(vData.includes('   Using Native IPv6'));
+    assert.ok(vData.some((l) => /^ {3}Multicast address ff02::12, ifindex \d+$/.test(l)));
+    assert.ok(section(vData, '------< VRRP Sockpool >------').includes('   Family = IPv6'));
   } catch (e) {
     for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
     throw e;

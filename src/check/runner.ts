@@ -108,16 +108,33 @@ interface Rs {
   suspended: boolean;
 }
 
+/**
+ * keepalived 2.2.7's defaults where neither the checker, its real server nor its virtual server
+ * says: one retry, 1 s apart (check_api.c); MISC_CHECK no retry (check_misc.c); DNS_CHECK three,
+ * a delay_loop apart (check_dns.c); HTTP_GET / SSL_GET 3 s apart (check_http.c).
+ */
+export function retryDefaults(
+  kind: Checker['kind'],
+  delayLoop: number,
+): { retry: number; delayBeforeRetry: number } {
+  if (kind === 'MISC_CHECK') return { retry: 0, delayBeforeRetry: 1 };
+  if (kind === 'DNS_CHECK') return { retry: 3, delayBeforeRetry: delayLoop };
+  if (kind === 'HTTP_GET' || kind === 'SSL_GET') return { retry: 1, delayBeforeRetry: 3 };
+  return { retry: 1, delayBeforeRetry: 1 };
+}
+
 /** A checker's timing, each keyword from the checker, else its real server, else its virtual server. */
 export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckTiming {
   const c = ch as Partial<Record<'delayLoop' | 'retry' | 'delayBeforeRetry' | 'warmup', number>> & {
     alpha?: boolean;
   };
   const delayLoop = c.delayLoop ?? rs.delayLoop ?? vs.delayLoop;
+  const dflt = retryDefaults(ch.kind, delayLoop);
   return {
     delayLoopMs: delayLoop * 1000,
-    retry: c.retry ?? rs.retry ?? vs.retry ?? 1,
-    delayBeforeRetryMs: (c.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? 1) * 1000,
+    retry: c.retry ?? rs.retry ?? vs.retry ?? dflt.retry,
+    delayBeforeRetryMs:
+      (c.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? dflt.delayBeforeRetry) * 1000,
     // keepalived's default warmup is the delay_loop: first checks spread over one loop, not all
     // at once (10,000 connects in one tick would make the last ones hundreds of ms late, forever).
     warmupMs: (c.warmup ?? rs.warmup ?? vs.warmup ?? delayLoop) * 1000,

@@ -3,7 +3,7 @@
 // check_smtp.c, check_dns.c, check_udp.c, check_ping.c, check_file.c). One entry per checker in
 // configuration order, with the timing vigil really uses. Pure: the checks' state comes in.
 import type { Checker, Config, HttpUrl, RealServer, VirtualServer } from '../config/model.js';
-import { timingOf } from '../check/runner.js';
+import { retryDefaults, timingOf } from '../check/runner.js';
 import { ctime, epochUs } from '../config/dump-time.js';
 
 /** What the checker process knows of one checker now (the runner's CheckerStatus). */
@@ -160,8 +160,7 @@ function checkerLines(
     `   Current weight = ${dynamic}`,
   ];
   if (ch.kind !== 'FILE_CHECK' && ch.kind !== 'BFD_CHECK') {
-    // The timing vigil runs the check with (its defaults: retry 1, delay_before_retry 1 s for
-    // every checker type, warmup the delay_loop).
+    // The timing the check runs with (keepalived's defaults per checker type, warmup the delay_loop).
     const t = timingOf(ch, rs, vs);
     const us = (ms: number): number => Math.round(ms * 1000);
     out.push(
@@ -175,7 +174,8 @@ function checkerLines(
       const it = now?.lastResult ? now.consecutiveFailures % (t.retry + 1) : t.retry;
       out.push(`   Delay before retry = ${us(t.delayBeforeRetryMs)} us`, `   Retries iterations = ${it}`);
     }
-    out.push(`   Default delay before retry = ${US} us`);
+    // keepalived keeps 0 for DNS_CHECK's default (it means: the delay_loop).
+    out.push(`   Default delay before retry = ${retryDefaults(ch.kind, 0).delayBeforeRetry * US} us`);
   }
   out.push('   Log all failures = no');
   if (ch.kind !== 'MISC_CHECK' && ch.kind !== 'FILE_CHECK' && ch.kind !== 'BFD_CHECK') {

@@ -46,3 +46,54 @@ test('warmup defaults to the delay_loop in force; an explicit one wins, 0 includ
   assert.equal(zero!.warmupMs, 0);
   assert.equal(rsLevel!.warmupMs, 1000);
 });
+
+test("retry and delay_before_retry default per checker type, as keepalived 2.2.7's", () => {
+  const [tcp, http, ssl, misc, dns, smtp, own] = timings(`
+  real_server 10.0.0.2 80 {
+    TCP_CHECK {
+    }
+  }
+  real_server 10.0.0.3 80 {
+    HTTP_GET {
+      url {
+        path /
+      }
+    }
+  }
+  real_server 10.0.0.4 80 {
+    SSL_GET {
+      url {
+        path /
+      }
+    }
+  }
+  real_server 10.0.0.5 80 {
+    MISC_CHECK {
+      misc_path /bin/true
+    }
+  }
+  real_server 10.0.0.6 80 {
+    DNS_CHECK {
+      name example.org
+    }
+  }
+  real_server 10.0.0.7 80 {
+    SMTP_CHECK {
+    }
+  }
+  real_server 10.0.0.8 80 {
+    retry 2
+    delay_before_retry 5
+    DNS_CHECK {
+      name example.org
+    }
+  }`);
+  const pick = (t: ReturnType<typeof timings>[number] | undefined) => [t!.retry, t!.delayBeforeRetryMs];
+  assert.deepEqual(pick(tcp), [1, 1000]);
+  assert.deepEqual(pick(http), [1, 3000]);
+  assert.deepEqual(pick(ssl), [1, 3000]);
+  assert.deepEqual(pick(misc), [0, 1000]);
+  assert.deepEqual(pick(dns), [3, 4000], 'DNS_CHECK retries 3 times, a delay_loop apart');
+  assert.deepEqual(pick(smtp), [1, 1000]);
+  assert.deepEqual(pick(own), [2, 5000], "the real server's own values win");
+});

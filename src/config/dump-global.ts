@@ -3,6 +3,7 @@
 // for that setting when it is not configured, which is what vigil does (no SNMP, no D-Bus, no
 // BFD, default netlink buffers…); the build details of keepalived's own binary (libnftnl version)
 // and the process umask are left out.
+import { hostname } from 'node:os';
 import type { Config, Notify, ProcessTuning } from './model.js';
 
 /** Which process writes the dump: keepalived's VRRP process resolves some defaults the others do not. */
@@ -48,7 +49,7 @@ export function globalData(config: Config, proc: DumpProcess = 'parent'): string
     ' Network namespace ipvs = (main namespace)',
   ];
   if (g.instanceName !== undefined) out.push(` Instance name = ${g.instanceName}`);
-  out.push(` Router ID = ${g.routerId ?? ''}`);
+  out.push(` Router ID = ${g.routerId ?? hostname()}`); // keepalived's default: the host name
   if (g.smtpServer) {
     out.push(` Smtp server = ${g.smtpServer.host}`, ` Smtp server port = ${g.smtpServer.port}`);
     if (g.smtpHeloName) out.push(` Smtp HELO name = ${g.smtpHeloName}`);

@@ -19,9 +19,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-// A file that hangs fails after 20 minutes (Node 20 times whole files), naming itself, instead
-// of stalling CI to its limit. The longest file (the QEMU IPVS suites) takes about 5.
-const timeout = '--test-timeout=1200000';
+// A file that hangs fails after 30 minutes (Node 20 times whole files), naming itself, instead
+// of stalling CI to its limit. The longest file (the QEMU IPVS suites) takes 5 to 18 (host load).
+const timeout = '--test-timeout=1800000';
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', timeout, ...files],

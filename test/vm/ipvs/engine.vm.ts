@@ -199,6 +199,21 @@ test('thresholds and the NAT, DR and tunnel (ipip, gue, gre) forwarding methods'
     ['edit-dest'],
   );
   assert.deepEqual(ipvsadmThresholds().get('10.0.2.2:80'), [5, 1]);
+  // checksum flags on, changed, and off again: an absent TUN_FLAGS must reset the kernel's
+  for (const tunnelCsum of ['csum', 'remcsum', undefined] as const) {
+    table[0]!.dests[0] = dest('10.0.2.2', 80, {
+      forwarding: 'tun',
+      tunnelType: 'gue',
+      tunnelPort: 6080,
+      ...(tunnelCsum ? { tunnelCsum } : {}),
+    });
+    table[0]!.dests[4] = dest('10.0.2.6', 80, {
+      forwarding: 'tun',
+      tunnelType: 'gre',
+      ...(tunnelCsum === 'csum' ? { tunnelCsum } : {}),
+    });
+    await converge(table);
+  }
 });
 
 test('planner round trip on a mixed table, then a partial change', async () => {

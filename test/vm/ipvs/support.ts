@@ -1,6 +1,8 @@
 // Shared by the IPVS suites that run inside the QEMU guest (scripts/ipvs-vm.sh): Debian's
 // ipvsadm as the independent reader/writer, and a canonical form of tables for comparison.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DestSpec, ServiceKey, ServiceState } from '../../../src/dataplane/engine.js';
 import { destId, serviceId } from '../../../src/dataplane/keys.js';
 
@@ -41,7 +43,7 @@ function destLine(k: ServiceKey, d: DestSpec): string {
     const type = d.tunnelType ?? 'ipip';
     line += ` --tun-type ${type}`;
     if (type === 'gue') line += ` --tun-port ${d.tunnelPort ?? 0}`;
-    if (type !== 'ipip') line += ' --tun-nocsum';
+    if (type !== 'ipip') line += ` --tun-${d.tunnelCsum ?? 'nocsum'}`;
   }
   return line;
 }
@@ -99,12 +101,37 @@ export function ipvsadmThresholds(): Map<string, [number, number]> {
   return out;
 }
 
-/** `vigil run -f CONF --runtime-dir RT -l` inside network namespace NS, its log on ours (or piped). */
+/** Newest modification time of the files under DIR (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * How to start the CLI in the guest: the compiled dist/ when it is newer than every source file
+ * (npm ci builds it), else through tsx. Under TCG each of the daemon's three processes pays for
+ * compiling its modules again: tsx took 160 s to a programmed table on a loaded host, dist/ 65 s.
+ */
+function cliEntry(): string[] {
+  try {
+    if (statSync('dist/cli/main.js').mtimeMs > newest('src')) return ['dist/cli/main.js'];
+  } catch {
+    // no dist/: fall through
+  }
+  return ['--import', 'tsx', 'src/cli/main.ts'];
+}
+
+/** `vigil run -f CONF --runtime-dir RT -l [EXTRA…]` inside network namespace NS, its log on ours (or piped). */
 export function startVigil(
   ns: string,
   conf: string,
   rt: string,
   log: 'inherit' | 'pipe' = 'inherit',
+  extra: readonly string[] = [],
 ): ChildProcess {
   return spawn(
     'ip',
@@ -113,16 +140,69 @@ export function startVigil(
       'exec',
       ns,
       process.execPath,
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...cliEntry(),
       'run',
       '-f',
       conf,
       '--runtime-dir',
       rt,
       '-l',
+      ...extra,
     ],
     { stdio: ['ignore', log, log] },
   );
+}
+
+/**
+ * Debian's keepalived 2.2.7 in the foreground inside NS (EXTRA: more flags, such as `-C` for the
+ * checker process only): the reference for what a configuration programs into the kernel and
+ * what a stop leaves behind. Its pid files go to DIR so that it never meets a system keepalived's.
+ */
+export function startKeepalived(
+  ns: string,
+  conf: string,
+  dir: string,
+  extra: readonly string[] = [],
+): ChildProcess {
+  const pid = (n: string) => join(dir, `${n}.pid`);
+  const pids = ['-p', pid('keepalived'), '-c', pid('checkers'), '-r', pid('vrrp')];
+  return spawn('ip', ['netns', 'exec', ns, 'keepalived', '-n', '-l', '-D', '-f', conf, ...pids, ...extra], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+/** SIGTERM (`ip netns exec` execs the daemon, so the pid is the daemon's), then its exit within MS. */
+export async function stopChild(child: ChildProcess, ms = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const r = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (r === 'late') {
+    child.kill('SIGKILL');
+    throw new Error(`pid ${child.pid} did not exit within ${ms} ms of SIGTERM`);
+  }
+}
+
+/** Polls f every 250 ms until it gives a value (errors count as "not yet"), or fails after MS. */
+export async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined> | T | undefined,
+  ms: number,
+): Promise<T> {
+  const t0 = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - t0 > ms)
+      throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

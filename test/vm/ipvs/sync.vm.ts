@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { startVigil } from './support.js';
+import { startVigil, until } from './support.js';
 
 const run = promisify(execFile);
 const id = `vg${Math.random().toString(36).slice(2, 7)}`;
@@ -128,26 +128,6 @@ async function vrrpState(rt: string): Promise<string | undefined> {
     children: { vrrp?: { status?: { instances?: { name: string; state: string }[] } } };
   };
   return s.children.vrrp?.status?.instances?.find((i) => i.name === 'VI_1')?.state;
-}
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined> | T | undefined,
-  ms: number,
-): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - t0 > ms)
-      throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** `ipvsadm -L --daemon` in a director: "master sync daemon (mcast=eth0, syncid=7, ...)" lines. */

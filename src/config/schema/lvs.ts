@@ -103,9 +103,12 @@ const NB_GET_RETRY =
 
 export const RS_SPEC: BlockSpec<RealServer> = {
   name: 'real_server',
-  synonyms: { lb_kind: 'lvs_method' },
   unimplemented: { snmp_name: SNMP, BFD_CHECK: 'no BFD session runs, so this checker never runs' },
-  ignored: { nb_get_retry: NB_GET_RETRY },
+  ignored: {
+    nb_get_retry: NB_GET_RETRY,
+    // keepalived 2.2.7 logs "Unknown keyword 'lb_kind'" here: a real server's own method is lvs_method.
+    lb_kind: "keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'lvs_method')",
+  },
   keywords: {
     weight: (s, r, ctx) => (r.weight = int(s, ctx, 0, 2147483647) ?? r.weight),
     lvs_method: (s, r, ctx) => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startVigil } from './support.js';
+import { until as sharedUntil } from '../../../src/lab/until.js';
 
 const run = promisify(execFile);
 const id = `vg${Math.random().toString(36).slice(2, 7)}`;
@@ -86,15 +87,8 @@ virtual_server fwmark 7 {
 }
 `;
 
-async function until<T>(what: string, f: () => T | undefined, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms:\n${ipvsadmLn()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, f: () => T | undefined, ms: number): Promise<T> =>
+  sharedUntil(what, f, ms, { stepMs: 200, detail: ipvsadmLn });
 
 before(async () => {
   assert.equal(process.env.IPVS_VM, '1', 'these tests run inside scripts/ipvs-vm.sh');

@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DestSpec, ServiceKey, ServiceState } from '../../../src/dataplane/engine.js';
 import { destId, serviceId } from '../../../src/dataplane/keys.js';
+import { until as sharedUntil } from '../../../src/lab/until.js';
 
 export function ipvsadm(...args: string[]): string {
   return execFileSync('ipvsadm', args, { encoding: 'utf8' });
@@ -186,23 +187,11 @@ export async function stopChild(child: ChildProcess, ms = 30_000): Promise<void>
   }
 }
 
-/** Polls f every 250 ms until it gives a value (errors count as "not yet"), or fails after MS. */
-export async function until<T>(
+/** The shared wait (src/lab/until.ts) at the VM's pace: a try every 250 ms. */
+export function until<T>(
   what: string,
   f: () => Promise<T | undefined> | T | undefined,
   ms: number,
 ): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - t0 > ms)
-      throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return sharedUntil(what, f, ms, { stepMs: 250 });
 }

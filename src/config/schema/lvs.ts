@@ -107,7 +107,8 @@ export const RS_SPEC: BlockSpec<RealServer> = {
   ignored: {
     nb_get_retry: NB_GET_RETRY,
     // keepalived 2.2.7 logs "Unknown keyword 'lb_kind'" here: a real server's own method is lvs_method.
-    lb_kind: "keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'lvs_method')",
+    lb_kind:
+      "keepalived 2.2.7 does not know it here and ignores it; vigil ignores it too (write 'lvs_method')",
   },
   keywords: {
     weight: (s, r, ctx) => (r.weight = int(s, ctx, 0, 2147483647) ?? r.weight),

@@ -91,8 +91,8 @@ export function route(method: string, path: string): Routed {
   return { ok: false, status: 404, error: `no such endpoint: ${path}` };
 }
 
-/** The body of POST …/real-servers/{rs}: {"weight": 0..65535}. */
-export function weightBody(body: string): { weight: number } | { error: string } {
+/** A request body that must be one JSON object; `shape` completes "the body must be a JSON object …". */
+function jsonObject(body: string, shape: string): { object: Record<string, unknown> } | { error: string } {
   let v: unknown;
   try {
     v = JSON.parse(body);
@@ -100,11 +100,19 @@ export function weightBody(body: string): { weight: number } | { error: string }
     return { error: `the body is not JSON: ${(e as Error).message}` };
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    return { error: 'the body must be a JSON object: {"weight": N}' };
+    return { error: `the body must be a JSON object${shape.startsWith('{') ? ': ' : ' '}${shape}` };
+  return { object: v as Record<string, unknown> };
+}
+
+/** The body of POST …/real-servers/{rs}: {"weight": 0..65535}. */
+export function weightBody(body: string): { weight: number } | { error: string } {
+  const parsed = jsonObject(body, '{"weight": N}');
+  if ('error' in parsed) return parsed;
+  const v = parsed.object;
   const extra = Object.keys(v).filter((k) => k !== 'weight');
   if (extra.length)
     return { error: `unknown field ${extra.map((k) => `"${k}"`).join(', ')}: the body is {"weight": N}` };
-  const w = (v as { weight?: unknown }).weight;
+  const w = v.weight;
   if (w === undefined) return { error: 'missing "weight": the body is {"weight": N}' };
   if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 65535)
     return { error: `"weight" must be an integer 0..65535, not ${JSON.stringify(w)}` };
@@ -113,17 +121,8 @@ export function weightBody(body: string): { weight: number } | { error: string }
 
 /** The body of PUT …/real-servers/{rs}: a JSON object, judged field by field by the checker child. */
 export function realServerBody(body: string): { body: Record<string, unknown> } | { error: string } {
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch (e) {
-    return { error: `the body is not JSON: ${(e as Error).message}` };
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    return {
-      error: 'the body must be a JSON object of real_server keywords, e.g. {"weight": 2, "TCP_CHECK": {}}',
-    };
-  return { body: v as Record<string, unknown> };
+  const parsed = jsonObject(body, 'of real_server keywords, e.g. {"weight": 2, "TCP_CHECK": {}}');
+  return 'error' in parsed ? parsed : { body: parsed.object };
 }
 
 function same(a: string, b: string): boolean {

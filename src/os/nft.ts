@@ -16,16 +16,30 @@ export async function runNft(nft: string, script: string): Promise<void> {
     );
 }
 
-/** A table written by whole scripts: `apply` runs a script unless it is the one last applied. */
-export class NftScriptTable {
+/**
+ * A table of vigil's own made from a pure builder: `apply(state)` writes the builder's script unless
+ * it is the one last applied; `clear()` writes the empty state's (the builders delete the table then).
+ */
+export class NftTable<T> {
   private applied: string | null = null;
 
-  constructor(private readonly nft = 'nft') {}
+  constructor(
+    readonly table: string,
+    private readonly build: (state: T, table: string) => string,
+    private readonly empty: T,
+    private readonly nft = 'nft',
+  ) {}
 
-  async apply(script: string): Promise<void> {
+  async apply(state: T): Promise<void> {
+    const script = this.build(state, this.table);
     if (script === this.applied) return;
     this.applied = null; // a failed run leaves the table unknown: the next apply runs again
     await runNft(this.nft, script);
     this.applied = script;
+  }
+
+  /** Removes the table (stop, or a leftover from a run that crashed). */
+  clear(): Promise<void> {
+    return this.apply(this.empty);
   }
 }

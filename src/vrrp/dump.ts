@@ -164,8 +164,9 @@ export function vrrpJson(config: Config, status: RuntimeStatus, startedAt: numbe
       dont_track_primary: cfg.dontTrackPrimary ? 1 : 0,
       skip_check_adv_addr: (cfg.skipCheckAdvAddr ?? config.globalDefs.vrrpSkipCheckAdvAddr) ? 1 : 0,
       strict_mode: (cfg.strictMode ?? config.globalDefs.vrrpStrict) ? 1 : 0,
-      vmac_ifname: '',
-      ifp_ifname: st.interface,
+      vmac_ifname: st.vmac ?? '',
+      // keepalived runs a use_vmac instance on its macvlan (vrrp->ifp is the vmac).
+      ifp_ifname: st.vmac ?? st.interface,
       master_priority: st.state === 'BACKUP' ? (st.masterPriority ?? 0) : 0,
       last_transition: lastTransition(st, startedAt),
       garp_delay: gp.delay,
@@ -265,7 +266,13 @@ function instanceData(
       `   Master down timer = ${Math.floor(timers.masterDownUs)} usecs`,
     );
   }
-  out.push(`   Interface = ${st.interface}`);
+  if (st.vmac) {
+    const xmit = cfg.vmacXmitBase === true;
+    out.push(
+      `   Use VMAC, i/f name ${st.vmac}, is_up = true, xmit_base = ${xmit}`,
+      `   Interface = ${st.vmac}, vmac on ${st.interface}${xmit ? ', xmit base i/f' : ''}`,
+    );
+  } else out.push(`   Interface = ${st.interface}`);
   if (cfg.dontTrackPrimary) out.push('   VRRP interface tracking disabled');
   if (cfg.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr) out.push('   Skip checking advert IP addresses');
   if (cfg.strictMode ?? g.vrrpStrict) out.push('   Enforcing strict VRRP compliance');

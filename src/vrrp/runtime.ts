@@ -26,7 +26,7 @@ import {
   type VrrpDatagram,
   type VrrpSocket,
 } from '../os/index.js';
-import { VipFirewall, VmacFirewall } from './firewalls.js';
+import { vipFirewall, vmacFirewall } from './firewalls.js';
 import type { VmacLink } from './vmac-firewall.js';
 import { addressFamily } from './address.js';
 import { droppedAddresses, needsFirewall } from './firewall.js';
@@ -97,6 +97,8 @@ export interface InstanceRuntimeStatus extends InstanceStatus {
   trackers: { kind: string; name: string; weight: number; status: string }[];
   transitions: Transition[];
   transitionsTotal: number;
+  /** use_vmac: the macvlan the instance runs on (keepalived's vmac_ifname). */
+  vmac?: string;
 }
 
 export interface RuntimeStatus {
@@ -162,7 +164,7 @@ export class VrrpRuntime {
   private unknownVrid = 0;
   private stopped = false;
   /** keepalived's no_accept firewall (vrrp_strict's default): created when first needed. */
-  private readonly firewall = new VipFirewall();
+  private readonly firewall = vipFirewall();
   private firewallUsed = false;
   private readonly mailer: Mailer | null;
   private statics: StaticNet | null = null;
@@ -171,7 +173,7 @@ export class VrrpRuntime {
   private rpFilter: RpFilterSaved | null | undefined;
   private readonly vmacNames: Map<string, string>;
   /** keepalived's MLD rules for IPv6 vmacs (see ./vmac-firewall.ts). */
-  private readonly vmacFirewall = new VmacFirewall();
+  private readonly vmacFirewall = vmacFirewall();
   private readonly vmacLinks: VmacLink[] = [];
 
   constructor(
@@ -876,6 +878,7 @@ export class VrrpRuntime {
         })),
         transitions: [...r.transitions],
         transitionsTotal: r.transitionsTotal,
+        ...(r.vmac ? { vmac: r.vmac } : {}),
       };
     });
     return {

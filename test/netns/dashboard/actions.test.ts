@@ -4,14 +4,22 @@
 // API's error. Cancel changes nothing. In 中文, Enable brings the server back into rotation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createLab, type Lab } from '../../../src/lab/index.js';
-import { addHostLink, freeHostSubnet } from '../../../src/lab/host-link.js';
+import type { Lab } from '../../../src/lab/index.js';
+import { freeHostSubnet } from '../../../src/lab/host-link.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
-import { assertText, chromiumUnavailable, CHROMIUM, get, signIn } from './browser.js';
+import {
+  assertText,
+  chromiumUnavailable,
+  CHROMIUM,
+  directorAndTwoWebs,
+  signIn,
+  spread,
+  writeApiToken,
+} from './browser.js';
 import { type Daemon, instanceConf, startVigil, stopDaemon, waitFor, waitState } from '../vrrpd/harness.js';
 
 const API_PORT = 9273;
@@ -38,16 +46,6 @@ ${[21, 22]
 }
 `
   );
-}
-
-/** Who answered `n` requests through the VIP: counts by answer. */
-async function spread(net: string, n: number): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const who = (await get(`http://${net}.100/`)).trim();
-    out[who] = (out[who] ?? 0) + 1;
-  }
-  return out;
 }
 
 /** Clicks an action of a real server's row and answers the dialog. */
@@ -80,29 +78,8 @@ test('dashboard actions in Chromium: drain (new connections go elsewhere), an er
   const daemons: Daemon[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'vigil-dash-act-'));
   try {
-    lab = await createLab({
-      nodes: [
-        { name: 'a', addresses: [`${net}.11/24`] },
-        { name: 'web1', addresses: [`${net}.21/24`] },
-        { name: 'web2', addresses: [`${net}.22/24`] },
-      ],
-    });
-    await addHostLink(lab, `${net}.1/24`);
-    for (const [node, h] of [
-      ['web1', 21],
-      ['web2', 22],
-    ] as const) {
-      const web = lab.spawn(node, [
-        process.execPath,
-        '-e',
-        `require('http').createServer((q, r) => r.end('${node}\\n')).listen(8080, '${net}.${h}')`,
-      ]);
-      web.stdout?.resume();
-      web.stderr?.resume();
-    }
-    const token = 'act-' + Math.random().toString(36).slice(2);
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+    lab = await directorAndTwoWebs(net);
+    const { token, file: tokenFile } = writeApiToken(dir, 'act-');
     const a = await startVigil(lab, 'a', join(dir, 'a'), directorConf(net), [
       '--api-listen',
       `${net}.11:${API_PORT}`,
@@ -114,7 +91,7 @@ test('dashboard actions in Chromium: drain (new connections go elsewhere), an er
     await waitFor(
       'both real servers answering through the VIP',
       async () => {
-        const s = await spread(net, 6);
+        const s = await spread(`http://${net}.100/`, 6);
         return (s.web1 ?? 0) > 0 && (s.web2 ?? 0) > 0;
       },
       20_000,
@@ -142,7 +119,11 @@ test('dashboard actions in Chromium: drain (new connections go elsewhere), an er
     });
     assert.match(await notice(page, 'ok'), /^Drain: .*\.21:8080 of .*\.100:80\/TCP, weight in force 0$/);
     await page.locator(`tr[data-rs="${rs1}"] .flag[data-flag="drained"]`).waitFor({ timeout: 10_000 });
-    assert.deepEqual(await spread(net, 20), { web2: 20 }, 'after the drain, new connections all go to web2');
+    assert.deepEqual(
+      await spread(`http://${net}.100/`, 20),
+      { web2: 20 },
+      'after the drain, new connections all go to web2',
+    );
 
     // A weight the API refuses: its error is shown, and nothing changed.
     await act(page, rs2, 'weight', {
@@ -158,7 +139,12 @@ test('dashboard actions in Chromium: drain (new connections go elsewhere), an er
     await assertText(page.locator(`tr[data-rs="${rs1}"] button[data-action="enable"]`), '启用');
     await act(page, rs1, 'enable', { confirm: true, asks: /^重新启用 .*\.100:80\/TCP 的 .*\.21:8080/ });
     assert.match(await notice(page, 'ok'), /^启用：.*的 .*\.21:8080，当前权重 1$/);
-    await waitFor('web1 to answer again', async () => ((await spread(net, 6)).web1 ?? 0) > 0, 10_000, 200);
+    await waitFor(
+      'web1 to answer again',
+      async () => ((await spread(`http://${net}.100/`, 6)).web1 ?? 0) > 0,
+      10_000,
+      200,
+    );
 
     // web2's last 15 minutes as the daemon keeps them: a point every 10 s, traffic in it.
     await page.click(`tr[data-rs="${rs2}"] button[data-history]`);
@@ -166,7 +152,7 @@ test('dashboard actions in Chromium: drain (new connections go elsewhere), an er
     await waitFor(
       'points with traffic in the chart',
       async () => {
-        await spread(net, 5);
+        await spread(`http://${net}.100/`, 5);
         return Number(await page.locator('#chart').getAttribute('data-points')) >= 1;
       },
       30_000,

@@ -3,27 +3,25 @@
 // Remove asks, DELETEs it, the row goes and the data plane stops sending it connections.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createLab, type Lab } from '../../../src/lab/index.js';
-import { addHostLink, freeHostSubnet } from '../../../src/lab/host-link.js';
+import type { Lab } from '../../../src/lab/index.js';
+import { freeHostSubnet } from '../../../src/lab/host-link.js';
 import { netnsUnavailable, requireSystem } from '../../support/system.js';
-import { assertText, chromiumUnavailable, CHROMIUM, get, signIn } from './browser.js';
+import {
+  assertText,
+  chromiumUnavailable,
+  CHROMIUM,
+  directorAndTwoWebs,
+  signIn,
+  spread,
+  writeApiToken,
+} from './browser.js';
 import { type Daemon, startVigil, stopDaemon, waitFor } from '../vrrpd/harness.js';
 
 const API_PORT = 9273;
-
-/** Who answered `n` requests to the virtual server: counts by answer. */
-async function spread(url: string, n: number): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const who = (await get(url)).trim();
-    out[who] = (out[who] ?? 0) + 1;
-  }
-  return out;
-}
 
 test('dashboard in Chromium: a runtime-added real server is marked and can be removed', async (t) => {
   if (!requireSystem(t, netnsUnavailable(), chromiumUnavailable())) return;
@@ -33,29 +31,8 @@ test('dashboard in Chromium: a runtime-added real server is marked and can be re
   const daemons: Daemon[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'vigil-dash-rs-'));
   try {
-    lab = await createLab({
-      nodes: [
-        { name: 'a', addresses: [`${net}.11/24`] },
-        { name: 'web1', addresses: [`${net}.21/24`] },
-        { name: 'web2', addresses: [`${net}.22/24`] },
-      ],
-    });
-    await addHostLink(lab, `${net}.1/24`);
-    for (const [node, h] of [
-      ['web1', 21],
-      ['web2', 22],
-    ] as const) {
-      const web = lab.spawn(node, [
-        process.execPath,
-        '-e',
-        `require('http').createServer((q, r) => r.end('${node}\\n')).listen(8080, '${net}.${h}')`,
-      ]);
-      web.stdout?.resume();
-      web.stderr?.resume();
-    }
-    const token = 'rs-' + Math.random().toString(36).slice(2);
-    const tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+    lab = await directorAndTwoWebs(net);
+    const { token, file: tokenFile } = writeApiToken(dir, 'rs-');
     const vs = `${net}.11:80`;
     const a = await startVigil(
       lab,

@@ -332,3 +332,23 @@ test('keepalived.data, the whole file: every line keepalived 2.2.7 wrote, in its
   const mine = vrrpDataText(config, status, STARTED, VIEW).split('\n');
   assert.deepEqual(mine.map(label), theirs.map(label));
 });
+
+test("a use_vmac instance: keepalived's JSON names its macvlan (vmac_ifname, ifp_ifname), the data file its VMAC lines", () => {
+  const vmacStatus: RuntimeStatus = {
+    ...status,
+    instances: status.instances.map((i) => (i.name === 'VI_1' ? { ...i, vmac: 'vrrp.51' } : i)),
+  };
+  const json = vrrpJson(config, vmacStatus, STARTED) as { data: Record<string, unknown> }[];
+  assert.deepEqual(
+    json.map((j) => [j.data.vmac_ifname, j.data.ifp_ifname]),
+    [
+      ['vrrp.51', 'vrrp.51'],
+      ['', 'eth0'],
+    ],
+  );
+  const data = vrrpDataText(config, vmacStatus, STARTED).split('\n');
+  const vi1 = data.slice(data.indexOf(' VRRP Instance = VI_1'), data.indexOf(' VRRP Instance = VI_2'));
+  assert.ok(vi1.includes('   Use VMAC, i/f name vrrp.51, is_up = true, xmit_base = false'), vi1.join('\n'));
+  assert.ok(vi1.includes('   Interface = vrrp.51, vmac on eth0'));
+  assert.ok(!data.some((l) => l.includes('Use VMAC') && !vi1.includes(l)), 'VI_2 has no VMAC line');
+});

@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import { attempt } from './attempt.js';
 import { checkUdpSocket, type UdpSocketOptions } from './native-socket.js';
 import { describeError, type CheckResult } from './result.js';
+import type { CheckerFactory } from './target.js';
 
 export const DNS_TYPES: Record<string, number> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
 
@@ -63,3 +64,17 @@ export function dnsCheck(o: DnsCheckOptions, signal?: AbortSignal): Promise<Chec
     return () => sock.close();
   });
 }
+
+/** DNS_CHECK: one query of `type` for `name`, to port 53 unless connect_port. */
+export const dnsFactory: CheckerFactory<'DNS_CHECK'> = (ch, t) => {
+  const o = {
+    host: t.host,
+    port: (ch as { connectPort?: number }).connectPort ?? 53,
+    type: ch.type,
+    name: ch.name,
+    timeoutMs: t.timeoutMs,
+    ...t.bind,
+    ...t.sockopts,
+  };
+  return { run: (signal) => dnsCheck(o, signal) };
+};

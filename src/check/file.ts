@@ -3,6 +3,7 @@
 // dynamic FILE_CHECK). A missing or unreadable file is down.
 import { readFile } from 'node:fs/promises';
 import type { CheckResult } from './result.js';
+import type { CheckerFactory } from './target.js';
 
 export interface FileCheckOptions {
   path: string;
@@ -33,3 +34,15 @@ export async function fileCheck(o: FileCheckOptions): Promise<CheckResult & { we
     ? done(false, `value ${value} × weight ${o.weight} is negative`)
     : done(true, `value ${value}`, w);
 }
+
+/** FILE_CHECK: the track_file's number, weighted (or reversed). */
+export const fileFactory: CheckerFactory<'FILE_CHECK'> = (ch, _t, { config }) => {
+  const tf = config.trackFiles.find((f) => f.name === ch.trackFile);
+  if (!tf?.file) return { note: `FILE_CHECK track_file '${ch.trackFile ?? ''}' is not defined` };
+  const o = {
+    path: tf.file,
+    reverse: ch.weightReverse,
+    ...(ch.weight !== undefined ? { weight: ch.weight } : {}),
+  };
+  return { run: () => fileCheck(o) };
+};

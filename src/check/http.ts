@@ -8,6 +8,9 @@ import { onAbort } from './abort.js';
 import { connectWithSockopts } from './native-socket.js';
 import { needsSockopts, type CheckSockopts } from './sockopts.js';
 import { describeError, type CheckResult } from './result.js';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/model.js';
+import type { CheckerFactory } from './target.js';
 
 export interface HttpUrlCheck {
   path: string;
@@ -191,3 +194,51 @@ export async function httpCheck(
   }
   return done(true, urls.length === 1 ? `status ok` : `${urls.length} urls ok`);
 }
+
+/** The root SSL { } block's files, read for SSL_GET; a message when one cannot be read. */
+function sslClient(ssl: NonNullable<Config['ssl']>): NonNullable<HttpCheckOptions['client']> | string {
+  const out: NonNullable<HttpCheckOptions['client']> = {};
+  for (const [field, path] of [
+    ['cert', ssl.certificate],
+    ['key', ssl.key],
+    ['ca', ssl.ca],
+  ] as const) {
+    if (path === undefined) continue;
+    try {
+      out[field] = readFileSync(path);
+    } catch (e) {
+      return `SSL ${field === 'cert' ? 'certificate' : field} ${path}: ${(e as Error).message}`;
+    }
+  }
+  if (ssl.password !== undefined) out.passphrase = ssl.password;
+  return out;
+}
+
+/** HTTP_GET / SSL_GET: every url { } fetched, its status, digest or regex checked. */
+export const httpFactory: CheckerFactory<'HTTP_GET' | 'SSL_GET'> = (ch, t, { rs, vs, config }) => {
+  const urls = ch.urls.map((u) => ({
+    path: u.path ?? '/',
+    statusCodes: u.statusCode,
+    ...(u.digest ? { digest: u.digest } : {}),
+    ...(u.regex ? { regex: new RegExp(u.regex), regexNoMatch: u.regexNoMatch } : {}),
+    ...(u.virtualhost ? { virtualhost: u.virtualhost } : {}),
+  }));
+  const vhost = ch.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
+  const opts: HttpCheckOptions = {
+    host: t.host,
+    port: t.port,
+    ssl: ch.kind === 'SSL_GET',
+    timeoutMs: t.timeoutMs,
+    ...t.bind,
+    ...t.sockopts,
+    ...(vhost ? { virtualhost: vhost } : {}),
+    ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? t.host } : {}),
+    ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
+  };
+  if (ch.kind === 'SSL_GET' && config.ssl) {
+    const client = sslClient(config.ssl);
+    if (typeof client === 'string') return { note: client };
+    opts.client = client;
+  }
+  return { run: (signal) => httpCheck(opts, urls, signal) };
+};

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { scriptSpawnOptions, type RunAs } from '../scripts/run.js';
 import { onAbort } from './abort.js';
 import type { CheckResult } from './result.js';
+import type { CheckerFactory } from './target.js';
 
 export interface MiscCheckOptions {
   argv: string[];
@@ -61,3 +62,16 @@ export function miscCheck(
     });
   });
 }
+
+/** MISC_CHECK: misc_path run as its user, bounded by misc_timeout (else the delay_loop, else 5 s). */
+export const miscFactory: CheckerFactory<'MISC_CHECK'> = (ch, _t, { vs }) => {
+  const argv = ch.miscPath?.argv;
+  if (!argv) return { note: 'MISC_CHECK without misc_path' };
+  const misc = {
+    argv,
+    ...(ch.miscPath?.runAs ? { runAs: ch.miscPath.runAs } : {}),
+    timeoutMs: (ch.miscTimeout ?? (vs.delayLoop || 5)) * 1000,
+    dynamic: ch.miscDynamic,
+  };
+  return { run: (signal) => miscCheck(misc, signal) };
+};

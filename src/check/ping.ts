@@ -13,6 +13,7 @@ import {
 } from '../os/native.js';
 import { attempt } from './attempt.js';
 import type { CheckResult } from './result.js';
+import type { CheckerFactory } from './target.js';
 
 const IPPROTO_ICMP = 1;
 
@@ -88,3 +89,8 @@ export function pingCheck(o: PingCheckOptions, signal?: AbortSignal): Promise<Ch
     };
   });
 }
+
+/** PING_CHECK: one echo request (keepalived sets neither bind_if nor fwmark on it). */
+export const pingFactory: CheckerFactory<'PING_CHECK'> = (_ch, t) => ({
+  run: (signal) => pingCheck({ host: t.host, timeoutMs: t.timeoutMs }, signal),
+});

@@ -2,20 +2,19 @@
 // each real server going up or down (the checker process turns that into data-plane changes).
 import { spawn } from 'node:child_process';
 import { scriptSpawnOptions } from '../scripts/run.js';
-import { readFileSync } from 'node:fs';
 import type { Checker, Config, RealServer, VirtualServer } from '../config/model.js';
-import { httpCheck, type HttpCheckOptions } from './http.js';
-import { miscCheck } from './misc.js';
-import type { CheckResult } from './result.js';
 import { CheckerState, realServerAlive, type CheckTiming } from './state.js';
-import { tcpCheck } from './tcp.js';
-import { smtpCheck } from './smtp.js';
-import { dnsCheck } from './dns.js';
-import { DEFAULT_MAX_REPLY, hexBytes, parseHex, udpCheck, type ReplyPattern } from './udp.js';
-import { fileCheck } from './file.js';
 import { emptyHistogram, observe, type LatencyHistogram } from './latency.js';
-import { pingCheck } from './ping.js';
 import { isSockoptFailure } from './sockopts.js';
+import { targetOf, type CheckContext, type CheckTarget, type Run, type Runner } from './target.js';
+import { tcpFactory } from './tcp.js';
+import { httpFactory } from './http.js';
+import { miscFactory } from './misc.js';
+import { smtpFactory } from './smtp.js';
+import { pingFactory } from './ping.js';
+import { dnsFactory } from './dns.js';
+import { udpFactory } from './udp.js';
+import { fileFactory } from './file.js';
 import { checkerAlertDefault, Mailer } from '../alert/mailer.js';
 import { checkerBody, realServerSubject } from '../alert/message.js';
 import { rsKey, rsLabel } from '../config/listen.js';
@@ -25,27 +24,6 @@ export interface RsHealth {
   alive: boolean;
   /** MISC_CHECK misc_dynamic or a runtime change; else the configured weight. */
   weight?: number;
-}
-
-type Run = (signal: AbortSignal) => Promise<CheckResult & { weight?: number }>;
-
-/** The root SSL { } block's files, read for SSL_GET; a message when one cannot be read. */
-function sslClient(ssl: NonNullable<Config['ssl']>): NonNullable<HttpCheckOptions['client']> | string {
-  const out: NonNullable<HttpCheckOptions['client']> = {};
-  for (const [field, path] of [
-    ['cert', ssl.certificate],
-    ['key', ssl.key],
-    ['ca', ssl.ca],
-  ] as const) {
-    if (path === undefined) continue;
-    try {
-      out[field] = readFileSync(path);
-    } catch (e) {
-      return `SSL ${field === 'cert' ? 'certificate' : field} ${path}: ${(e as Error).message}`;
-    }
-  }
-  if (ssl.password !== undefined) out.passphrase = ssl.password;
-  return out;
 }
 
 export interface RsChange {
@@ -142,155 +120,31 @@ export function timingOf(ch: Checker, rs: RealServer, vs: VirtualServer): CheckT
   };
 }
 
-export function runnerFor(
-  ch: Checker,
-  rs: RealServer,
-  vs: VirtualServer,
-  config: Config,
-): { run: Run } | { note: string } {
-  const c = ch as {
-    connectIp?: string;
-    connectPort?: number;
-    bindto?: string;
-    bindPort?: number;
-    bindIf?: string;
-    fwmark?: number;
-    connectTimeout?: number;
-  };
-  const host = c.connectIp ?? rs.address;
-  const port = c.connectPort ?? rs.port ?? 0;
-  const timeoutMs = (c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000;
-  const bind = { ...(c.bindto ? { bindto: c.bindto } : {}), ...(c.bindPort ? { bindPort: c.bindPort } : {}) };
-  // keepalived sets SO_MARK on every connecting checker's socket, SO_BINDTODEVICE on all but
-  // UDP_CHECK's (udp_bind_connect) and PING_CHECK's (neither): see src/check/sockopts.ts.
-  const mark = c.fwmark ? { fwmark: c.fwmark } : {};
-  const sockopts = { ...(c.bindIf !== undefined ? { bindIf: c.bindIf } : {}), ...mark };
-  switch (ch.kind) {
-    case 'TCP_CHECK':
-      return { run: (signal) => tcpCheck({ host, port, timeoutMs, ...bind, ...sockopts }, signal) };
-    case 'HTTP_GET':
-    case 'SSL_GET': {
-      const urls = ch.urls.map((u) => ({
-        path: u.path ?? '/',
-        statusCodes: u.statusCode,
-        ...(u.digest ? { digest: u.digest } : {}),
-        ...(u.regex ? { regex: new RegExp(u.regex), regexNoMatch: u.regexNoMatch } : {}),
-        ...(u.virtualhost ? { virtualhost: u.virtualhost } : {}),
-      }));
-      const vhost = ch.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
-      const opts = {
-        host,
-        port,
-        ssl: ch.kind === 'SSL_GET',
-        timeoutMs,
-        ...bind,
-        ...sockopts,
-        ...(vhost ? { virtualhost: vhost } : {}),
-        ...(ch.kind === 'SSL_GET' && ch.enableSni ? { sni: ch.sniName ?? vhost ?? host } : {}),
-        ...(ch.httpProtocol ? { httpProtocol: ch.httpProtocol } : {}),
-      };
-      if (ch.kind === 'SSL_GET' && config.ssl) {
-        const client = sslClient(config.ssl);
-        if (typeof client === 'string') return { note: client };
-        Object.assign(opts, { client });
-      }
-      return { run: (signal) => httpCheck(opts, urls, signal) };
-    }
-    case 'MISC_CHECK': {
-      const argv = ch.miscPath?.argv;
-      if (!argv) return { note: 'MISC_CHECK without misc_path' };
-      const misc = {
-        argv,
-        ...(ch.miscPath?.runAs ? { runAs: ch.miscPath.runAs } : {}),
-        timeoutMs: (ch.miscTimeout ?? (vs.delayLoop || 5)) * 1000,
-        dynamic: ch.miscDynamic,
-      };
-      return { run: (signal) => miscCheck(misc, signal) };
-    }
-    case 'SMTP_CHECK': {
-      const heloName = ch.heloName ?? 'smtpchecker.keepalived.org';
-      // Each host { } is its own target with its own connection keywords; all must answer (no
-      // host: the checker's own, to the real server).
-      const targets = (ch.hosts.length ? ch.hosts : [c]).map((h: typeof c) => ({
-        host: h.connectIp ?? host,
-        port: h.connectPort ?? c.connectPort ?? 25,
-        timeoutMs:
-          (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
-        heloName,
-        ...(h.bindto ? { bindto: h.bindto } : {}),
-        ...(h.bindPort ? { bindPort: h.bindPort } : {}),
-        ...(h.bindIf !== undefined ? { bindIf: h.bindIf } : {}),
-        ...(h.fwmark ? { fwmark: h.fwmark } : {}),
-      }));
-      return {
-        run: async (signal) => {
-          let last: CheckResult = { ok: true, reason: 'no hosts', latencyMs: 0 };
-          for (const t of targets) {
-            last = await smtpCheck(t, signal);
-            if (!last.ok) return { ...last, reason: `${t.host}:${t.port}: ${last.reason}` };
-          }
-          return last;
-        },
-      };
-    }
-    case 'PING_CHECK':
-      return { run: (signal) => pingCheck({ host, timeoutMs }, signal) };
-    case 'DNS_CHECK':
-      return {
-        run: (signal) =>
-          dnsCheck(
-            {
-              host,
-              port: c.connectPort ?? 53,
-              type: ch.type,
-              name: ch.name,
-              timeoutMs,
-              ...bind,
-              ...sockopts,
-            },
-            signal,
-          ),
-      };
-    case 'UDP_CHECK': {
-      const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
-      if (!payload) return { note: `UDP_CHECK payload '${ch.payload}' is not a hex string` };
-      let requireReply: true | ReplyPattern | undefined;
-      if (ch.requireReply === true) requireReply = true;
-      else if (typeof ch.requireReply === 'string') {
-        const b = parseHex(ch.requireReply, true);
-        if (!b) return { note: `UDP_CHECK require_reply '${ch.requireReply}' is not a hex string` };
-        requireReply = {
-          ...b,
-          minLength: ch.minReplyLength ?? 0,
-          maxLength: ch.maxReplyLength ?? DEFAULT_MAX_REPLY,
-        };
-      }
-      const o = {
-        host,
-        port,
-        payload,
-        timeoutMs,
-        ...bind,
-        ...mark,
-        ...(requireReply ? { requireReply } : {}),
-      };
-      return { run: (signal) => udpCheck(o, signal) };
-    }
-    case 'FILE_CHECK': {
-      const tf = config.trackFiles.find((t) => t.name === ch.trackFile);
-      if (!tf?.file) return { note: `FILE_CHECK track_file '${ch.trackFile ?? ''}' is not defined` };
-      const o = {
-        path: tf.file,
-        reverse: ch.weightReverse,
-        ...(ch.weight !== undefined ? { weight: ch.weight } : {}),
-      };
-      return { run: () => fileCheck(o) };
-    }
-    default:
-      return {
-        note: `${ch.kind} is not implemented in vigil yet: this checker is not run and does not affect the server`,
-      };
-  }
+/** One factory per checker kind, each next to its checker. */
+const FACTORIES: {
+  [K in Checker['kind']]?: (ch: Extract<Checker, { kind: K }>, t: CheckTarget, ctx: CheckContext) => Runner;
+} = {
+  TCP_CHECK: tcpFactory,
+  HTTP_GET: httpFactory,
+  SSL_GET: httpFactory,
+  MISC_CHECK: miscFactory,
+  SMTP_CHECK: smtpFactory,
+  PING_CHECK: pingFactory,
+  DNS_CHECK: dnsFactory,
+  UDP_CHECK: udpFactory,
+  FILE_CHECK: fileFactory,
+};
+
+export function runnerFor(ch: Checker, rs: RealServer, vs: VirtualServer, config: Config): Runner {
+  // TypeScript cannot tie FACTORIES[ch.kind] to ch's own kind; the map's keys guarantee it.
+  const factory = FACTORIES[ch.kind] as
+    ((c: Checker, t: CheckTarget, ctx: CheckContext) => Runner) | undefined;
+  if (!factory)
+    return {
+      note: `${ch.kind} is not implemented in vigil yet: this checker is not run and does not affect the server`,
+    };
+  const ctx = { rs, vs, config };
+  return factory(ch, targetOf(ch, ctx), ctx);
 }
 
 export interface RunnerOptions {

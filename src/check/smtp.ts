@@ -4,6 +4,7 @@ import { attempt } from './attempt.js';
 import { connectWithSockopts } from './native-socket.js';
 import { describeError, type CheckResult } from './result.js';
 import { needsSockopts, type CheckSockopts } from './sockopts.js';
+import type { CheckerFactory, ConnKeywords } from './target.js';
 
 export interface SmtpCheckOptions extends CheckSockopts {
   host: string;
@@ -70,3 +71,32 @@ function dialogue(o: SmtpCheckOptions, raw: net.Socket | null, signal?: AbortSig
     },
   );
 }
+
+/**
+ * SMTP_CHECK: each host { } is its own target with its own connection keywords, and all must
+ * answer (no host: the checker's own, to the real server).
+ */
+export const smtpFactory: CheckerFactory<'SMTP_CHECK'> = (ch, t, { rs, vs }) => {
+  const c = ch as ConnKeywords;
+  const heloName = ch.heloName ?? 'smtpchecker.keepalived.org';
+  const targets = (ch.hosts.length ? ch.hosts : [c]).map((h: ConnKeywords) => ({
+    host: h.connectIp ?? t.host,
+    port: h.connectPort ?? c.connectPort ?? 25,
+    timeoutMs: (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
+    heloName,
+    ...(h.bindto ? { bindto: h.bindto } : {}),
+    ...(h.bindPort ? { bindPort: h.bindPort } : {}),
+    ...(h.bindIf !== undefined ? { bindIf: h.bindIf } : {}),
+    ...(h.fwmark ? { fwmark: h.fwmark } : {}),
+  }));
+  return {
+    run: async (signal) => {
+      let last: CheckResult = { ok: true, reason: 'no hosts', latencyMs: 0 };
+      for (const target of targets) {
+        last = await smtpCheck(target, signal);
+        if (!last.ok) return { ...last, reason: `${target.host}:${target.port}: ${last.reason}` };
+      }
+      return last;
+    },
+  };
+};

@@ -4,6 +4,7 @@ import { attempt } from './attempt.js';
 import { describeError, type CheckResult } from './result.js';
 import { NO_ADDON, needsSockopts, type CheckSockopts } from './sockopts.js';
 import { nativeTcpCheck } from './tcp-native.js';
+import type { CheckerFactory } from './target.js';
 
 export interface TcpCheckOptions extends CheckSockopts {
   host: string;
@@ -43,3 +44,9 @@ export function socketCheck(o: TcpCheckOptions, signal?: AbortSignal): Promise<C
     return () => (connected ? sock.resetAndDestroy() : sock.destroy());
   });
 }
+
+/** TCP_CHECK: a connect to the target. */
+export const tcpFactory: CheckerFactory<'TCP_CHECK'> = (_ch, t) => ({
+  run: (signal) =>
+    tcpCheck({ host: t.host, port: t.port, timeoutMs: t.timeoutMs, ...t.bind, ...t.sockopts }, signal),
+});

@@ -5,6 +5,7 @@
 import { attempt } from './attempt.js';
 import { checkUdpSocket, type UdpSocketOptions } from './native-socket.js';
 import { describeError, type CheckResult } from './result.js';
+import type { CheckerFactory } from './target.js';
 
 export interface UdpCheckOptions extends UdpSocketOptions {
   port: number;
@@ -91,3 +92,30 @@ export function udpCheck(o: UdpCheckOptions, signal?: AbortSignal): Promise<Chec
     return () => sock.close();
   }).then((r) => (r.reason === SILENT ? { ...r, ok: true } : r));
 }
+
+/** UDP_CHECK: the payload sent, a reply required (or matched) when asked; fwmark but no bind_if. */
+export const udpFactory: CheckerFactory<'UDP_CHECK'> = (ch, t) => {
+  const payload = ch.payload === undefined ? Buffer.alloc(0) : hexBytes(ch.payload);
+  if (!payload) return { note: `UDP_CHECK payload '${ch.payload}' is not a hex string` };
+  let requireReply: true | ReplyPattern | undefined;
+  if (ch.requireReply === true) requireReply = true;
+  else if (typeof ch.requireReply === 'string') {
+    const b = parseHex(ch.requireReply, true);
+    if (!b) return { note: `UDP_CHECK require_reply '${ch.requireReply}' is not a hex string` };
+    requireReply = {
+      ...b,
+      minLength: ch.minReplyLength ?? 0,
+      maxLength: ch.maxReplyLength ?? DEFAULT_MAX_REPLY,
+    };
+  }
+  const o = {
+    host: t.host,
+    port: t.port,
+    payload,
+    timeoutMs: t.timeoutMs,
+    ...t.bind,
+    ...t.mark,
+    ...(requireReply ? { requireReply } : {}),
+  };
+  return { run: (signal) => udpCheck(o, signal) };
+};

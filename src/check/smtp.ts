@@ -76,13 +76,14 @@ function dialogue(o: SmtpCheckOptions, raw: net.Socket | null, signal?: AbortSig
  * SMTP_CHECK: each host { } is its own target with its own connection keywords, and all must
  * answer (no host: the checker's own, to the real server).
  */
-export const smtpFactory: CheckerFactory<'SMTP_CHECK'> = (ch, t, { rs, vs }) => {
+export const smtpFactory: CheckerFactory<'SMTP_CHECK'> = (ch, t) => {
   const c = ch as ConnKeywords;
   const heloName = ch.heloName ?? 'smtpchecker.keepalived.org';
   const targets = (ch.hosts.length ? ch.hosts : [c]).map((h: ConnKeywords) => ({
     host: h.connectIp ?? t.host,
     port: h.connectPort ?? c.connectPort ?? 25,
-    timeoutMs: (h.connectTimeout ?? c.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout ?? 5) * 1000,
+    // A host's own connect_timeout, else the checker's timeout (its own, its server's, …).
+    timeoutMs: h.connectTimeout !== undefined ? h.connectTimeout * 1000 : t.timeoutMs,
     heloName,
     ...(h.bindto ? { bindto: h.bindto } : {}),
     ...(h.bindPort ? { bindPort: h.bindPort } : {}),

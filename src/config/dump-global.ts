@@ -12,7 +12,8 @@ export type DumpProcess = 'parent' | 'vrrp' | 'checker';
 /** keepalived's PARAMETER_UNSET, as the processes that do not resolve it print it. */
 const UNSET = 4294967295;
 
-function cmdStr(n: Notify): string {
+/** keepalived's cmd_str(): a script's words, each in single quotes (every data dump writes scripts so). */
+export function cmdStr(n: Notify): string {
   return n.argv.map((a) => `'${a}'`).join(' ');
 }
 

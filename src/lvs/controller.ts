@@ -263,15 +263,8 @@ export class LvsController {
     else this.overrides.delete(key);
     await this.sync(found.vs);
     if (this.lastError) return { ok: false, status: 500, error: this.lastError };
-    const weight = this.weightInForce(found.vs, found.rs, this.wanted(this.scope(found.vs)));
-    this.opts.log(
-      'info',
-      `runtime change: ${key} ${r.action}${r.action === 'weight' ? ` ${r.weight}` : ''} (weight in force ${weight})`,
-    );
-    const vs = `${found.vs.label}/${found.vs.protocol}`;
-    const rs = rsLabel(found.rs);
-    this.opts.onRuntime?.({ vs, rs, action: r.action, weight });
-    return { ok: true, vs, rs, action: r.action, weight, runtime: next };
+    const what = `${r.action}${r.action === 'weight' ? ` ${r.weight}` : ''}`;
+    return this.told(found.vs, found.rs, r.action, what, { runtime: next });
   }
 
   /**
@@ -336,7 +329,7 @@ export class LvsController {
     this.forget(vs, rs);
     await this.sync(vs);
     if (this.lastError) return { ok: false, status: 500, error: this.lastError };
-    return this.told(vs, rs, 'remove', 'removed', 0);
+    return this.told(vs, rs, 'remove', 'removed', { weight: 0 });
   }
 
   /** A runtime-added server out of the lists, its checks and its runtime changes. */
@@ -348,19 +341,23 @@ export class LvsController {
     this.overrides.delete(key);
   }
 
-  /** Logs and announces an add or a remove, and the API's reply to it. */
+  /**
+   * Logs and announces a runtime change that was programmed, and the API's reply to it: the weight
+   * in force now (unless given: a removed server has none) and the server's runtime override.
+   */
   private told(
     vs: VirtualServer,
     rs: RealServer,
-    action: 'add' | 'remove',
+    action: RuntimeAction,
     what: string,
-    weight = this.weightInForce(vs, rs, this.wanted(this.scope(vs))),
+    o: { weight?: number; runtime?: RsOverride } = {},
   ): RuntimeReply {
+    const weight = o.weight ?? this.weightInForce(vs, rs, this.wanted(this.scope(vs)));
     this.opts.log('info', `runtime change: ${rsKey(vs, rs)} ${what} (weight in force ${weight})`);
     const v = `${vs.label}/${vs.protocol}`;
     const r = rsLabel(rs);
     this.opts.onRuntime?.({ vs: v, rs: r, action, weight });
-    return { ok: true, vs: v, rs: r, action, weight, runtime: {} };
+    return { ok: true, vs: v, rs: r, action, weight, runtime: o.runtime ?? {} };
   }
 
   /**

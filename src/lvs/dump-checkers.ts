@@ -5,6 +5,7 @@
 import type { Checker, Config, HttpUrl, RealServer, VirtualServer } from '../config/model.js';
 import { retryDefaults, timingOf } from '../check/runner.js';
 import { ctime, epochUs } from '../config/dump-time.js';
+import { formatRs, formatVs } from '../alert/message.js';
 
 /** What the checker process knows of one checker now (the runner's CheckerStatus). */
 export interface CheckerNow {
@@ -15,26 +16,9 @@ export interface CheckerNow {
 
 const US = 1_000_000;
 
-function proto(vs: VirtualServer): string {
-  return vs.protocol.toLowerCase();
-}
-
 /** `[ADDR]:PORT` (inet_sockaddrtopair). */
 function pair(address: string, port: number): string {
   return `[${address}]:${port}`;
-}
-
-/** keepalived's FMT_VS(): `[ADDR]:tcp:PORT`, `FWM N`, or `[GROUP]:0`. */
-export function fmtVs(vs: VirtualServer): string {
-  const k = vs.key;
-  if (k.kind === 'addr') return `[${k.address}]:${proto(vs)}:${k.port}`;
-  if (k.kind === 'fwmark') return `FWM ${k.fwmark}`;
-  return `[${k.group}]:0`;
-}
-
-/** keepalived's FMT_RS(): `[ADDR]:tcp:PORT`. */
-export function fmtRs(rs: RealServer, vs: VirtualServer): string {
-  return `[${rs.address}]:${proto(vs)}:${rs.port ?? 0}`;
 }
 
 /** HTTP status codes as keepalived lists them from its bitmap: merged, ascending ranges. */
@@ -152,7 +136,7 @@ function checkerLines(
   const dynamic =
     ch.kind === 'MISC_CHECK' && ch.miscDynamic && now?.lastResult?.ok && status >= 2 ? status - 2 : 0;
   const out = [
-    ` ${fmtVs(vs)} -> ${fmtRs(rs, vs)}`,
+    ` ${formatVs(vs)} -> ${formatRs(rs, vs)}`,
     // ha_suspend pauses checkers while the VIP is elsewhere; vigil keeps them listed as enabled.
     '   Enabled = yes',
     `   Up = ${(now?.up ?? true) ? 'yes' : 'no'}`,

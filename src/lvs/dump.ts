@@ -4,13 +4,14 @@
 import type {
   Config,
   LbKind,
-  Notify,
   RealServer,
   Tunnel,
   VirtualServer,
   VirtualServerGroup,
 } from '../config/model.js';
-import { checkersData, fmtRs, fmtVs, type CheckerNow } from './dump-checkers.js';
+import { checkersData, type CheckerNow } from './dump-checkers.js';
+import { formatVs, trio } from '../alert/message.js';
+import { cmdStr } from '../config/dump-global.js';
 
 /** What the checker knows about one real server now (the controller's status). */
 export interface RsNow {
@@ -22,10 +23,6 @@ export interface RsNow {
   checkers?: CheckerNow[];
 }
 
-function cmdStr(n: Notify): string {
-  return n.argv.map((a) => `'${a}'`).join(' ');
-}
-
 /** keepalived's format_decimal() of a time in seconds: up to 6 decimals, no trailing zeros. */
 function decimal(sec: number): string {
   return String(Math.round(sec * 1e6) / 1e6);
@@ -35,7 +32,7 @@ function vsHead(vs: VirtualServer): string {
   const k = vs.key;
   if (k.kind === 'addr') return ` VS VIP = ${k.address}, VPORT = ${k.port}`;
   if (k.kind === 'fwmark') return ` VS FWMARK = ${k.fwmark}`;
-  return ` VS GROUP = ${fmtVs(vs)}`;
+  return ` VS GROUP = ${formatVs(vs)}`;
 }
 
 /** keepalived's dump_forwarding_method() (built with IPVS tunnel types, as Debian's is). */
@@ -135,7 +132,7 @@ function vsLines(config: Config, vs: VirtualServer, now: Map<string, RsNow>): st
     const port = ss.port ?? (vs.key.kind === 'addr' ? vs.key.port : 0);
     const dup = vs.realServers.some((r) => r.address === ss.address && (r.port ?? 0) === port);
     out.push(
-      `   sorry server ${dup ? '(duplicates rs) ' : ''}= ${fmtRs({ address: ss.address, port } as RealServer, vs)}`,
+      `   sorry server ${dup ? '(duplicates rs) ' : ''}= ${trio(ss.address, vs.protocol, port)}`,
       forwarding('  ', vs.sorryServerLvsMethod ?? vs.lbKind, vs.tunnel),
       `     Inhibit on failure is ${vs.sorryServerInhibit ? 'ON' : 'OFF'}`,
     );

@@ -3,15 +3,12 @@
 // group shows. Pure: configuration, status and the process counts come in.
 import type { Config, Notify, SyncGroup, TrackRef } from '../config/model.js';
 import type { RuntimeStatus } from './runtime.js';
+import { cmdStr } from '../config/dump-global.js';
 
 /** How many processes of a vrrp_track_process run now, and whether that is its quorum. */
 export interface ProcessCount {
   count: number;
   quorum: boolean;
-}
-
-function cmdStr(n: Notify): string {
-  return n.argv.map((a) => `'${a}'`).join(' ');
 }
 
 /** A tracked list's entries; keepalived puts a comma after file and process names only. */

@@ -3,7 +3,7 @@
 // part of keepalived.data (SIGUSR1, vrrp_data.c). Same labels, order and shapes, so exporters and
 // scripts that parse keepalived's files read vigil's. Pure: the caller writes the files.
 import type { Config, Notify, VipSpec, VrrpInstance } from '../config/model.js';
-import { globalData } from '../config/dump-global.js';
+import { cmdStr, globalData } from '../config/dump-global.js';
 import { ctimeUs, epochUs } from '../config/dump-time.js';
 import type { InstanceRuntimeStatus, RuntimeStatus } from './runtime.js';
 import type { DumpView, SocketView } from './dump-view.js';
@@ -20,11 +20,6 @@ import {
 
 /** keepalived's VRRP_STATE_* numbers (vrrp.h). */
 const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
-
-/** keepalived's cmd_str(): every argument in single quotes. */
-function cmdStr(n: Notify): string {
-  return n.argv.map((a) => `'${a}'`).join(' ');
-}
 
 /** An IPv6 address's lifetime as format_ipaddress writes it (keepalived's default: forever). */
 function preferredLft(v: VipSpec): string {

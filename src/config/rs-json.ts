@@ -34,6 +34,9 @@ const UNSAFE = /[\n\r\0{}]/;
 
 const SYNTHETIC = '<api>';
 
+/** What the body is, for the message about one that is not a JSON object. */
+export const RS_BODY_SHAPE = 'a JSON object of real_server keywords, e.g. {"weight": 2, "TCP_CHECK": {}}';
+
 function child(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -43,7 +46,7 @@ export function realServerText(address: string, port: number, body: unknown): Rs
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return {
       field: '',
-      error: 'the body must be a JSON object of real_server keywords, e.g. {"weight": 2, "TCP_CHECK": {}}',
+      error: `the body must be ${RS_BODY_SHAPE}`,
     };
   const lines: string[] = [`real_server ${address} ${port} {`];
   const fields: string[] = [''];

@@ -1,6 +1,7 @@
 // The HTTP API's routes, request checks and token rule. Pure: api-server.ts does the I/O.
 import { timingSafeEqual } from 'node:crypto';
 import type { RuntimeAction } from '../lvs/controller.js';
+import { RS_BODY_SHAPE } from '../config/rs-json.js';
 
 export type Route =
   | { kind: 'dashboard' }
@@ -91,7 +92,7 @@ export function route(method: string, path: string): Routed {
   return { ok: false, status: 404, error: `no such endpoint: ${path}` };
 }
 
-/** A request body that must be one JSON object; `shape` completes "the body must be a JSON object …". */
+/** A request body that must be one JSON object; `shape` says which ("the body must be SHAPE"). */
 function jsonObject(body: string, shape: string): { object: Record<string, unknown> } | { error: string } {
   let v: unknown;
   try {
@@ -99,14 +100,13 @@ function jsonObject(body: string, shape: string): { object: Record<string, unkno
   } catch (e) {
     return { error: `the body is not JSON: ${(e as Error).message}` };
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    return { error: `the body must be a JSON object${shape.startsWith('{') ? ': ' : ' '}${shape}` };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { error: `the body must be ${shape}` };
   return { object: v as Record<string, unknown> };
 }
 
 /** The body of POST …/real-servers/{rs}: {"weight": 0..65535}. */
 export function weightBody(body: string): { weight: number } | { error: string } {
-  const parsed = jsonObject(body, '{"weight": N}');
+  const parsed = jsonObject(body, 'a JSON object: {"weight": N}');
   if ('error' in parsed) return parsed;
   const v = parsed.object;
   const extra = Object.keys(v).filter((k) => k !== 'weight');
@@ -121,7 +121,7 @@ export function weightBody(body: string): { weight: number } | { error: string }
 
 /** The body of PUT …/real-servers/{rs}: a JSON object, judged field by field by the checker child. */
 export function realServerBody(body: string): { body: Record<string, unknown> } | { error: string } {
-  const parsed = jsonObject(body, 'of real_server keywords, e.g. {"weight": 2, "TCP_CHECK": {}}');
+  const parsed = jsonObject(body, RS_BODY_SHAPE);
   return 'error' in parsed ? parsed : { body: parsed.object };
 }
 

@@ -14,7 +14,7 @@ import { desiredServices, serviceKeys, type RsOverride } from './desired.js';
 import type { QuorumResult } from './quorum.js';
 import type { Rates } from './rates.js';
 import { suspendedServers } from './ha-suspend.js';
-import { findRealServer, findVirtualServer, parseRsTarget, realServerOf } from './targets.js';
+import { badRsTarget, findRealServer, findVirtualServer, parseRsTarget, realServerOf } from './targets.js';
 import { readRealServerJson } from '../config/rs-json.js';
 import { applyChanges, plan } from './plan.js';
 import { destId, serviceId } from '../dataplane/keys.js';
@@ -294,8 +294,7 @@ export class LvsController {
     if ('error' in found) return { ok: false, status: found.status, error: found.error };
     const vs = found.vs;
     const at = parseRsTarget(rsText);
-    if (!at)
-      return { ok: false, status: 400, error: `real server '${rsText}': write it as IP:PORT or [IPv6]:PORT` };
+    if (!at) return { ok: false, ...badRsTarget(rsText) };
     const read = readRealServerJson(this.config, vs, at, body);
     if ('error' in read) return { ok: false, status: 400, error: read.error, field: read.field };
     const key = rsKey(vs, read.rs);

@@ -78,12 +78,17 @@ export function realServerOf(vs: VirtualServer, rt: RsTarget): RealServer | unde
   return vs.realServers.find((r) => (r.port ?? 0) === rt.port && sameIp(r.address, rt.address));
 }
 
+/** The answer to a real server name that is not `IP:PORT` / `[IPv6]:PORT`. */
+export function badRsTarget(rsText: string): { status: 400; error: string } {
+  return { status: 400, error: `real server '${rsText}': write it as IP:PORT or [IPv6]:PORT` };
+}
+
 /** The configured real server the two names point at, or why there is none (400: malformed). */
 export function findRealServer(config: Config, vsText: string, rsText: string): Found {
   const found = findVirtualServer(config, vsText);
   if ('error' in found) return found;
   const rt = parseRsTarget(rsText);
-  if (!rt) return { status: 400, error: `real server '${rsText}': write it as IP:PORT or [IPv6]:PORT` };
+  if (!rt) return badRsTarget(rsText);
   const rs = realServerOf(found.vs, rt);
   if (!rs) return { status: 404, error: `virtual server ${vsText} has no real server ${rsText}` };
   return { vs: found.vs, rs };

@@ -375,19 +375,54 @@ test('keepalived.json, keepalived.stats and keepalived.data: vigil and a keepali
   }
 });
 
-test('keepalived.data with unicast instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
-  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+/**
+ * A real keepalived 2.2.7 on `k` and vigil on `v`, each running one instance of its own VRID
+ * (MASTER of it: keepalived's VIP `kVip` seen on k), then keepalived.data from both (SIGUSR1).
+ */
+async function dataSideBySide(o: {
+  addresses: { k: string[]; v: string[] };
+  kConf: string;
+  vConf: string;
+  kVip: string;
+}): Promise<{ kData: string[]; vData: string[] }> {
   const lab = await createLab({
     nodes: [
-      { name: 'k', addresses: [`${NET}.12/24`] },
-      { name: 'v', addresses: [`${NET}.11/24`] },
+      { name: 'k', addresses: o.addresses.k },
+      { name: 'v', addresses: o.addresses.v },
     ],
   });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-uc-'));
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-side-'));
   const daemons: Daemon[] = [];
   try {
-    // Each unicasts to the other, different VRIDs: both MASTER of their own, a unicast socket each.
-    const conf = (vrid: number, vip: string, self: string, peer: string): string => `vrrp_instance VI_1 {
+    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
+    mkdirSync(tmp.k);
+    mkdirSync(tmp.v);
+    daemons.push(await startKeepalived(lab, 'k', join(dir, 'k'), o.kConf, { ...process.env, TMPDIR: tmp.k }));
+    const v = await startVigil(lab, 'v', join(dir, 'v'), o.vConf, ['--no-api', '-P'], {
+      ...process.env,
+      TMPDIR: tmp.v,
+    });
+    daemons.push(v);
+    await waitState(v, 'VI_1', 'MASTER', 30_000);
+    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', o.kVip), 30_000, 200);
+    return {
+      kData: await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid'))),
+      vData: await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid'))),
+    };
+  } catch (e) {
+    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
+    throw e;
+  } finally {
+    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('keepalived.data with unicast instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
+  if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
+  // Each unicasts to the other, different VRIDs: both MASTER of their own, a unicast socket each.
+  const conf = (vrid: number, vip: string, self: string, peer: string): string => `vrrp_instance VI_1 {
   state BACKUP
   interface eth0
   virtual_router_id ${vrid}
@@ -402,87 +437,30 @@ test('keepalived.data with unicast instances: vigil and a keepalived 2.2.7 next 
   }
 }
 `;
-    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
-    mkdirSync(tmp.k);
-    mkdirSync(tmp.v);
-    const k = await startKeepalived(
-      lab,
-      'k',
-      join(dir, 'k'),
-      conf(97, `${NET}.112`, `${NET}.12`, `${NET}.11`),
-      {
-        ...process.env,
-        TMPDIR: tmp.k,
-      },
-    );
-    daemons.push(k);
-    const v = await startVigil(
-      lab,
-      'v',
-      join(dir, 'v'),
-      conf(98, `${NET}.113`, `${NET}.11`, `${NET}.12`),
-      ['--no-api', '-P'],
-      { ...process.env, TMPDIR: tmp.v },
-    );
-    daemons.push(v);
-    await waitState(v, 'VI_1', 'MASTER', 30_000);
-    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', `${NET}.112`), 30_000, 200);
-    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
-    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
-    assert.deepEqual(dataLabels(vData), dataLabels(kData));
-    assert.ok(vData.includes(`     ${NET}.12 min_ttl 0 max_ttl 255`), vData.join('\n'));
-    const pool = section(vData, '------< VRRP Sockpool >------');
-    assert.ok(pool.includes('   Type = Unicast') && pool.includes(`   Address = ${NET}.11`), pool.join('\n'));
-  } catch (e) {
-    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
-    throw e;
-  } finally {
-    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { kData, vData } = await dataSideBySide({
+    addresses: { k: [`${NET}.12/24`], v: [`${NET}.11/24`] },
+    kConf: conf(97, `${NET}.112`, `${NET}.12`, `${NET}.11`),
+    vConf: conf(98, `${NET}.113`, `${NET}.11`, `${NET}.12`),
+    kVip: `${NET}.112`,
+  });
+  assert.deepEqual(dataLabels(vData), dataLabels(kData));
+  assert.ok(vData.includes(`     ${NET}.12 min_ttl 0 max_ttl 255`), vData.join('\n'));
+  const pool = section(vData, '------< VRRP Sockpool >------');
+  assert.ok(pool.includes('   Type = Unicast') && pool.includes(`   Address = ${NET}.11`), pool.join('\n'));
 });
 
 test('keepalived.data with IPv6 instances: vigil and a keepalived 2.2.7 next to it write the same lines', async (t) => {
   if (!requireSystem(t, netnsUnavailable(), commandUnavailable('keepalived'))) return;
-  const lab = await createLab({
-    nodes: [
-      { name: 'k', addresses: [`${NET}.12/24`, 'fd00:91::12/64'] },
-      { name: 'v', addresses: [`${NET}.11/24`, 'fd00:91::11/64'] },
-    ],
+  const conf = (vrid: number, vip: string): string =>
+    instanceConf({ vrid, priority: 120, vip: `${vip}/64`, version: 3 });
+  const { kData, vData } = await dataSideBySide({
+    addresses: { k: [`${NET}.12/24`, 'fd00:91::12/64'], v: [`${NET}.11/24`, 'fd00:91::11/64'] },
+    kConf: conf(93, 'fd00:91::110'),
+    vConf: conf(94, 'fd00:91::111'),
+    kVip: 'fd00:91::110',
   });
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-dumps-v6-'));
-  const daemons: Daemon[] = [];
-  try {
-    const conf = (vrid: number, vip: string): string =>
-      instanceConf({ vrid, priority: 120, vip: `${vip}/64`, version: 3 });
-    const tmp = { k: join(dir, 'k-tmp'), v: join(dir, 'v-tmp') };
-    mkdirSync(tmp.k);
-    mkdirSync(tmp.v);
-    const k = await startKeepalived(lab, 'k', join(dir, 'k'), conf(93, 'fd00:91::110'), {
-      ...process.env,
-      TMPDIR: tmp.k,
-    });
-    daemons.push(k);
-    const v = await startVigil(lab, 'v', join(dir, 'v'), conf(94, 'fd00:91::111'), ['--no-api', '-P'], {
-      ...process.env,
-      TMPDIR: tmp.v,
-    });
-    daemons.push(v);
-    await waitState(v, 'VI_1', 'MASTER', 30_000);
-    await waitFor('keepalived MASTER', async () => hasVip(lab, 'k', 'fd00:91::110'), 30_000, 200);
-    const kData = await dataDump(join(tmp.k, 'keepalived.data'), pidOf(join(dir, 'k', 'k.pid')));
-    const vData = await dataDump(join(tmp.v, 'keepalived.data'), pidOf(join(dir, 'v', 'vigil.pid')));
-    assert.deepEqual(dataLabels(vData), dataLabels(kData));
-    assert.ok(vData.includes('   Using Native IPv6'));
-    assert.ok(vData.some((l) => /^ {3}Multicast address ff02::12, ifindex \d+$/.test(l)));
-    assert.ok(section(vData, '------< VRRP Sockpool >------').includes('   Family = IPv6'));
-  } catch (e) {
-    for (const d of daemons) console.log(`--- ${d.kind} on ${d.node}:\n${d.output()}`);
-    throw e;
-  } finally {
-    for (const d of daemons) await stopDaemon(lab, d, 'SIGKILL');
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  assert.deepEqual(dataLabels(vData), dataLabels(kData));
+  assert.ok(vData.includes('   Using Native IPv6'));
+  assert.ok(vData.some((l) => /^ {3}Multicast address ff02::12, ifindex \d+$/.test(l)));
+  assert.ok(section(vData, '------< VRRP Sockpool >------').includes('   Family = IPv6'));
 });
